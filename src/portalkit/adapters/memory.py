@@ -1,0 +1,381 @@
+"""In-memory storage: the reference adapter, for tests, demos and experiments.
+
+It evaluates filter specifications in Python with
+:func:`portalkit.domain.filters.evaluate`; the SQLAlchemy adapter must give the
+same answers (the shared contract suite and property tests check it).
+
+Units of work are serialized by one lock and work on a private copy of the
+tables, which replaces the shared state only on commit: a unit that fails
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from portalkit.domain.events import AuditEntry, OutboxEvent
+from portalkit.domain.filters import TRUE, Filter, evaluate
+from portalkit.domain.principals import Grant, Group, Membership, Role, User
+from portalkit.domain.records import Asset, CustomerRecord, Document, Job
+from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
+from portalkit.domain.tenants import Tenant
+from portalkit.errors import ConflictError, NotFoundError
+from portalkit.ports import UpsertCounts
+
+__all__ = ["MemoryStorage", "MemoryUnitOfWork"]
+
+E = TypeVar("E")
+
+_Tables = dict[str, dict[int, Any]]
+
+
+def _sort_key(fields: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A key that sorts like the SQL adapter: NULLs last in either direction."""
+
+    def key(entity: Any) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for name in fields:
+            value = getattr(entity, name.lstrip("-"))
+            parts.append((value is None, value if value is not None else 0))
+        return tuple(parts)
+
+    return key
+
+
+def _ordered(items: list[E], order_by: Sequence[str]) -> list[E]:
+    keys = [*order_by, "id"] if "id" not in {f.lstrip("-") for f in order_by} else list(order_by)
+    # Sort by the last key first; Python's sort is stable.
+    for name in reversed(keys):
+        descending = name.startswith("-")
+        if descending:
+            nonnull = [e for e in items if getattr(e, name[1:]) is not None]
+            nulls = [e for e in items if getattr(e, name[1:]) is None]
+            nonnull.sort(key=lambda e, n=name[1:]: getattr(e, n), reverse=True)
+            items = nonnull + nulls
+        else:
+            items = sorted(items, key=_sort_key([name]))
+    return items
+
+
+class _Table(Generic[E]):
+    """A generic repository over one dict of records in a unit's working copy."""
+
+    name: str = ""
+    unique: tuple[tuple[str, ...], ...] = ()
+    path_field: str | None = None
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> dict[int, E]:
+        rows: dict[int, E] = self._uow._tables.setdefault(self.name, {})
+        return rows
+
+    def _check_unique(self, entity: E) -> None:
+        for fields in self.unique:
+            values = tuple(getattr(entity, f) for f in fields)
+            if any(v is None for v in values):
+                continue
+            for other in self._rows.values():
+                if getattr(other, "id") != getattr(entity, "id") and all(  # noqa: B009
+                    getattr(other, f) == v for f, v in zip(fields, values, strict=True)
+                ):
+                    raise ConflictError(f"A record with this {', '.join(fields[1:])} exists.")
+
+    def add(self, entity: E) -> E:
+        stored = attrs.evolve(entity, id=self._uow._storage._next_id())  # type: ignore[misc]
+        self._check_unique(stored)
+        self._rows[stored.id] = stored  # type: ignore[attr-defined]
+        return stored
+
+    def get(self, tenant_id: int, id: int) -> E | None:
+        entity = self._rows.get(id)
+        return entity if entity is not None and entity.tenant_id == tenant_id else None  # type: ignore[attr-defined]
+
+    def update(self, entity: E) -> None:
+        if self.get(entity.tenant_id, entity.id) is None:  # type: ignore[attr-defined]
+            raise NotFoundError()
+        self._check_unique(entity)
+        self._rows[entity.id] = entity  # type: ignore[attr-defined]
+
+    def delete(self, tenant_id: int, id: int) -> bool:
+        if self.get(tenant_id, id) is None:
+            return False
+        del self._rows[id]
+        return True
+
+    def _matching(self, tenant_id: int, where: Filter) -> Iterator[E]:
+        for entity in self._rows.values():
+            if entity.tenant_id == tenant_id and evaluate(where, entity):  # type: ignore[attr-defined]
+                yield entity
+
+    def find(
+        self,
+        tenant_id: int,
+        where: Filter = TRUE,
+        *,
+        order_by: Sequence[str] = ("id",),
+        limit: int | None = None,
+    ) -> list[E]:
+        found = _ordered(list(self._matching(tenant_id, where)), order_by)
+        return found if limit is None else found[:limit]
+
+    def count(self, tenant_id: int, where: Filter = TRUE) -> int:
+        return sum(1 for _ in self._matching(tenant_id, where))
+
+    # Keyed records ---------------------------------------------------------
+    def get_by_external_key(self, tenant_id: int, external_key: str) -> E | None:
+        for entity in self._rows.values():
+            if entity.tenant_id == tenant_id and entity.external_key == external_key:  # type: ignore[attr-defined]
+                return entity
+        return None
+
+    def upsert_many(self, tenant_id: int, entities: Sequence[E]) -> UpsertCounts:
+        by_key = {
+            e.external_key: e  # type: ignore[attr-defined]
+            for e in self._rows.values()
+            if e.tenant_id == tenant_id  # type: ignore[attr-defined]
+        }
+        inserted = updated = 0
+        for entity in entities:
+            existing = by_key.get(entity.external_key)  # type: ignore[attr-defined]
+            if existing is None:
+                by_key[entity.external_key] = self.add(entity)  # type: ignore[attr-defined]
+                inserted += 1
+            else:
+                replacement = attrs.evolve(entity, id=existing.id)  # type: ignore[misc]
+                self.update(replacement)
+                by_key[entity.external_key] = replacement  # type: ignore[attr-defined]
+                updated += 1
+        return UpsertCounts(inserted, updated)
+
+    # Scoped records --------------------------------------------------------
+    def rewrite_scope_prefix(self, tenant_id: int, old: str, new: str) -> int:
+        field = self.path_field or "scope_path"
+        changed = 0
+        for id_, entity in list(self._rows.items()):
+            path = getattr(entity, field)
+            if entity.tenant_id == tenant_id and path.startswith(old):  # type: ignore[attr-defined]
+                self._rows[id_] = attrs.evolve(entity, **{field: new + path[len(old):]})  # type: ignore[misc]
+                changed += 1
+        return changed
+
+
+class _Tenants:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> dict[int, Tenant]:
+        rows: dict[int, Tenant] = self._uow._tables.setdefault("tenants", {})
+        return rows
+
+    def add(self, tenant: Tenant) -> Tenant:
+        if self.get_by_slug(tenant.slug) is not None:
+            raise ConflictError("A tenant with this slug exists.")
+        stored = attrs.evolve(tenant, id=self._uow._storage._next_id())
+        self._rows[stored.id] = stored
+        return stored
+
+    def get(self, id: int) -> Tenant | None:
+        return self._rows.get(id)
+
+    def get_by_slug(self, slug: str) -> Tenant | None:
+        return next((t for t in self._rows.values() if t.slug == slug), None)
+
+    def update(self, tenant: Tenant) -> None:
+        if tenant.id not in self._rows:
+            raise NotFoundError()
+        self._rows[tenant.id] = tenant
+
+    def list(self) -> list[Tenant]:
+        return sorted(self._rows.values(), key=lambda t: t.id)
+
+
+class _Scopes(_Table[ScopeNode]):
+    name = "scopes"
+    unique = (("tenant_id", "external_key"),)
+    path_field = "path"
+
+    def create(
+        self,
+        *,
+        tenant_id: int,
+        kind: ScopeKind,
+        name: str,
+        parent: ScopeNode | None,
+        external_key: str | None = None,
+    ) -> ScopeNode:
+        node_id = self._uow._storage._next_id()
+        node = ScopeNode(
+            id=node_id,
+            tenant_id=tenant_id,
+            kind=kind,
+            name=name,
+            path=child_path(parent.path if parent else None, kind, node_id),
+            parent_id=parent.id if parent else None,
+            external_key=external_key,
+        )
+        self._check_unique(node)
+        self._rows[node_id] = node
+        return node
+
+    def get_many(self, tenant_id: int, ids: Sequence[int]) -> list[ScopeNode]:
+        return [n for i in dict.fromkeys(ids) if (n := self.get(tenant_id, i)) is not None]
+
+    def get_many_by_external_key(self, tenant_id: int, keys: Sequence[str]) -> list[ScopeNode]:
+        wanted = set(keys)
+        return [
+            n for n in self._rows.values() if n.tenant_id == tenant_id and n.external_key in wanted
+        ]
+
+
+class _Users(_Table[User]):
+    name = "users"
+    unique = (("tenant_id", "email"), ("tenant_id", "username"), ("tenant_id", "external_key"))
+
+    def get_by_email(self, tenant_id: int, email: str) -> User | None:
+        return next(
+            (u for u in self._rows.values() if u.tenant_id == tenant_id and u.email == email), None
+        )
+
+
+class _Named(_Table[E]):
+    unique = (("tenant_id", "name"),)
+
+    def get_by_name(self, tenant_id: int, name: str) -> E | None:
+        return next(
+            (r for r in self._rows.values() if r.tenant_id == tenant_id and r.name == name),  # type: ignore[attr-defined]
+            None,
+        )
+
+
+class _Roles(_Named[Role]):
+    name = "roles"
+
+
+class _Groups(_Named[Group]):
+    name = "groups"
+
+
+class _Memberships(_Table[Membership]):
+    name = "memberships"
+    unique = (("tenant_id", "group_id", "user_id"),)
+
+
+class _Grants(_Table[Grant]):
+    name = "grants"
+
+
+class _Assets(_Table[Asset]):
+    name = "assets"
+    unique = (("tenant_id", "external_key"),)
+
+
+class _Documents(_Table[Document]):
+    name = "documents"
+    unique = (("tenant_id", "external_key"),)
+
+
+class _Jobs(_Table[Job]):
+    name = "jobs"
+    unique = (("tenant_id", "external_key"),)
+
+
+class _Customers(_Table[CustomerRecord]):
+    name = "customers"
+    unique = (("tenant_id", "external_key"),)
+
+
+class _Audit(_Table[AuditEntry]):
+    name = "audit"
+
+
+class _Outbox(_Table[OutboxEvent]):
+    name = "outbox"
+
+    def pending(self, limit: int) -> list[OutboxEvent]:
+        waiting = [e for e in self._rows.values() if e.delivered_at is None]
+        return sorted(waiting, key=lambda e: e.id)[:limit]
+
+    def mark_delivered(self, ids: Sequence[int], at: dt.datetime) -> int:
+        done = 0
+        for id_ in ids:
+            event = self._rows.get(id_)
+            if event is not None and event.delivered_at is None:
+                self._rows[id_] = attrs.evolve(event, delivered_at=at)
+                done += 1
+        return done
+
+
+class MemoryUnitOfWork:
+    """A serialized transaction over a private copy of the memory tables."""
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._tables: _Tables = {}
+        self.tenants = _Tenants(self)
+        self.scopes = _Scopes(self)
+        self.users = _Users(self)
+        self.roles = _Roles(self)
+        self.groups = _Groups(self)
+        self.memberships = _Memberships(self)
+        self.grants = _Grants(self)
+        self.assets = _Assets(self)
+        self.documents = _Documents(self)
+        self.jobs = _Jobs(self)
+        self.customers = _Customers(self)
+        self.audit = _Audit(self)
+        self.outbox = _Outbox(self)
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self._storage._lock.acquire()
+        self._tables = {name: dict(rows) for name, rows in self._storage._tables.items()}
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._tables = {}
+        self._storage._lock.release()
+
+    def commit(self) -> None:
+        self._storage._tables = {name: dict(rows) for name, rows in self._tables.items()}
+
+    def rollback(self) -> None:
+        self._tables = {name: dict(rows) for name, rows in self._storage._tables.items()}
+
+
+class MemoryStorage:
+    """Storage in this process's memory; everything is lost when it ends."""
+
+    def __init__(self) -> None:
+        self._tables: _Tables = {}
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+
+    def _next_id(self) -> int:
+        return next(self._ids)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    def upgrade(self) -> None:
+        """Nothing to migrate in memory."""
+
+    def check(self) -> None:
+        """Memory storage is always usable."""
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,36 @@
+"""Normalization of asset numbers and licence plates.
+
+The normalized key is what storage indexes and what a lookup compares, so
+"abc-123", "ABC 123" and "ＡＢＣ１２３" (full width) all find the same asset.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["normalize_identifier"]
+
+_DROP_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Pd", "Cc"})
+_DROP_CHARS = frozenset(" .\t\r\n\u00b7")
+
+
+def normalize_identifier(text: str) -> str:
+    """Normalize an asset number or plate: NFKC, case-folded, separators removed.
+
+    Spaces, dashes, dots and zero-width/format characters go; everything else
+    (including ``%``, ``_``, ``*`` and ``\\``) stays and matches literally. The
+    function is idempotent.
+    """
+    result = text
+    # Dropping a separator can bring a combining mark next to a new base letter,
+    # and case-folding can un-normalize; repeat until nothing changes.
+    for _ in range(4):
+        folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", result).casefold())
+        cleaned = "".join(
+            ch for ch in folded
+            if ch not in _DROP_CHARS and unicodedata.category(ch) not in _DROP_CATEGORIES
+        )
+        if cleaned == result:
+            break
+        result = cleaned
+    return result

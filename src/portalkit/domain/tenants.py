@@ -1,0 +1,65 @@
+"""Tenants (the businesses that run a portal) and their settings."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from portalkit.errors import InvalidInputError
+
+__all__ = ["Tenant", "TenantSettings", "validate_slug"]
+
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def validate_slug(slug: str) -> str:
+    """Return *slug* if it is a valid tenant URL slug, else raise InvalidInputError."""
+    if not isinstance(slug, str) or not _SLUG_RE.match(slug):
+        raise InvalidInputError.for_field(
+            "slug", "Use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash."
+        )
+    return slug
+
+
+@attrs.frozen(kw_only=True)
+class TenantSettings:
+    """Per-tenant switches that gate the whole portal.
+
+    Attributes:
+        portal_enabled: The business switched the portal on.
+        licensed: The portal licence is valid (seed 004: the portal needs a licence).
+        login_required: False runs anonymous requests as :attr:`guest_user_id`.
+        guest_user_id: The user whose grants a guest gets when no login is required.
+        served_organization_ids: The organizations the portal serves at all;
+            None serves every organization of the tenant.
+        disabled_features: Feature or document-kind switches turned off, e.g.
+            ``{"invoice", "report"}``.
+        portal_name, logo_url, primary_color: Branding.
+        base_url: The portal's public address; links in emails are built from it.
+        sender_email: The From address of the portal's emails.
+        default_region: ISO country code used to read local phone numbers.
+    """
+
+    portal_enabled: bool = True
+    licensed: bool = True
+    login_required: bool = True
+    guest_user_id: int | None = None
+    served_organization_ids: frozenset[int] | None = None
+    disabled_features: frozenset[str] = frozenset()
+    portal_name: str = "Customer Portal"
+    logo_url: str | None = None
+    primary_color: str = "#1f6feb"
+    base_url: str | None = None
+    sender_email: str | None = None
+    default_region: str = "US"
+
+
+@attrs.frozen(kw_only=True)
+class Tenant:
+    """A business that runs a portal for its customers."""
+
+    id: int
+    slug: str
+    name: str
+    settings: TenantSettings = TenantSettings()

@@ -1,0 +1,213 @@
+"""The one error tree of portalkit.
+
+Every error portalkit raises derives from :class:`PortalkitError`. Each class has
+a stable machine-readable :attr:`~PortalkitError.code` and a message that is safe
+to show a customer: it never names another customer's data, and it never says
+whether an account or record exists. Data that a host may want to act on (which
+field was wrong, how long to wait) is carried as attributes, not in the text.
+
+Where an error shares the meaning of a builtin it also subclasses it, so
+``except ValueError`` keeps working for code that does not know portalkit.
+
+Expected outcomes of a lookup (found, ambiguous, not found) are values, not
+exceptions; these classes are for what callers must not ignore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+__all__ = [
+    "AlreadyUsedError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "DatabaseUnavailableError",
+    "DuplicateKeyError",
+    "InvalidInputError",
+    "InvalidTokenError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PortalkitError",
+    "SchemaOutdatedError",
+    "ScopeCycleError",
+    "StorageError",
+    "ThrottledError",
+    "TokenExpiredError",
+    "UnknownPermissionError",
+    "UnknownScopeError",
+]
+
+
+class PortalkitError(Exception):
+    """Root of every error portalkit raises.
+
+    Attributes:
+        code: A stable identifier for the kind of error (``"not_found"``, …),
+            for programs and for translation catalogues.
+        message: Text that is safe to show the person using the portal.
+    """
+
+    code: ClassVar[str] = "portalkit_error"
+    default_message: ClassVar[str] = "The request could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class ConfigurationError(PortalkitError, ValueError):
+    """The portal is configured in a way that cannot work (found at set-up time)."""
+
+    code = "configuration"
+    default_message = "The portal is not configured correctly."
+
+
+class UnknownPermissionError(ConfigurationError):
+    """A permission name that is not in the catalogue was used."""
+
+    code = "unknown_permission"
+    default_message = "Unknown permission."
+
+    def __init__(self, name: str, message: str | None = None) -> None:
+        self.name = name
+        super().__init__(message or f"Unknown permission {name!r}.")
+
+
+class InvalidInputError(PortalkitError, ValueError):
+    """Input was rejected; :attr:`fields` maps each bad field to its reason.
+
+    Attributes:
+        fields: ``{field name: message}``; empty when the input as a whole was bad.
+    """
+
+    code = "invalid_input"
+    default_message = "The input is not valid."
+
+    def __init__(
+        self, message: str | None = None, *, fields: Mapping[str, str] | None = None
+    ) -> None:
+        self.fields: dict[str, str] = dict(fields or {})
+        if message is None and len(self.fields) == 1:
+            message = next(iter(self.fields.values()))
+        super().__init__(message)
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> InvalidInputError:
+        """Build the error for a single bad field."""
+        return cls(message, fields={field: message})
+
+
+class DuplicateKeyError(InvalidInputError):
+    """The same external key appears twice where it must be unique."""
+
+    code = "duplicate_key"
+    default_message = "The same key appears more than once."
+
+    def __init__(self, keys: list[str], message: str | None = None) -> None:
+        self.keys = list(keys)
+        shown = ", ".join(repr(k) for k in self.keys[:5])
+        more = "" if len(self.keys) <= 5 else f" and {len(self.keys) - 5} more"
+        super().__init__(message or f"Duplicate external keys in one batch: {shown}{more}.")
+
+
+class ScopeCycleError(InvalidInputError):
+    """A scope node would be moved below itself or one of its descendants."""
+
+    code = "scope_cycle"
+    default_message = "A scope cannot be moved below itself or one of its descendants."
+
+
+class NotFoundError(PortalkitError, LookupError):
+    """Nothing the caller may see matches. "Not yours" and "not there" look alike."""
+
+    code = "not_found"
+    default_message = "Not found."
+
+
+class UnknownScopeError(NotFoundError):
+    """A scope node id, path or external key that does not exist in this tenant."""
+
+    code = "unknown_scope"
+    default_message = "Unknown scope."
+
+
+class PermissionDeniedError(PortalkitError):
+    """The principal may not do this. Carries no detail about the resource."""
+
+    code = "permission_denied"
+    default_message = "You do not have permission to do this."
+
+
+class AuthenticationError(PortalkitError):
+    """Credentials were not accepted. The same message whatever was wrong."""
+
+    code = "authentication_failed"
+    default_message = "The sign-in details are not correct."
+
+
+class ThrottledError(PortalkitError):
+    """Too many attempts; try again after :attr:`retry_after` seconds."""
+
+    code = "throttled"
+    default_message = "Too many attempts. Please wait and try again."
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        self.retry_after = max(0.0, float(retry_after))
+        super().__init__(message)
+
+
+class ConflictError(PortalkitError):
+    """The write conflicts with the current state (someone else got there first)."""
+
+    code = "conflict"
+    default_message = "This was changed by someone else. Please reload and try again."
+
+
+class AlreadyUsedError(ConflictError):
+    """A single-use token, slot or code has already been used."""
+
+    code = "already_used"
+    default_message = "This link or code has already been used."
+
+
+class InvalidTokenError(PortalkitError, ValueError):
+    """A signed token is malformed, tampered with, or for another purpose."""
+
+    code = "invalid_token"
+    default_message = "This link is not valid."
+
+
+class TokenExpiredError(InvalidTokenError):
+    """A signed token was genuine but is past its lifetime."""
+
+    code = "token_expired"
+    default_message = "This link has expired."
+
+
+class StorageError(PortalkitError):
+    """The storage backend failed; the transaction was rolled back."""
+
+    code = "storage"
+    default_message = "The portal's storage is not available right now."
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database cannot be reached."""
+
+    code = "database_unavailable"
+    default_message = "The portal's database cannot be reached."
+
+
+class SchemaOutdatedError(StorageError):
+    """The database schema is older (or newer) than this version of portalkit."""
+
+    code = "schema_outdated"
+    default_message = (
+        "The database schema does not match this version of portalkit; "
+        "run `portalkit db upgrade` (or Portal.upgrade())."
+    )

@@ -1,0 +1,319 @@
+"""Ports: the interfaces portalkit's services use and adapters implement.
+
+Each port is a :class:`typing.Protocol`. portalkit ships adapters for all of
+them (memory, SQLAlchemy, SMTP …); a host can write its own, and the contract
+test suite in ``tests/adapters/contract.py`` says what an adapter must do.
+
+Every repository method takes the ``tenant_id`` it works in: no query can cross
+from one tenant to another by forgetting a filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Protocol, TypeVar
+
+import attrs
+
+from portalkit.domain.events import AuditEntry, OutboxEvent
+from portalkit.domain.filters import TRUE, Filter
+from portalkit.domain.principals import Grant, Group, Membership, Role, User
+from portalkit.domain.records import Asset, CustomerRecord, Document, Job
+from portalkit.domain.scopes import ScopeKind, ScopeNode
+from portalkit.domain.tenants import Tenant
+
+__all__ = [
+    "AssetRepository",
+    "AuditRepository",
+    "Clock",
+    "CustomerRepository",
+    "DocumentRepository",
+    "DocumentSource",
+    "GrantRepository",
+    "GroupRepository",
+    "JobRepository",
+    "Mailer",
+    "MembershipRepository",
+    "OutboxRepository",
+    "Repository",
+    "RoleRepository",
+    "ScopeRepository",
+    "Storage",
+    "TenantRepository",
+    "UnitOfWork",
+    "UpsertCounts",
+    "UserRepository",
+]
+
+E = TypeVar("E")
+
+
+class Clock(Protocol):
+    """Where time comes from; tests pass a fixed or stepping clock."""
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class Mailer(Protocol):
+    """Sends one email message; raises on failure."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver *message* (its To/From/Subject headers are set)."""
+        ...
+
+
+class DocumentSource(Protocol):
+    """Gives the bytes of a document's file (the host owns the PDFs)."""
+
+    def read(self, document: Document) -> bytes:
+        """The file's content; raise :class:`~portalkit.errors.NotFoundError` if none."""
+        ...
+
+
+@attrs.frozen
+class UpsertCounts:
+    """How many rows a bulk upsert inserted and updated."""
+
+    inserted: int = 0
+    updated: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(self.inserted + other.inserted, self.updated + other.updated)
+
+
+class Repository(Protocol[E]):
+    """Storage of one kind of tenant-owned record.
+
+    ``order_by`` names fields; a leading ``-`` sorts descending. ``id`` is always
+    added as the last key so the order is stable.
+    """
+
+    def add(self, entity: E) -> E:
+        """Store a new record; its ``id`` is ignored and the stored copy returned."""
+        ...
+
+    def get(self, tenant_id: int, id: int) -> E | None:
+        """The record with *id* in this tenant, or None."""
+        ...
+
+    def update(self, entity: E) -> None:
+        """Replace the stored record with the same tenant and id."""
+        ...
+
+    def delete(self, tenant_id: int, id: int) -> bool:
+        """Remove a record; True if it existed."""
+        ...
+
+    def find(
+        self,
+        tenant_id: int,
+        where: Filter = TRUE,
+        *,
+        order_by: Sequence[str] = ("id",),
+        limit: int | None = None,
+    ) -> list[E]:
+        """Records of this tenant matching *where*, in order, at most *limit*."""
+        ...
+
+    def count(self, tenant_id: int, where: Filter = TRUE) -> int:
+        """How many records of this tenant match *where*."""
+        ...
+
+
+class KeyedRepository(Repository[E], Protocol):
+    """Records the host identifies by its own external key (synced nightly)."""
+
+    def get_by_external_key(self, tenant_id: int, external_key: str) -> E | None:
+        """The record with the host's key, or None."""
+        ...
+
+    def upsert_many(self, tenant_id: int, entities: Sequence[E]) -> UpsertCounts:
+        """Insert or update by external key, in one round of statements.
+
+        Keys must be unique within *entities* (the service checks).
+        """
+        ...
+
+
+class ScopedRepository(Repository[E], Protocol):
+    """Records bound to a scope node, carrying its path."""
+
+    def rewrite_scope_prefix(self, tenant_id: int, old: str, new: str) -> int:
+        """Replace the *old* path prefix with *new* on every record below it."""
+        ...
+
+
+class TenantRepository(Protocol):
+    """The tenants of this portal installation."""
+
+    def add(self, tenant: Tenant) -> Tenant:
+        """Store a new tenant; raises ConflictError if the slug is taken."""
+        ...
+
+    def get(self, id: int) -> Tenant | None:
+        """The tenant with *id*, or None."""
+        ...
+
+    def get_by_slug(self, slug: str) -> Tenant | None:
+        """The tenant with *slug*, or None."""
+        ...
+
+    def update(self, tenant: Tenant) -> None:
+        """Replace a tenant's name and settings."""
+        ...
+
+    def list(self) -> list[Tenant]:
+        """Every tenant, by id."""
+        ...
+
+
+class ScopeRepository(ScopedRepository[ScopeNode], KeyedRepository[ScopeNode], Protocol):
+    """The scope tree."""
+
+    def create(
+        self,
+        *,
+        tenant_id: int,
+        kind: ScopeKind,
+        name: str,
+        parent: ScopeNode | None,
+        external_key: str | None = None,
+    ) -> ScopeNode:
+        """Add a node below *parent* (None for an organization) and compute its path."""
+        ...
+
+    def get_many(self, tenant_id: int, ids: Sequence[int]) -> list[ScopeNode]:
+        """The nodes with these ids that exist in this tenant."""
+        ...
+
+    def get_many_by_external_key(self, tenant_id: int, keys: Sequence[str]) -> list[ScopeNode]:
+        """The nodes with these host keys that exist in this tenant."""
+        ...
+
+
+class UserRepository(KeyedRepository[User], Protocol):
+    """Portal users."""
+
+    def get_by_email(self, tenant_id: int, email: str) -> User | None:
+        """The user with this (normalized) email, or None."""
+        ...
+
+
+class RoleRepository(Repository[Role], Protocol):
+    """Roles."""
+
+    def get_by_name(self, tenant_id: int, name: str) -> Role | None:
+        """The role called *name*, or None."""
+        ...
+
+
+class GroupRepository(Repository[Group], Protocol):
+    """User groups."""
+
+    def get_by_name(self, tenant_id: int, name: str) -> Group | None:
+        """The group called *name*, or None."""
+        ...
+
+
+class MembershipRepository(Repository[Membership], Protocol):
+    """Which users are in which groups."""
+
+
+class GrantRepository(ScopedRepository[Grant], Protocol):
+    """Roles held at scope nodes."""
+
+
+class AssetRepository(ScopedRepository[Asset], KeyedRepository[Asset], Protocol):
+    """Assets."""
+
+
+class DocumentRepository(ScopedRepository[Document], KeyedRepository[Document], Protocol):
+    """Documents."""
+
+
+class JobRepository(ScopedRepository[Job], KeyedRepository[Job], Protocol):
+    """Jobs."""
+
+
+class CustomerRepository(KeyedRepository[CustomerRecord], Protocol):
+    """The host's customer records behind organizations."""
+
+
+class AuditRepository(Repository[AuditEntry], Protocol):
+    """The audit trail (append-only in use)."""
+
+
+class OutboxRepository(Repository[OutboxEvent], Protocol):
+    """Events waiting for the host; delivered at least once."""
+
+    def pending(self, limit: int) -> list[OutboxEvent]:
+        """Undelivered events of every tenant, oldest first."""
+        ...
+
+    def mark_delivered(self, ids: Sequence[int], at: dt.datetime) -> int:
+        """Acknowledge events; returns how many were still pending."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository.
+
+    Use it as a context manager; leaving the block without :meth:`commit`
+    rolls everything back, and so does an exception.
+    """
+
+    tenants: TenantRepository
+    scopes: ScopeRepository
+    users: UserRepository
+    roles: RoleRepository
+    groups: GroupRepository
+    memberships: MembershipRepository
+    grants: GrantRepository
+    assets: AssetRepository
+    documents: DocumentRepository
+    jobs: JobRepository
+    customers: CustomerRepository
+    audit: AuditRepository
+    outbox: OutboxRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make every write of this unit permanent, atomically."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard every write since the unit began (or last committed)."""
+        ...
+
+
+class Storage(Protocol):
+    """A storage backend: makes units of work and manages its schema."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work (a transaction)."""
+        ...
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to this version of portalkit."""
+        ...
+
+    def check(self) -> None:
+        """Raise DatabaseUnavailableError or SchemaOutdatedError if not usable."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

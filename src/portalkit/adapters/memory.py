@@ -16,7 +16,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import attrs
 
@@ -31,7 +31,26 @@ from portalkit.ports import UpsertCounts
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
-E = TypeVar("E")
+
+
+class _Record(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def tenant_id(self) -> int: ...
+
+
+E = TypeVar("E", bound=_Record)
+
+
+def _evolve(entity: E, **changes: Any) -> E:
+    evolved: E = attrs.evolve(cast(Any, entity), **changes)
+    return evolved
+
+
+def _key(entity: object) -> Any:
+    return getattr(entity, "external_key")  # noqa: B009 (records share the field, not a type)
 
 _Tables = dict[str, dict[int, Any]]
 
@@ -57,7 +76,7 @@ def _ordered(items: list[E], order_by: Sequence[str]) -> list[E]:
         if descending:
             nonnull = [e for e in items if getattr(e, name[1:]) is not None]
             nulls = [e for e in items if getattr(e, name[1:]) is None]
-            nonnull.sort(key=lambda e, n=name[1:]: getattr(e, n), reverse=True)
+            nonnull.sort(key=_sort_key([name[1:]]), reverse=True)
             items = nonnull + nulls
         else:
             items = sorted(items, key=_sort_key([name]))
@@ -85,26 +104,26 @@ class _Table(Generic[E]):
             if any(v is None for v in values):
                 continue
             for other in self._rows.values():
-                if getattr(other, "id") != getattr(entity, "id") and all(  # noqa: B009
+                if other.id != entity.id and all(
                     getattr(other, f) == v for f, v in zip(fields, values, strict=True)
                 ):
                     raise ConflictError(f"A record with this {', '.join(fields[1:])} exists.")
 
     def add(self, entity: E) -> E:
-        stored = attrs.evolve(entity, id=self._uow._storage._next_id())  # type: ignore[misc]
+        stored = _evolve(entity, id=self._uow._storage._next_id())
         self._check_unique(stored)
-        self._rows[stored.id] = stored  # type: ignore[attr-defined]
+        self._rows[stored.id] = stored
         return stored
 
     def get(self, tenant_id: int, id: int) -> E | None:
         entity = self._rows.get(id)
-        return entity if entity is not None and entity.tenant_id == tenant_id else None  # type: ignore[attr-defined]
+        return entity if entity is not None and entity.tenant_id == tenant_id else None
 
     def update(self, entity: E) -> None:
-        if self.get(entity.tenant_id, entity.id) is None:  # type: ignore[attr-defined]
+        if self.get(entity.tenant_id, entity.id) is None:
             raise NotFoundError()
         self._check_unique(entity)
-        self._rows[entity.id] = entity  # type: ignore[attr-defined]
+        self._rows[entity.id] = entity
 
     def delete(self, tenant_id: int, id: int) -> bool:
         if self.get(tenant_id, id) is None:
@@ -114,7 +133,7 @@ class _Table(Generic[E]):
 
     def _matching(self, tenant_id: int, where: Filter) -> Iterator[E]:
         for entity in self._rows.values():
-            if entity.tenant_id == tenant_id and evaluate(where, entity):  # type: ignore[attr-defined]
+            if entity.tenant_id == tenant_id and evaluate(where, entity):
                 yield entity
 
     def find(
@@ -134,26 +153,26 @@ class _Table(Generic[E]):
     # Keyed records ---------------------------------------------------------
     def get_by_external_key(self, tenant_id: int, external_key: str) -> E | None:
         for entity in self._rows.values():
-            if entity.tenant_id == tenant_id and entity.external_key == external_key:  # type: ignore[attr-defined]
+            if entity.tenant_id == tenant_id and _key(entity) == external_key:
                 return entity
         return None
 
     def upsert_many(self, tenant_id: int, entities: Sequence[E]) -> UpsertCounts:
         by_key = {
-            e.external_key: e  # type: ignore[attr-defined]
+            _key(e): e
             for e in self._rows.values()
-            if e.tenant_id == tenant_id  # type: ignore[attr-defined]
+            if e.tenant_id == tenant_id
         }
         inserted = updated = 0
         for entity in entities:
-            existing = by_key.get(entity.external_key)  # type: ignore[attr-defined]
+            existing = by_key.get(_key(entity))
             if existing is None:
-                by_key[entity.external_key] = self.add(entity)  # type: ignore[attr-defined]
+                by_key[_key(entity)] = self.add(entity)
                 inserted += 1
             else:
-                replacement = attrs.evolve(entity, id=existing.id)  # type: ignore[misc]
+                replacement = _evolve(entity, id=existing.id)
                 self.update(replacement)
-                by_key[entity.external_key] = replacement  # type: ignore[attr-defined]
+                by_key[_key(entity)] = replacement
                 updated += 1
         return UpsertCounts(inserted, updated)
 
@@ -163,8 +182,8 @@ class _Table(Generic[E]):
         changed = 0
         for id_, entity in list(self._rows.items()):
             path = getattr(entity, field)
-            if entity.tenant_id == tenant_id and path.startswith(old):  # type: ignore[attr-defined]
-                self._rows[id_] = attrs.evolve(entity, **{field: new + path[len(old):]})  # type: ignore[misc]
+            if entity.tenant_id == tenant_id and path.startswith(old):
+                self._rows[id_] = _evolve(entity, **{field: new + path[len(old):]})
                 changed += 1
         return changed
 
@@ -248,12 +267,16 @@ class _Users(_Table[User]):
         )
 
 
+def _name(entity: object) -> Any:
+    return getattr(entity, "name")  # noqa: B009
+
+
 class _Named(_Table[E]):
     unique = (("tenant_id", "name"),)
 
     def get_by_name(self, tenant_id: int, name: str) -> E | None:
         return next(
-            (r for r in self._rows.values() if r.tenant_id == tenant_id and r.name == name),  # type: ignore[attr-defined]
+            (r for r in self._rows.values() if r.tenant_id == tenant_id and _name(r) == name),
             None,
         )
 

@@ -1,7 +1,7 @@
 """Normalization of asset numbers and licence plates.
 
 The normalized key is what storage indexes and what a lookup compares, so
-"abc-123", "ABC 123" and "ＡＢＣ１２３" (full width) all find the same asset.
+"abc-123", "ABC 123" and the full-width "ABC 123" all find the same asset.
 """
 
 from __future__ import annotations

@@ -43,6 +43,10 @@ __all__ = [
 Scalar: TypeAlias = "str | int | bool | dt.date | dt.datetime | None"
 
 
+def _parts(parts: Iterable[Filter]) -> tuple[Filter, ...]:
+    return tuple(parts)
+
+
 def _tuple_of_scalars(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(values))  # keep order, drop duplicates
 
@@ -90,14 +94,14 @@ class ScopeUnder:
 class And:
     """All parts hold. ``And(())`` is :data:`TRUE`."""
 
-    parts: tuple[Filter, ...] = attrs.field(converter=tuple)
+    parts: tuple[Filter, ...] = attrs.field(converter=_parts)
 
 
 @attrs.frozen
 class Or:
     """At least one part holds. ``Or(())`` is :data:`FALSE`."""
 
-    parts: tuple[Filter, ...] = attrs.field(converter=tuple)
+    parts: tuple[Filter, ...] = attrs.field(converter=_parts)
 
 
 @attrs.frozen
@@ -122,7 +126,7 @@ def all_of(*parts: Filter) -> Filter:
         if part == FALSE:
             return FALSE
         flat.extend(part.parts if isinstance(part, And) else (part,))
-    return flat[0] if len(flat) == 1 else And(tuple(flat))
+    return flat[0] if len(flat) == 1 else And(flat)
 
 
 def any_of(*parts: Filter) -> Filter:
@@ -132,7 +136,7 @@ def any_of(*parts: Filter) -> Filter:
         if part == TRUE:
             return TRUE
         flat.extend(part.parts if isinstance(part, Or) else (part,))
-    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+    return flat[0] if len(flat) == 1 else Or(flat)
 
 
 def fields_of(spec: Filter) -> frozenset[str]:

@@ -17,7 +17,8 @@ def validate_slug(slug: str) -> str:
     """Return *slug* if it is a valid tenant URL slug, else raise InvalidInputError."""
     if not isinstance(slug, str) or not _SLUG_RE.match(slug):
         raise InvalidInputError.for_field(
-            "slug", "Use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash."
+            "slug",
+            "Use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.",
         )
     return slug
 

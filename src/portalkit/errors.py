@@ -26,6 +26,7 @@ __all__ = [
     "DatabaseUnavailableError",
     "DuplicateKeyError",
     "InvalidInputError",
+    "InvalidRowError",
     "InvalidTokenError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -100,6 +101,19 @@ class InvalidInputError(PortalkitError, ValueError):
     def for_field(cls, field: str, message: str) -> InvalidInputError:
         """Build the error for a single bad field."""
         return cls(message, fields={field: message})
+
+
+class InvalidRowError(InvalidInputError):
+    """A row of a bulk import is not valid; :attr:`row` is its 1-based number."""
+
+    code = "invalid_row"
+    default_message = "A row is not valid."
+
+    def __init__(self, row: int, error: PortalkitError) -> None:
+        self.row = row
+        self.error = error
+        fields = error.fields if isinstance(error, InvalidInputError) else None
+        super().__init__(f"Row {row}: {error.message}", fields=fields)
 
 
 class DuplicateKeyError(InvalidInputError):

@@ -267,19 +267,44 @@ class UnitOfWork(Protocol):
     rolls everything back, and so does an exception.
     """
 
-    tenants: TenantRepository
-    scopes: ScopeRepository
-    users: UserRepository
-    roles: RoleRepository
-    groups: GroupRepository
-    memberships: MembershipRepository
-    grants: GrantRepository
-    assets: AssetRepository
-    documents: DocumentRepository
-    jobs: JobRepository
-    customers: CustomerRepository
-    audit: AuditRepository
-    outbox: OutboxRepository
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def scopes(self) -> ScopeRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def roles(self) -> RoleRepository: ...
+
+    @property
+    def groups(self) -> GroupRepository: ...
+
+    @property
+    def memberships(self) -> MembershipRepository: ...
+
+    @property
+    def grants(self) -> GrantRepository: ...
+
+    @property
+    def assets(self) -> AssetRepository: ...
+
+    @property
+    def documents(self) -> DocumentRepository: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

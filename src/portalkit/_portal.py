@@ -1,0 +1,220 @@
+"""The :class:`Portal` facade: the one object a host application holds.
+
+It is also the composition root: :meth:`Portal.from_url` builds the storage
+adapter, and each capability's service is created here with the ports it needs.
+Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from portalkit._services.admin import AdminSession
+from portalkit._services.sync import (
+    AssetRow,
+    BulkReport,
+    CustomerRow,
+    upsert_assets,
+    upsert_customers,
+)
+from portalkit.adapters.clock import SystemClock
+from portalkit.domain.tenants import Tenant, TenantSettings, validate_slug
+from portalkit.errors import ConfigurationError, NotFoundError
+from portalkit.ports import Clock, Storage
+
+__all__ = ["MIN_SECRET_BYTES", "Portal"]
+
+#: The shortest secret key accepted (signing keys shorter than this are guessable).
+MIN_SECRET_BYTES = 32
+
+DEFAULT_URL = "sqlite:///portalkit.db"
+
+
+def _secret_keys(secret_key: str | bytes | Sequence[str | bytes]) -> tuple[bytes, ...]:
+    """Normalize the secret key (or a list, newest first, for rotation) to bytes."""
+    keys = [secret_key] if isinstance(secret_key, (str, bytes)) else list(secret_key)
+    if not keys:
+        raise ConfigurationError("A secret key is required.")
+    encoded = tuple(k.encode() if isinstance(k, str) else bytes(k) for k in keys)
+    for key in encoded:
+        if len(key) < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"The secret key must be at least {MIN_SECRET_BYTES} bytes long; "
+                "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+    return encoded
+
+
+def storage_from_url(url: str, **engine_options: Any) -> Storage:
+    """Build the storage adapter for *url*.
+
+    ``memory://`` gives the in-memory adapter; anything else is a SQLAlchemy
+    database URL (``sqlite:///portal.db``, ``postgresql+psycopg://…``).
+    """
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError("The database URL must be a non-empty string.")
+    if url == "memory://":
+        from portalkit.adapters.memory import MemoryStorage  # noqa: PLC0415
+
+        return MemoryStorage()
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
+
+    return SqlAlchemyStorage.from_url(url, **engine_options)
+
+
+class Portal:
+    """A customer portal: storage, settings and every capability's service.
+
+    Args:
+        storage: Where the portal keeps its data (see :mod:`portalkit.ports`).
+        secret_key: The key that signs tokens and links, at least 32 bytes; a
+            list rotates keys (the first signs, all verify).
+        clock: Where time comes from (the system clock by default).
+        default_tenant: The slug used when a call names no tenant.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        secret_key: str | bytes | Sequence[str | bytes],
+        clock: Clock | None = None,
+        default_tenant: str = "default",
+    ) -> None:
+        self._storage = storage
+        self._secret_keys = _secret_keys(secret_key)
+        self._clock: Clock = clock or SystemClock()
+        self._default_tenant = validate_slug(default_tenant)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        secret_key: str | bytes | Sequence[str | bytes],
+        clock: Clock | None = None,
+        default_tenant: str = "default",
+        **engine_options: Any,
+    ) -> Portal:
+        """Build a portal on the database at *url* (``memory://`` for in-memory).
+
+        The schema is not created or migrated implicitly: call :meth:`upgrade`
+        (or run ``portalkit db upgrade``) once per release.
+        """
+        return cls(
+            storage_from_url(url, **engine_options),
+            secret_key=secret_key,
+            clock=clock,
+            default_tenant=default_tenant,
+        )
+
+    @property
+    def storage(self) -> Storage:
+        """The storage adapter."""
+        return self._storage
+
+    @property
+    def clock(self) -> Clock:
+        """The clock."""
+        return self._clock
+
+    def upgrade(self) -> None:
+        """Create or migrate the database schema to this version of portalkit."""
+        self._storage.upgrade()
+
+    def check(self) -> None:
+        """Raise DatabaseUnavailableError or SchemaOutdatedError if storage is unusable."""
+        self._storage.check()
+
+    def close(self) -> None:
+        """Release the storage's connections."""
+        self._storage.close()
+
+    def __enter__(self) -> Portal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # Tenants ---------------------------------------------------------------
+    def create_tenant(
+        self, slug: str, name: str, *, settings: TenantSettings | None = None
+    ) -> Tenant:
+        """Register a business that runs a portal; *slug* is its URL name."""
+        with self._storage.unit_of_work() as uow:
+            tenant = uow.tenants.add(
+                Tenant(
+                    id=0,
+                    slug=validate_slug(slug),
+                    name=name.strip() or slug,
+                    settings=settings or TenantSettings(),
+                )
+            )
+            uow.commit()
+        return tenant
+
+    def tenant(self, slug: str | None = None) -> Tenant:
+        """The tenant with *slug* (the default tenant when None)."""
+        slug = slug or self._default_tenant
+        with self._storage.unit_of_work() as uow:
+            tenant = uow.tenants.get_by_slug(slug)
+        if tenant is None:
+            raise NotFoundError("Unknown portal.")
+        return tenant
+
+    def _tenant_for_admin(self, slug: str | None) -> Tenant:
+        try:
+            return self.tenant(slug)
+        except NotFoundError:
+            if slug not in (None, self._default_tenant):
+                raise
+            return self.create_tenant(self._default_tenant, "Default")
+
+    # Staff side ------------------------------------------------------------
+    @contextlib.contextmanager
+    def admin(self, tenant: str | None = None) -> Iterator[AdminSession]:
+        """Staff operations on a tenant, committed together when the block ends.
+
+        An exception inside the block rolls every change back. The default
+        tenant is created on first use.
+        """
+        the_tenant = self._tenant_for_admin(tenant)
+        with self._storage.unit_of_work() as uow:
+            yield AdminSession(uow, the_tenant, self._clock)
+            uow.commit()
+
+    def upsert_assets(
+        self,
+        rows: Iterable[AssetRow | Mapping[str, Any]],
+        *,
+        tenant: str | None = None,
+        batch_size: int = 1000,
+        on_progress: Callable[[BulkReport], None] | None = None,
+    ) -> BulkReport:
+        """Bulk insert-or-update assets by external key, one transaction per batch."""
+        return upsert_assets(
+            self._storage,
+            self._tenant_for_admin(tenant).id,
+            rows,
+            batch_size=batch_size,
+            on_progress=on_progress,
+        )
+
+    def upsert_customers(
+        self,
+        rows: Iterable[CustomerRow | Mapping[str, Any]],
+        *,
+        tenant: str | None = None,
+        batch_size: int = 500,
+        on_progress: Callable[[BulkReport], None] | None = None,
+    ) -> BulkReport:
+        """Bulk insert-or-update customer accounts (and their organizations)."""
+        return upsert_customers(
+            self._storage,
+            self._tenant_for_admin(tenant).id,
+            rows,
+            batch_size=batch_size,
+            on_progress=on_progress,
+        )

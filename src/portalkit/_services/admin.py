@@ -1,0 +1,392 @@
+"""The staff side: build a tenant's scope tree, users, roles, grants and records.
+
+An :class:`AdminSession` works inside one unit of work; ``Portal.admin()``
+commits it when the ``with`` block ends without an error and rolls everything
+back otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from portalkit.domain.assets import normalize_identifier
+from portalkit.domain.principals import Grant, Group, Membership, Role, User
+from portalkit.domain.records import Asset, Document, Job
+from portalkit.domain.scopes import ScopeKind, ScopeNode
+from portalkit.domain.tenants import Tenant, TenantSettings
+from portalkit.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UnknownScopeError,
+)
+from portalkit.ports import Clock, UnitOfWork
+
+__all__ = ["AdminSession", "ScopeRef"]
+
+#: A scope node given by value or by id.
+ScopeRef = ScopeNode | int
+
+
+def _text(field: str, value: object, *, max_length: int = 200, required: bool = True) -> str:
+    """Strip and check a short text field."""
+    if not isinstance(value, str):
+        raise InvalidInputError.for_field(
+            field, f"{field.replace('_', ' ').capitalize()} must be text."
+        )
+    text = value.strip()
+    if required and not text:
+        raise InvalidInputError.for_field(
+            field, f"{field.replace('_', ' ').capitalize()} is required."
+        )
+    if len(text) > max_length:
+        raise InvalidInputError.for_field(
+            field, f"{field.replace('_', ' ').capitalize()} is longer than {max_length} characters."
+        )
+    return text
+
+
+def _optional_text(field: str, value: object, *, max_length: int = 200) -> str | None:
+    if value is None:
+        return None
+    text = _text(field, value, max_length=max_length, required=False)
+    return text or None
+
+
+def asset_keys(number: str, plate: str | None) -> tuple[str, str | None]:
+    """Validate an asset number and plate and return their normalized keys."""
+    number_key = normalize_identifier(number)
+    if not number_key:
+        raise InvalidInputError.for_field("number", "Asset number is required.")
+    plate_key = normalize_identifier(plate) if plate else None
+    return number_key, plate_key or None
+
+
+class AdminSession:
+    """Staff operations on one tenant, inside one unit of work.
+
+    Obtain one from ``Portal.admin()``; do not build it directly.
+    """
+
+    def __init__(self, uow: UnitOfWork, tenant: Tenant, clock: Clock) -> None:
+        self._uow = uow
+        self._tenant = tenant
+        self._clock = clock
+
+    @property
+    def tenant(self) -> Tenant:
+        """The tenant this session works on."""
+        return self._tenant
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """The unit of work (for services that join this transaction)."""
+        return self._uow
+
+    # Tenant settings -------------------------------------------------------
+    def update_settings(self, **changes: Any) -> TenantSettings:
+        """Change tenant settings by name, e.g. ``update_settings(login_required=False)``."""
+        known = {f.name for f in attrs.fields(TenantSettings)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise InvalidInputError(f"Unknown settings: {', '.join(unknown)}.")
+        if "served_organization_ids" in changes and changes["served_organization_ids"] is not None:
+            ids = frozenset(self.scope(i).id for i in changes["served_organization_ids"])
+            changes["served_organization_ids"] = ids
+        if "disabled_features" in changes:
+            changes["disabled_features"] = frozenset(changes["disabled_features"])
+        settings = attrs.evolve(self._tenant.settings, **changes)
+        self._tenant = attrs.evolve(self._tenant, settings=settings)
+        self._uow.tenants.update(self._tenant)
+        return settings
+
+    # Scope tree ------------------------------------------------------------
+    def scope(self, ref: ScopeRef) -> ScopeNode:
+        """The current node for *ref* (a node or an id) in this tenant."""
+        node_id = ref.id if isinstance(ref, ScopeNode) else ref
+        if not isinstance(node_id, int) or isinstance(node_id, bool):
+            raise UnknownScopeError()
+        node = self._uow.scopes.get(self._tenant.id, node_id)
+        if node is None:
+            raise UnknownScopeError()
+        return node
+
+    def scope_by_key(self, external_key: str) -> ScopeNode:
+        """The node with the host's *external_key*."""
+        node = self._uow.scopes.get_by_external_key(self._tenant.id, external_key)
+        if node is None:
+            raise UnknownScopeError()
+        return node
+
+    def add_organization(self, name: str, *, external_key: str | None = None) -> ScopeNode:
+        """Add a customer organization (a root of the scope tree)."""
+        return self._uow.scopes.create(
+            tenant_id=self._tenant.id,
+            kind=ScopeKind.ORGANIZATION,
+            name=_text("name", name),
+            parent=None,
+            external_key=_optional_text("external_key", external_key),
+        )
+
+    def add_scope(
+        self,
+        parent: ScopeRef,
+        *,
+        kind: ScopeKind | str,
+        name: str,
+        external_key: str | None = None,
+    ) -> ScopeNode:
+        """Add a parent group, division, site or shop below *parent*."""
+        try:
+            kind = ScopeKind(kind)
+        except ValueError:
+            raise InvalidInputError.for_field("kind", "Unknown scope kind.") from None
+        if kind is ScopeKind.ORGANIZATION:
+            raise InvalidInputError.for_field("kind", "Use add_organization for organizations.")
+        parent_node = self.scope(parent)
+        parent_node.check_can_parent(kind)
+        return self._uow.scopes.create(
+            tenant_id=self._tenant.id,
+            kind=kind,
+            name=_text("name", name),
+            parent=parent_node,
+            external_key=_optional_text("external_key", external_key),
+        )
+
+    def move_scope(self, node: ScopeRef, new_parent: ScopeRef) -> ScopeNode:
+        """Move *node* and its subtree below *new_parent*; every path follows.
+
+        Raises ScopeCycleError when *new_parent* is the node or below it.
+        """
+        moving = self.scope(node)
+        target = self.scope(new_parent)
+        if moving.kind is ScopeKind.ORGANIZATION:
+            raise InvalidInputError.for_field("node", "An organization cannot be moved.")
+        moving.check_can_move_under(target)
+        old = moving.path
+        new = f"{target.path}{old.rstrip('/').rsplit('/', 1)[1]}/"
+        tid = self._tenant.id
+        self._uow.scopes.update(attrs.evolve(moving, parent_id=target.id))
+        for repo in (
+            self._uow.scopes,
+            self._uow.grants,
+            self._uow.assets,
+            self._uow.documents,
+            self._uow.jobs,
+        ):
+            repo.rewrite_scope_prefix(tid, old, new)
+        return self.scope(moving.id)
+
+    # Users, roles, groups, grants -------------------------------------------
+    def create_user(
+        self,
+        email: str,
+        name: str,
+        *,
+        username: str | None = None,
+        phone: str | None = None,
+        is_staff: bool = False,
+        external_key: str | None = None,
+    ) -> User:
+        """Create a portal user (no password yet: they set one through an invitation)."""
+        address = _text("email", email, max_length=254).lower()
+        if "@" not in address or address.startswith("@") or address.endswith("@"):
+            raise InvalidInputError.for_field("email", "Enter a valid email address.")
+        if self._uow.users.get_by_email(self._tenant.id, address) is not None:
+            raise ConflictError("A user with this email address already exists.")
+        return self._uow.users.add(
+            User(
+                id=0,
+                tenant_id=self._tenant.id,
+                email=address,
+                name=_text("name", name),
+                username=_optional_text("username", username, max_length=150),
+                phone=_optional_text("phone", phone, max_length=32),
+                is_staff=is_staff,
+                security_stamp=secrets.token_hex(16),
+                external_key=_optional_text("external_key", external_key),
+                created_at=self._clock.now(),
+            )
+        )
+
+    def user(self, ref: User | int) -> User:
+        """The current record of a user of this tenant."""
+        user = self._uow.users.get(self._tenant.id, ref.id if isinstance(ref, User) else ref)
+        if user is None:
+            raise NotFoundError()
+        return user
+
+    def set_user_active(self, user: User | int, active: bool) -> User:
+        """Enable or disable a user; disabling ends every session at once."""
+        current = self.user(user)
+        changed = attrs.evolve(
+            current,
+            is_active=active,
+            security_stamp=current.security_stamp if active else secrets.token_hex(16),
+        )
+        self._uow.users.update(changed)
+        return changed
+
+    def define_role(self, name: str, permissions: Iterable[str]) -> Role:
+        """Create a role, or replace the permissions of the role with this name."""
+        perms = frozenset(permissions)
+        _validate_permissions(perms)
+        name = _text("name", name, max_length=100)
+        existing = self._uow.roles.get_by_name(self._tenant.id, name)
+        if existing is not None:
+            role = attrs.evolve(existing, permissions=perms)
+            self._uow.roles.update(role)
+            return role
+        return self._uow.roles.add(
+            Role(id=0, tenant_id=self._tenant.id, name=name, permissions=perms)
+        )
+
+    def role(self, ref: Role | str) -> Role:
+        """A role by value or name."""
+        name = ref.name if isinstance(ref, Role) else ref
+        role = self._uow.roles.get_by_name(self._tenant.id, name)
+        if role is None:
+            raise NotFoundError(f"Unknown role {name!r}.")
+        return role
+
+    def add_group(self, name: str, *, kpi_keys: Iterable[str] = ()) -> Group:
+        """Create a user group (seed 001) that may see the given KPI tiles."""
+        return self._uow.groups.add(
+            Group(
+                id=0,
+                tenant_id=self._tenant.id,
+                name=_text("name", name, max_length=100),
+                kpi_keys=frozenset(kpi_keys),
+            )
+        )
+
+    def add_to_group(self, group: Group, user: User | int) -> Membership:
+        """Make *user* a member of *group*."""
+        member = self.user(user)
+        if self._uow.groups.get(self._tenant.id, group.id) is None:
+            raise NotFoundError()
+        return self._uow.memberships.add(
+            Membership(id=0, tenant_id=self._tenant.id, group_id=group.id, user_id=member.id)
+        )
+
+    def grant(self, holder: User | Group | int, role: Role | str, *, scope: ScopeRef) -> Grant:
+        """Give a user (or group) *role* at *scope*; it covers the node's whole subtree."""
+        node = self.scope(scope)
+        the_role = self.role(role)
+        if isinstance(holder, Group):
+            if self._uow.groups.get(self._tenant.id, holder.id) is None:
+                raise NotFoundError()
+            user_id, group_id = None, holder.id
+        else:
+            user_id, group_id = self.user(holder).id, None
+        return self._uow.grants.add(
+            Grant(
+                id=0,
+                tenant_id=self._tenant.id,
+                role_id=the_role.id,
+                scope_id=node.id,
+                scope_path=node.path,
+                user_id=user_id,
+                group_id=group_id,
+            )
+        )
+
+    def revoke(self, grant: Grant | int) -> bool:
+        """Remove a grant; it stops applying on the very next decision."""
+        return self._uow.grants.delete(
+            self._tenant.id, grant.id if isinstance(grant, Grant) else grant
+        )
+
+    # Records ---------------------------------------------------------------
+    def upsert_asset(
+        self,
+        *,
+        number: str,
+        scope: ScopeRef,
+        plate: str | None = None,
+        external_key: str | None = None,
+        **fields: Any,
+    ) -> Asset:
+        """Create an asset, or update the one with the same external key."""
+        node = self.scope(scope)
+        number = _text("number", number, max_length=64)
+        plate = _optional_text("plate", plate, max_length=64)
+        number_key, plate_key = asset_keys(number, plate)
+        asset = Asset(
+            id=0,
+            tenant_id=self._tenant.id,
+            scope_id=node.id,
+            scope_path=node.path,
+            number=number,
+            number_key=number_key,
+            plate=plate,
+            plate_key=plate_key,
+            external_key=_optional_text("external_key", external_key),
+            **fields,
+        )
+        if asset.external_key is not None:
+            existing = self._uow.assets.get_by_external_key(self._tenant.id, asset.external_key)
+            if existing is not None:
+                asset = attrs.evolve(asset, id=existing.id)
+                self._uow.assets.update(asset)
+                return asset
+        return self._uow.assets.add(asset)
+
+    def add_document(
+        self,
+        *,
+        kind: str,
+        status: str,
+        number: str,
+        scope: ScopeRef,
+        issued_on: dt.date | None = None,
+        **fields: Any,
+    ) -> Document:
+        """Record a document the host holds (the file itself stays with the host)."""
+        node = self.scope(scope)
+        return self._uow.documents.add(
+            Document(
+                id=0,
+                tenant_id=self._tenant.id,
+                scope_id=node.id,
+                scope_path=node.path,
+                kind=_text("kind", kind, max_length=40).lower(),
+                status=_text("status", status, max_length=40).lower(),
+                number=_text("number", number, max_length=64),
+                issued_on=issued_on,
+                created_at=self._clock.now(),
+                **fields,
+            )
+        )
+
+    def add_job(self, *, number: str, status: str, scope: ScopeRef, **fields: Any) -> Job:
+        """Record a job at a site of a customer."""
+        node = self.scope(scope)
+        return self._uow.jobs.add(
+            Job(
+                id=0,
+                tenant_id=self._tenant.id,
+                scope_id=node.id,
+                scope_path=node.path,
+                number=_text("number", number, max_length=64),
+                status=_text("status", status, max_length=40).lower(),
+                created_at=self._clock.now(),
+                **fields,
+            )
+        )
+
+
+def _validate_permissions(names: frozenset[str]) -> None:
+    """Refuse permission names that are not in the catalogue (when it is present)."""
+    try:
+        from portalkit import perms  # noqa: PLC0415 (the catalogue is optional at import)
+    except ImportError:  # pragma: no cover - the catalogue ships with portalkit
+        return
+    validate = getattr(perms, "validate", None)
+    if validate is not None:
+        validate(names)

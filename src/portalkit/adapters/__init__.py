@@ -1,0 +1,1 @@
+"""Adapters: implementations of portalkit's ports (memory, SQLAlchemy, SMTP …)."""

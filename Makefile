@@ -1,0 +1,85 @@
+# portalkit developer commands.
+#
+#   make demo     run the demo (creates .venv and installs portalkit first if needed)
+#   make test     run the whole test suite; pass pytest options with ARGS="-k policy -x"
+#   make lint     ruff, mypy --strict on src/, and the typing tests
+#   make docs     build the documentation with warnings as errors (docs/_build/html)
+#   make dist     build sdist + wheel, twine check, and smoke-test the wheel in a fresh venv
+#   make clean    remove build artefacts and caches (make distclean also removes .venv)
+#
+# Every target does its own set-up from a fresh clone: it creates the virtualenv
+# with `$(PYTHON) -m venv` when it is missing and installs the project editable.
+# A stamp file per install set makes re-runs instant until pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+ARGS ?=
+
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DEV_EXTRAS := test,lint,docs,postgres,flask,django,phone,release
+DEMO_EXTRAS := flask
+DIST_DIR := dist
+DOCS_OUT := docs/_build/html
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint docs dist clean distclean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Everything a contributor needs: tests, linters, docs, packaging tools.
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --editable '.[$(DEV_EXTRAS)]'
+	@touch $@
+
+# What the demo needs; reuses the development install when that is current.
+$(VENV)/.installed-demo: pyproject.toml | $(PY)
+	@if [ -f $(VENV)/.installed-dev ] && [ $(VENV)/.installed-dev -nt pyproject.toml ]; then \
+		echo "using the development install in $(VENV)"; \
+	else \
+		echo "$(PY) -m pip install --quiet --editable '.[$(DEMO_EXTRAS)]'"; \
+		$(PY) -m pip install --quiet --editable '.[$(DEMO_EXTRAS)]'; \
+	fi
+	@touch $@
+
+demo: $(VENV)/.installed-demo
+	$(PY) -m portalkit demo
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(PY) -m mypy --strict src/portalkit
+	$(PY) -m mypy --strict typing_tests
+
+docs: $(VENV)/.installed-dev
+	$(PY) -m sphinx -W --keep-going -q -b html docs $(DOCS_OUT)
+	@echo "docs built in $(DOCS_OUT)/index.html"
+
+dist: $(VENV)/.installed-dev
+	rm -rf $(DIST_DIR) build/dist-smoke
+	$(PY) -m build --outdir $(DIST_DIR) .
+	$(PY) -m twine check --strict $(DIST_DIR)/*
+	$(PYTHON) -m venv build/dist-smoke
+	build/dist-smoke/bin/python -m pip install --quiet $(DIST_DIR)/*.whl
+	cd build && dist-smoke/bin/python -c 'import importlib.resources as r, portalkit; \
+		assert r.files("portalkit").joinpath("py.typed").is_file(), "py.typed missing"; \
+		print("wheel OK: portalkit", portalkit.__version__, "from", portalkit.__file__)'
+	@if [ -f src/portalkit/__main__.py ]; then \
+		echo "cd build && dist-smoke/bin/python -m portalkit demo"; \
+		cd build && dist-smoke/bin/python -m portalkit demo; \
+	fi
+
+clean:
+	rm -rf build $(DIST_DIR) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,87 @@
+"""The ``portalkit`` command line: database upgrades, the demo, configuration checks.
+
+Configuration comes from options or the environment: ``PORTALKIT_DATABASE_URL``
+and ``PORTALKIT_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from portalkit._portal import Portal
+from portalkit.errors import PortalkitError
+
+__all__ = ["main"]
+
+DEMO_URL = "sqlite:///portalkit-demo.db"
+#: Used only by ``portalkit demo`` when no secret is configured; never in production.
+DEMO_SECRET = "portalkit-demo-secret-do-not-use-in-production"  # noqa: S105
+
+
+def _portal(args: argparse.Namespace, *, demo: bool = False) -> Portal:
+    url = args.url or os.environ.get("PORTALKIT_DATABASE_URL") or (DEMO_URL if demo else None)
+    if not url:
+        raise PortalkitError("Give the database with --url or PORTALKIT_DATABASE_URL.")
+    secret = os.environ.get("PORTALKIT_SECRET_KEY") or (DEMO_SECRET if demo else None)
+    if not secret:
+        raise PortalkitError("Set PORTALKIT_SECRET_KEY (at least 32 bytes).")
+    return Portal.from_url(url, secret_key=secret)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    with _portal(args) as portal:
+        portal.upgrade()
+    print("Database schema is up to date.")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    with _portal(args) as portal:
+        portal.check()
+    print("Configuration looks good: secret key length, database reachable, schema current.")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from portalkit.demo import load_demo  # noqa: PLC0415
+
+    with _portal(args, demo=True) as portal:
+        portal.upgrade()
+        summary = load_demo(portal)
+    print(
+        "Loaded the demo data set." if summary.created else "The demo data set was already there."
+    )
+    for line in summary.lines():
+        print("  " + line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``portalkit``."""
+    parser = argparse.ArgumentParser(prog="portalkit", description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="database URL (default: $PORTALKIT_DATABASE_URL)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="create or migrate the schema").set_defaults(
+        func=_db_upgrade
+    )
+    commands.add_parser("check", help="check configuration and database").set_defaults(func=_check)
+    commands.add_parser(
+        "demo", help="create the demo database and load the demo data"
+    ).set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except PortalkitError as exc:
+        print(f"portalkit: error: {exc.message}", file=sys.stderr)
+        return 1
+    return status

@@ -15,6 +15,7 @@ import attrs
 from portalkit.errors import InvalidInputError, ScopeCycleError
 
 __all__ = [
+    "ALLOWED_PARENTS",
     "ScopeKind",
     "ScopeNode",
     "child_path",

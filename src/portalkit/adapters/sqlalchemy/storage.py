@@ -1,0 +1,216 @@
+"""The SQLAlchemy storage backend: SQLite (embedded default) and PostgreSQL.
+
+Build it with :meth:`SqlAlchemyStorage.from_url`; nothing connects at import
+time. The schema is managed by the Alembic migrations shipped in this package
+and applied only when asked, by :meth:`SqlAlchemyStorage.upgrade` (what
+``portalkit db upgrade`` and ``Portal.upgrade()`` call). Until then
+:meth:`~SqlAlchemyStorage.check` and the first unit of work raise
+:class:`~portalkit.errors.SchemaOutdatedError`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from portalkit.adapters.sqlalchemy.translate import UNAVAILABLE_MESSAGE, translate
+from portalkit.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from portalkit.errors import (
+    ConfigurationError,
+    DatabaseUnavailableError,
+    SchemaOutdatedError,
+)
+
+__all__ = ["MIGRATIONS", "VERSION_TABLE", "SqlAlchemyStorage", "alembic_config"]
+
+#: Alembic's script location: a package resource, so no alembic.ini is needed.
+MIGRATIONS = "portalkit.adapters.sqlalchemy:migrations"
+#: portalkit's own version table; a host's ``alembic_version`` stays untouched.
+VERSION_TABLE = "portalkit_alembic_version"
+#: How long a SQLite writer waits for another one before giving up (ms).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+_SUPPORTED = ("sqlite", "postgresql")
+
+_UPGRADE_HINT = "run `portalkit db upgrade` (or Portal.upgrade())"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config for portalkit's migrations, optionally bound to *connection*."""
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+@functools.cache
+def _script_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """(head revisions, every known revision) of the shipped migrations."""
+    script = ScriptDirectory.from_config(alembic_config())
+    known = frozenset(rev.revision for rev in script.walk_revisions())
+    return frozenset(script.get_heads()), known
+
+
+def _sqlite_on_connect(wal: bool) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below open transactions, not pysqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: two units never deadlock on a
+    # read-then-write upgrade, and a conditional update has exactly one winner.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlAlchemyStorage:
+    """Storage in SQLite or PostgreSQL (the :class:`~portalkit.ports.Storage` port).
+
+    Args:
+        engine: An engine the host built. :meth:`from_url` is the usual way in;
+            it also sets portalkit's SQLite connection defaults.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._checked = False
+
+    @classmethod
+    def from_url(cls, url: str | URL, **engine_kwargs: Any) -> SqlAlchemyStorage:
+        """Build the storage for a database URL (``sqlite:///portal.db``, ``postgresql+psycopg://…``).
+
+        SQLite gets foreign keys on, a busy timeout, WAL journaling for file
+        databases and ``BEGIN IMMEDIATE`` transactions; every engine gets
+        ``pool_pre_ping``. Extra keyword arguments go to
+        :func:`sqlalchemy.create_engine`.
+
+        Raises:
+            ConfigurationError: The URL is malformed, names an unsupported
+                database, or its driver is not installed.
+        """
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError, TypeError) as exc:
+            raise ConfigurationError("The database URL is not valid.") from exc
+        backend = parsed.get_backend_name()
+        if backend not in _SUPPORTED:
+            raise ConfigurationError(
+                f"Unsupported database {backend!r}: portalkit stores in SQLite or PostgreSQL."
+            )
+        engine_kwargs.setdefault("pool_pre_ping", True)
+        memory = backend == "sqlite" and parsed.database in (None, "", ":memory:")
+        if memory:
+            engine_kwargs.setdefault("poolclass", StaticPool)
+            engine_kwargs.setdefault("connect_args", {"check_same_thread": False})
+        if backend == "postgresql" and "connect_timeout" not in parsed.query:
+            engine_kwargs.setdefault("connect_args", {"connect_timeout": 10})
+        try:
+            engine = create_engine(parsed, **engine_kwargs)
+        except ImportError as exc:
+            raise ConfigurationError(
+                f"The database driver for {parsed.drivername!r} is not installed "
+                "(for PostgreSQL: pip install 'portalkit[postgres]')."
+            ) from exc
+        except (ArgumentError, TypeError) as exc:
+            raise ConfigurationError("The database URL or engine options are not valid.") from exc
+        if backend == "sqlite":
+            event.listen(engine, "connect", _sqlite_on_connect(wal=not memory))
+            event.listen(engine, "begin", _sqlite_begin)
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for hosts that want to share it)."""
+        return self._engine
+
+    def _connect(self) -> Connection:
+        try:
+            return self._engine.connect()
+        except SQLAlchemyError as exc:
+            error = translate(exc)
+            if not isinstance(error, DatabaseUnavailableError):
+                error = DatabaseUnavailableError(UNAVAILABLE_MESSAGE)
+            raise error from exc
+
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        """A new unit of work (one transaction). Checks the schema on first use."""
+        if not self._checked:
+            self.check()
+        return SqlAlchemyUnitOfWork(self)
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to this version of portalkit (Alembic ``upgrade head``).
+
+        Idempotent: on a current schema it does nothing.
+        """
+        connection = self._connect()
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), "head")
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+        finally:
+            connection.close()
+        self._checked = True
+
+    def current_revisions(self) -> frozenset[str]:
+        """The migration revisions the database is at (empty for no schema)."""
+        connection = self._connect()
+        try:
+            context = MigrationContext.configure(
+                connection, opts={"version_table": VERSION_TABLE}
+            )
+            return frozenset(context.get_current_heads())
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+        finally:
+            connection.close()
+
+    def check(self) -> None:
+        """Raise unless the database is reachable and its schema is this version's.
+
+        Raises:
+            DatabaseUnavailableError: The database cannot be reached.
+            SchemaOutdatedError: No portalkit schema yet, an older one, or a
+                newer one than this version of portalkit knows.
+        """
+        current = self.current_revisions()
+        heads, known = _script_revisions()
+        if current != heads:
+            raise SchemaOutdatedError(_outdated_message(current, known))
+        self._checked = True
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlAlchemyStorage({self._engine.url.render_as_string(hide_password=True)!r})"
+
+
+def _outdated_message(current: frozenset[str], known: frozenset[str]) -> str:
+    if not current:
+        return f"The database has no portalkit schema yet; {_UPGRADE_HINT}."
+    if current <= known:
+        return f"The database schema is older than this version of portalkit; {_UPGRADE_HINT}."
+    return "The database schema is newer than this version of portalkit; upgrade portalkit."

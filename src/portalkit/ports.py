@@ -11,6 +11,7 @@ from one tenant to another by forgetting a filter.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from email.message import EmailMessage
 from types import TracebackType
@@ -45,6 +46,9 @@ __all__ = [
     "ScopedRepository",
     "Storage",
     "TenantRepository",
+    "TokenClaims",
+    "TokenPurpose",
+    "TokenSigner",
     "UnitOfWork",
     "UpsertCounts",
     "UserRepository",
@@ -66,6 +70,49 @@ class Mailer(Protocol):
 
     def send(self, message: EmailMessage) -> None:
         """Deliver *message* (its To/From/Subject headers are set)."""
+        ...
+
+
+class TokenPurpose(str, enum.Enum):
+    """What a signed token is for; each purpose signs with its own salt.
+
+    A token made for one purpose never verifies for another.
+    """
+
+    INVITE = "invite"
+    RESET = "reset"
+    DOWNLOAD = "download"
+    EMAIL_PROOF = "email-proof"
+    SHARE = "share"
+
+
+@attrs.frozen
+class TokenClaims:
+    """What a verified token says: an opaque record id, a nonce, when it was signed.
+
+    Tokens carry nothing else (no email, phone or name); the record they point
+    to decides the rest, and a changed nonce kills every older token.
+    """
+
+    id: int
+    nonce: str
+    signed_at: dt.datetime
+
+
+class TokenSigner(Protocol):
+    """Signs and verifies expiring, purpose-bound tokens (links in emails)."""
+
+    def sign(self, purpose: TokenPurpose, id: int, nonce: str) -> str:
+        """A URL-safe token for record *id* with *nonce*, dated now."""
+        ...
+
+    def verify(
+        self, purpose: TokenPurpose, token: str, *, max_age: dt.timedelta | None = None
+    ) -> TokenClaims:
+        """The token's claims; raise InvalidTokenError or TokenExpiredError.
+
+        *max_age* shortens the purpose's configured lifetime; it never lengthens it.
+        """
         ...
 
 

@@ -10,6 +10,7 @@ the same file changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
@@ -119,6 +120,20 @@ _converter.register_structure_hook(
 )
 
 
+def _text_fields(cls: type) -> frozenset[str]:
+    """Fields typed ``str`` or ``str | None``: text input needs no conversion for them."""
+    attrs.resolve_types(cls)
+    return frozenset(f.name for f in attrs.fields(cls) if f.type in (str, str | None))
+
+
+_TEXT_FIELDS: dict[type, frozenset[str]] = {
+    cls: _text_fields(cls) for cls in (AssetRow, CustomerRow)
+}
+_ALL_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in attrs.fields(cls)) for cls in (AssetRow, CustomerRow)
+}
+
+
 def _row(cls: type[R], raw: R | Mapping[str, Any], number: int) -> R:
     """Turn one input row (an instance or a mapping) into *cls*, or raise InvalidRowError."""
     if isinstance(raw, cls):
@@ -126,10 +141,13 @@ def _row(cls: type[R], raw: R | Mapping[str, Any], number: int) -> R:
     try:
         if not isinstance(raw, Mapping):
             raise InvalidInputError("Each row must be a mapping of field names to values.")
-        unknown = set(raw) - {f.name for f in attrs.fields(cls)}  # type: ignore[arg-type]
-        if unknown:
-            raise InvalidInputError(f"Unknown columns: {', '.join(sorted(map(str, unknown)))}.")
+        if not raw.keys() <= _ALL_FIELDS[cls]:
+            unknown = sorted(map(str, raw.keys() - _ALL_FIELDS[cls]))
+            raise InvalidInputError(f"Unknown columns: {', '.join(unknown)}.")
         cleaned = {k: v for k, v in raw.items() if v is not None and v != ""}
+        if cleaned.keys() <= _TEXT_FIELDS[cls] and all(type(v) is str for v in cleaned.values()):
+            with contextlib.suppress(TypeError):  # missing fields: the converter says which
+                return cls(**cleaned)  # already the right types: skip the converter
         return _converter.structure(cleaned, cls)
     except InvalidInputError as exc:
         raise InvalidRowError(number, exc) from None

@@ -12,6 +12,11 @@ __all__ = ["normalize_identifier"]
 
 _DROP_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Pd", "Cc"})
 _DROP_CHARS = frozenset(" .\t\r\n\u00b7")
+# For ASCII text NFKC changes nothing and case-folding is lower(): one translate.
+_ASCII_DROP = str.maketrans(
+    "", "", "".join(chr(c) for c in range(128) if chr(c) in _DROP_CHARS or c < 32 or c == 127)
+    + "-"
+)
 
 
 def normalize_identifier(text: str) -> str:
@@ -21,6 +26,8 @@ def normalize_identifier(text: str) -> str:
     (including ``%``, ``_``, ``*`` and ``\\``) stays and matches literally. The
     function is idempotent.
     """
+    if text.isascii():
+        return text.lower().translate(_ASCII_DROP)
     result = text
     # Dropping a separator can bring a combining mark next to a new base letter,
     # and case-folding can un-normalize; repeat until nothing changes.

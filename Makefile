@@ -60,7 +60,7 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m mypy --strict typing_tests
 
 docs: $(VENV)/.installed-dev
-	$(PY) -m sphinx -W --keep-going -q -b html docs $(DOCS_OUT)
+	$(PY) -m sphinx -E -W --keep-going -q -b html docs $(DOCS_OUT)
 	@echo "docs built in $(DOCS_OUT)/index.html"
 
 dist: $(VENV)/.installed-dev

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -21,12 +22,12 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 import attrs
 
 from portalkit.domain.events import AuditEntry, OutboxEvent
-from portalkit.domain.filters import TRUE, Filter, evaluate
+from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ConflictError, NotFoundError
+from portalkit.errors import ConflictError, DuplicateKeyError, InvalidInputError, NotFoundError
 from portalkit.ports import UpsertCounts
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -81,6 +82,39 @@ def _ordered(items: list[E], order_by: Sequence[str]) -> list[E]:
         else:
             items = sorted(items, key=_sort_key([name]))
     return items
+
+
+_ENTITY_TYPES: dict[str, type[Any]] = {
+    "scopes": ScopeNode,
+    "users": User,
+    "roles": Role,
+    "groups": Group,
+    "memberships": Membership,
+    "grants": Grant,
+    "assets": Asset,
+    "documents": Document,
+    "jobs": Job,
+    "customers": CustomerRecord,
+    "audit": AuditEntry,
+    "outbox": OutboxEvent,
+}
+
+
+def _check_fields(table: str, where: Filter, order_by: Sequence[str] = ()) -> None:
+    """Raise InvalidInputError for a filter or sort field the record type lacks."""
+    known = attrs.fields_dict(_ENTITY_TYPES[table])
+    for name in sorted(fields_of(where) | {f.lstrip("-") for f in order_by}):
+        if name not in known:
+            raise InvalidInputError(f"Unknown field {name!r}.", fields={name: "Unknown field."})
+
+
+def _check_upsert_keys(keys: Sequence[Any]) -> None:
+    """Raise unless every key is present and unique within one batch."""
+    if any(k is None for k in keys):
+        raise InvalidInputError.for_field("external_key", "Every record needs an external key.")
+    if len(set(keys)) != len(keys):
+        counts = Counter(keys)
+        raise DuplicateKeyError(sorted(str(k) for k, n in counts.items() if n > 1))
 
 
 class _Table(Generic[E]):
@@ -144,10 +178,12 @@ class _Table(Generic[E]):
         order_by: Sequence[str] = ("id",),
         limit: int | None = None,
     ) -> list[E]:
+        _check_fields(self.name, where, order_by)
         found = _ordered(list(self._matching(tenant_id, where)), order_by)
         return found if limit is None else found[:limit]
 
     def count(self, tenant_id: int, where: Filter = TRUE) -> int:
+        _check_fields(self.name, where)
         return sum(1 for _ in self._matching(tenant_id, where))
 
     # Keyed records ---------------------------------------------------------
@@ -158,6 +194,7 @@ class _Table(Generic[E]):
         return None
 
     def upsert_many(self, tenant_id: int, entities: Sequence[E]) -> UpsertCounts:
+        _check_upsert_keys([_key(e) for e in entities])
         by_key = {
             _key(e): e
             for e in self._rows.values()

@@ -1,0 +1,68 @@
+"""The SQLAlchemy adapter on PostgreSQL passes the storage contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
+from tests.adapters import contract
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def storage(postgres_storage: SqlAlchemyStorage) -> SqlAlchemyStorage:
+    """The migrated PostgreSQL test storage, emptied."""
+    return postgres_storage
+
+
+class TestUnitOfWork(contract.UnitOfWorkContract):
+    """Unit of work contract on PostgreSQL."""
+
+
+class TestTenants(contract.TenantContract):
+    """Tenant contract on PostgreSQL."""
+
+
+class TestRepositories(contract.RepositoryContract):
+    """Generic repository contract on PostgreSQL."""
+
+
+class TestKeyed(contract.KeyedContract):
+    """Keyed repository contract on PostgreSQL."""
+
+
+class TestScoped(contract.ScopedContract):
+    """Scoped repository contract on PostgreSQL."""
+
+
+class TestScopes(contract.ScopeContract):
+    """Scope tree contract on PostgreSQL."""
+
+
+class TestUsers(contract.UserContract):
+    """User contract on PostgreSQL."""
+
+
+class TestNamed(contract.NamedContract):
+    """Roles and groups contract on PostgreSQL."""
+
+
+class TestMemberships(contract.MembershipContract):
+    """Membership contract on PostgreSQL."""
+
+
+class TestGrants(contract.GrantContract):
+    """Grant contract on PostgreSQL."""
+
+
+class TestFind(contract.FindContract):
+    """find/count contract on PostgreSQL."""
+
+
+class TestOutbox(contract.OutboxContract):
+    """Outbox contract on PostgreSQL."""
+
+
+class TestAudit(contract.AuditContract):
+    """Audit contract on PostgreSQL."""

@@ -1,0 +1,66 @@
+"""The SQLAlchemy adapter on SQLite (a file database) passes the storage contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
+from tests.adapters import contract
+
+
+@pytest.fixture
+def storage(sqlite_storage: SqlAlchemyStorage) -> SqlAlchemyStorage:
+    """A migrated SQLite storage in a new file."""
+    return sqlite_storage
+
+
+class TestUnitOfWork(contract.UnitOfWorkContract):
+    """Unit of work contract on SQLite."""
+
+
+class TestTenants(contract.TenantContract):
+    """Tenant contract on SQLite."""
+
+
+class TestRepositories(contract.RepositoryContract):
+    """Generic repository contract on SQLite."""
+
+
+class TestKeyed(contract.KeyedContract):
+    """Keyed repository contract on SQLite."""
+
+
+class TestScoped(contract.ScopedContract):
+    """Scoped repository contract on SQLite."""
+
+
+class TestScopes(contract.ScopeContract):
+    """Scope tree contract on SQLite."""
+
+
+class TestUsers(contract.UserContract):
+    """User contract on SQLite."""
+
+
+class TestNamed(contract.NamedContract):
+    """Roles and groups contract on SQLite."""
+
+
+class TestMemberships(contract.MembershipContract):
+    """Membership contract on SQLite."""
+
+
+class TestGrants(contract.GrantContract):
+    """Grant contract on SQLite."""
+
+
+class TestFind(contract.FindContract):
+    """find/count contract on SQLite."""
+
+
+class TestOutbox(contract.OutboxContract):
+    """Outbox contract on SQLite."""
+
+
+class TestAudit(contract.AuditContract):
+    """Audit contract on SQLite."""

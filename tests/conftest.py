@@ -1,0 +1,121 @@
+"""Shared fixtures: PostgreSQL for tests marked ``postgres``, fresh databases per test.
+
+PostgreSQL comes from ``PORTALKIT_TEST_DATABASE_URL``
+(``postgresql+psycopg://user@host:port/db``; ``.ci/run`` starts a throwaway
+server and sets it). Without it, PostgreSQL tests are skipped, except in CI
+(``CI=true``) or with ``PORTALKIT_REQUIRE_POSTGRES=1``, where they fail.
+
+Fresh database per test, PostgreSQL: the schema is migrated once per session,
+and each test that takes :func:`postgres_storage` starts with every portalkit
+table truncated (``TRUNCATE … RESTART IDENTITY CASCADE``, a few milliseconds).
+Tests that need an *empty* database (migrations) take :func:`fresh_postgres_url`:
+a new PostgreSQL schema of their own, made the connection's ``search_path`` and
+dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
+
+POSTGRES_ENV = "PORTALKIT_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``postgres`` marker (also declared in pyproject.toml)."""
+    config.addinivalue_line(
+        "markers", "postgres: needs a PostgreSQL server (PORTALKIT_TEST_DATABASE_URL)"
+    )
+
+
+def _postgres_required() -> bool:
+    return (
+        os.environ.get("CI", "").lower() == "true"
+        or os.environ.get("PORTALKIT_REQUIRE_POSTGRES") == "1"
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test PostgreSQL URL; skips (or fails in CI) when none is configured."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        message = f"{POSTGRES_ENV} is not set: no PostgreSQL server for this test"
+        if _postgres_required():
+            pytest.fail(message + " (required in CI)")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_session_storage(postgres_url: str) -> Iterator[SqlAlchemyStorage]:
+    """One migrated storage on the test database for the whole session."""
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
+
+    storage = SqlAlchemyStorage.from_url(postgres_url)
+    storage.upgrade()
+    yield storage
+    storage.close()
+
+
+@pytest.fixture
+def postgres_storage(postgres_session_storage: SqlAlchemyStorage) -> SqlAlchemyStorage:
+    """The session's PostgreSQL storage with every portalkit table emptied."""
+    from portalkit.adapters.sqlalchemy.tables import Base  # noqa: PLC0415
+
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with postgres_session_storage.engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    return postgres_session_storage
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite database file, made once and copied by each test."""
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "portal.db"
+    storage = SqlAlchemyStorage.from_url(f"sqlite:///{path}")
+    storage.upgrade()
+    storage.close()
+    return path
+
+
+@pytest.fixture
+def sqlite_storage(tmp_path: Path, sqlite_template: Path) -> Iterator[SqlAlchemyStorage]:
+    """A migrated SQLite storage in a new file of its own (a copy of the template)."""
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
+
+    path = tmp_path / "portal.db"
+    shutil.copyfile(sqlite_template, path)
+    storage = SqlAlchemyStorage.from_url(f"sqlite:///{path}")
+    yield storage
+    storage.close()
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A URL whose connections land in a new, empty PostgreSQL schema (dropped after)."""
+    from sqlalchemy import create_engine  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    schema = f"pk_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()

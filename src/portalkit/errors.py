@@ -28,6 +28,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidRowError",
     "InvalidTokenError",
+    "MailDeliveryError",
     "NotFoundError",
     "PermissionDeniedError",
     "PortalkitError",
@@ -225,3 +226,24 @@ class SchemaOutdatedError(StorageError):
         "The database schema does not match this version of portalkit; "
         "run `portalkit db upgrade` (or Portal.upgrade())."
     )
+
+
+class MailDeliveryError(PortalkitError):
+    """An email could not be handed to the mail server.
+
+    Attributes:
+        detail: What went wrong, for staff and logs (the server's reply or
+            the connection error); never shown to customers.
+        permanent: The server refused for good (a 5xx reply: bad address,
+            rejected sender); retrying the same message will not help.
+    """
+
+    code = "mail_delivery_failed"
+    default_message = "The email could not be sent. Please try again later."
+
+    def __init__(
+        self, detail: str = "", *, permanent: bool = False, message: str | None = None
+    ) -> None:
+        self.detail = detail
+        self.permanent = permanent
+        super().__init__(message)

@@ -21,6 +21,8 @@ import attrs
 
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter
+from portalkit.domain.invitations import Invitation, InvitationStatus
+from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
@@ -29,16 +31,19 @@ from portalkit.domain.tenants import Tenant
 __all__ = [
     "AssetRepository",
     "AuditRepository",
+    "BroadcastMessageRepository",
     "Clock",
     "CustomerRepository",
     "DocumentRepository",
     "DocumentSource",
     "GrantRepository",
     "GroupRepository",
+    "InvitationRepository",
     "JobRepository",
     "KeyedRepository",
     "Mailer",
     "MembershipRepository",
+    "MessageReadRepository",
     "OutboxRepository",
     "Repository",
     "RoleRepository",
@@ -309,6 +314,29 @@ class OutboxRepository(Repository[OutboxEvent], Protocol):
         ...
 
 
+class InvitationRepository(Repository[Invitation], Protocol):
+    """Invitations (and set-password links of staff-created accounts)."""
+
+    def update_if(
+        self, invitation: Invitation, *, status: InvitationStatus, nonce: str
+    ) -> bool:
+        """Replace the stored invitation only if it still has *status* and *nonce*.
+
+        One conditional statement (``UPDATE … WHERE status = … AND nonce = …``):
+        of two concurrent callers exactly one gets True. False when the stored
+        row changed (or is gone).
+        """
+        ...
+
+
+class BroadcastMessageRepository(Repository[BroadcastMessage], Protocol):
+    """Broadcast messages."""
+
+
+class MessageReadRepository(Repository[MessageRead], Protocol):
+    """Which user read which message (unique per user and message)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -354,6 +382,15 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def invitations(self) -> InvitationRepository: ...
+
+    @property
+    def messages(self) -> BroadcastMessageRepository: ...
+
+    @property
+    def message_reads(self) -> MessageReadRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

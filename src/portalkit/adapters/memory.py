@@ -376,6 +376,28 @@ class _Outbox(_Table[OutboxEvent]):
         return done
 
 
+class _Invitations(_Table[Invitation]):
+    name = "invitations"
+
+    def update_if(
+        self, invitation: Invitation, *, status: InvitationStatus, nonce: str
+    ) -> bool:
+        stored = self.get(invitation.tenant_id, invitation.id)
+        if stored is None or stored.status is not status or stored.nonce != nonce:
+            return False
+        self._rows[invitation.id] = invitation
+        return True
+
+
+class _Messages(_Table[BroadcastMessage]):
+    name = "messages"
+
+
+class _MessageReads(_Table[MessageRead]):
+    name = "message_reads"
+    unique = (("tenant_id", "message_id", "user_id"),)
+
+
 class MemoryUnitOfWork:
     """A serialized transaction over a private copy of the memory tables."""
 
@@ -395,6 +417,9 @@ class MemoryUnitOfWork:
         self.customers = _Customers(self)
         self.audit = _Audit(self)
         self.outbox = _Outbox(self)
+        self.invitations = _Invitations(self)
+        self.messages = _Messages(self)
+        self.message_reads = _MessageReads(self)
 
     def __enter__(self) -> MemoryUnitOfWork:
         self._storage._lock.acquire()

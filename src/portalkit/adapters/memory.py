@@ -23,6 +23,8 @@ import attrs
 
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
+from portalkit.domain.invitations import Invitation, InvitationStatus
+from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path

@@ -25,7 +25,7 @@ DOCS_OUT := docs/_build/html
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint docs dist clean distclean
+.PHONY: help demo test lint lint-ruff lint-mypy lint-typing docs dist clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -54,9 +54,16 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(ARGS)
 
-lint: $(VENV)/.installed-dev
+# Three independent checks; `make -k lint` runs all of them even when one fails.
+lint: lint-ruff lint-mypy lint-typing
+
+lint-ruff: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+
+lint-mypy: $(VENV)/.installed-dev
 	$(PY) -m mypy --strict src/portalkit
+
+lint-typing: $(VENV)/.installed-dev
 	$(PY) -m mypy --strict typing_tests
 
 docs: $(VENV)/.installed-dev

@@ -48,19 +48,20 @@ pg_install() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "pg_install: installing Debian's postgresql package" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+    $sudo apt-get update -qq || return 1
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null || return 1
   fi
   PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 }
 
 pg_start() {
-  pg_install
-  PG_PORT="${PG_PORT:-$(pg__free_port)}"
+  # Each step checks its own result: callers may run this where `set -e` is off.
+  pg_install || return 1
+  PG_PORT="${PG_PORT:-$(pg__free_port)}" || return 1
   PG_DB="${PG_DB:-portalkit_test}"
-  PG_DIR="$(mktemp -d -t portalkit-pg.XXXXXX)"
+  PG_DIR="$(mktemp -d -t portalkit-pg.XXXXXX)" || return 1
   if [ "$(id -u)" -eq 0 ]; then
-    chown postgres:postgres "$PG_DIR"
+    chown postgres:postgres "$PG_DIR" || return 1
   fi
   pg__as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust \
     -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 || {
@@ -73,7 +74,7 @@ pg_start() {
     cat "$PG_DIR/log" >&2
     return 1
   }
-  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB"
+  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB" || return 1
   export PG_PORT PG_DB PG_DIR PG_BIN
   export PORTALKIT_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/$PG_DB"
   echo "pg_start: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT ($PG_DIR)" >&2

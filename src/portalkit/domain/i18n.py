@@ -1,0 +1,232 @@
+"""Customer-facing messages: a stable code for each, English text, translation.
+
+Every message portalkit shows a customer has a **code** (``"action.past_slot"``)
+and an English text (:data:`MESSAGES`). Code raising an error builds the text
+with :class:`Msg`, a ``str`` that remembers its code and parameters; shown as
+is it reads as English, and a translator (see :mod:`portalkit.locale`) can turn
+it into any language whose gettext catalogue it has.
+
+Catalogues are ordinary gettext catalogues: the English text is the ``msgid``
+and the code is the ``msgctxt``, so translators see the sentence and a changed
+code never silently reuses an old translation. Each error class of
+:mod:`portalkit.errors` is covered under ``"error.<code>"`` with its default
+message.
+
+This module is pure: it defines texts and how to apply a catalogue; reading
+``.mo`` files is :mod:`portalkit.locale`'s job.
+"""
+
+from __future__ import annotations
+
+import string
+import threading
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import attrs
+
+from portalkit import errors
+
+__all__ = [
+    "MESSAGES",
+    "Catalog",
+    "LocalizedError",
+    "Msg",
+    "error_code_messages",
+    "localize_error",
+    "placeholders",
+    "register_messages",
+    "translate",
+]
+
+
+#: Action and validation messages (portalkit's own; hosts add theirs with
+#: :func:`register_messages`).
+_ACTION_MESSAGES: dict[str, str] = {
+    "field.required": "This field is required.",
+    "field.not_text": "Enter text.",
+    "field.too_long": "Use {max} characters or fewer.",
+    "field.not_allowed": "This field cannot be set here.",
+    "field.not_a_number": "Enter a number.",
+    "field.not_an_id": "Choose an item from the list.",
+    "field.not_a_date": "Enter a date as YYYY-MM-DD.",
+    "field.not_a_datetime": "Enter a date and time.",
+    "field.not_a_choice": "Choose one of the offered options.",
+    "field.not_a_flag": "Answer yes or no.",
+    "field.idempotency_key": "The request key must be 1 to 200 letters, digits, dashes or dots.",
+    "action.site_not_a_site": "Choose one of your sites.",
+    "action.asset_not_at_site": "This asset is not at the chosen site.",
+    "action.date_in_past": "Choose a date that is not in the past.",
+    "action.date_too_far": "Choose a date within {days} days.",
+    "action.slot_in_past": "This time has already passed. Choose a later time.",
+    "action.slot_too_far": "Choose a time within {days} days.",
+    "action.slot_not_offered": (
+        "This time is not available for booking. Choose one of the offered times."
+    ),
+    "action.slot_full": "This time has just been booked by someone else. Choose another time.",
+    "action.appointment_cancelled": "This appointment has been cancelled.",
+    "action.appointment_past": "This appointment is in the past and cannot be changed.",
+    "action.reading_in_future": "The reading date cannot be in the future.",
+    "action.reading_too_old": "The reading date is too far in the past.",
+    "action.reading_before_last": "A newer reading already exists for this meter.",
+    "action.reading_below_last": (
+        "The reading is lower than the last reading ({last}). "
+        "Mark it as a meter replacement if the meter was replaced."
+    ),
+    "action.reading_negative": "The reading cannot be negative.",
+    "action.reading_too_large": "The reading is too large.",
+    "action.unit_mismatch": "This meter records in {unit}.",
+    "action.quantity_too_small": "Enter a quantity of at least 1.",
+    "action.quantity_too_large": "Only {remaining} can still be called off.",
+    "action.already_called_off": "This item has already been called off rent or returned.",
+    "action.no_items": "Choose at least one item.",
+    "action.quote_not_decidable": "This quote can no longer be approved or declined.",
+    "action.quote_decided": "A decision has already been recorded for this quote.",
+    "action.idempotency_mismatch": "This request key was already used for a different request.",
+    "action.in_progress": "This request is already being processed. Please wait a moment.",
+}
+
+_lock = threading.Lock()
+
+
+def error_code_messages() -> dict[str, str]:
+    """``{"error.<code>": default message}`` for every error class in :mod:`portalkit.errors`."""
+    out: dict[str, str] = {}
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        if isinstance(cls, type) and issubclass(cls, errors.PortalkitError):
+            out[f"error.{cls.code}"] = cls.default_message
+    return out
+
+
+#: Every known message: code → English text.
+MESSAGES: dict[str, str] = {**error_code_messages(), **_ACTION_MESSAGES}
+
+
+def register_messages(messages: Mapping[str, str]) -> None:
+    """Add message codes (a host's, or another portalkit module's).
+
+    Re-registering a code with the same text is allowed; a different text is a
+    :class:`~portalkit.errors.ConfigurationError` (codes are stable).
+    """
+    with _lock:
+        for code, text in messages.items():
+            known = MESSAGES.get(code)
+            if known is not None and known != text:
+                raise errors.ConfigurationError(f"Message {code!r} is already defined differently.")
+        MESSAGES.update(messages)
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The ``{name}`` placeholders of a message text."""
+    return frozenset(
+        field for _lit, field, _spec, _conv in string.Formatter().parse(text) if field
+    )
+
+
+def _format(text: str, params: Mapping[str, Any]) -> str:
+    try:
+        return text.format_map(dict(params))
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return text
+
+
+class Msg(str):
+    """A message text that knows its code and parameters.
+
+    ``Msg("field.too_long", max=200)`` is the English text ``"Use 200
+    characters or fewer."``; :attr:`code` and :attr:`params` let a translator
+    render it in another language.
+    """
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, /, **params: Any) -> Msg:
+        """Build the English text of *code* with *params* filled in."""
+        english = MESSAGES.get(code)
+        if english is None:
+            raise errors.ConfigurationError(f"Unknown message code {code!r}.")
+        self = super().__new__(cls, _format(english, params))
+        self.code = code
+        self.params = dict(params)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.code, self.params))
+
+
+def _rebuild(code: str, params: dict[str, Any]) -> Msg:
+    return Msg(code, **params)
+
+
+class Catalog(Protocol):
+    """What a translation catalogue must do (:class:`gettext.GNUTranslations` does)."""
+
+    def pgettext(self, context: str, message: str, /) -> str:
+        """The translation of *message* in *context*, or *message* itself."""
+        ...
+
+
+def translate(message: str, catalog: Catalog | None, /, **params: Any) -> str:
+    """*message* in the catalogue's language.
+
+    *message* is a :class:`Msg` (its code and parameters are used) or a code
+    from :data:`MESSAGES`; any other text is returned unchanged (it has no code
+    to look up). Without a catalogue the English text is returned.
+    """
+    if isinstance(message, Msg):
+        code, values = message.code, {**message.params, **params}
+    elif message in MESSAGES:
+        code, values = message, params
+    else:
+        return message
+    english = MESSAGES[code]
+    text = catalog.pgettext(code, english) if catalog is not None else english
+    return _format(text, values)
+
+
+@attrs.frozen
+class LocalizedError:
+    """An error as a customer should see it, in one language.
+
+    Attributes:
+        code: The error's stable code (``"invalid_input"`` …).
+        message: The whole-error message.
+        fields: Field name → message, for input errors.
+    """
+
+    code: str
+    message: str
+    fields: dict[str, str] = attrs.field(factory=dict)
+
+
+def localize_error(error: errors.PortalkitError, catalog: Catalog | None) -> LocalizedError:
+    """The error's message and field messages translated with *catalog*.
+
+    A message built with :class:`Msg` is translated by its code; the class's
+    default message by ``"error.<code>"``. Any other text (written without a
+    code) is kept in English when no catalogue is given, and otherwise replaced
+    by the translated generic message of its error class, so a customer never
+    sees a half-translated page.
+    """
+
+    def one(text: str, fallback_code: str) -> str:
+        if isinstance(text, Msg) or text in MESSAGES:
+            return translate(text, catalog)
+        if catalog is None:
+            return text
+        return translate(fallback_code, catalog)
+
+    error_code = f"error.{error.code}"
+    if error_code not in MESSAGES:  # a host's error class registered nowhere
+        register_messages({error_code: type(error).default_message})
+    message = error.message
+    if not isinstance(message, Msg) and message == type(error).default_message:
+        message = error_code
+    fields = getattr(error, "fields", {}) or {}
+    return LocalizedError(
+        code=error.code,
+        message=one(message, error_code),
+        fields={name: one(text, "error.invalid_input") for name, text in fields.items()},
+    )

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter
 from portalkit.domain.invitations import Invitation, InvitationStatus
@@ -26,9 +27,11 @@ from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
+from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
 
 __all__ = [
+    "AccountSource",
     "AssetRepository",
     "AuditRepository",
     "BroadcastMessageRepository",
@@ -41,6 +44,7 @@ __all__ = [
     "InvitationRepository",
     "JobRepository",
     "KeyedRepository",
+    "KpiSource",
     "Mailer",
     "MembershipRepository",
     "MessageReadRepository",
@@ -49,6 +53,7 @@ __all__ = [
     "RoleRepository",
     "ScopeRepository",
     "ScopedRepository",
+    "ShareLinkRepository",
     "Storage",
     "TenantRepository",
     "TokenClaims",
@@ -126,6 +131,37 @@ class DocumentSource(Protocol):
 
     def read(self, document: Document) -> bytes:
         """The file's content; raise :class:`~portalkit.errors.NotFoundError` if none."""
+        ...
+
+
+class AccountSource(Protocol):
+    """The host's ledger and rentals for one organization (seed 004).
+
+    The host's ERP owns these; portalkit decides who may see them. The
+    SQL-backed default (``StoredAccountSource`` in the accounts service) reads
+    portalkit's own tables, which the demo fills.
+    """
+
+    def balance(self, tenant_id: int, organization_id: int) -> AccountBalance | None:
+        """The organization's balance and last payment, or None if unknown."""
+        ...
+
+    def contracts(self, tenant_id: int, organization_id: int) -> Sequence[Contract]:
+        """The organization's rental contracts."""
+        ...
+
+    def items_out(self, tenant_id: int, organization_id: int) -> Sequence[ItemOut]:
+        """The items the organization has on rent."""
+        ...
+
+
+class KpiSource(Protocol):
+    """The figures behind KPI/report tiles (seed 001); the host computes them."""
+
+    def values(
+        self, tenant_id: int, keys: frozenset[str], scope_paths: Sequence[str]
+    ) -> dict[str, int | float | str | None]:
+        """The value of each of *keys* over the records under *scope_paths*."""
         ...
 
 
@@ -298,6 +334,14 @@ class CustomerRepository(KeyedRepository[CustomerRecord], Protocol):
     """The host's customer records behind organizations."""
 
 
+class ShareLinkRepository(Repository[ShareLink], Protocol):
+    """Share links (stored with the secret's keyed hash only)."""
+
+    def get_by_secret_hash(self, tenant_id: int, secret_hash: str) -> ShareLink | None:
+        """The link whose secret hashes to *secret_hash*, or None."""
+        ...
+
+
 class AuditRepository(Repository[AuditEntry], Protocol):
     """The audit trail (append-only in use)."""
 
@@ -382,6 +426,21 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def share_links(self) -> ShareLinkRepository: ...
+
+    @property
+    def account_balances(self) -> Repository[AccountBalance]: ...
+
+    @property
+    def contracts(self) -> ScopedRepository[Contract]: ...
+
+    @property
+    def items_out(self) -> ScopedRepository[ItemOut]: ...
+
+    @property
+    def defects(self) -> ScopedRepository[Defect]: ...
 
     @property
     def invitations(self) -> InvitationRepository: ...

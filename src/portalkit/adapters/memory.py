@@ -21,6 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import attrs
 
+from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
 from portalkit.domain.invitations import Invitation, InvitationStatus
@@ -28,6 +29,7 @@ from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
+from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import ConflictError, DuplicateKeyError, InvalidInputError, NotFoundError
 from portalkit.ports import UpsertCounts
@@ -99,6 +101,11 @@ _ENTITY_TYPES: dict[str, type[Any]] = {
     "customers": CustomerRecord,
     "audit": AuditEntry,
     "outbox": OutboxEvent,
+    "share_links": ShareLink,
+    "account_balances": AccountBalance,
+    "contracts": Contract,
+    "items_out": ItemOut,
+    "defects": Defect,
 }
 
 
@@ -400,6 +407,41 @@ class _MessageReads(_Table[MessageRead]):
     unique = (("tenant_id", "message_id", "user_id"),)
 
 
+class _ShareLinks(_Table[ShareLink]):
+    name = "share_links"
+    unique = (("secret_hash",),)
+
+    def get_by_secret_hash(self, tenant_id: int, secret_hash: str) -> ShareLink | None:
+        return next(
+            (
+                s
+                for s in self._rows.values()
+                if s.tenant_id == tenant_id and s.secret_hash == secret_hash
+            ),
+            None,
+        )
+
+
+class _AccountBalances(_Table[AccountBalance]):
+    name = "account_balances"
+    unique = (("tenant_id", "organization_id"),)
+
+
+class _Contracts(_Table[Contract]):
+    name = "contracts"
+    unique = (("tenant_id", "external_key"),)
+
+
+class _ItemsOut(_Table[ItemOut]):
+    name = "items_out"
+    unique = (("tenant_id", "external_key"),)
+
+
+class _Defects(_Table[Defect]):
+    name = "defects"
+    unique = (("tenant_id", "external_key"),)
+
+
 class MemoryUnitOfWork:
     """A serialized transaction over a private copy of the memory tables."""
 
@@ -419,6 +461,11 @@ class MemoryUnitOfWork:
         self.customers = _Customers(self)
         self.audit = _Audit(self)
         self.outbox = _Outbox(self)
+        self.share_links = _ShareLinks(self)
+        self.account_balances = _AccountBalances(self)
+        self.contracts = _Contracts(self)
+        self.items_out = _ItemsOut(self)
+        self.defects = _Defects(self)
         self.invitations = _Invitations(self)
         self.messages = _Messages(self)
         self.message_reads = _MessageReads(self)

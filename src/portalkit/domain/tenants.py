@@ -6,6 +6,7 @@ import re
 
 import attrs
 
+from portalkit.domain.fields import FieldOverride
 from portalkit.errors import InvalidInputError
 
 __all__ = ["Tenant", "TenantSettings", "validate_slug"]
@@ -40,6 +41,8 @@ class TenantSettings:
         base_url: The portal's public address; links in emails are built from it.
         sender_email: The From address of the portal's emails.
         default_region: ISO country code used to read local phone numbers.
+        field_overrides: Show/hide and rename of asset and job fields (seed 002);
+            see :mod:`portalkit.domain.fields`.
     """
 
     portal_enabled: bool = True
@@ -54,6 +57,7 @@ class TenantSettings:
     base_url: str | None = None
     sender_email: str | None = None
     default_region: str = "US"
+    field_overrides: tuple[FieldOverride, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

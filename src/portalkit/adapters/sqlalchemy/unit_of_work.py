@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from portalkit.adapters.sqlalchemy.document_repositories import (
+    DOCUMENT_MAPPINGS,
+    ShareLinkRepository,
+)
 from portalkit.adapters.sqlalchemy.repositories import (
     MAPPINGS,
     NamedRepository,
@@ -18,6 +22,7 @@ from portalkit.adapters.sqlalchemy.repositories import (
     UserRepository,
 )
 from portalkit.adapters.sqlalchemy.translate import translate
+from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.events import AuditEntry
 from portalkit.domain.principals import Grant, Group, Membership, Role
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
@@ -58,6 +63,15 @@ class SqlAlchemyUnitOfWork:
         self.customers: SqlRepository[CustomerRecord] = SqlRepository(self, MAPPINGS["customers"])
         self.audit: SqlRepository[AuditEntry] = SqlRepository(self, MAPPINGS["audit"])
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
+        # Documents capability (share links, default account ledger, defects).
+        m = DOCUMENT_MAPPINGS
+        self.share_links = ShareLinkRepository(self, m["share_links"])
+        self.account_balances: SqlRepository[AccountBalance] = SqlRepository(
+            self, m["account_balances"]
+        )
+        self.contracts: SqlRepository[Contract] = SqlRepository(self, m["contracts"])
+        self.items_out: SqlRepository[ItemOut] = SqlRepository(self, m["items_out"])
+        self.defects: SqlRepository[Defect] = SqlRepository(self, m["defects"])
 
     @property
     def connection(self) -> Connection:

@@ -1,0 +1,135 @@
+"""Tables of the documents capability: share links, the account ledger default, defects.
+
+They use :class:`~portalkit.adapters.sqlalchemy.tables.Base` (portalkit's own
+metadata) and are created by migration ``0004_documents``. The account tables
+are the SQL-backed default behind the :class:`~portalkit.ports.AccountSource`
+port (a host whose ERP owns the ledger implements the port instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portalkit.adapters.sqlalchemy.tables import ID_TYPE, Base
+
+__all__ = ["AccountBalanceRow", "ContractRow", "DefectRow", "ItemOutRow", "ShareLinkRow"]
+
+
+def _id() -> Mapped[int]:
+    return mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
+
+
+def _tenant() -> Mapped[int]:
+    return mapped_column(
+        ID_TYPE, ForeignKey("portalkit_tenants.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+def _ref() -> Mapped[int]:
+    return mapped_column(ID_TYPE, nullable=False)
+
+
+class ShareLinkRow(Base):
+    """A share link; the secret is stored only as its keyed hash."""
+
+    __tablename__ = "portalkit_share_links"
+    __table_args__ = (
+        UniqueConstraint("secret_hash"),
+        Index(None, "tenant_id", "document_id"),
+    )
+
+    id: Mapped[int] = _id()
+    tenant_id: Mapped[int] = _tenant()
+    document_id: Mapped[int] = _ref()
+    recipient: Mapped[str]
+    actions: Mapped[frozenset[str]]
+    secret_hash: Mapped[str]
+    created_by: Mapped[int] = _ref()
+    created_by_staff: Mapped[bool]
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class AccountBalanceRow(Base):
+    """An organization's balance and last payment (the default ledger)."""
+
+    __tablename__ = "portalkit_account_balances"
+    __table_args__ = (UniqueConstraint("tenant_id", "organization_id"),)
+
+    id: Mapped[int] = _id()
+    tenant_id: Mapped[int] = _tenant()
+    organization_id: Mapped[int] = _ref()
+    balance_cents: Mapped[int]
+    currency: Mapped[str]
+    last_payment_cents: Mapped[int | None]
+    last_payment_on: Mapped[dt.date | None]
+    as_of: Mapped[dt.date | None]
+
+
+class ContractRow(Base):
+    """A rental contract (the default ledger)."""
+
+    __tablename__ = "portalkit_contracts"
+    __table_args__ = (
+        Index(None, "tenant_id", "organization_id"),
+        Index(None, "tenant_id", "scope_path"),
+        UniqueConstraint("tenant_id", "external_key"),
+    )
+
+    id: Mapped[int] = _id()
+    tenant_id: Mapped[int] = _tenant()
+    organization_id: Mapped[int] = _ref()
+    scope_path: Mapped[str]
+    number: Mapped[str]
+    status: Mapped[str]
+    items_out: Mapped[int]
+    started_on: Mapped[dt.date | None]
+    external_key: Mapped[str | None]
+
+
+class ItemOutRow(Base):
+    """An item on rent (the default ledger)."""
+
+    __tablename__ = "portalkit_items_out"
+    __table_args__ = (
+        Index(None, "tenant_id", "organization_id"),
+        Index(None, "tenant_id", "scope_path"),
+        UniqueConstraint("tenant_id", "external_key"),
+    )
+
+    id: Mapped[int] = _id()
+    tenant_id: Mapped[int] = _tenant()
+    organization_id: Mapped[int] = _ref()
+    scope_path: Mapped[str]
+    contract_number: Mapped[str]
+    item_number: Mapped[str]
+    description: Mapped[str]
+    quantity_out: Mapped[int]
+    out_since: Mapped[dt.date | None]
+    external_key: Mapped[str | None]
+
+
+class DefectRow(Base):
+    """A defect on an asset."""
+
+    __tablename__ = "portalkit_defects"
+    __table_args__ = (
+        Index(None, "tenant_id", "asset_id"),
+        Index(None, "tenant_id", "scope_path"),
+        UniqueConstraint("tenant_id", "external_key"),
+    )
+
+    id: Mapped[int] = _id()
+    tenant_id: Mapped[int] = _tenant()
+    asset_id: Mapped[int] = _ref()
+    scope_path: Mapped[str]
+    number: Mapped[str]
+    description: Mapped[str]
+    severity: Mapped[str]
+    status: Mapped[str]
+    reported_on: Mapped[dt.date | None]
+    external_key: Mapped[str | None]

@@ -22,6 +22,12 @@ import attrs
 from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter
+from portalkit.domain.identity import (
+    CodePurpose,
+    OneTimeCode,
+    ThrottleRule,
+    ThrottleState,
+)
 from portalkit.domain.invitations import Invitation, InvitationStatus
 from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
@@ -48,7 +54,9 @@ __all__ = [
     "Mailer",
     "MembershipRepository",
     "MessageReadRepository",
+    "OneTimeCodeRepository",
     "OutboxRepository",
+    "PasswordHasher",
     "Repository",
     "RoleRepository",
     "ScopeRepository",
@@ -56,6 +64,7 @@ __all__ = [
     "ShareLinkRepository",
     "Storage",
     "TenantRepository",
+    "Throttle",
     "TokenClaims",
     "TokenPurpose",
     "TokenSigner",
@@ -381,6 +390,97 @@ class MessageReadRepository(Repository[MessageRead], Protocol):
     """Which user read which message (unique per user and message)."""
 
 
+class PasswordHasher(Protocol):
+    """Hashes and verifies passwords (``portalkit.adapters.crypto.Argon2idHasher``)."""
+
+    def hash(self, password: str) -> str:
+        """A new encoded hash of *password* with a fresh salt."""
+        ...
+
+    def verify(self, encoded: str, password: str) -> bool:
+        """True if *password* matches *encoded* (False for a broken hash)."""
+        ...
+
+    def verify_dummy(self, password: str) -> bool:
+        """Cost exactly one verification and return False (the no-such-user path)."""
+        ...
+
+    def needs_rehash(self, encoded: str) -> bool:
+        """True if *encoded* was made with other parameters than new hashes get."""
+        ...
+
+
+class Throttle(Protocol):
+    """Counts failures per key, shared by every worker (login, claims, lookups).
+
+    Keys are opaque strings chosen by the caller (include the tenant). An
+    attempt is counted as a failure when it starts (:meth:`acquire`) and taken
+    back when it succeeds (:meth:`forgive`), so parallel attempts can never
+    exceed the limit.
+    """
+
+    def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Count one attempt against *key*; raise ThrottledError if it is blocked.
+
+        A blocked attempt is not counted.
+        """
+        ...
+
+    def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Take back one counted attempt (it succeeded)."""
+        ...
+
+    def reset(self, key: str) -> None:
+        """Forget every failure of *key*."""
+        ...
+
+    def state(self, key: str) -> ThrottleState:
+        """The stored state of *key* (for tests and staff screens)."""
+        ...
+
+
+class OneTimeCodeRepository(Protocol):
+    """Password-reset and email-proof codes: at most one per tenant, purpose and subject."""
+
+    def get_for(
+        self, tenant_id: int, purpose: CodePurpose, subject_id: int
+    ) -> OneTimeCode | None:
+        """The subject's current code, or None."""
+        ...
+
+    def save(self, code: OneTimeCode) -> OneTimeCode:
+        """Insert the subject's code, or replace the existing one (same tenant/purpose/subject)."""
+        ...
+
+    def consume(
+        self,
+        tenant_id: int,
+        purpose: CodePurpose,
+        subject_id: int,
+        digest: str,
+        *,
+        now: dt.datetime,
+        max_attempts: int,
+    ) -> bool:
+        """Mark the code used if *digest* matches, it is unused, unexpired and not locked.
+
+        One conditional update: of concurrent callers, at most one gets True.
+        """
+        ...
+
+    def record_failure(
+        self,
+        tenant_id: int,
+        purpose: CodePurpose,
+        subject_id: int,
+        *,
+        now: dt.datetime,
+        max_attempts: int,
+    ) -> bool:
+        """Count one wrong guess (atomically); False if the limit was already reached."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -450,6 +550,9 @@ class UnitOfWork(Protocol):
 
     @property
     def message_reads(self) -> MessageReadRepository: ...
+
+    @property
+    def codes(self) -> OneTimeCodeRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -21,6 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import attrs
 
+from portalkit.adapters.memory_identity import MemoryCodes
 from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
@@ -461,6 +462,7 @@ class MemoryUnitOfWork:
         self.customers = _Customers(self)
         self.audit = _Audit(self)
         self.outbox = _Outbox(self)
+        self.codes = MemoryCodes(self)
         self.share_links = _ShareLinks(self)
         self.account_balances = _AccountBalances(self)
         self.contracts = _Contracts(self)

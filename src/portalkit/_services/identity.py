@@ -1,0 +1,1024 @@
+"""Identity use cases: sign-in, sessions, password change and reset, profile, registration.
+
+:class:`IdentityService` is built once by the composition root with its ports
+(storage, password hasher, throttle, mailer, clock, phone normalizer) and the
+portal's secret keys. Every method takes the :class:`~portalkit.domain.tenants.Tenant`
+it works in and, where a customer is acting, the request's ``client_key``
+(see :func:`portalkit.domain.identity.client_key`).
+
+What a caller can observe never tells whether an account or customer record
+exists: sign-in fails with one :class:`~portalkit.errors.AuthenticationError`
+after exactly one Argon2 computation on every path; a reset request answers
+the same for any email; a claim fails with one generic error whichever part
+was wrong, and a record that already has a user gets the same answer as a new
+one (its owner is told by email).
+
+:func:`set_password` and :func:`default_password_policy` are the pieces other
+use cases (accepting an invitation) build on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from email.message import EmailMessage
+
+import attrs
+
+from portalkit._services.audit import FAILED, SUCCESS, record
+from portalkit._services.throttle import Limit, acquire_all, throttle_key
+from portalkit.data import COMMON_PASSWORDS
+from portalkit.domain.contact import (
+    EMAIL_FIELD,
+    PHONE_FIELD,
+    POSTAL_CODE_FIELD,
+    PhoneNormalizer,
+    normalize_email,
+    normalize_postal_code,
+    postal_codes_match,
+)
+from portalkit.domain.events import OutboxEvent
+from portalkit.domain.filters import Eq, In
+from portalkit.domain.identity import (
+    CodePurpose,
+    CodeRules,
+    IdentifierKind,
+    LoginCandidate,
+    OneTimeCode,
+    SessionClaims,
+    ThrottleRule,
+    claim_problem,
+    code_digest,
+    login_candidates,
+    normalize_code,
+    read_session_token,
+    read_signed_values,
+    session_token,
+    sign_values,
+    stamp_tag,
+)
+from portalkit.domain.passwords import (
+    MAX_PASSWORD_CHARS,
+    PasswordPolicy,
+    PasswordRule,
+    context_words_of,
+    normalize_password,
+)
+from portalkit.domain.principals import Grant, Principal, PrincipalKind, User
+from portalkit.domain.records import CustomerRecord
+from portalkit.domain.tenants import Tenant
+from portalkit.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+    ThrottledError,
+)
+from portalkit.ports import Clock, Mailer, PasswordHasher, Storage, Throttle, UnitOfWork
+
+__all__ = [
+    "CLAIM_FAILED",
+    "CODE_FAILED",
+    "CURRENT_PASSWORD_FIELD",
+    "ClaimTicket",
+    "IdentityConfig",
+    "IdentityService",
+    "SessionInfo",
+    "SignIn",
+    "default_password_policy",
+    "new_security_stamp",
+    "set_password",
+]
+
+THROTTLED = "throttled"
+#: The field a wrong or missing current password is reported under.
+CURRENT_PASSWORD_FIELD = "current_password"  # noqa: S105 (a field name)
+_NEED_CURRENT_PASSWORD = "Enter your current password to change your email or phone number."  # noqa: S105
+#: The one message for every failed claim.
+CLAIM_FAILED = (
+    "We could not match these details to an account. Check them, or contact us for help."
+)
+#: The one message for every unusable reset or proof code.
+CODE_FAILED = "This code is not valid or has expired. Request a new one and try again."
+
+_LETTERS_EXTRA = frozenset(" -'\u2019.")
+
+
+def default_password_policy(min_length: int = 15) -> PasswordPolicy:
+    """The standard policy: NIST rules with the packaged common-password blocklist."""
+    return PasswordPolicy(min_length=min_length, blocklist=COMMON_PASSWORDS)
+
+
+def new_security_stamp() -> str:
+    """A fresh random security stamp (changing it ends every session of the user)."""
+    return secrets.token_hex(16)
+
+
+def set_password(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    user: User,
+    password: str,
+    confirmation: str | None,
+    *,
+    hasher: PasswordHasher,
+    policy: PasswordPolicy,
+) -> User:
+    """Give *user* a new password inside *uow* (the caller commits).
+
+    Checks the policy (with the tenant's name and the user's email and name as
+    context words), hashes the NFKC-normalized password and rotates the
+    security stamp, which ends every existing session of the user.
+
+    Raises:
+        InvalidInputError: ``fields`` names ``password`` and/or
+            ``password_confirmation`` with the reason.
+    """
+    policy.check(password, confirmation, context_words_of(tenant.name, user.email, user.name))
+    updated = attrs.evolve(
+        user,
+        password_hash=hasher.hash(normalize_password(password)),
+        security_stamp=new_security_stamp(),
+    )
+    uow.users.update(updated)
+    return updated
+
+
+#: Default limits (see :class:`IdentityConfig`).
+LOGIN_ACCOUNT = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
+LOGIN_CLIENT = ThrottleRule(limit=100, window=dt.timedelta(minutes=15))
+CLAIM_RECORD = ThrottleRule(limit=10, window=dt.timedelta(hours=24))
+CLAIM_CLIENT = ThrottleRule(limit=30, window=dt.timedelta(hours=1))
+RESET_REQUESTS = ThrottleRule(limit=5, window=dt.timedelta(hours=1))
+RESET_CLIENT = ThrottleRule(limit=30, window=dt.timedelta(hours=1))
+CODE_RULES = CodeRules()
+
+
+@attrs.frozen(kw_only=True)
+class IdentityConfig:
+    """Settings of the identity use cases (all have safe defaults).
+
+    Attributes:
+        password_policy: The password rules (:func:`default_password_policy`).
+        session_max_age: How long a session credential is valid.
+        login_account: Failures per account (default 10 per 15 minutes, then
+            exponential back-off).
+        login_client: Failures per client key.
+        claim_record: Failed claims per customer record (10 per 24 hours).
+        claim_client: Failed claims per client key.
+        reset_requests: Reset-code requests per email address.
+        reset_client: Reset requests and code attempts per client key.
+        codes: Lifetime, attempts and length of emailed codes.
+        claim_email_proof: After a matching claim, the customer proves the
+            email address with an emailed code (the default); False accepts
+            the bare match of seed 004. ``TenantSettings.claim_email_proof``,
+            when a tenant has it, wins.
+        claim_role: The role (by name) a registered customer gets at their
+            organization; None grants nothing (the host reacts to the
+            ``registration.completed`` outbox event).
+        sender_email: From address when the tenant has none.
+    """
+
+    password_policy: PasswordPolicy = attrs.field(factory=default_password_policy)
+    session_max_age: dt.timedelta = dt.timedelta(days=14)
+    login_account: ThrottleRule = LOGIN_ACCOUNT
+    login_client: ThrottleRule = LOGIN_CLIENT
+    claim_record: ThrottleRule = CLAIM_RECORD
+    claim_client: ThrottleRule = CLAIM_CLIENT
+    reset_requests: ThrottleRule = RESET_REQUESTS
+    reset_client: ThrottleRule = RESET_CLIENT
+    codes: CodeRules = CODE_RULES
+    claim_email_proof: bool = True
+    claim_role: str | None = None
+    sender_email: str = "no-reply@localhost"
+
+
+@attrs.frozen(kw_only=True)
+class SessionInfo:
+    """A valid session: who it is and when it was issued."""
+
+    principal: Principal
+    user: User
+    issued_at: dt.datetime
+
+
+@attrs.frozen(kw_only=True)
+class SignIn:
+    """A successful sign-in.
+
+    Attributes:
+        session: The session credential; store it in the host's session (a
+            signed, HttpOnly cookie) and pass it to ``authenticate`` on each request.
+        expires_at: When the credential stops working.
+    """
+
+    principal: Principal
+    user: User
+    session: str = attrs.field(repr=False)
+    expires_at: dt.datetime
+
+
+@attrs.frozen(kw_only=True)
+class ClaimTicket:
+    """The answer to a claim whose details matched (or looked as if they did).
+
+    Attributes:
+        ticket: Pass it back to ``complete_claim`` with the emailed code and the
+            new password. It holds no personal data.
+        code_sent: True when a code was emailed to the address on file.
+        expires_at: When the ticket (and the code) stop working.
+    """
+
+    ticket: str = attrs.field(repr=False)
+    code_sent: bool
+    expires_at: dt.datetime
+
+
+def _derive(secret: bytes, purpose: str) -> bytes:
+    return hmac.new(secret, f"portalkit/identity/{purpose}".encode(), hashlib.sha256).digest()
+
+
+def _name_part(field: str, value: object, minimum: int, label: str) -> str | None:
+    """The trimmed name, or None after recording the reason in the caller's fields."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < minimum or len(text) > 100:
+        return None
+    if not all(ch.isalpha() or ch in _LETTERS_EXTRA for ch in text):
+        return None
+    return text
+
+
+class IdentityService:
+    """Sign-in, sessions, passwords, profile and registration by proof.
+
+    Args:
+        storage: Where users, codes and the audit trail live.
+        hasher: The password hasher (Argon2id).
+        throttle: Failure counters shared by every worker.
+        mailer: Sends codes and notices.
+        clock: Where time comes from.
+        secret_keys: The portal's secret keys, newest first (the first signs).
+        phones: Normalizes phone numbers; None disables sign-in by phone and
+            registration by proof.
+        config: Limits and switches (:class:`IdentityConfig`).
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        hasher: PasswordHasher,
+        throttle: Throttle,
+        mailer: Mailer,
+        clock: Clock,
+        secret_keys: Sequence[bytes],
+        phones: PhoneNormalizer | None = None,
+        config: IdentityConfig | None = None,
+    ) -> None:
+        if not secret_keys:
+            raise ConfigurationError("A secret key is required.")
+        self._storage = storage
+        self._hasher = hasher
+        self._throttle = throttle
+        self._mailer = mailer
+        self._clock = clock
+        self._phones = phones
+        self.config = config or IdentityConfig()
+        self._session_keys = [_derive(k, "session") for k in secret_keys]
+        self._ticket_keys = [_derive(k, "claim-ticket") for k in secret_keys]
+        self._code_key = _derive(secret_keys[0], "codes")
+
+    # Passwords ---------------------------------------------------------------
+    @property
+    def password_policy(self) -> PasswordPolicy:
+        """The password rules in force."""
+        return self.config.password_policy
+
+    def password_rules(self) -> tuple[PasswordRule, ...]:
+        """The password rules as data (:meth:`PasswordPolicy.rules_text` for display)."""
+        return self.config.password_policy.rules()
+
+    # Sign-in -----------------------------------------------------------------
+    def _lookup(
+        self, uow: UnitOfWork, tenant: Tenant, candidate: LoginCandidate
+    ) -> list[User]:
+        tid = tenant.id
+        if candidate.kind is IdentifierKind.EMAIL:
+            user = uow.users.get_by_email(tid, candidate.value)
+            return [user] if user else []
+        if candidate.kind is IdentifierKind.PHONE:
+            if self._phones is None:
+                return []
+            try:
+                e164 = self._phones.normalize(candidate.value, tenant.settings.default_region)
+            except InvalidInputError:
+                return []
+            return uow.users.find(tid, Eq("phone", e164), limit=2)
+        return uow.users.find(tid, Eq("username", candidate.value), limit=2)
+
+    def find_login_user(self, tenant: Tenant, identifier: str) -> User | None:
+        """The user a login string names, by the documented precedence, or None.
+
+        Every applicable lookup runs; the first kind (email, phone, username)
+        naming exactly one user wins.
+        """
+        with self._storage.unit_of_work() as uow:
+            found = [self._lookup(uow, tenant, c) for c in login_candidates(identifier)]
+        return next((users[0] for users in found if len(users) == 1), None)
+
+    def login(
+        self,
+        tenant: Tenant,
+        identifier: str,
+        password: str,
+        *,
+        client_key: str | None = None,
+    ) -> SignIn:
+        """Sign in by email, username or phone number and password.
+
+        Raises:
+            AuthenticationError: For every kind of failure, after one Argon2
+                computation (unknown user, wrong password, disabled user, no
+                password set yet).
+            ThrottledError: Too many failures for this account or client.
+        """
+        now = self._clock.now()
+        text = identifier if isinstance(identifier, str) else ""
+        if not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS or len(text) > 320:
+            self._hasher.verify_dummy("")
+            self._audit_now(tenant, "login", FAILED, None, client_key, {"reason": "malformed"})
+            raise AuthenticationError()
+        user = self.find_login_user(tenant, text)
+        account = (
+            throttle_key("login", tenant.id, "user", user.id)
+            if user
+            else throttle_key("login", tenant.id, "id", text.strip().casefold())
+        )
+        limits = [Limit(account, self.config.login_account)]
+        if client_key:
+            limits.insert(
+                0, Limit(throttle_key("login", tenant.id, "client", client_key),
+                         self.config.login_client),
+            )
+        try:
+            attempt = acquire_all(self._throttle, limits, now)
+        except ThrottledError:
+            self._audit_now(tenant, "login", THROTTLED, user, client_key)
+            raise
+        normalized = normalize_password(password)
+        if user is not None and user.password_hash:
+            matched = self._hasher.verify(user.password_hash, normalized)
+        else:
+            matched = self._hasher.verify_dummy(normalized)
+        if user is None or not matched or not user.is_active:
+            self._audit_now(tenant, "login", FAILED, user, client_key)
+            raise AuthenticationError()
+        attempt.succeeded(reset=[account])
+        with self._storage.unit_of_work() as uow:
+            current = uow.users.get(tenant.id, user.id) or user
+            if current.password_hash and self._hasher.needs_rehash(current.password_hash):
+                current = attrs.evolve(current, password_hash=self._hasher.hash(normalized))
+                uow.users.update(current)
+            record(uow, self._clock, tenant_id=tenant.id, action="login", outcome=SUCCESS,
+                   actor=current.id, target=f"user:{current.id}", client_key=client_key)
+            uow.commit()
+        return self._sign_in(tenant, current, now)
+
+    # Sessions ----------------------------------------------------------------
+    def _sign_in(self, tenant: Tenant, user: User, now: dt.datetime) -> SignIn:
+        issued = now.replace(microsecond=0)
+        token = session_token(
+            self._session_keys[0],
+            SessionClaims(
+                tenant_id=tenant.id,
+                user_id=user.id,
+                stamp=stamp_tag(self._session_keys[0], user.security_stamp),
+                issued_at=issued,
+            ),
+        )
+        return SignIn(
+            principal=Principal(tenant_id=tenant.id, kind=PrincipalKind.USER, user_id=user.id),
+            user=user,
+            session=token,
+            expires_at=issued + self.config.session_max_age,
+        )
+
+    def authenticate(self, tenant: Tenant, session: str) -> SessionInfo:
+        """The signed-in user of a session credential.
+
+        Raises:
+            InvalidTokenError: Malformed, forged, for another tenant, ended by a
+                security-stamp change (password change or reset, sign-out
+                everywhere, disabled user), or the user is gone.
+            TokenExpiredError: Older than ``session_max_age``.
+        """
+        claims = read_session_token(
+            self._session_keys, session, now=self._clock.now(),
+            max_age=self.config.session_max_age,
+        )
+        ended = InvalidTokenError("Your session has ended. Please sign in again.")
+        if claims.tenant_id != tenant.id:
+            raise ended
+        with self._storage.unit_of_work() as uow:
+            user = uow.users.get(tenant.id, claims.user_id)
+        if user is None or not user.is_active:
+            raise ended
+        tags = (stamp_tag(key, user.security_stamp) for key in self._session_keys)
+        if not any(hmac.compare_digest(tag, claims.stamp) for tag in tags):
+            raise ended
+        return SessionInfo(
+            principal=Principal(tenant_id=tenant.id, kind=PrincipalKind.USER, user_id=user.id),
+            user=user,
+            issued_at=claims.issued_at,
+        )
+
+    def sign_out_everywhere(
+        self, tenant: Tenant, user_id: int, *, client_key: str | None = None
+    ) -> None:
+        """End every session of the user at once (rotates the security stamp)."""
+        with self._storage.unit_of_work() as uow:
+            user = self._user(uow, tenant, user_id)
+            uow.users.update(attrs.evolve(user, security_stamp=new_security_stamp()))
+            record(uow, self._clock, tenant_id=tenant.id, action="session.revoke_all",
+                   actor=user.id, target=f"user:{user.id}", client_key=client_key)
+            uow.commit()
+
+    def _user(self, uow: UnitOfWork, tenant: Tenant, user_id: int) -> User:
+        user = uow.users.get(tenant.id, user_id)
+        if user is None or not user.is_active:
+            raise InvalidTokenError("Your session has ended. Please sign in again.")
+        return user
+
+    # Password change ---------------------------------------------------------
+    def _check_current_password(
+        self, tenant: Tenant, user: User, password: object, client_key: str | None,
+        field: str = CURRENT_PASSWORD_FIELD,
+    ) -> None:
+        """One Argon2 verification of the user's current password, throttled per account."""
+        now = self._clock.now()
+        account = throttle_key("login", tenant.id, "user", user.id)
+        attempt = acquire_all(self._throttle, [Limit(account, self.config.login_account)], now)
+        text = password if isinstance(password, str) else ""
+        normalized = normalize_password(text[:MAX_PASSWORD_CHARS])
+        if user.password_hash and len(text) <= MAX_PASSWORD_CHARS:
+            ok = self._hasher.verify(user.password_hash, normalized)
+        else:
+            ok = self._hasher.verify_dummy(normalized)
+        if not ok:
+            self._audit_now(tenant, "password.verify", FAILED, user, client_key)
+            raise InvalidInputError.for_field(field, "The current password is not correct.")
+        attempt.succeeded(reset=[account])
+
+    def change_password(
+        self,
+        tenant: Tenant,
+        user_id: int,
+        current_password: str,
+        new_password: str,
+        confirmation: str | None,
+        *,
+        client_key: str | None = None,
+    ) -> SignIn:
+        """Change a signed-in user's password; every other session ends.
+
+        Returns a new sign-in for the current session (the old credential stops
+        working, as every other does). A host that prefers seed 003's "changing
+        your password logs you out" simply drops it.
+
+        Raises:
+            InvalidInputError: ``current_password`` wrong, or the new password
+                breaks the policy (``password`` / ``password_confirmation``).
+            ThrottledError: Too many wrong current passwords.
+        """
+        with self._storage.unit_of_work() as uow:
+            user = self._user(uow, tenant, user_id)
+        self.config.password_policy.check(
+            new_password, confirmation, context_words_of(tenant.name, user.email, user.name)
+        )
+        self._check_current_password(tenant, user, current_password, client_key)
+        with self._storage.unit_of_work() as uow:
+            user = self._user(uow, tenant, user_id)
+            user = set_password(uow, tenant, user, new_password, confirmation,
+                                hasher=self._hasher, policy=self.config.password_policy)
+            record(uow, self._clock, tenant_id=tenant.id, action="password.change",
+                   actor=user.id, target=f"user:{user.id}", client_key=client_key)
+            uow.commit()
+        return self._sign_in(tenant, user, self._clock.now())
+
+    # Password reset ----------------------------------------------------------
+    def _new_code(self) -> str:
+        digits = self.config.codes.digits
+        return f"{secrets.randbelow(10**digits):0{digits}d}"
+
+    def _store_code(
+        self, uow: UnitOfWork, tenant: Tenant, purpose: CodePurpose, subject_id: int,
+        *, code: str, now: dt.datetime,
+    ) -> OneTimeCode:
+        digest = code_digest(self._code_key, purpose.value, tenant.id, subject_id, code)
+        existing = uow.codes.get_for(tenant.id, purpose, subject_id)
+        if existing is not None:
+            fresh = existing.renewed(digest=digest, now=now, rules=self.config.codes)
+        else:
+            fresh = OneTimeCode(
+                id=0, tenant_id=tenant.id, purpose=purpose, subject_id=subject_id,
+                digest=digest, created_at=now, expires_at=now + self.config.codes.lifetime,
+            )
+        return uow.codes.save(fresh)
+
+    def request_password_reset(
+        self, tenant: Tenant, email: str, *, client_key: str | None = None
+    ) -> None:
+        """Email a reset code to the address on file, if there is an account.
+
+        The answer is the same whether or not the address has an account; the
+        code goes only to the stored address, never to one the caller chose.
+
+        Raises:
+            InvalidInputError: ``email`` is not a valid address.
+            ThrottledError: Too many requests for this address or client.
+        """
+        address = normalize_email(email)
+        now = self._clock.now()
+        limits = [Limit(throttle_key("reset", tenant.id, "email", address),
+                        self.config.reset_requests)]
+        if client_key:
+            limits.append(Limit(throttle_key("reset", tenant.id, "client", client_key),
+                                self.config.reset_client))
+        try:
+            acquire_all(self._throttle, limits, now)
+        except ThrottledError:
+            self._audit_now(tenant, "password.reset_request", THROTTLED, None, client_key)
+            raise
+        message: EmailMessage | None = None
+        with self._storage.unit_of_work() as uow:
+            user = uow.users.get_by_email(tenant.id, address)
+            if user is not None and user.is_active:
+                code = self._new_code()
+                self._store_code(uow, tenant, CodePurpose.RESET, user.id, code=code, now=now)
+                message = self._reset_message(tenant, user, code)
+            record(uow, self._clock, tenant_id=tenant.id, action="password.reset_request",
+                   outcome=SUCCESS if message else FAILED,
+                   actor=user.id if user else None, client_key=client_key)
+            uow.commit()
+        if message is not None:
+            self._send(tenant, message, client_key)
+
+    def reset_password(
+        self,
+        tenant: Tenant,
+        email: str,
+        code: str,
+        password: str,
+        confirmation: str | None,
+        *,
+        client_key: str | None = None,
+    ) -> None:
+        """Set a new password with an emailed code; every session of the user ends.
+
+        The code is single use, valid for at most 15 minutes and allows at most
+        5 wrong guesses (asking for a new code does not reset that count).
+
+        Raises:
+            InvalidInputError: Bad email, or the password breaks the policy.
+            InvalidTokenError: The code is wrong, used, expired or locked (one
+                message for all, known or unknown email).
+            ThrottledError: Too many attempts from this client.
+        """
+        address = normalize_email(email)
+        policy = self.config.password_policy
+        policy.check(password, confirmation, context_words_of(tenant.name, address))
+        now = self._clock.now()
+        if client_key:
+            acquire_all(self._throttle, [Limit(
+                throttle_key("reset", tenant.id, "client", client_key), self.config.reset_client
+            )], now)
+        # Hash first: known and unknown addresses cost the same.
+        new_hash = self._hasher.hash(normalize_password(password))
+        digits = normalize_code(code)
+        with self._storage.unit_of_work() as uow:
+            user = uow.users.get_by_email(tenant.id, address)
+            ok = False
+            if user is not None and user.is_active and digits is not None:
+                digest = code_digest(self._code_key, CodePurpose.RESET.value, tenant.id,
+                                     user.id, digits)
+                ok = uow.codes.consume(tenant.id, CodePurpose.RESET, user.id, digest, now=now,
+                                       max_attempts=self.config.codes.max_attempts)
+            if user is not None and not ok:
+                uow.codes.record_failure(tenant.id, CodePurpose.RESET, user.id, now=now,
+                                         max_attempts=self.config.codes.max_attempts)
+            if ok and user is not None:
+                uow.users.update(attrs.evolve(
+                    user, password_hash=new_hash, security_stamp=new_security_stamp()
+                ))
+            record(uow, self._clock, tenant_id=tenant.id, action="password.reset",
+                   outcome=SUCCESS if ok else FAILED,
+                   actor=user.id if user else None, client_key=client_key)
+            uow.commit()
+        if not ok:
+            raise InvalidTokenError(CODE_FAILED)
+
+    # Profile -----------------------------------------------------------------
+    def update_profile(
+        self,
+        tenant: Tenant,
+        user_id: int,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str,
+        phone: str | None = None,
+        current_password: str | None = None,
+        client_key: str | None = None,
+    ) -> User:
+        """Validate and save a user's own profile (seed 003).
+
+        First name: at least 2 letters; last name: at least 1; letters, spaces,
+        hyphens and apostrophes only. The name is stored as "first last".
+        Changing the email or phone number needs the current password.
+
+        Raises:
+            InvalidInputError: ``fields`` has one reason per bad field
+                (``first_name``, ``last_name``, ``email``, ``phone``,
+                ``current_password``).
+        """
+        fields: dict[str, str] = {}
+        first = _name_part("first_name", first_name, 2, "First")
+        if first is None:
+            fields["first_name"] = (
+                "First name must have at least 2 letters. "
+                "Numbers and special characters are not allowed."
+            )
+        last = _name_part("last_name", last_name, 1, "Last")
+        if last is None:
+            fields["last_name"] = (
+                "Last name must have at least 1 letter. "
+                "Numbers and special characters are not allowed."
+            )
+        address: str | None = None
+        try:
+            address = normalize_email(email)
+        except InvalidInputError as exc:
+            fields.update(exc.fields)
+        e164: str | None = None
+        if phone is not None and str(phone).strip():
+            if self._phones is None:
+                raise ConfigurationError(
+                    "Phone numbers need the phonenumbers library: "
+                    "install it with `pip install portalkit[phone]`."
+                )
+            try:
+                e164 = self._phones.normalize(phone, tenant.settings.default_region)
+            except InvalidInputError as exc:
+                fields.update(exc.fields)
+        with self._storage.unit_of_work() as uow:
+            user = self._user(uow, tenant, user_id)
+        contact_changed = address != user.email or e164 != user.phone
+        if contact_changed and not current_password:
+            fields[CURRENT_PASSWORD_FIELD] = _NEED_CURRENT_PASSWORD
+        if fields:
+            raise InvalidInputError("Please correct the marked fields.", fields=fields)
+        if contact_changed:
+            self._check_current_password(tenant, user, current_password, client_key)
+        assert first is not None and last is not None and address is not None  # noqa: PT018
+        with self._storage.unit_of_work() as uow:
+            user = self._user(uow, tenant, user_id)
+            other = uow.users.get_by_email(tenant.id, address)
+            if other is not None and other.id != user.id:
+                raise InvalidInputError.for_field(
+                    EMAIL_FIELD, "This email address cannot be used. Choose another one."
+                )
+            updated = attrs.evolve(user, name=f"{first} {last}", email=address, phone=e164)
+            uow.users.update(updated)
+            record(uow, self._clock, tenant_id=tenant.id, action="profile.update",
+                   actor=user.id, target=f"user:{user.id}", client_key=client_key,
+                   detail={"contact_changed": str(contact_changed).lower()})
+            uow.commit()
+        return updated
+
+    # Registration by proof ---------------------------------------------------
+    def _email_proof(self, tenant: Tenant) -> bool:
+        value = getattr(tenant.settings, "claim_email_proof", None)
+        return self.config.claim_email_proof if value is None else bool(value)
+
+    def _claim_inputs(
+        self, tenant: Tenant, phone: object, email: object, postal_code: object
+    ) -> tuple[str, str, str]:
+        if self._phones is None:
+            raise ConfigurationError(
+                "Registration by phone needs the phonenumbers library: "
+                "install it with `pip install portalkit[phone]`."
+            )
+        fields: dict[str, str] = {}
+        e164 = address = postal = ""
+        try:
+            e164 = self._phones.normalize(str(phone or ""), tenant.settings.default_region)
+        except InvalidInputError:
+            fields[PHONE_FIELD] = "Enter a valid phone number."
+        try:
+            address = normalize_email(email)
+        except InvalidInputError as exc:
+            fields.update(exc.fields)
+        if not isinstance(postal_code, str) or not any(
+            _postal_ok(postal_code, country)
+            for country in (tenant.settings.default_region, "US", "CA", "GB", None)
+        ):
+            fields[POSTAL_CODE_FIELD] = "Enter a valid postal code."
+        else:
+            postal = postal_code
+        if fields:
+            raise InvalidInputError("Please correct the marked fields.", fields=fields)
+        return e164, address, postal
+
+    def _records_with_phone(
+        self, uow: UnitOfWork, tenant: Tenant, e164: str, typed: str
+    ) -> list[CustomerRecord]:
+        """Customer records whose phone on file is this number, however it was stored."""
+        assert self._phones is not None
+        national = e164[2:] if e164.startswith("+1") else e164.lstrip("+")
+        digits = "".join(ch for ch in typed if ch.isdigit())
+        forms = {e164, typed.strip(), digits, national, e164.lstrip("+")}
+        found = []
+        for candidate in uow.customers.find(tenant.id, In("phone", sorted(forms)), limit=20):
+            try:
+                stored = self._phones.normalize(candidate.phone or "", candidate.country)
+            except InvalidInputError:
+                continue
+            if stored == e164:
+                found.append(candidate)
+        return found
+
+    def _existing_user(
+        self, uow: UnitOfWork, tenant: Tenant, record: CustomerRecord, e164: str
+    ) -> User | None:
+        try:
+            address = normalize_email(record.email)
+        except InvalidInputError:
+            address = None
+        if address is not None:
+            user = uow.users.get_by_email(tenant.id, address)
+            if user is not None:
+                return user
+        same_phone = uow.users.find(tenant.id, Eq("phone", e164), limit=1)
+        return same_phone[0] if same_phone else None
+
+    def claim(
+        self,
+        tenant: Tenant,
+        *,
+        phone: str,
+        email: str,
+        postal_code: str,
+        client_key: str | None = None,
+    ) -> ClaimTicket:
+        """Start registration by proof (seed 004): phone, plus email and postal code on file.
+
+        Succeeds only for an eligible record (portal on, account customer, a
+        contract or quote, contact details on file) whose email and postal
+        code match. By default a code is emailed to the address on file, to be
+        given to :meth:`complete_claim`; a tenant may accept the bare match.
+
+        Raises:
+            InvalidInputError: A malformed phone, email or postal code (fields).
+            AuthenticationError: One generic failure whichever part was wrong.
+            ThrottledError: Too many failed claims for this record or client.
+        """
+        e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
+        now = self._clock.now()
+        with self._storage.unit_of_work() as uow:
+            records = self._records_with_phone(uow, tenant, e164, str(phone))
+        limits = [Limit(throttle_key("claim", tenant.id, "record", r.id), self.config.claim_record)
+                  for r in records]
+        if not records:
+            limits.append(Limit(throttle_key("claim", tenant.id, "phone", e164),
+                                self.config.claim_record))
+        if client_key:
+            limits.insert(0, Limit(throttle_key("claim", tenant.id, "client", client_key),
+                                   self.config.claim_client))
+        try:
+            attempt = acquire_all(self._throttle, limits, now)
+        except ThrottledError:
+            self._audit_now(tenant, "registration.claim", THROTTLED, None, client_key)
+            raise
+        matching = [
+            r for r in records
+            if claim_problem(r) is None
+            and _same_email(address, r.email)
+            and postal_codes_match(postal, r.postal_code or "", r.country)
+        ]
+        if len(matching) != 1:
+            detail = {"records": str(len(records))}
+            if len(records) == 1:
+                problem = claim_problem(records[0])
+                detail["problem"] = problem.value if problem else "mismatch"
+            self._audit_now(tenant, "registration.claim", FAILED, None, client_key, detail)
+            raise AuthenticationError(CLAIM_FAILED)
+        found = matching[0]
+        # Take back this record's count (and the client's); other records keep theirs.
+        attempt.forgive(
+            [throttle_key("claim", tenant.id, "record", found.id)]
+            + ([throttle_key("claim", tenant.id, "client", client_key)] if client_key else [])
+        )
+        proof = self._email_proof(tenant)
+        code = self._new_code()
+        expires = now + self.config.codes.lifetime
+        ticket = sign_values(
+            self._ticket_keys[0], "claim",
+            [tenant.id, found.id, int(now.timestamp()), "" if proof else code],
+        )
+        message: EmailMessage | None
+        with self._storage.unit_of_work() as uow:
+            owner = self._existing_user(uow, tenant, found, e164)
+            if owner is not None:
+                message = self._notice_message(tenant, owner)
+                outcome = "already_registered"
+            else:
+                self._store_code(uow, tenant, CodePurpose.CLAIM, found.id, code=code, now=now)
+                message = self._claim_message(tenant, found, code) if proof else None
+                outcome = SUCCESS
+            record(uow, self._clock, tenant_id=tenant.id, action="registration.claim",
+                   outcome=outcome, target=f"customer:{found.id}", client_key=client_key)
+            uow.commit()
+        if message is not None:
+            self._send(tenant, message, client_key)
+        return ClaimTicket(ticket=ticket, code_sent=proof, expires_at=expires)
+
+    def complete_claim(
+        self,
+        tenant: Tenant,
+        ticket: str,
+        *,
+        code: str | None,
+        password: str,
+        confirmation: str | None,
+        client_key: str | None = None,
+    ) -> SignIn:
+        """Finish registration by proof: check the emailed code, create the user, sign in.
+
+        The user gets the record's email, phone (E.164) and name, and the
+        configured ``claim_role`` at the record's organization; a
+        ``registration.completed`` outbox event tells the host.
+
+        Raises:
+            InvalidTokenError: Bad or expired ticket, or a wrong, used, expired
+                or locked code (one message).
+            InvalidInputError: The password breaks the policy.
+            ConflictError: The record got a user meanwhile.
+        """
+        try:
+            values = read_signed_values(self._ticket_keys, "claim", ticket)
+            tenant_id, record_id, issued, bare_code = values
+            issued_at = dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)  # type: ignore[call-overload]
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise InvalidTokenError(CODE_FAILED) from exc
+        now = self._clock.now()
+        if tenant_id != tenant.id or not isinstance(record_id, int) or (
+            now - issued_at > self.config.codes.lifetime
+        ):
+            raise InvalidTokenError(CODE_FAILED)
+        digits = normalize_code(bare_code or code)
+        with self._storage.unit_of_work() as uow:
+            found = uow.customers.get(tenant.id, record_id)
+        if found is None or not found.email:
+            raise InvalidTokenError(CODE_FAILED)
+        self.config.password_policy.check(
+            password, confirmation, context_words_of(tenant.name, found.email, found.name)
+        )
+        if client_key:
+            acquire_all(self._throttle, [Limit(
+                throttle_key("claim", tenant.id, "client", client_key), self.config.claim_client
+            )], now)
+        new_hash = self._hasher.hash(normalize_password(password))
+        assert self._phones is not None
+        with self._storage.unit_of_work() as uow:
+            ok = False
+            if digits is not None:
+                digest = code_digest(self._code_key, CodePurpose.CLAIM.value, tenant.id,
+                                     found.id, digits)
+                ok = uow.codes.consume(tenant.id, CodePurpose.CLAIM, found.id, digest, now=now,
+                                       max_attempts=self.config.codes.max_attempts)
+            if not ok:
+                uow.codes.record_failure(tenant.id, CodePurpose.CLAIM, found.id, now=now,
+                                         max_attempts=self.config.codes.max_attempts)
+                record(uow, self._clock, tenant_id=tenant.id, action="registration.complete",
+                       outcome=FAILED, target=f"customer:{found.id}", client_key=client_key)
+                uow.commit()
+                raise InvalidTokenError(CODE_FAILED)
+            e164 = self._phones.normalize(found.phone or "", found.country)
+            address = normalize_email(found.email)
+            if self._existing_user(uow, tenant, found, e164) is not None:
+                raise ConflictError("This account is already registered. Please sign in.")
+            user = uow.users.add(User(
+                id=0, tenant_id=tenant.id, email=address, name=found.name or address,
+                phone=e164, password_hash=new_hash, security_stamp=new_security_stamp(),
+                created_at=now,
+            ))
+            self._grant_claim_role(uow, tenant, found, user)
+            uow.outbox.add(OutboxEvent(
+                id=0, tenant_id=tenant.id, topic="registration.completed",
+                payload={"customer_id": found.id, "external_key": found.external_key,
+                         "user_id": user.id},
+                created_at=now,
+            ))
+            record(uow, self._clock, tenant_id=tenant.id, action="registration.complete",
+                   actor=user.id, target=f"customer:{found.id}", client_key=client_key)
+            uow.commit()
+        return self._sign_in(tenant, user, now)
+
+    def _grant_claim_role(
+        self, uow: UnitOfWork, tenant: Tenant, found: CustomerRecord, user: User
+    ) -> None:
+        if not self.config.claim_role:
+            return
+        role = uow.roles.get_by_name(tenant.id, self.config.claim_role)
+        node = uow.scopes.get(tenant.id, found.organization_id)
+        if role is None or node is None:
+            raise ConfigurationError(
+                f"The registration role {self.config.claim_role!r} or the customer's "
+                "organization does not exist."
+            )
+        uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=role.id, scope_id=node.id,
+                             scope_path=node.path, user_id=user.id))
+
+    # Mail and audit ----------------------------------------------------------
+    def _message(self, tenant: Tenant, to: str, subject: str, body: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = tenant.settings.sender_email or self.config.sender_email
+        message["To"] = to
+        message["Subject"] = f"{tenant.settings.portal_name}: {subject}"
+        message.set_content(body)
+        return message
+
+    def _reset_message(self, tenant: Tenant, user: User, code: str) -> EmailMessage:
+        minutes = int(self.config.codes.lifetime.total_seconds() // 60)
+        return self._message(
+            tenant, user.email, "your password reset code",
+            f"Your code to set a new password is {code}.\n\n"
+            f"It works once, for {minutes} minutes. If you did not ask for it, "
+            "ignore this email: your password has not changed.\n",
+        )
+
+    def _claim_message(self, tenant: Tenant, found: CustomerRecord, code: str) -> EmailMessage:
+        minutes = int(self.config.codes.lifetime.total_seconds() // 60)
+        return self._message(
+            tenant, found.email or "", "confirm your email address",
+            f"Your code to finish registering for {tenant.settings.portal_name} is {code}.\n\n"
+            f"It works once, for {minutes} minutes. If you did not ask for it, "
+            "ignore this email.\n",
+        )
+
+    def _notice_message(self, tenant: Tenant, owner: User) -> EmailMessage:
+        return self._message(
+            tenant, owner.email, "someone tried to register your account",
+            "Someone just tried to register for the portal with your account's details, "
+            "but you already have a sign-in. If it was you, sign in or reset your "
+            "password. If not, you do not need to do anything.\n",
+        )
+
+    def _send(self, tenant: Tenant, message: EmailMessage, client_key: str | None) -> None:
+        try:
+            self._mailer.send(message)
+        except Exception:  # the answer must not reveal that an account exists
+            self._audit_now(tenant, "mail.send", FAILED, None, client_key,
+                            {"subject": str(message["Subject"])})
+
+    def _audit_now(
+        self,
+        tenant: Tenant,
+        action: str,
+        outcome: str,
+        user: User | None,
+        client_key: str | None,
+        *details: dict[str, str],
+    ) -> None:
+        detail = details[0] if details else None
+        with self._storage.unit_of_work() as uow:
+            record(uow, self._clock, tenant_id=tenant.id, action=action, outcome=outcome,
+                   actor=user.id if user else None,
+                   target=f"user:{user.id}" if user else None,
+                   client_key=client_key, detail=detail)
+            uow.commit()
+
+
+def _postal_ok(value: str, country: str | None) -> bool:
+    try:
+        normalize_postal_code(value, country)
+    except InvalidInputError:
+        return False
+    return True
+
+
+def _same_email(given: str, on_file: str | None) -> bool:
+    try:
+        stored = normalize_email(on_file)
+    except InvalidInputError:
+        return False
+    return hmac.compare_digest(given.encode(), stored.encode())
+

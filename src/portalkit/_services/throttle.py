@@ -1,0 +1,96 @@
+"""Throttling several keys at once, on top of the :class:`~portalkit.ports.Throttle` port.
+
+A use case that must limit failures (sign-in, registration by proof, lookups)
+names its limits as (key, rule) pairs and calls :func:`acquire_all` before the
+expensive or sensitive step. Every key counts the attempt as a failure from
+that moment, so parallel attempts never get past a limit; when the attempt
+succeeds, :meth:`Attempt.succeeded` takes the count back (or resets the keys
+that a success should clear).
+
+Keys are plain strings; build them with :func:`throttle_key` so they carry the
+tenant and stay short.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from portalkit.domain.identity import ThrottleRule
+from portalkit.errors import ThrottledError
+from portalkit.ports import Throttle
+
+__all__ = ["Attempt", "Limit", "acquire_all", "throttle_key"]
+
+_MAX_KEY = 200
+
+
+def throttle_key(scope: str, tenant_id: int, kind: str, value: str | int) -> str:
+    """A throttle key such as ``"login:3:user:42"``; long or free-form values are hashed."""
+    text = str(value)
+    if len(text) > 64 or not text.isascii() or not text.isprintable():
+        text = "h" + hashlib.sha256(text.encode()).hexdigest()[:40]
+    return f"{scope}:{tenant_id}:{kind}:{text}"[:_MAX_KEY]
+
+
+@attrs.frozen
+class Limit:
+    """One key and the rule that limits it."""
+
+    key: str
+    rule: ThrottleRule
+
+
+class Attempt:
+    """Attempts counted against several keys; settle it with :meth:`succeeded` if it worked.
+
+    A failed attempt needs nothing more: it was counted when acquired.
+    """
+
+    def __init__(self, throttle: Throttle, limits: Sequence[Limit], now: dt.datetime) -> None:
+        self._throttle = throttle
+        self._limits = tuple(limits)
+        self._now = now
+
+    @property
+    def limits(self) -> tuple[Limit, ...]:
+        """The limits this attempt was counted against."""
+        return self._limits
+
+    def succeeded(self, *, reset: Iterable[str] = ()) -> None:
+        """The attempt worked: forget the keys in *reset*, take the count back on the others."""
+        to_reset = set(reset)
+        for limit in self._limits:
+            if limit.key in to_reset:
+                self._throttle.reset(limit.key)
+            else:
+                self._throttle.forgive(limit.key, limit.rule, self._now)
+
+    def forgive(self, keys: Iterable[str]) -> None:
+        """Take the count back on some keys only (the rest stay counted as failures)."""
+        wanted = set(keys)
+        for limit in self._limits:
+            if limit.key in wanted:
+                self._throttle.forgive(limit.key, limit.rule, self._now)
+
+
+def acquire_all(throttle: Throttle, limits: Iterable[Limit], now: dt.datetime) -> Attempt:
+    """Count one attempt against every limit, or none of them.
+
+    Raises:
+        ThrottledError: A key is blocked; the counts already taken are given
+            back, and ``retry_after`` is that key's wait.
+    """
+    taken: list[Limit] = []
+    for limit in limits:
+        try:
+            throttle.acquire(limit.key, limit.rule, now)
+        except ThrottledError:
+            for done in taken:
+                throttle.forgive(done.key, done.rule, now)
+            raise
+        taken.append(limit)
+    return Attempt(throttle, taken, now)

@@ -68,7 +68,9 @@ __all__ = [
     "login_candidates",
     "normalize_code",
     "read_session_token",
+    "read_signed_values",
     "session_token",
+    "sign_values",
     "stamp_tag",
 ]
 
@@ -240,18 +242,50 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _sign(key: bytes, payload: str) -> str:
-    return _b64(hmac.new(key, f"portalkit-session:{payload}".encode(), hashlib.sha256).digest())
+def _sign(key: bytes, purpose: str, payload: str) -> str:
+    message = f"portalkit-{purpose}:{payload}".encode()
+    return _b64(hmac.new(key, message, hashlib.sha256).digest())
+
+
+def sign_values(key: bytes, purpose: str, values: Sequence[str | int]) -> str:
+    """A compact signed string carrying *values* (not encrypted: never put secrets in it).
+
+    *purpose* is bound into the signature, so a string signed for one purpose
+    never reads as another.
+    """
+    body = json.dumps(list(values), separators=(",", ":"))
+    payload = _b64(body.encode())
+    return f"{purpose[:1]}1.{payload}.{_sign(key, purpose, payload)}"
+
+
+def read_signed_values(keys: Sequence[bytes], purpose: str, token: object) -> list[object]:
+    """The values of a string made by :func:`sign_values` with any of *keys*.
+
+    Raises:
+        InvalidTokenError: Malformed, tampered with, for another purpose, or
+            signed with an unknown key.
+    """
+    invalid = InvalidTokenError()
+    if not isinstance(token, str) or len(token) > 1024 or token.count(".") != 2:
+        raise invalid
+    version, payload, signature = token.split(".")
+    if version != f"{purpose[:1]}1" or not any(
+        hmac.compare_digest(_sign(key, purpose, payload), signature) for key in keys
+    ):
+        raise invalid
+    try:
+        values = json.loads(_unb64(payload))
+    except ValueError as exc:
+        raise invalid from exc
+    if not isinstance(values, list):
+        raise invalid
+    return values
 
 
 def session_token(key: bytes, claims: SessionClaims) -> str:
     """The session credential for *claims*, signed with *key* (URL- and cookie-safe)."""
     seconds = int((claims.issued_at - _EPOCH).total_seconds())
-    body = json.dumps(
-        [claims.tenant_id, claims.user_id, claims.stamp, seconds], separators=(",", ":")
-    )
-    payload = _b64(body.encode())
-    return f"s1.{payload}.{_sign(key, payload)}"
+    return sign_values(key, "session", [claims.tenant_id, claims.user_id, claims.stamp, seconds])
 
 
 def read_session_token(
@@ -264,20 +298,16 @@ def read_session_token(
         TokenExpiredError: Genuine but older than *max_age*.
     """
     invalid = InvalidTokenError("Your session is not valid. Please sign in again.")
-    if not isinstance(token, str) or len(token) > 512 or token.count(".") != 2:
-        raise invalid
-    version, payload, signature = token.split(".")
-    if version != "s1" or not any(
-        hmac.compare_digest(_sign(key, payload), signature) for key in keys
-    ):
-        raise invalid
     try:
-        tenant_id, user_id, stamp, seconds = json.loads(_unb64(payload))
-        issued = _EPOCH + dt.timedelta(seconds=int(seconds))
+        tenant_id, user_id, stamp, seconds = read_signed_values(keys, "session", token)
+        issued = _EPOCH + dt.timedelta(seconds=int(seconds))  # type: ignore[call-overload]
         claims = SessionClaims(
-            tenant_id=int(tenant_id), user_id=int(user_id), stamp=str(stamp), issued_at=issued
+            tenant_id=int(tenant_id),  # type: ignore[call-overload]
+            user_id=int(user_id),  # type: ignore[call-overload]
+            stamp=str(stamp),
+            issued_at=issued,
         )
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (InvalidTokenError, ValueError, TypeError, OverflowError) as exc:
         raise invalid from exc
     if now - claims.issued_at > max_age or claims.issued_at - now > dt.timedelta(minutes=5):
         raise TokenExpiredError("Your session has expired. Please sign in again.")

@@ -1,0 +1,477 @@
+"""Benchmark: portalkit's access policy vs pycasbin vs a plain dict/set floor.
+
+One synthetic portal, decided three ways in the same run:
+
+* **portalkit**: ``Policy.build`` from users, roles, grants and organization
+  nodes, then ``policy.decide(principal, action, resource)``.
+* **pycasbin**: RBAC with domains (``g = _, _, _``), each grant expanded to every
+  scope node below it at load time, loaded row by row through an adapter as a
+  database adapter would, decided with ``FastEnforcer.enforce(user, action, node)``.
+* **floor**: grants pre-expanded into ``{user: {node path: frozenset(actions)}}``;
+  one dict lookup and one set membership per decision: the physical limit of
+  plain Python.
+
+Workload (the issue's shape): 1,000 organizations x 5 divisions x 4 sites,
+10,000 users with grants in 1-3 organizations (mostly at the organization, some
+at division or site level), 6 roles, 100,000 decisions with a fixed seed, about
+half allowed. All three must agree on every decision; mismatches are counted.
+
+Each implementation runs in a forked child so that its setup time and peak
+memory are its own. Per implementation: setup time, mean (a plain loop), p50
+and p99 (timed one by one, timer overhead subtracted), decisions per second,
+peak RSS growth. Then portalkit and the floor run again at 1,000 and 100,000
+users (same organizations and query count) to show that the time per decision
+does not grow with the number of users.
+
+Usage::
+
+    python bench/policy.py [--quick] [--json PATH]
+
+``--quick`` shrinks every size (under a minute). pycasbin is a bench-only extra
+(``pip install portalkit[bench]``); without it that column is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import pickle
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from portalkit import perms
+from portalkit.domain.policy import Policy, Target
+from portalkit.domain.principals import Grant, Principal, PrincipalKind, Role, User
+from portalkit.domain.scopes import ScopeKind, ScopeNode
+from portalkit.domain.tenants import TenantSettings
+
+TENANT = 1
+SEED = 20240601
+DIVISIONS, SITES = 5, 4
+
+# Six roles over the asset page's actions (seed 000). Every role that holds an
+# appointment permission also holds person.manage, which the catalogue requires,
+# so the plain "role holds the action" rule of the floor and pycasbin is the
+# same rule as portalkit's.
+ROLE_PERMS: dict[str, tuple[str, ...]] = {
+    "viewer": (
+        perms.ASSET_VIEW, perms.ASSET_IDENTIFICATION_VIEW, perms.SERVICE_REQUEST_VIEW,
+        perms.PENDING_REPAIR_VIEW, perms.PM_VIEW, perms.SA_VIEW,
+    ),
+    "requester": (
+        perms.ASSET_VIEW, perms.ASSET_IDENTIFICATION_VIEW, perms.SERVICE_REQUEST_VIEW,
+        perms.SERVICE_REQUEST_EDIT, perms.APPOINTMENT_VIEW, perms.APPOINTMENT_EDIT,
+        perms.PERSON_MANAGE,
+    ),
+    "site_operator": (
+        perms.ASSET_VIEW, perms.ASSET_IDENTIFICATION_VIEW, perms.METER_READING_EDIT,
+        perms.SERVICE_REQUEST_VIEW, perms.SERVICE_REQUEST_EDIT,
+    ),
+    "scheduler": (
+        perms.APPOINTMENT_VIEW, perms.APPOINTMENT_EDIT, perms.APPOINTMENT_CANCEL,
+        perms.PERSON_MANAGE, perms.PM_VIEW,
+    ),
+    "billing": (perms.INVOICE_VIEW, perms.SERVICE_REQUEST_VIEW),
+    "org_admin": (
+        perms.ASSET_VIEW, perms.ASSET_IDENTIFICATION_VIEW, perms.SERVICE_REQUEST_VIEW,
+        perms.SERVICE_REQUEST_EDIT, perms.PENDING_REPAIR_VIEW, perms.APPOINTMENT_VIEW,
+        perms.APPOINTMENT_EDIT, perms.APPOINTMENT_CANCEL, perms.PERSON_MANAGE,
+        perms.METER_READING_EDIT, perms.PM_VIEW, perms.SA_VIEW, perms.INVOICE_VIEW,
+    ),
+}
+ROLES = tuple(ROLE_PERMS)
+ROLE_WEIGHTS = (30, 25, 15, 10, 10, 10)
+ACTIONS = tuple(sorted({a for ps in ROLE_PERMS.values() for a in ps}))
+ORG, DIV, SITE = 0, 1, 2
+GRANT_LEVEL_WEIGHTS = (60, 25, 15)
+
+
+class Workload:
+    """The neutral workload: scope paths, grants (user, role, path) and queries."""
+
+    def __init__(self, n_orgs: int, n_users: int, n_queries: int, seed: int) -> None:
+        self.n_orgs, self.n_users, self.n_queries, self.seed = n_orgs, n_users, n_queries, seed
+        rng = random.Random(seed)
+        next_id = iter(range(1, 10**9))
+        self.orgs: list[tuple[int, str]] = []          # (node id, path)
+        self.divs: list[list[str]] = []                # per org
+        self.sites: list[list[list[str]]] = []         # per org, per division
+        self.subtree: dict[str, list[str]] = {}        # path -> every path at or below it
+        for _ in range(n_orgs):
+            oid = next(next_id)
+            opath = f"/org:{oid}/"
+            self.orgs.append((oid, opath))
+            divs, sites = [], []
+            for _ in range(DIVISIONS):
+                dpath = f"{opath}div:{next(next_id)}/"
+                divs.append(dpath)
+                ss = [f"{dpath}site:{next(next_id)}/" for _ in range(SITES)]
+                sites.append(ss)
+                for s in ss:
+                    self.subtree[s] = [s]
+                self.subtree[dpath] = [dpath, *ss]
+            self.divs.append(divs)
+            self.sites.append(sites)
+            self.subtree[opath] = [opath, *(p for d in divs for p in self.subtree[d])]
+        self.grants: list[tuple[int, str, str]] = []   # (user, role, path)
+        user_grants: list[list[tuple[str, str]]] = [[] for _ in range(n_users + 1)]
+        for u in range(1, n_users + 1):
+            for o in rng.sample(range(n_orgs), rng.randint(1, 3)):
+                level = rng.choices((ORG, DIV, SITE), GRANT_LEVEL_WEIGHTS)[0]
+                d = rng.randrange(DIVISIONS)
+                path = (
+                    self.orgs[o][1] if level == ORG
+                    else self.divs[o][d] if level == DIV
+                    else self.sites[o][d][rng.randrange(SITES)]
+                )
+                role = rng.choices(ROLES, ROLE_WEIGHTS)[0]
+                self.grants.append((u, role, path))
+                user_grants[u].append((role, path))
+        self.queries: list[tuple[int, str, str]] = []  # (user, action, path)
+        for _ in range(n_queries):
+            u = rng.randrange(1, n_users + 1)
+            if rng.random() < 0.6:                     # inside one of the user's grants
+                role, g = rng.choice(user_grants[u])
+                below = self.subtree[g]
+                path = below[-1] if rng.random() < 0.8 else rng.choice(below)
+                act = rng.choice(ROLE_PERMS[role]) if rng.random() < 0.75 else rng.choice(ACTIONS)
+            else:                                      # anywhere
+                o = rng.randrange(n_orgs)
+                d = rng.randrange(DIVISIONS)
+                level = rng.choices((ORG, DIV, SITE), (7, 13, 80))[0]
+                path = (
+                    self.orgs[o][1] if level == ORG
+                    else self.divs[o][d] if level == DIV
+                    else self.sites[o][d][rng.randrange(SITES)]
+                )
+                act = rng.choice(ACTIONS)
+            self.queries.append((u, act, path))
+
+
+# --------------------------------------------------------------------------- implementations
+# Each builder returns (decide, queries in the library's own form). Building
+# decide is timed as setup; converting the queries is not.
+
+Builder = Callable[[Workload], tuple[Callable[..., Any], list[tuple[Any, ...]]]]
+
+
+def build_floor(wl: Workload) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
+    """Grants expanded to every node below them; one dict get and one `in`."""
+    role_sets = {r: frozenset(p) for r, p in ROLE_PERMS.items()}
+    users: dict[int, dict[str, frozenset[str]]] = {}
+    for u, role, path in wl.grants:
+        d = users.setdefault(u, {})
+        rp = role_sets[role]
+        for p in wl.subtree[path]:
+            cur = d.get(p)
+            d[p] = rp if cur is None else cur | rp
+    empty_user: dict[str, frozenset[str]] = {}
+    empty: frozenset[str] = frozenset()
+
+    def decide(u: int, a: str, p: str, users: Any = users) -> bool:
+        return a in users.get(u, empty_user).get(p, empty)
+
+    return decide, list(wl.queries)
+
+
+def build_portalkit(wl: Workload) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
+    """Entities as a storage adapter returns them, compiled by Policy.build."""
+    roles = [
+        Role(id=i, tenant_id=TENANT, name=name, permissions=frozenset(ps))
+        for i, (name, ps) in enumerate(ROLE_PERMS.items(), start=1)
+    ]
+    role_id = {r.name: r.id for r in roles}
+    users = [
+        User(id=u, tenant_id=TENANT, email=f"u{u}@example.com", name=f"User {u}")
+        for u in range(1, wl.n_users + 1)
+    ]
+    orgs = [
+        ScopeNode(oid, TENANT, ScopeKind.ORGANIZATION, f"Org {oid}", path)
+        for oid, path in wl.orgs
+    ]
+    grants = [
+        Grant(id=i, tenant_id=TENANT, role_id=role_id[role], scope_id=0, scope_path=path,
+              user_id=u)
+        for i, (u, role, path) in enumerate(wl.grants, start=1)
+    ]
+    policy = Policy.build(
+        tenant_id=TENANT, settings=TenantSettings(), users=users, roles=roles,
+        grants=grants, organizations=orgs,
+    )
+    decide = policy.decide
+
+    # Each question carries its own principal and resource objects, as each
+    # request does (a host builds the principal from the session and loads the
+    # resource); the scope path strings are shared, as they are in the floor.
+    return decide, [
+        (Principal(tenant_id=TENANT, kind=PrincipalKind.USER, user_id=u), a, Target(TENANT, p))
+        for u, a, p in wl.queries
+    ]
+
+
+CASBIN_MODEL = """\
+[request_definition]
+r = sub, act, dom
+
+[policy_definition]
+p = sub, act
+
+[role_definition]
+g = _, _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = r.act == p.act && g(r.sub, p.sub, r.dom)
+"""
+
+
+def build_pycasbin(wl: Workload) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
+    """RBAC with domains; grants expanded per node; FastEnforcer keyed by action."""
+    import casbin  # noqa: PLC0415 (bench-only extra)
+    from casbin.persist.adapter import Adapter, load_policy_line  # noqa: PLC0415
+
+    rows = [f"p, {role}, {a}" for role, ps in ROLE_PERMS.items() for a in ps]
+    for u, role, path in wl.grants:
+        rows.extend(f"g, u{u}, {role}, {p}" for p in wl.subtree[path])
+
+    class RowsAdapter(Adapter):  # type: ignore[misc]
+        """Loads one policy line per row, as database adapters do."""
+
+        def load_policy(self, model: Any) -> None:
+            for row in rows:
+                load_policy_line(row, model)
+
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+        f.write(CASBIN_MODEL)
+    try:
+        enforcer = casbin.FastEnforcer(f.name, RowsAdapter(), cache_key_order=[1])
+    finally:
+        os.unlink(f.name)
+    return enforcer.enforce, [(f"u{u}", a, p) for u, a, p in wl.queries]
+
+
+IMPLS: dict[str, Builder] = {
+    "floor": build_floor,
+    "portalkit": build_portalkit,
+    "pycasbin": build_pycasbin,
+}
+
+
+# --------------------------------------------------------------------------- measuring
+
+def rss_kb() -> int:
+    """Current resident set size in KiB."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def timer_overhead_ns(n: int = 100_000) -> int:
+    """The median cost of two back-to-back perf_counter_ns calls."""
+    pc = time.perf_counter_ns
+    lat = []
+    for _ in range(n):
+        t0 = pc()
+        lat.append(pc() - t0)
+    return int(statistics.median(lat))
+
+
+def measure(name: str, wl: Workload, overhead_ns: int) -> dict[str, Any]:
+    """Set up one implementation and time it (runs in a forked child)."""
+    rss0 = rss_kb()
+    gc.collect()
+    t0 = time.perf_counter()
+    decide, queries = IMPLS[name](wl)
+    setup_s = time.perf_counter() - t0
+    n = len(queries)
+    decisions = bytearray(n)
+    for i, q in enumerate(queries):                    # first pass: record answers, warm caches
+        answer = decide(*q)
+        if getattr(answer, "allowed", answer):         # portalkit returns a Decision
+            decisions[i] = 1
+    pc = time.perf_counter_ns
+    gc.collect()
+    gc.disable()
+    means = []
+    for _ in range(3):                                 # steady passes: the median of three
+        t0 = pc()
+        for q in queries:
+            decide(*q)
+        means.append((pc() - t0) / 1000 / n)
+    lat = [0] * n
+    for i, q in enumerate(queries):
+        t0 = pc()
+        decide(*q)
+        lat[i] = pc() - t0
+    gc.enable()
+    lat.sort()
+
+    def at(q: float) -> float:
+        return max(lat[min(n - 1, int(q * n))] - overhead_ns, 0) / 1000
+
+    mean = statistics.median(means)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "setup_s": round(setup_s, 4),
+        "mean_us": round(mean, 4),
+        "p50_us": round(at(0.50), 4),
+        "p99_us": round(at(0.99), 4),
+        "decisions_per_s": round(1e6 / mean) if mean else None,
+        "peak_memory_mb": round((peak - rss0) / 1024, 1),
+        "decisions": bytes(decisions),
+    }
+
+
+def run_forked(name: str, wl: Workload, overhead_ns: int) -> dict[str, Any]:
+    """measure() in a child process, so setup and memory are isolated."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        try:
+            out = measure(name, wl, overhead_ns)
+        except BaseException as exc:
+            out = {"error": f"{type(exc).__name__}: {exc}"}
+        with os.fdopen(wfd, "wb") as f:
+            f.write(pickle.dumps(out))
+        os._exit(0)
+    os.close(wfd)
+    with os.fdopen(rfd, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    return pickle.loads(data) if data else {"error": "the child process died"}
+
+
+def casbin_available() -> bool:
+    """True when pycasbin is installed."""
+    try:
+        import casbin  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+def run_scale(
+    n_orgs: int, n_users: int, n_queries: int, impls: Sequence[str], overhead: int
+) -> dict[str, Any]:
+    """Every implementation on one workload; decisions compared with the floor's."""
+    t0 = time.perf_counter()
+    wl = Workload(n_orgs, n_users, n_queries, SEED)
+    print(f"\nusers={n_users} orgs={n_orgs} nodes={len(wl.subtree)} grants={len(wl.grants)} "
+          f"queries={n_queries} (workload built in {time.perf_counter() - t0:.1f}s)", flush=True)
+    results: dict[str, Any] = {}
+    reference: bytes | None = None
+    mismatches = 0
+    for name in impls:
+        r = run_forked(name, wl, overhead)
+        if "error" in r:
+            print(f"  {name:10s} ERROR {r['error']}", flush=True)
+            results[name] = r
+            continue
+        dec = r.pop("decisions")
+        if reference is None:
+            reference = dec
+            results["allowed_fraction"] = round(sum(dec) / len(dec), 4)
+        else:
+            r["mismatches"] = sum(1 for x, y in zip(dec, reference, strict=True) if x != y)
+            mismatches += r["mismatches"]
+        results[name] = r
+        print(f"  {name:10s} setup {r['setup_s']:7.2f}s  mean {r['mean_us']:8.3f}us  "
+              f"p50 {r['p50_us']:8.3f}us  p99 {r['p99_us']:8.3f}us  "
+              f"{r['decisions_per_s']:>10,}/s  +{r['peak_memory_mb']:7.1f}MB  "
+              f"mismatches {r.get('mismatches', '-')}", flush=True)
+    results["mismatches"] = mismatches
+    results["grants"] = len(wl.grants)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; print a table and optionally write JSON."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    ap.add_argument("--json", metavar="PATH", help="write the results as JSON here")
+    args = ap.parse_args(argv)
+    if args.quick:
+        n_orgs, n_users, n_queries, scaling = 200, 2_000, 20_000, (500, 2_000, 20_000)
+    else:
+        n_orgs, n_users, n_queries, scaling = 1_000, 10_000, 100_000, (1_000, 10_000, 100_000)
+    overhead = timer_overhead_ns()
+    impls = ["floor", "portalkit"] + (["pycasbin"] if casbin_available() else [])
+    print(f"python {platform.python_version()} on {platform.platform()}, "
+          f"{os.cpu_count()} cpus, timer overhead {overhead} ns", flush=True)
+    main_run = run_scale(n_orgs, n_users, n_queries, impls, overhead)
+    scale_runs = {}
+    for users in scaling:
+        if users == n_users:
+            scale_runs[users] = main_run
+        else:
+            scale_runs[users] = run_scale(n_orgs, users, n_queries, ["floor", "portalkit"],
+                                          overhead)
+    pk = main_run["portalkit"]
+    floor = main_run["floor"]
+    casbin = main_run.get("pycasbin", {})
+    ratios = {
+        "portalkit_over_floor": round(pk["mean_us"] / floor["mean_us"], 2),
+    }
+    if "mean_us" in casbin:
+        ratios["pycasbin_over_portalkit"] = round(casbin["mean_us"] / pk["mean_us"], 1)
+    lo, hi = min(scaling), max(scaling)
+    ratios["portalkit_flatness"] = round(
+        scale_runs[hi]["portalkit"]["mean_us"] / scale_runs[lo]["portalkit"]["mean_us"], 2
+    )
+    mismatches = sum(r["mismatches"] for r in scale_runs.values())
+    if n_users not in scaling:
+        mismatches += main_run["mismatches"]
+    print("\nscaling: mean us per decision (setup s)")
+    for users, run in scale_runs.items():
+        print(f"  users={users:>7}: portalkit {run['portalkit']['mean_us']:.3f} "
+              f"({run['portalkit']['setup_s']:.2f}s)  floor {run['floor']['mean_us']:.3f} "
+              f"({run['floor']['setup_s']:.2f}s)")
+    print(f"\nratios: {ratios}\nmismatches: {mismatches}")
+    strip = {"allowed_fraction", "mismatches", "grants"}
+    out = {
+        "name": "policy",
+        "quick": args.quick,
+        "params": {"orgs": n_orgs, "divisions_per_org": DIVISIONS, "sites_per_division": SITES,
+                   "users": n_users, "grants": main_run["grants"], "roles": len(ROLES),
+                   "actions": len(ACTIONS), "queries": n_queries, "seed": SEED},
+        "results": {k: v for k, v in main_run.items() if k not in strip},
+        "allowed_fraction": main_run["allowed_fraction"],
+        "scaling": {
+            str(u): {"portalkit": {k: run["portalkit"][k] for k in ("mean_us", "p99_us",
+                                                                     "setup_s")},
+                     "floor": {"mean_us": run["floor"]["mean_us"]}}
+            for u, run in scale_runs.items()
+        },
+        "ratios": ratios,
+        "targets": {
+            "portalkit.mean_us": "<= 2", "portalkit.p99_us": "<= 5",
+            "pycasbin_over_portalkit": ">= 25", "portalkit_over_floor": "<= 3",
+            "portalkit.setup_s": "< 1", "portalkit_flatness": "~ 1",
+        },
+        "mismatches": mismatches,
+        "environment": {"python": platform.python_version(), "platform": platform.platform(),
+                        "cpus": os.cpu_count(), "timer_overhead_ns": overhead},
+    }
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+        print(f"JSON written to {args.json}")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,926 @@
+"""The access policy: who may do what, where. Deny by default.
+
+A :class:`Policy` is compiled once from a tenant's rows (users, roles, groups,
+memberships, grants, organizations and :class:`~portalkit.domain.tenants.TenantSettings`)
+and then answers questions without I/O:
+
+- :meth:`Policy.decide` (is this principal allowed this action on this
+  resource?) with a machine-readable :class:`Reason`; :meth:`Policy.explain`
+  says the same for humans.
+- :meth:`Policy.filter_for`: the same rule as a filter specification, so lists
+  are filtered inside the database (``repository.find(tenant_id, spec)``).
+- :meth:`Policy.sections`: the asset page's sections (seed 000).
+- Account switching: :meth:`Policy.organizations`, :meth:`Policy.narrow` and
+  :meth:`Policy.switch_for` (a deep link into another of the user's
+  organizations switches to it instead of failing).
+
+The rule. A principal is allowed *action* on a resource of the tenant whose
+scope path is *P* exactly when all of these hold:
+
+1. the portal is enabled and licensed;
+2. *action* is in the permission catalogue and none of the feature keys of it
+   and its requirements is in ``disabled_features``;
+3. the principal is a user (or a guest while no login is required, who acts as
+   ``guest_user_id``), and that user exists and is active;
+4. *P*'s organization is served (``served_organization_ids``), and lies in the
+   principal's active organization if it is narrowed to one;
+5. a grant held by the user, directly or through a group, gives a role holding
+   *action* at *P* or an ancestor of *P*; and for every requirement of *action*
+   such a grant exists for the requirement too.
+
+Otherwise the decision is a denial whose reason is the first failed condition
+in :class:`Reason`'s order.
+
+How it is fast. At compile time every (user, action) gets a dict from the
+scope paths it is granted at (already intersected with the requirements,
+restricted to served organizations and switched-on features) to a shared,
+preallocated :class:`Decision`. Deciding walks the resource's ancestor paths
+(at most four or five, cached per path) and looks each up in that dict; the
+denial reasons are worked out only when the walk finds nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+
+import attrs
+
+from portalkit.domain.filters import FALSE, Filter, ScopeUnder, any_of
+from portalkit.domain.principals import (
+    Grant,
+    Group,
+    Membership,
+    Principal,
+    PrincipalKind,
+    Role,
+    User,
+)
+from portalkit.domain.scopes import ScopeNode
+from portalkit.domain.tenants import TenantSettings
+from portalkit.errors import PermissionDeniedError
+from portalkit.perms import (
+    APPOINTMENT_CANCEL,
+    APPOINTMENT_EDIT,
+    APPOINTMENT_VIEW,
+    ASSET_IDENTIFICATION_VIEW,
+    KPI_VIEW,
+    METER_READING_EDIT,
+    PENDING_REPAIR_VIEW,
+    PM_VIEW,
+    SA_VIEW,
+    SERVICE_REQUEST_EDIT,
+    SERVICE_REQUEST_VIEW,
+    PermissionRegistry,
+    default_registry,
+)
+
+__all__ = [
+    "ASSET_PAGE",
+    "Decision",
+    "NoAccess",
+    "Policy",
+    "Reason",
+    "Resource",
+    "Section",
+    "SectionAccess",
+    "Sections",
+    "Target",
+    "organization_id",
+]
+
+_PATH_RE = re.compile(r"^/org:[0-9]+/(?:(?:grp|div|site|shop):[0-9]+/)*$")
+_PATH_CACHE_LIMIT = 200_000
+#: Above this many granted paths for one (user, action), decide walks ancestors.
+_SCAN_LIMIT = 8
+
+
+class Reason(str, enum.Enum):
+    """Why a decision came out as it did; denials are listed in the order checked."""
+
+    ALLOWED = "allowed"
+    OTHER_TENANT = "other_tenant"
+    PORTAL_DISABLED = "portal_disabled"
+    NOT_LICENSED = "not_licensed"
+    UNKNOWN_ACTION = "unknown_action"
+    FEATURE_DISABLED = "feature_disabled"
+    LOGIN_REQUIRED = "login_required"
+    NOT_A_USER = "not_a_user"
+    UNKNOWN_USER = "unknown_user"
+    USER_DISABLED = "user_disabled"
+    NO_SCOPE = "no_scope"
+    ORGANIZATION_NOT_SERVED = "organization_not_served"
+    OTHER_ORGANIZATION = "other_organization"
+    REQUIREMENT_MISSING = "requirement_missing"
+    NO_GRANT = "no_grant"
+
+
+@attrs.frozen
+class Decision:
+    """The answer to one question.
+
+    Attributes:
+        allowed: True only when the action is allowed.
+        reason: :attr:`Reason.ALLOWED`, or why it was denied.
+        grant_id: For an allowed decision, the grant that covers the resource.
+        role: That grant's role name.
+        scope_path: The path the grant is at (the resource is at it or below).
+        group_id: The group the grant is held through, or None if held directly.
+    """
+
+    allowed: bool
+    reason: Reason
+    grant_id: int | None = None
+    role: str | None = None
+    scope_path: str | None = None
+    group_id: int | None = None
+
+
+_DENIALS: dict[Reason, Decision] = {
+    r: Decision(False, r) for r in Reason if r is not Reason.ALLOWED
+}
+
+
+class Resource(Protocol):
+    """Anything bound to a scope node: assets, documents, jobs, :class:`Target`."""
+
+    @property
+    def tenant_id(self) -> int: ...
+
+    @property
+    def scope_path(self) -> str: ...
+
+
+@attrs.frozen
+class Target:
+    """A bare place to decide about: a tenant and a scope path."""
+
+    tenant_id: int
+    scope_path: str
+
+    @classmethod
+    def of(cls, node: ScopeNode) -> Target:
+        """The target for a scope node itself."""
+        return cls(node.tenant_id, node.path)
+
+
+@attrs.frozen
+class Section:
+    """One section of a page, shown when all its permissions are allowed.
+
+    Attributes:
+        key: Stable identifier, e.g. ``"identification"``.
+        title: Default heading.
+        permissions: All must be allowed for the section to show.
+        actions: Optional operations inside it, reported when allowed.
+        informational: Whether it shows the resource's information; a page
+            without any informational section is :class:`NoAccess` (seed 000).
+    """
+
+    key: str
+    title: str
+    permissions: tuple[str, ...]
+    actions: tuple[str, ...] = ()
+    informational: bool = False
+
+
+#: Seed 000's asset page. Appointments also need ``person.manage`` through the
+#: catalogue's requirements.
+ASSET_PAGE: tuple[Section, ...] = (
+    Section("identification", "Identification", (ASSET_IDENTIFICATION_VIEW,), informational=True),
+    Section(
+        "outstanding_service_requests",
+        "Outstanding Service Requests",
+        (SERVICE_REQUEST_VIEW,),
+        informational=True,
+    ),
+    Section(
+        "open_pending_repairs", "Open and Pending Repairs", (PENDING_REPAIR_VIEW,),
+        informational=True,
+    ),
+    Section(
+        "appointments", "Appointments", (APPOINTMENT_VIEW,),
+        actions=(APPOINTMENT_EDIT, APPOINTMENT_CANCEL),
+    ),
+    Section("request_service", "Request Service", (SERVICE_REQUEST_EDIT,)),
+    Section("add_meter_reading", "Add Meter Reading", (METER_READING_EDIT,)),
+    Section("maintenance_schedule", "Maintenance Schedule", (PM_VIEW, SA_VIEW)),
+)
+
+
+@attrs.frozen
+class SectionAccess:
+    """A section the principal may see, with the optional actions allowed in it."""
+
+    section: Section
+    actions: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> str:
+        """The section's key."""
+        return self.section.key
+
+
+@attrs.frozen
+class Sections:
+    """The sections of a page the principal may see, in page order."""
+
+    items: tuple[SectionAccess, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys of the allowed sections, in page order."""
+        return tuple(item.section.key for item in self.items)
+
+
+@attrs.frozen
+class NoAccess:
+    """The "you do not have permission to view this asset" result (seed 000).
+
+    ``reason`` is the denial reason of the page's first informational section.
+    """
+
+    reason: Reason
+
+
+def organization_id(path: str) -> int:
+    """The node id of the organization a scope path belongs to."""
+    return int(path[5 : path.index("/", 1)])
+
+
+def _ancestors(path: object) -> tuple[str, ...]:
+    """The paths of a node and its ancestors, organization first; () if malformed."""
+    if not isinstance(path, str) or not _PATH_RE.match(path):
+        return ()
+    out = []
+    end = path.find("/", 1)
+    while end != -1:
+        out.append(path[: end + 1])
+        end = path.find("/", end + 1)
+    return tuple(out)
+
+
+def _minimal(paths: Iterable[str]) -> list[str]:
+    """The paths not covered by another path of the set, sorted."""
+    pool = set(paths)
+    return sorted(p for p in pool if not any(a in pool for a in _ancestors(p)[:-1]))
+
+
+_USER = PrincipalKind.USER
+_GUEST = PrincipalKind.GUEST
+_REQUIREMENT_MISSING = _DENIALS[Reason.REQUIREMENT_MISSING]
+_NO_GRANT = _DENIALS[Reason.NO_GRANT]
+#: Marks a (user, action) whose granted paths are too many to scan.
+_LONG = Decision(False, Reason.NO_GRANT)
+
+#: Scope path -> the decision it holds for one (user, action). Allowed
+#: decisions are shared per grant; a path where the action is granted but a
+#: requirement is not maps to the shared REQUIREMENT_MISSING denial.
+_Paths = dict[str, Decision]
+
+
+@attrs.frozen
+class _Rows:
+    """The rows a policy is compiled from, filtered to one tenant."""
+
+    tenant_id: int
+    settings: TenantSettings
+    registry: PermissionRegistry
+    active: dict[int, bool]
+    enabled: frozenset[str]
+    org_paths: frozenset[str]
+    problems: list[str] = attrs.field(factory=list)
+
+
+def _role_actions(rows: _Rows, roles: Iterable[Role]) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """role id -> (name, the switched-on catalogue actions it holds)."""
+    out: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for role in roles:
+        if role.tenant_id != rows.tenant_id:
+            continue
+        unknown = sorted(p for p in role.permissions if p not in rows.registry)
+        if unknown:
+            rows.problems.append(f"role {role.name!r} holds unknown permissions {unknown}")
+        out[role.id] = (role.name, tuple(sorted(rows.enabled.intersection(role.permissions))))
+    return out
+
+
+def _group_tables(
+    rows: _Rows, groups: Iterable[Group], memberships: Iterable[Membership]
+) -> tuple[dict[int, frozenset[str]], dict[int, list[int]], dict[int, tuple[int, ...]]]:
+    """(group id -> KPI keys, group id -> active member ids, user id -> group ids)."""
+    kpi = {g.id: g.kpi_keys for g in groups if g.tenant_id == rows.tenant_id}
+    members: dict[int, list[int]] = {}
+    groups_of: dict[int, list[int]] = {}
+    for m in memberships:
+        if m.tenant_id != rows.tenant_id:
+            continue
+        if m.group_id not in kpi or m.user_id not in rows.active:
+            rows.problems.append(f"membership {m.id} names an unknown user or group")
+            continue
+        groups_of.setdefault(m.user_id, []).append(m.group_id)
+        if rows.active[m.user_id]:
+            members.setdefault(m.group_id, []).append(m.user_id)
+    return kpi, members, {u: tuple(gs) for u, gs in groups_of.items()}
+
+
+def _granted(
+    rows: _Rows,
+    grants: Iterable[Grant],
+    role_actions: dict[int, tuple[str, tuple[str, ...]]],
+    members: dict[int, list[int]],
+) -> dict[int, dict[str, _Paths]]:
+    """user id -> action -> {granted path: the grant's decision}, before requirements."""
+    served_ids = rows.settings.served_organization_ids
+    raw: dict[int, dict[str, _Paths]] = {}
+    for g in sorted((g for g in grants if g.tenant_id == rows.tenant_id), key=lambda g: g.id):
+        path = g.scope_path
+        ancestors = _ancestors(path)
+        if not ancestors:
+            rows.problems.append(f"grant {g.id} has no valid scope")
+            continue
+        if ancestors[0] not in rows.org_paths:
+            if served_ids is None or organization_id(path) in served_ids:
+                rows.problems.append(f"grant {g.id} is at a scope outside this tenant")
+            continue
+        role_entry = role_actions.get(g.role_id)
+        if role_entry is None:
+            rows.problems.append(f"grant {g.id} names an unknown role")
+            continue
+        if (g.user_id is None) == (g.group_id is None):
+            rows.problems.append(f"grant {g.id} must name exactly one user or group")
+            continue
+        role_name, actions = role_entry
+        if g.user_id is not None:
+            holders: Iterable[int] = (g.user_id,) if rows.active.get(g.user_id) else ()
+        else:
+            holders = members.get(g.group_id, ())  # type: ignore[arg-type]
+        decision = Decision(True, Reason.ALLOWED, g.id, role_name, path, g.group_id)
+        for uid in holders:
+            by_action = raw.get(uid)
+            if by_action is None:
+                by_action = raw[uid] = {}
+            for action in actions:
+                paths = by_action.get(action)
+                if paths is None:
+                    by_action[action] = {path: decision}
+                elif path not in paths:
+                    paths[path] = decision
+    return raw
+
+
+def _with_requirements(
+    raw: dict[int, dict[str, _Paths]], requirements: dict[str, frozenset[str]]
+) -> dict[int, dict[str, _Paths]]:
+    """Intersect each action's paths with its requirements' (in place)."""
+    for by_action in raw.values():
+        updated: dict[str, _Paths] = {}
+        for action in requirements.keys() & by_action.keys():
+            granted = by_action[action]
+            paths: _Paths = granted
+            for required in requirements[action]:
+                paths = _intersect(paths, by_action.get(required, {}))
+            for p in granted:
+                paths.setdefault(p, _REQUIREMENT_MISSING)
+            updated[action] = paths
+        by_action.update(updated)
+    return raw
+
+
+class Policy:
+    """A tenant's compiled access policy (immutable once built).
+
+    Build it with :meth:`build`; services load the rows it needs with
+    :func:`portalkit._services.policy.load_policy`.
+    """
+
+    def __init__(
+        self,
+        *,
+        tenant_id: int,
+        settings: TenantSettings,
+        registry: PermissionRegistry,
+        active: dict[int, bool],
+        effective: dict[int, dict[str, _Paths]],
+        groups_of: dict[int, tuple[int, ...]],
+        kpi_keys: dict[int, frozenset[str]],
+        problems: tuple[str, ...],
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.settings = settings
+        self.registry = registry
+        self.registry_revision = registry.revision
+        self.problems = problems
+        self._active = active
+        self._groups_of = groups_of
+        self._kpi_keys = kpi_keys
+        self._served_ids = settings.served_organization_ids
+        self._guest_uid = None if settings.login_required else settings.guest_user_id
+        self._gate: Decision | None = None
+        if not settings.portal_enabled:
+            self._gate = _DENIALS[Reason.PORTAL_DISABLED]
+        elif not settings.licensed:
+            self._gate = _DENIALS[Reason.NOT_LICENSED]
+        self._known = registry.names()
+        self._enabled = _enabled(registry, settings)
+        self._requirements = {
+            name: reqs for name in self._known if (reqs := registry.requirements(name))
+        }
+        self._path_ok: dict[str, bool] = {}
+        self._hot = {uid: _hot_form(by_action) for uid, by_action in effective.items()}
+        self._long = {
+            (uid, action): paths
+            for uid, by_action in effective.items()
+            for action, paths in by_action.items()
+            if len(paths) > _SCAN_LIMIT
+        }
+        self._orgs: dict[int, tuple[str, ...]] = {}
+        self.decide = self._fast_decide()  # type: ignore[method-assign,assignment]
+
+    # Building ----------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        *,
+        tenant_id: int,
+        settings: TenantSettings,
+        users: Iterable[User],
+        roles: Iterable[Role],
+        grants: Iterable[Grant],
+        organizations: Iterable[ScopeNode],
+        groups: Iterable[Group] = (),
+        memberships: Iterable[Membership] = (),
+        registry: PermissionRegistry | None = None,
+    ) -> Policy:
+        """Compile a policy from a tenant's rows.
+
+        Rows of other tenants are ignored, and so is everything that cannot
+        allow anything: grants whose scope is not one of *organizations* (the
+        tenant's organization nodes, at least those the grants are in) or is
+        not served, role permissions not in the catalogue, memberships of
+        unknown groups. Each ignored row is listed in :attr:`problems`; the
+        services' validation refuses them at configuration time.
+        """
+        registry = registry or default_registry
+        served_ids = settings.served_organization_ids
+        rows = _Rows(
+            tenant_id=tenant_id,
+            settings=settings,
+            registry=registry,
+            active={u.id: u.is_active for u in users if u.tenant_id == tenant_id},
+            enabled=_enabled(registry, settings),
+            org_paths=frozenset(
+                n.path
+                for n in organizations
+                if n.tenant_id == tenant_id
+                and n.parent_id is None
+                and (served_ids is None or n.id in served_ids)
+            ),
+        )
+        kpi, members, groups_of = _group_tables(rows, groups, memberships)
+        effective: dict[int, dict[str, _Paths]] = {}
+        if settings.portal_enabled and settings.licensed:
+            raw = _granted(rows, grants, _role_actions(rows, roles), members)
+            requirements = {
+                n: reqs for n in rows.enabled if (reqs := registry.requirements(n))
+            }
+            effective = _with_requirements(raw, requirements)
+        return cls(
+            tenant_id=tenant_id,
+            settings=settings,
+            registry=registry,
+            active=rows.active,
+            effective=effective,
+            groups_of=groups_of,
+            kpi_keys=kpi,
+            problems=tuple(rows.problems),
+        )
+
+    # Deciding ----------------------------------------------------------------
+    def decide(self, principal: Principal, action: str, resource: Resource) -> Decision:
+        """Whether *principal* may take *action* on *resource*; deny by default.
+
+        Returns a shared, immutable :class:`Decision`; see the module docstring
+        for the rule and :class:`Reason` for the order in which denials are told.
+        """
+        return self._fast_decide()(principal, action, resource)  # pragma: no cover
+
+    def _fast_decide(self) -> Callable[[Principal, str, Resource], Decision]:
+        """The hot path, as a closure over the compiled tables.
+
+        For each (user, action) it scans a short tuple of ``(granted path,
+        decision)`` pairs, allowed ones first, with ``str.startswith``; long
+        lists (over :data:`_SCAN_LIMIT` paths) are walked by ancestor instead.
+        It answers the common cases (allowed; no grant or requirement missing
+        for an active user in a served organization) and leaves everything
+        else to :meth:`_denial`, which checks every condition in order.
+        """
+        tid = self.tenant_id
+        hot_get = self._hot.get
+        guest_uid = self._guest_uid
+        path_ok_get = self._path_ok.get
+        path_ok = self._check_path
+        enabled = self._enabled
+        denial = self._denial
+        walk = self._walk
+        user_kind, guest_kind = _USER, _GUEST
+        no_grant, requirement_missing, long_list = _NO_GRANT, _REQUIREMENT_MISSING, _LONG
+
+        def decide(principal: Principal, action: str, resource: Resource) -> Decision:
+            try:
+                if principal.tenant_id == tid and resource.tenant_id == tid:
+                    kind = principal.kind
+                    by_action = hot_get(
+                        principal.user_id  # type: ignore[arg-type]
+                        if kind is user_kind
+                        else (guest_uid if kind is guest_kind else None)
+                    )
+                    if by_action is not None:
+                        path = resource.scope_path
+                        org = principal.active_organization
+                        if org is None or path.startswith(org):
+                            pairs = by_action.get(action)
+                            if pairs is not None:
+                                for granted, d in pairs:
+                                    if path.startswith(granted):
+                                        if d is long_list:
+                                            return walk(principal, action, resource)
+                                        if d is requirement_missing:
+                                            break
+                                        return d
+                                else:
+                                    d = no_grant
+                            elif action in enabled:
+                                d = no_grant
+                            else:
+                                return denial(principal, action, resource)
+                            ok = path_ok_get(path)
+                            if ok is None:
+                                ok = path_ok(path)
+                            if ok:
+                                return d
+            except AttributeError:
+                pass
+            return denial(principal, action, resource)
+
+        return decide
+
+    def _check_path(self, path: object) -> bool:
+        """Whether *path* is well-formed and in a served organization (cached)."""
+        ok = bool(_ancestors(path))
+        if ok and self._served_ids is not None:
+            ok = organization_id(path) in self._served_ids  # type: ignore[arg-type]
+        if isinstance(path, str):
+            if len(self._path_ok) >= _PATH_CACHE_LIMIT:
+                self._path_ok.clear()
+            self._path_ok[path] = ok
+        return ok
+
+    def _paths_of(self, uid: int, action: str) -> Mapping[str, Decision]:
+        """{granted path: decision} of one (user, action); empty if none."""
+        pairs = self._hot.get(uid, {}).get(action)
+        if pairs is None:
+            return {}
+        if pairs is _LONG_PAIRS:
+            return self._long[uid, action]
+        return dict(pairs)
+
+    def _walk(self, principal: Principal, action: str, resource: Resource) -> Decision:
+        """Decide for a (user, action) with many granted paths: look up each ancestor."""
+        uid = self._user_of(principal)
+        path = resource.scope_path
+        if not isinstance(uid, int) or not self._check_path(path):
+            return self._denial(principal, action, resource)
+        paths = self._paths_of(uid, action)
+        found = _NO_GRANT
+        for p in _ancestors(path):
+            d = paths.get(p)
+            if d is not None:
+                if d.allowed:
+                    return d
+                found = d
+        return found
+
+    def _user_of(self, principal: Principal) -> int | Reason:
+        """The user whose grants apply, or the reason there is none."""
+        if principal.kind is _USER:
+            uid = principal.user_id
+        elif principal.kind is _GUEST:
+            if self._guest_uid is None:
+                return Reason.LOGIN_REQUIRED
+            uid = self._guest_uid
+        else:
+            return Reason.NOT_A_USER
+        if uid is None:
+            return Reason.NOT_A_USER
+        active = self._active.get(uid)
+        if active is None:
+            return Reason.UNKNOWN_USER
+        if not active:
+            return Reason.USER_DISABLED
+        return uid
+
+    def _denial(self, principal: Principal, action: str, resource: object) -> Decision:
+        """Why the fast path found nothing (checked in :class:`Reason` order)."""
+        tid = self.tenant_id
+        if principal.tenant_id != tid or getattr(resource, "tenant_id", None) != tid:
+            return _DENIALS[Reason.OTHER_TENANT]
+        if self._gate is not None:
+            return self._gate
+        if action not in self._known:
+            return _DENIALS[Reason.UNKNOWN_ACTION]
+        if action not in self._enabled:
+            return _DENIALS[Reason.FEATURE_DISABLED]
+        uid = self._user_of(principal)
+        if isinstance(uid, Reason):
+            return _DENIALS[uid]
+        path = getattr(resource, "scope_path", None)
+        ancestors = _ancestors(path)
+        if not ancestors or not isinstance(path, str):
+            return _DENIALS[Reason.NO_SCOPE]
+        if self._served_ids is not None and organization_id(path) not in self._served_ids:
+            return _DENIALS[Reason.ORGANIZATION_NOT_SERVED]
+        org = principal.active_organization
+        if org is not None and not path.startswith(org):
+            return _DENIALS[Reason.OTHER_ORGANIZATION]
+        paths = self._paths_of(uid, action)
+        if any(paths.get(p) is _REQUIREMENT_MISSING for p in ancestors):
+            return _REQUIREMENT_MISSING
+        return _NO_GRANT
+
+    def is_allowed(self, principal: Principal, action: str, resource: Resource) -> bool:
+        """Shorthand for ``decide(...).allowed``."""
+        return self.decide(principal, action, resource).allowed
+
+    def require(self, principal: Principal, action: str, resource: Resource) -> Decision:
+        """The allowed decision, or raise :class:`~portalkit.errors.PermissionDeniedError`."""
+        decision = self.decide(principal, action, resource)
+        if not decision.allowed:
+            raise PermissionDeniedError()
+        return decision
+
+    def explain(self, principal: Principal, action: str, resource: Resource) -> str:
+        """The decision in words, for staff and developers (not for customers)."""
+        decision = self.decide(principal, action, resource)
+        path = getattr(resource, "scope_path", None)
+        who = (
+            f"user {principal.user_id}" if principal.kind is _USER
+            else f"the guest (user {self.settings.guest_user_id})"
+            if principal.kind is _GUEST else f"a {principal.kind.value} principal"
+        )
+        if decision.allowed:
+            via = (
+                f"through group {decision.group_id}" if decision.group_id is not None
+                else "directly"
+            )
+            text = (
+                f"Allowed: {who} holds role {decision.role!r} {via} (grant {decision.grant_id}) "
+                f"at {decision.scope_path}, which covers {path}; the role includes {action!r}."
+            )
+            reqs = self._requirements.get(action)
+            if reqs:
+                text += f" The requirements {sorted(reqs)} are held there too."
+            return text
+        return f"Denied ({decision.reason.value}): " + self._why(
+            decision.reason, who, action, path, principal
+        )
+
+    def _why(
+        self, reason: Reason, who: str, action: str, path: object, principal: Principal
+    ) -> str:
+        if reason is Reason.REQUIREMENT_MISSING:
+            reqs = sorted(self._requirements.get(action, ()))
+            return (
+                f"{who} holds {action!r} at {path} or above, but {action!r} also needs "
+                f"{reqs} at a scope covering it, which is not held."
+            )
+        if reason is Reason.FEATURE_DISABLED:
+            keys = sorted(self.registry.features_of(action) & self.settings.disabled_features)
+            return f"the feature {keys} of {action!r} is switched off for this portal."
+        if reason is Reason.OTHER_ORGANIZATION:
+            return (
+                f"{who} is narrowed to organization {principal.active_organization}, "
+                f"and {path} is outside it."
+            )
+        texts = {
+            Reason.OTHER_TENANT: "the principal or the resource belongs to another tenant.",
+            Reason.PORTAL_DISABLED: "the portal is switched off for this tenant.",
+            Reason.NOT_LICENSED: "the portal is not licensed for this tenant.",
+            Reason.UNKNOWN_ACTION: f"{action!r} is not in the permission catalogue.",
+            Reason.LOGIN_REQUIRED: "a login is required (or no guest user is configured).",
+            Reason.NOT_A_USER: "only users (and guests) hold grants.",
+            Reason.UNKNOWN_USER: f"{who} is not a user of this tenant.",
+            Reason.USER_DISABLED: f"{who} is disabled.",
+            Reason.NO_SCOPE: "the resource has no valid scope.",
+            Reason.ORGANIZATION_NOT_SERVED: "the portal does not serve this organization.",
+            Reason.NO_GRANT: (
+                f"no role held by {who} (directly or through a group) includes {action!r} "
+                f"at {path} or any scope above it."
+            ),
+        }
+        return texts[reason]
+
+    # Lists -------------------------------------------------------------------
+    def granted_paths(self, principal: Principal, action: str) -> list[str]:
+        """The minimal set of scope paths under which *action* is allowed, sorted."""
+        if principal.tenant_id != self.tenant_id or self._gate is not None:
+            return []
+        uid = self._user_of(principal)
+        if isinstance(uid, Reason):
+            return []
+        paths = self._paths_of(uid, action)
+        org = principal.active_organization
+        return _minimal(
+            p for p, d in paths.items() if d.allowed and (org is None or p.startswith(org))
+        )
+
+    def filter_for(
+        self, principal: Principal, action: str, *, field: str = "scope_path"
+    ) -> Filter:
+        """The records of the tenant *principal* may take *action* on, as a filter.
+
+        One :class:`~portalkit.domain.filters.ScopeUnder` per covering grant
+        path (served organizations only, within the active organization if
+        narrowed), OR-ed; :data:`~portalkit.domain.filters.FALSE` when nothing
+        is allowed. Combine it with the repository's tenant id: for records of
+        the tenant with valid paths, ``evaluate(spec, r)`` equals
+        ``decide(principal, action, r).allowed``.
+        """
+        paths = self.granted_paths(principal, action)
+        if not paths:
+            return FALSE
+        return any_of(*(ScopeUnder(p, field) for p in paths))
+
+    # Pages -------------------------------------------------------------------
+    def sections(
+        self,
+        principal: Principal,
+        resource: Resource,
+        page: Iterable[Section] = ASSET_PAGE,
+    ) -> Sections | NoAccess:
+        """The sections of *page* the principal may see for *resource*.
+
+        A page on which no informational section is allowed (for the asset page:
+        Identification, Outstanding Service Requests, Open and Pending Repairs)
+        is :class:`NoAccess`, seed 000's "no permission" screen.
+        """
+        items: list[SectionAccess] = []
+        first_denial: Reason | None = None
+        informational = False
+        for section in page:
+            shown = True
+            for name in section.permissions:
+                d = self.decide(principal, name, resource)
+                if not d.allowed:
+                    shown = False
+                    if section.informational and first_denial is None:
+                        first_denial = d.reason
+                    break
+            if shown:
+                informational = informational or section.informational
+                actions = frozenset(
+                    a for a in section.actions if self.decide(principal, a, resource).allowed
+                )
+                items.append(SectionAccess(section, actions))
+        if not informational:
+            return NoAccess(first_denial or Reason.NO_GRANT)
+        return Sections(tuple(items))
+
+    def allowed_actions(self, principal: Principal, resource: Resource) -> frozenset[str]:
+        """Every catalogue action *principal* may take on *resource*."""
+        return frozenset(a for a in self._known if self.decide(principal, a, resource).allowed)
+
+    # Accounts ----------------------------------------------------------------
+    def organizations(self, principal: Principal) -> tuple[str, ...]:
+        """The paths of the organizations the principal can act in, sorted.
+
+        These are the served organizations where the principal's user holds any
+        allowed action; an account switcher offers them. Narrowing does not
+        shrink the list.
+        """
+        if principal.tenant_id != self.tenant_id or self._gate is not None:
+            return ()
+        uid = self._user_of(principal)
+        if isinstance(uid, Reason):
+            return ()
+        found = self._orgs.get(uid)
+        if found is None:
+            orgs = {
+                p[: p.index("/", 1) + 1]
+                for action in self._hot.get(uid, {})
+                for p, d in self._paths_of(uid, action).items()
+                if d.allowed
+            }
+            found = self._orgs[uid] = tuple(sorted(orgs))
+        return found
+
+    def narrow(self, principal: Principal, organization: str | int | ScopeNode | None) -> Principal:
+        """The principal narrowed to one of its organizations (None: all of them).
+
+        Raises:
+            PermissionDeniedError: the principal cannot act in that organization.
+        """
+        if organization is None:
+            return attrs.evolve(principal, active_organization=None)
+        if isinstance(organization, ScopeNode):
+            path = organization.organization_path
+        elif isinstance(organization, int):
+            path = f"/org:{organization}/"
+        else:
+            ancestors = _ancestors(organization)
+            if not ancestors:
+                raise PermissionDeniedError()
+            path = ancestors[0]
+        if path not in self.organizations(principal):
+            raise PermissionDeniedError()
+        return attrs.evolve(principal, active_organization=path)
+
+    def switch_for(
+        self, principal: Principal, action: str, resource: Resource
+    ) -> Principal | None:
+        """The principal to follow a deep link with, or None if it is not allowed.
+
+        When *principal* is narrowed to one organization and *resource* lies in
+        another organization where the action is allowed, the principal
+        switched to that organization is returned instead of a denial.
+        """
+        if self.decide(principal, action, resource).allowed:
+            return principal
+        if principal.active_organization is None:
+            return None
+        wide = attrs.evolve(principal, active_organization=None)
+        if not self.decide(wide, action, resource).allowed:
+            return None
+        return attrs.evolve(principal, active_organization=_ancestors(resource.scope_path)[0])
+
+    def kpi_keys(self, principal: Principal) -> frozenset[str]:
+        """The KPI/report tiles the principal may see (seed 001).
+
+        The union of the ``kpi_keys`` of the user's groups, provided the user is
+        allowed :data:`~portalkit.perms.KPI_VIEW` somewhere; use
+        ``filter_for(principal, KPI_VIEW)`` to scope the figures.
+        """
+        if not self.granted_paths(principal, KPI_VIEW):
+            return frozenset()
+        uid = self._user_of(principal)
+        if isinstance(uid, Reason):  # pragma: no cover - granted_paths returned nothing
+            return frozenset()
+        keys: set[str] = set()
+        for gid in self._groups_of.get(uid, ()):
+            keys |= self._kpi_keys.get(gid, frozenset())
+        return frozenset(keys)
+
+    def groups_of(self, principal: Principal) -> tuple[int, ...]:
+        """The ids of the groups the principal's user belongs to."""
+        uid = self._user_of(principal)
+        return () if isinstance(uid, Reason) else self._groups_of.get(uid, ())
+
+
+_Pairs = tuple[tuple[str, Decision], ...]
+_LONG_PAIRS: _Pairs = (("/", _LONG),)
+
+
+def _hot_form(by_action: Mapping[str, Mapping[str, Decision]]) -> dict[str, _Pairs]:
+    """One user's actions as scan tuples: allowed pairs first, shallow paths first.
+
+    Equal tuples are shared between the user's actions (a user with one grant
+    has one tuple for all of them), which keeps the tables small and cached.
+    """
+    shared: dict[tuple[tuple[str, int], ...], _Pairs] = {}
+    out: dict[str, _Pairs] = {}
+    for action, paths in by_action.items():
+        if len(paths) > _SCAN_LIMIT:
+            out[action] = _LONG_PAIRS
+            continue
+        key = tuple((p, id(d)) for p, d in paths.items())
+        pairs = shared.get(key)
+        if pairs is None:
+            pairs = shared[key] = tuple(
+                sorted(paths.items(), key=lambda item: (not item[1].allowed, len(item[0]), item[0]))
+            )
+        out[action] = pairs
+    return out
+
+
+def _enabled(registry: PermissionRegistry, settings: TenantSettings) -> frozenset[str]:
+    """The catalogue actions none of whose feature keys is switched off."""
+    disabled = settings.disabled_features
+    return frozenset(n for n in registry.names() if not (registry.features_of(n) & disabled))
+
+
+def _intersect(first: Mapping[str, Decision], second: Mapping[str, Decision]) -> _Paths:
+    """Paths covered by both sets, keeping *first*'s decisions.
+
+    The intersection of two unions of subtrees is the union, over comparable
+    pairs, of the deeper of the two.
+    """
+    out: _Paths = {}
+    for p, decision in first.items():
+        for q in second:
+            if p.startswith(q):
+                out.setdefault(p, decision)
+            elif q.startswith(p):
+                out.setdefault(q, decision)
+    return out

@@ -166,7 +166,7 @@ class SqlAlchemyStorage:
         connection = self._connect()
         try:
             with connection.begin():
-                command.upgrade(alembic_config(connection), "head")
+                command.upgrade(alembic_config(connection), "heads")
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
         finally:

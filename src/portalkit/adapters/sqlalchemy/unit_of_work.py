@@ -12,6 +12,10 @@ from portalkit.adapters.sqlalchemy.document_repositories import (
     DOCUMENT_MAPPINGS,
     ShareLinkRepository,
 )
+from portalkit.adapters.sqlalchemy.identity_repositories import (
+    IDENTITY_MAPPINGS,
+    SqlOneTimeCodes,
+)
 from portalkit.adapters.sqlalchemy.repositories import (
     MAPPINGS,
     NamedRepository,
@@ -63,6 +67,7 @@ class SqlAlchemyUnitOfWork:
         self.customers: SqlRepository[CustomerRecord] = SqlRepository(self, MAPPINGS["customers"])
         self.audit: SqlRepository[AuditEntry] = SqlRepository(self, MAPPINGS["audit"])
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
+        self.codes = SqlOneTimeCodes(self, IDENTITY_MAPPINGS["codes"])
         # Documents capability (share links, default account ledger, defects).
         m = DOCUMENT_MAPPINGS
         self.share_links = ShareLinkRepository(self, m["share_links"])

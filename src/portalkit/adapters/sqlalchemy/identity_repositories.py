@@ -1,0 +1,203 @@
+"""Identity storage over SQLAlchemy Core: one-time codes (in the unit of work) and a throttle.
+
+Single use is enforced by the database: :meth:`SqlOneTimeCodes.consume` and
+:meth:`SqlOneTimeCodes.record_failure` are each one conditional ``UPDATE``, so
+of concurrent callers exactly one consumes a code and no failure is lost or
+counted past the limit. :class:`SqlThrottle` keeps its counters in
+``portalkit_throttle`` and updates a key under a row lock (``SELECT … FOR
+UPDATE`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite), each
+call in a short transaction of its own, so every worker process shares them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import attrs
+from sqlalchemy import Engine, Table, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from portalkit.adapters.sqlalchemy import identity_tables
+from portalkit.adapters.sqlalchemy.repositories import SqlRepository, TableMapping
+from portalkit.adapters.sqlalchemy.translate import translate
+from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
+from portalkit.errors import ConflictError, ThrottledError
+
+__all__ = ["IDENTITY_MAPPINGS", "SqlOneTimeCodes", "SqlThrottle"]
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+IDENTITY_MAPPINGS: dict[str, TableMapping[Any]] = {
+    "codes": TableMapping(OneTimeCode, _table(identity_tables.OneTimeCodeRow)),
+}
+
+_CODES = _table(identity_tables.OneTimeCodeRow)
+_THROTTLE = _table(identity_tables.ThrottleRow)
+
+
+class SqlOneTimeCodes(SqlRepository[OneTimeCode]):
+    """The :class:`~portalkit.ports.OneTimeCodeRepository` over ``portalkit_one_time_codes``."""
+
+    def _subject(self, tenant_id: int, purpose: CodePurpose, subject_id: int) -> Any:
+        c = _CODES.c
+        return (c.tenant_id == tenant_id) & (c.purpose == purpose) & (c.subject_id == subject_id)
+
+    def get_for(
+        self, tenant_id: int, purpose: CodePurpose, subject_id: int
+    ) -> OneTimeCode | None:
+        """The subject's current code, or None."""
+        stmt = self._m.select_all.where(self._subject(tenant_id, purpose, subject_id))
+        found = self._m.from_rows(self._execute(stmt))
+        return found[0] if found else None
+
+    def save(self, code: OneTimeCode) -> OneTimeCode:
+        """Insert the subject's code, or replace the existing one."""
+        for _ in range(2):
+            existing = self.get_for(code.tenant_id, code.purpose, code.subject_id)
+            if existing is not None:
+                stored = attrs.evolve(code, id=existing.id)
+                self.update(stored)
+                return stored
+            try:
+                return self.add(code)
+            except ConflictError:  # a concurrent request inserted it first
+                continue
+        raise ConflictError()
+
+    def consume(
+        self,
+        tenant_id: int,
+        purpose: CodePurpose,
+        subject_id: int,
+        digest: str,
+        *,
+        now: dt.datetime,
+        max_attempts: int,
+    ) -> bool:
+        """Mark the code used, in one conditional UPDATE; True for the one caller that did."""
+        c = _CODES.c
+        stmt = (
+            update(_CODES)
+            .where(
+                self._subject(tenant_id, purpose, subject_id),
+                c.digest == digest,
+                c.used_at.is_(None),
+                c.expires_at > now,
+                c.failed_attempts < max_attempts,
+            )
+            .values(used_at=now, failed_attempts=0, failures_since=None)
+        )
+        return self._write(stmt).rowcount == 1
+
+    def record_failure(
+        self,
+        tenant_id: int,
+        purpose: CodePurpose,
+        subject_id: int,
+        *,
+        now: dt.datetime,
+        max_attempts: int,
+    ) -> bool:
+        """Count one wrong guess in one conditional UPDATE; False at the limit or with no code."""
+        c = _CODES.c
+        stmt = (
+            update(_CODES)
+            .where(self._subject(tenant_id, purpose, subject_id), c.failed_attempts < max_attempts)
+            .values(
+                failed_attempts=c.failed_attempts + 1,
+                failures_since=func.coalesce(c.failures_since, now),
+            )
+        )
+        return self._write(stmt).rowcount == 1
+
+
+class SqlThrottle:
+    """A :class:`~portalkit.ports.Throttle` in the database, shared by every worker.
+
+    Args:
+        engine: The storage's engine (``SqlAlchemyStorage.engine``); the schema
+            must be migrated (``portalkit_throttle``).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+
+    def _ensure_row(self, connection: Any, key: str) -> None:
+        values = {"key": key, "failures": 0, "window_start": None, "last_failure": None}
+        if self._dialect == "postgresql":
+            connection.execute(pg_insert(_THROTTLE).values(values).on_conflict_do_nothing())
+        else:
+            connection.execute(sqlite_insert(_THROTTLE).values(values).on_conflict_do_nothing())
+
+    def _locked_state(self, connection: Any, key: str) -> ThrottleState:
+        c = _THROTTLE.c
+        stmt = select(c.failures, c.window_start, c.last_failure).where(c.key == key)
+        if self._dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        row = connection.execute(stmt).one()
+        return ThrottleState(failures=row[0], window_start=row[1], last_failure=row[2])
+
+    def _store(self, connection: Any, key: str, state: ThrottleState) -> None:
+        connection.execute(
+            update(_THROTTLE)
+            .where(_THROTTLE.c.key == key)
+            .values(
+                failures=state.failures,
+                window_start=state.window_start,
+                last_failure=state.last_failure,
+            )
+        )
+
+    def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Count one attempt against *key*; raise ThrottledError (counting nothing) if blocked."""
+        wait = 0.0
+        try:
+            with self._engine.begin() as connection:
+                self._ensure_row(connection, key)
+                state = self._locked_state(connection, key).refreshed(rule, now)
+                wait = state.retry_after(rule, now)
+                if wait <= 0:
+                    self._store(connection, key, state.failed(rule, now))
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+        if wait > 0:
+            raise ThrottledError(wait)
+
+    def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Take back one counted attempt of *key*."""
+        try:
+            with self._engine.begin() as connection:
+                self._ensure_row(connection, key)
+                state = self._locked_state(connection, key)
+                self._store(connection, key, state.forgiven())
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+
+    def reset(self, key: str) -> None:
+        """Forget every failure of *key*."""
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(delete(_THROTTLE).where(_THROTTLE.c.key == key))
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+
+    def state(self, key: str) -> ThrottleState:
+        """The stored state of *key*."""
+        c = _THROTTLE.c
+        try:
+            with self._engine.connect() as connection:
+                row = connection.execute(
+                    select(c.failures, c.window_start, c.last_failure).where(c.key == key)
+                ).first()
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+        if row is None:
+            return ThrottleState()
+        return ThrottleState(failures=row[0], window_start=row[1], last_failure=row[2])

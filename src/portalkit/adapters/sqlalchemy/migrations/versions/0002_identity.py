@@ -4,7 +4,7 @@ Types are spelled out here (not imported from portalkit) so this revision
 never changes when the code does.
 
 Revision ID: 0002_identity
-Revises: 0001
+Revises: 0004 (the head when this was committed; the line must stay single)
 Create Date: 2026-11-26 14:00:00
 """
 
@@ -19,7 +19,7 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 STR = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 revision: str = "0002_identity"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

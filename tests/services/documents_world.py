@@ -23,8 +23,9 @@ from portalkit._services.jobs import JobService
 from portalkit._services.policy import load_policy
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
+from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.principals import Principal, PrincipalKind
-from portalkit.domain.records import Document
+from portalkit.domain.records import Asset, Document, Job
 from portalkit.domain.scopes import ScopeNode
 from portalkit.errors import NotFoundError
 from portalkit.perms import (
@@ -99,6 +100,8 @@ class World:
     divisions: dict[str, ScopeNode]
     users: dict[str, int]
     docs: list[Document]
+    jobs_list: list[Job]
+    assets: dict[str, Asset]
 
     def who(self, name: str) -> Principal:
         """The principal of a named user."""
@@ -154,7 +157,56 @@ def build_world(portal: portalkit.Portal, **services: Any) -> World:
                         filename=f"{kind}-{n}.pdf",
                     )
                 )
+        jobs = []
+        assets = {}
+        for i, site in enumerate((depot_n, depot_s, quay)):
+            asset = admin.upsert_asset(
+                number=f"A-{i + 1}00", scope=site, asset_type="Forklift", model=f"FX-{i}",
+                serial=f"S-{i}", external_key=f"asset-{i}",
+            )
+            assets[site.name] = asset
+            for j in range(4):
+                jobs.append(
+                    admin.add_job(
+                        number=f"J-{i}{j}", status="scheduled" if j % 2 else "completed",
+                        scope=site, scheduled_on=day + dt.timedelta(days=j * 3),
+                        site_address=f"{j} Main St", notes="Gate code 1234",
+                        po_number=f"PO-{i}{j}", asset_id=asset.id if j < 2 else None,
+                    )
+                )
         tenant_id = admin.tenant.id
+        uow = admin.uow
+        for i, (site, org) in enumerate(((depot_n, city), (depot_s, city), (quay, harbour))):
+            asset = assets[site.name]
+            for k in range(2):
+                uow.defects.add(
+                    Defect(
+                        id=0, tenant_id=tenant_id, asset_id=asset.id, scope_path=site.path,
+                        number=f"D-{i}{k}", description="Worn tyre", severity="minor",
+                        status="open" if k == 0 else "closed",
+                        reported_on=day + dt.timedelta(days=k),
+                    )
+                )
+            uow.contracts.add(
+                Contract(
+                    id=0, tenant_id=tenant_id, organization_id=org.id, scope_path=site.path,
+                    number=f"C-{i}", status="open", items_out=2, started_on=day,
+                )
+            )
+            uow.items_out.add(
+                ItemOut(
+                    id=0, tenant_id=tenant_id, organization_id=org.id, scope_path=site.path,
+                    contract_number=f"C-{i}", item_number=f"IT-{i}", description="Scissor lift",
+                    quantity_out=2, out_since=day,
+                )
+            )
+        for org, cents in ((city, 125_000), (harbour, 990)):
+            uow.account_balances.add(
+                AccountBalance(
+                    id=0, tenant_id=tenant_id, organization_id=org.id, balance_cents=cents,
+                    currency="USD", last_payment_cents=5000, last_payment_on=day,
+                )
+            )
     source = FileSource()
     for d in docs:
         source.files[d.id] = f"%PDF-{d.number}".encode()
@@ -183,6 +235,8 @@ def build_world(portal: portalkit.Portal, **services: Any) -> World:
         sites={"north": depot_n, "south": depot_s, "quay": quay},
         users=users,
         docs=docs,
+        jobs_list=jobs,
+        assets=assets,
     )
 
 

@@ -20,6 +20,20 @@ from typing import Protocol, TypeVar
 import attrs
 
 from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
+from portalkit.domain.actions import (
+    ActionConfig,
+    Appointment,
+    CallOff,
+    IdempotencyKey,
+    MaintenanceItem,
+    Meter,
+    MeterReading,
+    QuoteDecision,
+    RentalItem,
+    ServiceRequest,
+    Slot,
+    SlotOffer,
+)
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter
 from portalkit.domain.identity import (
@@ -38,8 +52,10 @@ from portalkit.domain.tenants import Tenant
 
 __all__ = [
     "AccountSource",
+    "ActionRepositories",
     "AssetRepository",
     "AuditRepository",
+    "Availability",
     "BroadcastMessageRepository",
     "Clock",
     "CustomerRepository",
@@ -47,6 +63,7 @@ __all__ = [
     "DocumentSource",
     "GrantRepository",
     "GroupRepository",
+    "IdempotencyKeyRepository",
     "InvitationRepository",
     "JobRepository",
     "KeyedRepository",
@@ -54,14 +71,17 @@ __all__ = [
     "Mailer",
     "MembershipRepository",
     "MessageReadRepository",
+    "MeterRepository",
     "OneTimeCodeRepository",
     "OutboxRepository",
+    "RentalItemRepository",
     "PasswordHasher",
     "Repository",
     "RoleRepository",
     "ScopeRepository",
     "ScopedRepository",
     "ShareLinkRepository",
+    "SlotRepository",
     "Storage",
     "TenantRepository",
     "Throttle",
@@ -481,6 +501,105 @@ class OneTimeCodeRepository(Protocol):
         ...
 
 
+# Customer actions (service requests, appointments, meters, rentals, quotes) ----
+
+
+class Availability(Protocol):
+    """The host's appointment calendar: which slots can be booked.
+
+    Without one, slots come from the tenant's business hours
+    (:class:`~portalkit.domain.actions.ActionSettings`).
+    """
+
+    def offers(
+        self, tenant_id: int, scope_path: str, start: dt.datetime, end: dt.datetime
+    ) -> Sequence[SlotOffer]:
+        """Bookable slots starting in ``[start, end)`` for a record at *scope_path*."""
+        ...
+
+
+class IdempotencyKeyRepository(Repository[IdempotencyKey], Protocol):
+    """Client-supplied idempotency keys; ``add`` raises ConflictError for a used key."""
+
+    def get_by_key(self, tenant_id: int, owner: str, key: str) -> IdempotencyKey | None:
+        """The key *owner* used, or None."""
+        ...
+
+
+class SlotRepository(Repository[Slot], Protocol):
+    """Appointment slots and how many bookings hold each."""
+
+    def ensure(self, tenant_id: int, offer: SlotOffer) -> Slot:
+        """The stored slot for *offer* (created if missing; capacity follows the offer).
+
+        Safe when two units create the same slot at once.
+        """
+        ...
+
+    def reserve(self, tenant_id: int, slot_id: int) -> bool:
+        """Take one place (``UPDATE … SET booked = booked + 1 WHERE booked < capacity``).
+
+        Of concurrent callers for the last place exactly one gets True.
+        """
+        ...
+
+    def release(self, tenant_id: int, slot_id: int) -> None:
+        """Give one place back."""
+        ...
+
+
+class MeterRepository(ScopedRepository[Meter], KeyedRepository[Meter], Protocol):
+    """Asset meters with their last reading."""
+
+    def update_if_unchanged(self, old: Meter, new: Meter) -> bool:
+        """Store *new* only if the last reading is still *old*'s; False otherwise."""
+        ...
+
+
+class RentalItemRepository(ScopedRepository[RentalItem], KeyedRepository[RentalItem], Protocol):
+    """Items out on rent."""
+
+    def call_off(self, tenant_id: int, item_id: int, quantity: int) -> bool:
+        """Add *quantity* to the called-off count only if that many are still out."""
+        ...
+
+
+class ActionRepositories(Protocol):
+    """The repositories of customer actions (``uow.actions``)."""
+
+    @property
+    def requests(self) -> ScopedRepository[ServiceRequest]: ...
+
+    @property
+    def slots(self) -> SlotRepository: ...
+
+    @property
+    def appointments(self) -> ScopedRepository[Appointment]: ...
+
+    @property
+    def meters(self) -> MeterRepository: ...
+
+    @property
+    def readings(self) -> ScopedRepository[MeterReading]: ...
+
+    @property
+    def maintenance(self) -> KeyedRepository[MaintenanceItem]: ...
+
+    @property
+    def rentals(self) -> RentalItemRepository: ...
+
+    @property
+    def call_offs(self) -> ScopedRepository[CallOff]: ...
+
+    @property
+    def quote_decisions(self) -> ScopedRepository[QuoteDecision]: ...
+
+    @property
+    def idempotency(self) -> IdempotencyKeyRepository: ...
+
+    @property
+    def settings(self) -> Repository[ActionConfig]: ...
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -526,6 +645,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def actions(self) -> ActionRepositories: ...
 
     @property
     def share_links(self) -> ShareLinkRepository: ...

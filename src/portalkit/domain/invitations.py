@@ -145,6 +145,7 @@ class Invitation:
         user_id: The account's user (``account`` kind), or the user created
             on acceptance.
         invited_by_user_id: The staff user who sent it (the Reply-To address).
+        values: Values of the host's own template tokens, kept for resending.
         status: See :class:`InvitationStatus`; a pending invitation past
             :attr:`expires_at` counts as expired (:meth:`status_at`).
         nonce: Random; in every token. Changing it kills older tokens.
@@ -165,6 +166,7 @@ class Invitation:
     group_id: int | None = None
     user_id: int | None = None
     invited_by_user_id: int | None = None
+    values: dict[str, str] = attrs.field(factory=dict)
     status: InvitationStatus = InvitationStatus.PENDING
     nonce: str
     created_at: dt.datetime

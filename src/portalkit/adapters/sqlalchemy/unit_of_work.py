@@ -16,6 +16,10 @@ from portalkit.adapters.sqlalchemy.identity_repositories import (
     IDENTITY_MAPPINGS,
     SqlOneTimeCodes,
 )
+from portalkit.adapters.sqlalchemy.invitation_repositories import (
+    INVITATION_MAPPINGS,
+    InvitationRepository,
+)
 from portalkit.adapters.sqlalchemy.repositories import (
     MAPPINGS,
     NamedRepository,
@@ -28,6 +32,7 @@ from portalkit.adapters.sqlalchemy.repositories import (
 from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.events import AuditEntry
+from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.errors import StorageError
@@ -67,6 +72,14 @@ class SqlAlchemyUnitOfWork:
         self.customers: SqlRepository[CustomerRecord] = SqlRepository(self, MAPPINGS["customers"])
         self.audit: SqlRepository[AuditEntry] = SqlRepository(self, MAPPINGS["audit"])
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
+        # Invitations and broadcast messages.
+        self.invitations = InvitationRepository(self, INVITATION_MAPPINGS["invitations"])
+        self.messages: SqlRepository[BroadcastMessage] = SqlRepository(
+            self, INVITATION_MAPPINGS["messages"]
+        )
+        self.message_reads: SqlRepository[MessageRead] = SqlRepository(
+            self, INVITATION_MAPPINGS["message_reads"]
+        )
         self.codes = SqlOneTimeCodes(self, IDENTITY_MAPPINGS["codes"])
         # Documents capability (share links, default account ledger, defects).
         m = DOCUMENT_MAPPINGS

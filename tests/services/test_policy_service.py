@@ -4,6 +4,9 @@ and the SQL pushdown of ``filter_for`` on every storage adapter."""
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -482,3 +485,41 @@ def test_sql_filter_returns_exactly_what_decide_allows(
                 assert found == allowed, (action, spec)
                 assert uow.assets.count(b.tid, spec) == len(allowed)
 
+
+
+def test_change_by_another_process_applies_at_once(sqlite_storage: Storage) -> None:
+    """A user disabled and a grant revoked by another OS process apply on the next call."""
+    b = Builder(sqlite_storage)
+    org = b.scope(None)
+    ann = b.user("ann@acme.example")
+    grant = b.grant(ann, b.role("viewer", perms.ASSET_VIEW), org)
+    asset = b.asset("A-1", org)
+    svc = PolicyService(sqlite_storage)
+    principal = b.principal(ann)
+    assert svc.decide(principal, perms.ASSET_VIEW, asset).allowed
+    url = sqlite_storage.engine.url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
+    script = textwrap.dedent(f"""
+        import attrs
+        from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
+        storage = SqlAlchemyStorage.from_url({url!r})
+        with storage.unit_of_work() as uow:
+            uow.grants.delete({b.tid}, {grant.id})
+            uow.commit()
+        storage.close()
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    assert svc.decide(principal, perms.ASSET_VIEW, asset).reason is Reason.NO_GRANT
+    b.grant(ann, b.role("again", perms.ASSET_VIEW), org)
+    assert svc.decide(principal, perms.ASSET_VIEW, asset).allowed
+    script = textwrap.dedent(f"""
+        import attrs
+        from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
+        storage = SqlAlchemyStorage.from_url({url!r})
+        with storage.unit_of_work() as uow:
+            user = uow.users.get({b.tid}, {ann.id})
+            uow.users.update(attrs.evolve(user, is_active=False))
+            uow.commit()
+        storage.close()
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    assert svc.decide(principal, perms.ASSET_VIEW, asset).reason is Reason.USER_DISABLED

@@ -75,6 +75,13 @@ def test_upgrade_creates_schema_and_is_idempotent(empty_storage: SqlAlchemyStora
         uow.commit()
 
 
+def test_migrations_form_one_line() -> None:
+    """The shipped revisions have exactly one head, on the "portalkit" branch."""
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1, script.get_heads()
+    assert [r.revision for r in script.walk_revisions()][-1] == "0001"
+
+
 def test_no_drift_between_models_and_migrations(empty_storage: SqlAlchemyStorage) -> None:
     """Alembic autogenerate finds no difference between the models and the migrated db."""
     empty_storage.upgrade()

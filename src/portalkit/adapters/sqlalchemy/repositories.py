@@ -26,6 +26,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    any_,
     bindparam,
     func,
     insert,
@@ -290,12 +291,16 @@ class SqlRepository(_Base, Generic[E]):
         return UpsertCounts(inserted=len(rows) - existing, updated=existing)
 
     def _count_existing(self, tenant_id: int, keys: Sequence[str]) -> int:
+        """How many of *keys* this tenant already has (they will be updated)."""
         table = self._m.table
-        stmt = (
-            select(func.count())
-            .select_from(table)
-            .where(table.c.tenant_id == tenant_id, table.c.external_key.in_(bindparam("_keys")))
-        )
+        if self._uow.dialect == "postgresql":
+            # One array parameter: a short, cacheable statement however many keys.
+            from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
+
+            wanted = table.c.external_key == any_(bindparam("_keys", type_=ARRAY(String())))
+        else:
+            wanted = table.c.external_key.in_(bindparam("_keys"))
+        stmt = select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id, wanted)
         return sum(
             int(self._execute(stmt, {"_keys": keys[i : i + _KEY_CHUNK]}).scalar_one())
             for i in range(0, len(keys), _KEY_CHUNK)

@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -28,6 +29,7 @@ from portalkit.errors import (
     ConfigurationError,
     DatabaseUnavailableError,
     SchemaOutdatedError,
+    StorageError,
 )
 
 __all__ = ["MIGRATIONS", "VERSION_TABLE", "SqlAlchemyStorage", "alembic_config"]
@@ -159,7 +161,7 @@ class SqlAlchemyStorage:
         return SqlAlchemyUnitOfWork(self)
 
     def upgrade(self) -> None:
-        """Create or migrate the schema to this version of portalkit (Alembic ``upgrade head``).
+        """Create or migrate the schema to this version of portalkit (Alembic ``upgrade heads``).
 
         Idempotent: on a current schema it does nothing.
         """
@@ -169,6 +171,8 @@ class SqlAlchemyStorage:
                 command.upgrade(alembic_config(connection), "heads")
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
+        except CommandError as exc:
+            raise StorageError(f"The database schema could not be upgraded: {exc}") from exc
         finally:
             connection.close()
         self._checked = True

@@ -465,6 +465,9 @@ class MemoryUnitOfWork:
         self.customers = _Customers(self)
         self.audit = _Audit(self)
         self.outbox = _Outbox(self)
+        from portalkit.adapters.memory_actions import MemoryActionRepositories  # noqa: PLC0415
+
+        self.actions = MemoryActionRepositories(self)
         self.codes = MemoryCodes(self)
         self.share_links = _ShareLinks(self)
         self.account_balances = _AccountBalances(self)

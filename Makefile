@@ -74,6 +74,7 @@ dist: $(VENV)/.installed-dev
 	rm -rf $(DIST_DIR) build/dist-smoke
 	$(PY) -m build --outdir $(DIST_DIR) .
 	$(PY) -m twine check --strict $(DIST_DIR)/*
+	$(PY) .ci/check_dist.py $(DIST_DIR)
 	$(PYTHON) -m venv build/dist-smoke
 	build/dist-smoke/bin/python -m pip install --quiet $(DIST_DIR)/*.whl
 	cd build && dist-smoke/bin/python -c 'import importlib.resources as r, portalkit; \

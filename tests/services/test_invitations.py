@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -581,3 +582,45 @@ def test_any_rows_are_accounted_for_and_never_lost(contacts: list[Any]) -> None:
     assert sum(i.unsent for i in stored) == report.failed
     for message in mailer.outbox:
         assert "\n" not in message["Subject"]
+
+
+# Concurrency on PostgreSQL ------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_twenty_concurrent_accepts_create_exactly_one_user(postgres_storage: Storage) -> None:
+    """20 threads accepting one invitation at once: one user, 19 AlreadyUsedError, one event."""
+    world = build_world(postgres_storage)
+    mailer = MemoryMailer()
+    service, token = invite(world, mailer)
+    barrier = threading.Barrier(20)
+    results: list[object] = []
+    lock = threading.Lock()
+
+    def accept() -> None:
+        barrier.wait()
+        try:
+            outcome: object = service.accept(world.tenant_id, token, PASSWORD, PASSWORD)
+        except Exception as exc:  # collected and checked below
+            outcome = exc
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=accept) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 20
+    winners = [r for r in results if isinstance(r, SignedUp)]
+    losers = [r for r in results if isinstance(r, AlreadyUsedError)]
+    assert len(winners) == 1, results
+    assert len(losers) == 19, results
+    with world.storage.unit_of_work() as uow:
+        assert uow.users.count(world.tenant_id, Eq("email", "ann@example.com")) == 1
+        assert uow.outbox.count(world.tenant_id, Eq("topic", "invitation.accepted")) == 1
+        assert uow.audit.count(world.tenant_id, Eq("action", "invitation.accept")) == 1
+        (stored,) = uow.invitations.find(world.tenant_id)
+    assert stored.status is InvitationStatus.ACCEPTED
+    assert stored.user_id == winners[0].user.id

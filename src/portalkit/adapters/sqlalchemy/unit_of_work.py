@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from portalkit.adapters.sqlalchemy.action_repositories import SqlActionRepositories
 from portalkit.adapters.sqlalchemy.document_repositories import (
     DOCUMENT_MAPPINGS,
     ShareLinkRepository,
@@ -81,6 +82,7 @@ class SqlAlchemyUnitOfWork:
             self, INVITATION_MAPPINGS["message_reads"]
         )
         self.codes = SqlOneTimeCodes(self, IDENTITY_MAPPINGS["codes"])
+        self.actions = SqlActionRepositories(self)
         # Documents capability (share links, default account ledger, defects).
         m = DOCUMENT_MAPPINGS
         self.share_links = ShareLinkRepository(self, m["share_links"])

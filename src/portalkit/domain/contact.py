@@ -44,7 +44,7 @@ MAX_EMAIL_LENGTH = 254
 MAX_LOCAL_LENGTH = 64
 
 _LOCAL_RE = re.compile(r"^[^\s@\"(),:;<>\[\]\\]+$")
-_LABEL_RE = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$", re.UNICODE)
+_LABEL_RE = re.compile(r"^[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?$", re.UNICODE)
 _PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().\-/]{6,30}$")
 
 _US_RE = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")

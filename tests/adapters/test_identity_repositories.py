@@ -1,0 +1,215 @@
+"""Tests for identity storage: one-time codes and the throttle, on memory, SQLite and PostgreSQL.
+
+The same contract runs on every adapter: ``uow.codes`` (conditional consume,
+exact failure counts) and the :class:`~portalkit.ports.Throttle` implementations
+(``MemoryThrottle``, ``SqlThrottle``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from portalkit.adapters.memory import MemoryStorage
+from portalkit.adapters.memory_identity import MemoryThrottle
+from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
+from portalkit.domain.tenants import Tenant
+from portalkit.errors import ThrottledError
+from portalkit.ports import Storage, Throttle
+
+T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
+RULE = ThrottleRule(limit=3, window=dt.timedelta(minutes=15))
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def storage(request: pytest.FixtureRequest) -> Storage:
+    """A migrated storage of each kind."""
+    if request.param == "memory":
+        return MemoryStorage()
+    the_storage: Storage = request.getfixturevalue(f"{request.param}_storage")
+    return the_storage
+
+
+@pytest.fixture
+def throttle(storage: Storage) -> Throttle:
+    """The throttle that goes with each storage."""
+    engine = getattr(storage, "engine", None)
+    if engine is None:
+        return MemoryThrottle()
+    from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
+
+    return SqlThrottle(engine)
+
+
+def _tenant(storage: Storage) -> int:
+    with storage.unit_of_work() as uow:
+        tenant = uow.tenants.add(Tenant(id=0, slug="acme", name="Acme"))
+        uow.commit()
+    return tenant.id
+
+
+def _code(tenant_id: int, digest: str = "d1", **changes: object) -> OneTimeCode:
+    fields: dict[str, object] = {
+        "id": 0, "tenant_id": tenant_id, "purpose": CodePurpose.RESET, "subject_id": 5,
+        "digest": digest, "created_at": T0, "expires_at": T0 + dt.timedelta(minutes=15),
+    }
+    fields.update(changes)
+    return OneTimeCode(**fields)  # type: ignore[arg-type]
+
+
+def test_codes_save_replaces_per_subject(storage: Storage) -> None:
+    """save() keeps one code per tenant, purpose and subject and round-trips every field."""
+    tid = _tenant(storage)
+    with storage.unit_of_work() as uow:
+        first = uow.codes.save(_code(tid))
+        second = uow.codes.save(_code(tid, "d2", failed_attempts=2, failures_since=T0))
+        other = uow.codes.save(_code(tid, "d3", purpose=CodePurpose.CLAIM))
+        uow.commit()
+    assert first.id == second.id != other.id
+    with storage.unit_of_work() as uow:
+        stored = uow.codes.get_for(tid, CodePurpose.RESET, 5)
+        assert uow.codes.get_for(tid, CodePurpose.RESET, 6) is None
+    assert stored == second
+
+
+def test_consume_once_only_while_valid(storage: Storage) -> None:
+    """A code is consumed once, only with its digest, before expiry, below the attempt limit."""
+    tid = _tenant(storage)
+    with storage.unit_of_work() as uow:
+        uow.codes.save(_code(tid))
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        codes = uow.codes
+        assert not codes.consume(tid, CodePurpose.RESET, 5, "wrong", now=T0, max_attempts=5)
+        late = T0 + dt.timedelta(minutes=15)
+        assert not codes.consume(tid, CodePurpose.RESET, 5, "d1", now=late, max_attempts=5)
+        assert codes.consume(tid, CodePurpose.RESET, 5, "d1", now=T0, max_attempts=5)
+        assert not codes.consume(tid, CodePurpose.RESET, 5, "d1", now=T0, max_attempts=5)
+        uow.commit()
+
+
+def test_failures_count_up_to_the_limit_and_lock_the_code(storage: Storage) -> None:
+    """record_failure counts to max_attempts and no further; then even the right digest fails."""
+    tid = _tenant(storage)
+    with storage.unit_of_work() as uow:
+        uow.codes.save(_code(tid))
+        counted = [
+            uow.codes.record_failure(tid, CodePurpose.RESET, 5, now=T0, max_attempts=3)
+            for _ in range(5)
+        ]
+        assert counted == [True, True, True, False, False]
+        assert not uow.codes.consume(tid, CodePurpose.RESET, 5, "d1", now=T0, max_attempts=3)
+        code = uow.codes.get_for(tid, CodePurpose.RESET, 5)
+        assert code is not None
+        assert (code.failed_attempts, code.failures_since) == (3, T0)
+        assert not uow.codes.record_failure(tid, CodePurpose.CLAIM, 5, now=T0, max_attempts=3)
+
+
+def test_throttle_blocks_at_the_limit_and_forgives(throttle: Throttle) -> None:
+    """acquire counts; at the limit ThrottledError carries retry_after; forgive takes one back."""
+    for _ in range(3):
+        throttle.acquire("k", RULE, T0)
+    with pytest.raises(ThrottledError) as caught:
+        throttle.acquire("k", RULE, T0)
+    assert caught.value.retry_after == 15 * 60
+    assert throttle.state("k").failures == 3
+    throttle.forgive("k", RULE, T0)
+    throttle.acquire("k", RULE, T0)
+    assert throttle.state("k").failures == 3
+    throttle.reset("k")
+    assert throttle.state("k") == ThrottleState()
+    throttle.acquire("other", RULE, T0)
+    assert throttle.state("other").failures == 1
+
+
+def test_throttle_window_expires(throttle: Throttle) -> None:
+    """Failures under the limit are forgotten once the window has passed."""
+    throttle.acquire("k", RULE, T0)
+    throttle.acquire("k", RULE, T0)
+    later = T0 + dt.timedelta(minutes=16)
+    throttle.acquire("k", RULE, later)
+    state = throttle.state("k")
+    assert state.failures == 1
+    assert state.window_start == later
+
+
+def _race(workers: int, work: Callable[[], object]) -> list[object]:
+    barrier = threading.Barrier(workers)
+    results: list[object] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            outcome: object = work()
+        except Exception as exc:  # collect every outcome
+            outcome = exc
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_parallel_acquires_never_pass_the_limit(postgres_storage: Storage) -> None:
+    """20 threads acquiring one key on PostgreSQL: exactly `limit` pass, the count is exact."""
+    from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
+
+    throttle = SqlThrottle(postgres_storage.engine)  # type: ignore[attr-defined]
+    rule = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
+    results = _race(20, lambda: throttle.acquire("race", rule, T0))
+    assert sum(r is None for r in results) == 10
+    assert sum(isinstance(r, ThrottledError) for r in results) == 10
+    assert throttle.state("race").failures == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_parallel_consumes_have_one_winner(postgres_storage: Storage) -> None:
+    """20 threads consuming one code on PostgreSQL: exactly one succeeds."""
+    tid = _tenant(postgres_storage)
+    with postgres_storage.unit_of_work() as uow:
+        uow.codes.save(_code(tid))
+        uow.commit()
+
+    def consume() -> bool:
+        with postgres_storage.unit_of_work() as uow:
+            ok = uow.codes.consume(tid, CodePurpose.RESET, 5, "d1", now=T0, max_attempts=5)
+            uow.commit()
+            return ok
+
+    results = _race(20, consume)
+    assert results.count(True) == 1
+    assert results.count(False) == 19
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_parallel_failures_are_counted_exactly(postgres_storage: Storage) -> None:
+    """20 parallel wrong guesses with a limit of 5: exactly 5 are counted."""
+    tid = _tenant(postgres_storage)
+    with postgres_storage.unit_of_work() as uow:
+        uow.codes.save(_code(tid))
+        uow.commit()
+
+    def fail() -> bool:
+        with postgres_storage.unit_of_work() as uow:
+            ok = uow.codes.record_failure(tid, CodePurpose.RESET, 5, now=T0, max_attempts=5)
+            uow.commit()
+            return ok
+
+    results = _race(20, fail)
+    assert results.count(True) == 5
+    with postgres_storage.unit_of_work() as uow:
+        code = uow.codes.get_for(tid, CodePurpose.RESET, 5)
+    assert code is not None
+    assert code.failed_attempts == 5

@@ -1,0 +1,141 @@
+"""Tests for portalkit.domain.contact: email and postal-code normalizers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from portalkit.domain.contact import (
+    EMAIL_FIELD,
+    POSTAL_CODE_FIELD,
+    looks_like_email,
+    looks_like_phone,
+    normalize_email,
+    normalize_postal_code,
+    postal_codes_match,
+)
+from portalkit.errors import InvalidInputError
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Ann.Lee@City.Example ", "ann.lee@city.example"),
+        ("a_b+tag@mail.co.uk", "a_b+tag@mail.co.uk"),
+        ("X@München.DE", "x@münchen.de"),
+    ],
+)
+def test_valid_emails_are_trimmed_and_lower_cased(raw: str, expected: str) -> None:
+    """Valid addresses come back trimmed and lower-cased as a whole."""
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "ann", "a@b", "a@@b.co", "a b@c.de", ".a@b.co", "a..b@c.de", "a@-b.co", "a@1.2.3.4",
+     "a@b.c_d", None, 42, "x" * 250 + "@b.co"],
+)
+def test_malformed_emails_are_field_errors(raw: object) -> None:
+    """Malformed addresses raise InvalidInputError for field 'email'."""
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_email(raw)
+    assert set(caught.value.fields) == {EMAIL_FIELD}
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [
+        ("12345", "US", "12345"),
+        (" 12345-6789 ", "US", "12345-6789"),
+        ("123456789", "us", "12345-6789"),
+        ("k1a0b1", "CA", "K1A 0B1"),
+        ("K1A 0B1", "CA", "K1A 0B1"),
+        ("sw1a1aa", "UK", "SW1A 1AA"),
+        ("EC1A 1BB", "GB", "EC1A 1BB"),
+        ("m1 1ae", "GB", "M1 1AE"),
+        ("GIR 0AA", "GB", "GIR 0AA"),
+        ("10115", "DE", "10115"),
+        ("1010", None, "1010"),
+    ],
+)
+def test_postal_codes_normalize_per_country(raw: str, country: str | None, expected: str) -> None:
+    """US ZIP/ZIP+4, Canadian A1A 1A1 and UK postcodes get their canonical form."""
+    assert normalize_postal_code(raw, country) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "country"),
+    [("1234", "US"), ("123456", "US"), ("12345-67", "US"), ("W1A 0B1", "CA"),
+     ("D1A 1A1", "CA"), ("12345", "CA"), ("SW1A", "GB"), ("1AA 1AA", "GB"), ("!!", "DE"),
+     ("A", "FR"), (None, "US")],
+)
+def test_malformed_postal_codes_are_field_errors(raw: object, country: str) -> None:
+    """A code that is not valid for its country raises for field 'postal_code'."""
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_postal_code(raw, country)
+    assert set(caught.value.fields) == {POSTAL_CODE_FIELD}
+
+
+def test_us_zip_matches_zip_plus_4_with_the_same_five_digits() -> None:
+    """'12345' matches '12345-6789'; two different +4 extensions do not match."""
+    assert postal_codes_match("12345", "12345-6789", "US")
+    assert postal_codes_match("12345 6789", "123456789", "US")
+    assert not postal_codes_match("12345-1111", "12345-6789", "US")
+    assert not postal_codes_match("12346", "12345", "US")
+    assert postal_codes_match("k1a 0b1", "K1A0B1", "CA")
+    assert not postal_codes_match("nonsense", "12345", "US")
+
+
+def test_phone_and_email_shapes() -> None:
+    """looks_like_phone accepts typed phone numbers; looks_like_email valid addresses."""
+    assert looks_like_phone("(202) 555-0143")
+    assert looks_like_phone("+44 20 7946 0958")
+    assert not looks_like_phone("ann")
+    assert not looks_like_phone("12345")
+    assert looks_like_email("ann@city.example")
+    assert not looks_like_email("ann")
+
+
+@given(st.emails())
+def test_email_normalization_is_idempotent(address: str) -> None:
+    """Normalizing a normalized email gives it back unchanged."""
+    try:
+        once = normalize_email(address)
+    except InvalidInputError:
+        assume(False)
+        return
+    assert normalize_email(once) == once
+    assert once == once.lower()
+
+
+@given(st.text(max_size=30))
+def test_email_normalizer_only_raises_field_errors(text: str) -> None:
+    """Any text is either normalized idempotently or refused for field 'email'."""
+    if not looks_like_email(text):
+        with pytest.raises(InvalidInputError) as caught:
+            normalize_email(text)
+        assert set(caught.value.fields) == {EMAIL_FIELD}
+        return
+    once = normalize_email(text)
+    assert normalize_email(once) == once
+
+
+@given(
+    st.sampled_from(["US", "CA", "GB", "DE", None]),
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPRSTVXYabc -", max_size=12),
+)
+def test_postal_normalization_is_idempotent(country: str | None, text: str) -> None:
+    """A normalized postal code normalizes to itself and matches its raw form."""
+    try:
+        once = normalize_postal_code(text, country)
+    except InvalidInputError:
+        return
+    assert normalize_postal_code(once, country) == once
+    assert postal_codes_match(text, once, country)
+
+
+@given(st.from_regex(r"\A\d{5}(-\d{4})?\Z"), st.from_regex(r"\A\d{5}(-\d{4})?\Z"))
+def test_us_match_is_symmetric(left: str, right: str) -> None:
+    """postal_codes_match gives the same answer both ways round."""
+    assert postal_codes_match(left, right, "US") == postal_codes_match(right, left, "US")

@@ -1,0 +1,233 @@
+"""Tests for portalkit.domain.identity: login precedence, codes, sessions, claims, back-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portalkit.domain.identity import (
+    ClaimProblem,
+    CodePurpose,
+    CodeRules,
+    IdentifierKind,
+    OneTimeCode,
+    SessionClaims,
+    ThrottleRule,
+    ThrottleState,
+    claim_problem,
+    client_key,
+    code_digest,
+    login_candidates,
+    normalize_code,
+    read_session_token,
+    read_signed_values,
+    session_token,
+    sign_values,
+    stamp_tag,
+)
+from portalkit.domain.records import CustomerRecord
+from portalkit.errors import ConfigurationError, InvalidTokenError, TokenExpiredError
+
+T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
+KEY = b"k" * 32
+
+
+def test_login_candidates_follow_the_documented_precedence() -> None:
+    """Email first (lower-cased), then phone, then username (exact)."""
+    kinds = [(c.kind, c.value) for c in login_candidates(" Ann@City.Example ")]
+    assert kinds == [
+        (IdentifierKind.EMAIL, "ann@city.example"),
+        (IdentifierKind.USERNAME, "Ann@City.Example"),
+    ]
+    phone = login_candidates("(202) 555-0143")
+    assert [c.kind for c in phone] == [IdentifierKind.PHONE, IdentifierKind.USERNAME]
+    assert [c.kind for c in login_candidates("ann")] == [IdentifierKind.USERNAME]
+    assert login_candidates("   ") == []
+
+
+def test_code_rules_enforce_the_limits() -> None:
+    """Codes live at most 15 minutes, allow 1-5 attempts and have at least 6 digits."""
+    CodeRules(lifetime=dt.timedelta(minutes=10), max_attempts=3, digits=8)
+    for bad in (
+        {"lifetime": dt.timedelta(minutes=16)},
+        {"max_attempts": 6},
+        {"max_attempts": 0},
+        {"digits": 5},
+    ):
+        with pytest.raises(ConfigurationError):
+            CodeRules(**bad)  # type: ignore[arg-type]
+
+
+def test_codes_are_normalized_and_digested_in_context() -> None:
+    """Typed codes lose spaces/dashes; the digest depends on key, purpose, tenant and subject."""
+    assert normalize_code(" 123-456 ") == "123456"
+    assert normalize_code("12a456") is None
+    assert normalize_code("١٢٣٤٥٦") is None  # non-ASCII digits
+    assert normalize_code(None) is None
+    base = code_digest(KEY, "reset", 1, 2, "123456")
+    assert base != code_digest(KEY, "claim", 1, 2, "123456")
+    assert base != code_digest(KEY, "reset", 1, 3, "123456")
+    assert base != code_digest(b"x" * 32, "reset", 1, 2, "123456")
+    assert "123456" not in base
+
+
+def test_a_new_code_keeps_the_failure_count_within_the_window() -> None:
+    """renewed() replaces digest and expiry, keeps failures unless the window has passed."""
+    rules = CodeRules()
+    code = OneTimeCode(
+        id=1, tenant_id=1, purpose=CodePurpose.RESET, subject_id=2, digest="a",
+        created_at=T0, expires_at=T0 + rules.lifetime, used_at=T0,
+        failed_attempts=3, failures_since=T0,
+    )
+    later = T0 + dt.timedelta(minutes=20)
+    fresh = code.renewed(digest="b", now=later, rules=rules)
+    assert (fresh.digest, fresh.used_at, fresh.failed_attempts) == ("b", None, 3)
+    assert fresh.expires_at == later + rules.lifetime
+    much_later = T0 + dt.timedelta(days=2)
+    assert code.renewed(digest="c", now=much_later, rules=rules).failed_attempts == 0
+
+
+def _claims(issued: dt.datetime = T0) -> SessionClaims:
+    return SessionClaims(tenant_id=3, user_id=7, stamp=stamp_tag(KEY, "stamp-1"), issued_at=issued)
+
+
+def test_session_tokens_round_trip_and_rotate_keys() -> None:
+    """A token reads back its claims with its key or, after rotation, in the key list."""
+    token = session_token(KEY, _claims())
+    claims = read_session_token([KEY], token, now=T0, max_age=dt.timedelta(days=1))
+    assert claims == _claims()
+    assert read_session_token([b"new" * 11, KEY], token, now=T0, max_age=dt.timedelta(days=1))
+
+
+def test_tampered_or_foreign_session_tokens_are_invalid() -> None:
+    """A changed payload, another key, garbage or another purpose's token is refused."""
+    token = session_token(KEY, _claims())
+    version, payload, signature = token.split(".")
+    for bad in (
+        f"{version}.{payload[:-2]}xx.{signature}",
+        token + "x",
+        "not a token",
+        None,
+        sign_values(KEY, "claim", [3, 7, "x", 0]),
+    ):
+        with pytest.raises(InvalidTokenError):
+            read_session_token([KEY], bad, now=T0, max_age=dt.timedelta(days=1))
+    with pytest.raises(InvalidTokenError):
+        read_session_token([b"other" * 7], token, now=T0, max_age=dt.timedelta(days=1))
+
+
+def test_old_session_tokens_expire() -> None:
+    """A token older than max_age raises TokenExpiredError."""
+    token = session_token(KEY, _claims())
+    with pytest.raises(TokenExpiredError):
+        read_session_token(
+            [KEY], token, now=T0 + dt.timedelta(days=2), max_age=dt.timedelta(days=1)
+        )
+
+
+def test_stamp_tags_change_with_the_stamp() -> None:
+    """A new security stamp gives a new tag (that is how every session ends at once)."""
+    assert stamp_tag(KEY, "a") != stamp_tag(KEY, "b")
+    assert stamp_tag(KEY, "a") == stamp_tag(KEY, "a")
+
+
+@given(st.lists(st.one_of(st.integers(), st.text(max_size=20)), max_size=5))
+def test_signed_values_round_trip(values: list[int | str]) -> None:
+    """sign_values/read_signed_values give back exactly what was signed."""
+    assert read_signed_values([KEY], "claim", sign_values(KEY, "claim", values)) == values
+
+
+def _record(**changes: object) -> CustomerRecord:
+    fields: dict[str, object] = {
+        "id": 1, "tenant_id": 1, "organization_id": 1, "external_key": "C1", "name": "Bob",
+        "phone": "+12025550199", "email": "bob@builder.example", "postal_code": "12345",
+        "portal_enabled": True, "is_account": True, "contract_count": 1, "quote_count": 0,
+    }
+    fields.update(changes)
+    return CustomerRecord(**fields)  # type: ignore[arg-type]
+
+
+def test_claim_eligibility_follows_seed_004() -> None:
+    """Portal on, account customer, a contract or quote, phone/email/postal code on file."""
+    assert claim_problem(_record()) is None
+    assert claim_problem(_record(contract_count=0, quote_count=2)) is None
+    assert claim_problem(_record(portal_enabled=False)) is ClaimProblem.PORTAL_DISABLED
+    assert claim_problem(_record(is_account=False)) is ClaimProblem.CASH_CUSTOMER
+    assert claim_problem(_record(contract_count=0)) is ClaimProblem.NO_HISTORY
+    for missing in ("phone", "email", "postal_code"):
+        assert claim_problem(_record(**{missing: None})) is ClaimProblem.MISSING_CONTACT
+
+
+RULE = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
+
+
+def _after(failures: int, step: dt.timedelta = dt.timedelta(seconds=1)) -> ThrottleState:
+    state = ThrottleState()
+    for i in range(failures):
+        state = state.failed(RULE, T0 + step * i)
+    return state
+
+
+def test_ten_failures_then_a_block_that_doubles() -> None:
+    """Up to 10 failures pass; then 15 min, then 30 min after each further failure."""
+    nine = _after(9)
+    assert nine.retry_after(RULE, T0 + dt.timedelta(seconds=9)) == 0
+    ten = _after(10)
+    last = T0 + dt.timedelta(seconds=9)
+    assert ten.retry_after(RULE, last) == 15 * 60
+    after_block = last + dt.timedelta(minutes=15)
+    assert ten.retry_after(RULE, after_block) == 0
+    eleven = ten.failed(RULE, after_block)
+    assert eleven.retry_after(RULE, after_block) == 30 * 60
+    assert RULE.backoff(40) == dt.timedelta(hours=24)
+
+
+def test_windows_and_quiet_periods_forget_failures() -> None:
+    """Failures under the limit expire with the window; a block is forgotten after quiet."""
+    three = _after(3)
+    assert three.refreshed(RULE, T0 + dt.timedelta(minutes=16)) == ThrottleState()
+    ten = _after(10)
+    gone = T0 + dt.timedelta(seconds=9) + dt.timedelta(minutes=30)
+    assert ten.refreshed(RULE, gone) == ThrottleState()
+    assert ten.forgiven().failures == 9
+    assert ThrottleState().forgiven() == ThrottleState()
+
+
+@given(st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=10_000))
+def test_retry_after_is_never_negative_nor_beyond_the_cap(failures: int, seconds: int) -> None:
+    """retry_after stays within [0, backoff_max] whatever the history."""
+    state = _after(failures)
+    wait = state.retry_after(RULE, T0 + dt.timedelta(seconds=failures + seconds))
+    assert 0 <= wait <= RULE.backoff_max.total_seconds()
+
+
+@given(st.integers(min_value=1, max_value=30))
+def test_a_key_is_blocked_exactly_from_the_limit(failures: int) -> None:
+    """With failures in quick succession, the key is blocked iff failures >= limit."""
+    state = _after(failures)
+    blocked = state.retry_after(RULE, T0 + dt.timedelta(seconds=failures)) > 0
+    assert blocked == (failures >= RULE.limit)
+
+
+def test_client_key_trusts_forwarded_for_only_through_trusted_proxies() -> None:
+    """X-Forwarded-For is read right to left through trusted proxies only."""
+    assert client_key("203.0.113.9", "1.2.3.4") == "ip:203.0.113.9"
+    assert client_key("10.0.0.1", "1.2.3.4, 10.0.0.2", ["10.0.0.0/8"]) == "ip:1.2.3.4"
+    assert client_key("10.0.0.1", "6.6.6.6, 5.6.7.8", ["10.0.0.0/8"]) == "ip:5.6.7.8"
+    assert client_key("10.0.0.1", "garbage", ["10.0.0.0/8"]) == "ip:10.0.0.1"
+    assert client_key("203.0.113.9", "1.2.3.4", ["10.0.0.0/8"]) == "ip:203.0.113.9"
+    assert client_key("2001:db8::1:2") == "ip:2001:db8::/64"
+    assert client_key("::ffff:1.2.3.4") == "ip:1.2.3.4"
+    assert client_key(None) == "ip:unknown"
+    with pytest.raises(ConfigurationError):
+        client_key("1.2.3.4", None, ["not-an-ip"])
+
+
+@given(st.ip_addresses(v=4), st.lists(st.ip_addresses(v=4), max_size=4))
+def test_untrusted_peers_cannot_choose_their_key(peer: object, forwarded: list[object]) -> None:
+    """Without trusted proxies, whatever X-Forwarded-For says, the key is the peer's."""
+    header = ", ".join(str(a) for a in forwarded)
+    assert client_key(str(peer), header) == f"ip:{peer}"

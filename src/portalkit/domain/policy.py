@@ -888,20 +888,27 @@ def _hot_form(by_action: Mapping[str, Mapping[str, Decision]]) -> dict[str, _Pai
     Equal tuples are shared between the user's actions (a user with one grant
     has one tuple for all of them), which keeps the tables small and cached.
     """
-    shared: dict[tuple[tuple[str, int], ...], _Pairs] = {}
+    shared: dict[tuple[tuple[str, ...], tuple[int, ...]], _Pairs] = {}
     out: dict[str, _Pairs] = {}
     for action, paths in by_action.items():
-        if len(paths) > _SCAN_LIMIT:
+        size = len(paths)
+        if size > _SCAN_LIMIT:
             out[action] = _LONG_PAIRS
             continue
-        key = tuple((p, id(d)) for p, d in paths.items())
+        key = (tuple(paths), tuple(map(id, paths.values())))
         pairs = shared.get(key)
         if pairs is None:
-            pairs = shared[key] = tuple(
-                sorted(paths.items(), key=lambda item: (not item[1].allowed, len(item[0]), item[0]))
-            )
+            items = tuple(paths.items())
+            if size > 1:
+                items = tuple(sorted(items, key=_pair_order))
+            pairs = shared[key] = items
         out[action] = pairs
     return out
+
+
+def _pair_order(item: tuple[str, Decision]) -> tuple[bool, int, str]:
+    """Allowed pairs before denials, then shallow paths first."""
+    return (not item[1].allowed, len(item[0]), item[0])
 
 
 def _enabled(registry: PermissionRegistry, settings: TenantSettings) -> frozenset[str]:

@@ -565,6 +565,7 @@ class Policy:
                 pass
             return denial(principal, action, resource)
 
+        decide.__doc__ = Policy.decide.__doc__
         return decide
 
     def _check_path(self, path: object) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -547,3 +548,85 @@ def test_every_action_is_stored_with_its_event(world: World) -> None:
     assert len(trail.query(world.tenant_id, outcome="success").entries) == 4
     with world.portal.storage.unit_of_work() as uow:
         assert uow.actions.readings.count(world.tenant_id, Eq("value", 0.0)) == 0
+
+
+# Concurrency ----------------------------------------------------------------------------
+
+
+def _race(n: int, attempt: Callable[[], object]) -> tuple[int, list[BaseException]]:
+    """Run *attempt* in *n* threads released together; (successes, errors)."""
+    barrier = threading.Barrier(n)
+    wins: list[object] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            wins.append(attempt())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(wins), errors
+
+
+def test_last_free_slot_has_exactly_one_winner(world: World) -> None:
+    """Eight threads book the last place of one slot at once (on PostgreSQL: eight
+    connections): exactly one wins, the others get ConflictError, one event."""
+    wins, errors = _race(
+        8,
+        lambda: world.appointments.book(
+            world.ann, asset=world.asset.id, starts_at=next_monday_at(9)
+        ),
+    )
+    assert wins == 1
+    assert len(errors) == 7
+    assert all(type(e) is ConflictError for e in errors), errors
+    assert _count(world, "appointments") == 1
+    assert _count(world, "outbox") == 1
+    with world.portal.storage.unit_of_work() as uow:
+        [slot] = uow.actions.slots.find(world.tenant_id)
+    assert (slot.booked, slot.capacity) == (1, 1)
+
+
+def test_capacity_is_never_exceeded(world: World) -> None:
+    """With three places per slot, eight concurrent bookings give three winners."""
+    world.records.set_settings(world.tenant_id, ActionSettings(slot_capacity=3))
+    wins, errors = _race(
+        8,
+        lambda: world.appointments.book(
+            world.ann, asset=world.asset.id, starts_at=next_monday_at(9)
+        ),
+    )
+    assert wins == 3
+    assert all(type(e) is ConflictError for e in errors), errors
+    assert _count(world, "appointments") == 3
+
+
+def test_concurrent_call_offs_never_exceed_the_quantity_out(world: World) -> None:
+    """Eight concurrent call-offs of 1 of an item with 2 out: two win."""
+    item = world.records.add_rental_item(
+        world.tenant_id, world.site, contract_number="C", item_number="I", quantity_out=2
+    )
+    wins, errors = _race(
+        8,
+        lambda: world.rentals.call_off(world.ann, items={item.id: 1}, pickup_on="2026-01-05"),
+    )
+    assert wins == 2
+    assert all(isinstance(e, (AlreadyUsedError, InvalidInputError)) for e in errors), errors
+    assert _count(world, "call_offs") == 2
+
+
+def test_concurrent_final_quote_decisions_have_one_winner(world: World) -> None:
+    """Approve and decline racing on one quote: exactly one final decision is stored."""
+    wins, errors = _race(
+        6,
+        lambda: world.quotes.approve(world.ann, world.quote.id, signer_name="A", signature="A"),
+    )
+    assert wins == 1
+    assert all(isinstance(e, AlreadyUsedError) for e in errors), errors
+    assert _count(world, "quote_decisions") == 1

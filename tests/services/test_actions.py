@@ -81,7 +81,7 @@ def test_job_request_becomes_unscheduled_job_with_default_status(world: World) -
     assert [e.topic for e in events] == ["job.requested"]
     assert events[0].payload["request_id"] == request.id
     assert events[0].payload["job_external_key"] == job.external_key
-    entries = AuditTrail(world.portal.storage).query(world.tenant_id, action="job.requested")
+    entries = AuditTrail(world.portal.storage).query(world.tenant_id, action="job.request")
     assert len(entries.entries) == 1
     assert entries.entries[0].client_key == "203.0.113.5"
     assert entries.entries[0].actor_user_id == world.ann.user_id

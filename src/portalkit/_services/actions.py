@@ -122,6 +122,7 @@ class _Ctx:
     settings: ActionSettings
     now: dt.datetime
     client_key: str | None
+    action: str = ""
 
 
 def _owner(principal: Principal) -> str:
@@ -164,7 +165,9 @@ class _ActionService:
         self._availability = availability
 
     # Context -----------------------------------------------------------------
-    def _context(self, uow: UnitOfWork, principal: Principal, client_key: str | None) -> _Ctx:
+    def _context(
+        self, uow: UnitOfWork, principal: Principal, client_key: str | None, action: str = ""
+    ) -> _Ctx:
         tenant = uow.tenants.get(principal.tenant_id)
         if tenant is None:
             raise NotFoundError()
@@ -176,6 +179,7 @@ class _ActionService:
             settings=settings_of(uow, tenant.id),
             now=self._clock.now(),
             client_key=client_key,
+            action=action,
         )
 
     def _read(self, principal: Principal, body: Callable[[_Ctx], T]) -> T:
@@ -281,7 +285,7 @@ class _ActionService:
                     )
                 except ConflictError:
                     raise _KeyTaken() from None
-            ctx = self._context(uow, principal, client_key)
+            ctx = self._context(uow, principal, client_key, action)
             result, ref = perform(ctx)
             if claim is not None:
                 uow.actions.idempotency.update(attrs.evolve(claim, result_ref=ref))
@@ -296,7 +300,6 @@ class _ActionService:
         *,
         target: str,
         scope_path: str | None,
-        audit_action: str | None = None,
     ) -> None:
         """Add the outbox event and the audit entry of an action to its unit."""
         body = {
@@ -317,7 +320,7 @@ class _ActionService:
             ctx.uow,
             self._clock,
             tenant_id=ctx.tenant.id,
-            action=audit_action or topic,
+            action=ctx.action or topic,
             outcome=audit.SUCCESS,
             actor=ctx.principal,
             target=target,
@@ -1196,6 +1199,13 @@ def _lines(value: object) -> list[tuple[int, int]]:
 # Quote decisions ------------------------------------------------------------------
 
 
+_QUOTE_ACTIONS = {
+    QuoteDecisionKind.APPROVED: "quote.approve",
+    QuoteDecisionKind.DECLINED: "quote.decline",
+    QuoteDecisionKind.CHANGES_REQUESTED: "quote.request_changes",
+}
+
+
 class Quotes(_ActionService):
     """Approve, decline or ask for changes to a sent quote or proposal.
 
@@ -1277,7 +1287,7 @@ class Quotes(_ActionService):
         document_id = parse_id("document", document)
         return self._submit(
             principal,
-            action=f"quote.{decision.value}",
+            action=_QUOTE_ACTIONS[decision],
             values={"document": document_id, **text},
             idempotency_key=idempotency_key,
             client_key=client_key,

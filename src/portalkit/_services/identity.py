@@ -742,9 +742,7 @@ class IdentityService:
     ) -> list[CustomerRecord]:
         """Customer records whose phone on file is this number, however it was stored."""
         assert self._phones is not None
-        national = e164[2:] if e164.startswith("+1") else e164.lstrip("+")
-        digits = "".join(ch for ch in typed if ch.isdigit())
-        forms = {e164, typed.strip(), digits, national, e164.lstrip("+")}
+        forms = _stored_phone_forms(e164, typed)
         found = []
         for candidate in uow.customers.find(tenant.id, In("phone", sorted(forms)), limit=20):
             try:
@@ -1005,6 +1003,27 @@ class IdentityService:
                    target=f"user:{user.id}" if user else None,
                    client_key=client_key, detail=detail)
             uow.commit()
+
+
+def _stored_phone_forms(e164: str, typed: str) -> list[str]:
+    """Spellings a host may have stored a number in (E.164 is the one to prefer).
+
+    Customer records come from the host's ERP as typed there; the claim looks
+    them up by these forms and then confirms by normalizing the stored value.
+    """
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    forms = {e164, e164.lstrip("+"), typed.strip(), digits}
+    if e164.startswith("+1") and len(e164) == 12:
+        n = e164[2:]
+        a, b, c = n[:3], n[3:6], n[6:]
+        forms |= {
+            n, f"1{n}", f"({a}) {b}-{c}", f"({a}){b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}",
+            f"{a} {b} {c}", f"+1 {a} {b} {c}", f"+1 ({a}) {b}-{c}", f"+1-{a}-{b}-{c}",
+            f"1-{a}-{b}-{c}", f"+1.{a}.{b}.{c}",
+        }
+    else:
+        forms.add("0" + e164[3:])  # a common national trunk prefix form
+    return sorted(forms)
 
 
 def _postal_ok(value: str, country: str | None) -> bool:

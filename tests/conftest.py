@@ -5,9 +5,11 @@ PostgreSQL comes from ``PORTALKIT_TEST_DATABASE_URL``
 server and sets it). Without it, PostgreSQL tests are skipped, except in CI
 (``CI=true``) or with ``PORTALKIT_REQUIRE_POSTGRES=1``, where they fail.
 
-Fresh database per test, PostgreSQL: the schema is migrated once per session,
-and each test that takes :func:`postgres_storage` starts with every portalkit
-table truncated (``TRUNCATE … RESTART IDENTITY CASCADE``, a few milliseconds).
+Fresh database per test, PostgreSQL: a new schema of the test database is
+migrated once per session (made the connections' ``search_path``, dropped at the
+end), and each test that takes :func:`postgres_storage` starts with every
+portalkit table truncated (``TRUNCATE … RESTART IDENTITY CASCADE``, a few
+milliseconds). SQLite: each test copies a migrated template file.
 Tests that need an *empty* database (migrations) take :func:`fresh_postgres_url`:
 a new PostgreSQL schema of their own, made the connection's ``search_path`` and
 dropped afterwards.
@@ -15,6 +17,7 @@ dropped afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -56,15 +59,39 @@ def postgres_url() -> str:
     return url
 
 
+@contextlib.contextmanager
+def _schema_url(postgres_url: str) -> Iterator[str]:
+    """A URL whose connections land in a new, empty PostgreSQL schema, dropped on exit."""
+    from sqlalchemy import create_engine  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    schema = f"pk_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_session_storage(postgres_url: str) -> Iterator[SqlAlchemyStorage]:
-    """One migrated storage on the test database for the whole session."""
+    """One migrated storage for the whole session, in a schema of its own.
+
+    The schema is new (so no state survives from an earlier run or another
+    test module) and dropped at the end of the session.
+    """
     from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
 
-    storage = SqlAlchemyStorage.from_url(postgres_url)
-    storage.upgrade()
-    yield storage
-    storage.close()
+    with _schema_url(postgres_url) as url:
+        storage = SqlAlchemyStorage.from_url(url)
+        storage.upgrade()
+        yield storage
+        storage.close()
 
 
 @pytest.fixture
@@ -105,17 +132,5 @@ def sqlite_storage(tmp_path: Path, sqlite_template: Path) -> Iterator[SqlAlchemy
 @pytest.fixture
 def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
     """A URL whose connections land in a new, empty PostgreSQL schema (dropped after)."""
-    from sqlalchemy import create_engine  # noqa: PLC0415
-    from sqlalchemy.engine import make_url  # noqa: PLC0415
-
-    schema = f"pk_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with _schema_url(postgres_url) as url:
+        yield url

@@ -56,8 +56,42 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         """Mark a stored naive UTC datetime as UTC."""
         if value is None:
             return None
-        result: dt.datetime = value.replace(tzinfo=_UTC)
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        result: dt.datetime = (
+            value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+        )
         return result
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """One Python call per value (the hot path of every list).
+
+        SQLite hands back ISO text, which :meth:`datetime.fromisoformat` reads
+        directly; PostgreSQL drivers hand back naive datetimes.
+        """
+        if dialect.name == "sqlite":
+            parse = dt.datetime.fromisoformat
+
+            def from_text(value: Any) -> dt.datetime | None:
+                if value is None:
+                    return None
+                parsed = parse(value)
+                if parsed.tzinfo is None:
+                    return parsed.replace(tzinfo=_UTC)
+                return parsed.astimezone(_UTC)
+
+            return from_text
+
+        def from_naive(value: Any) -> dt.datetime | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                aware: dt.datetime = value.replace(tzinfo=_UTC)
+                return aware
+            converted: dt.datetime = value.astimezone(_UTC)
+            return converted
+
+        return from_naive
 
 
 class JsonFrozenSet(TypeDecorator[frozenset[str]]):

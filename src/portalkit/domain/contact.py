@@ -26,6 +26,8 @@ from portalkit.errors import InvalidInputError
 
 __all__ = [
     "EMAIL_FIELD",
+    "MAX_EMAIL_LENGTH",
+    "MAX_LOCAL_LENGTH",
     "PHONE_FIELD",
     "POSTAL_CODE_FIELD",
     "PhoneNormalizer",

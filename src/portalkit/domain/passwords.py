@@ -36,7 +36,9 @@ from portalkit.errors import ConfigurationError, InvalidInputError
 __all__ = [
     "CONFIRMATION_FIELD",
     "MAX_PASSWORD_CHARS",
+    "MIN_ALLOWED_MAX_LENGTH",
     "MIN_ALLOWED_MIN_LENGTH",
+    "MIN_CONTEXT_WORD",
     "PASSWORD_FIELD",
     "PasswordPolicy",
     "PasswordRule",

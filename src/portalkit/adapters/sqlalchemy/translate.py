@@ -11,6 +11,7 @@ from sqlalchemy import exc as sa_exc
 from portalkit.errors import (
     ConflictError,
     DatabaseUnavailableError,
+    InvalidInputError,
     PortalkitError,
     SchemaOutdatedError,
     StorageError,
@@ -30,6 +31,10 @@ def translate(exc: Exception) -> PortalkitError:
     """The portalkit error for a SQLAlchemy/DBAPI exception (to ``raise … from exc``)."""
     if isinstance(exc, PortalkitError):
         return exc
+    if isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, (ValueError, TypeError)):
+        # A bind parameter was refused before reaching the database (a naive
+        # datetime, a value of the wrong type): the caller's input, not the db.
+        return InvalidInputError("A value has the wrong type for storage.")
     if isinstance(exc, sa_exc.IntegrityError):
         return ConflictError("A record with the same key already exists.")
     if isinstance(exc, sa_exc.DBAPIError):

@@ -18,8 +18,9 @@ from portalkit.errors import ThrottledError
 
 if TYPE_CHECKING:
     from portalkit.adapters.memory import MemoryUnitOfWork
+    from portalkit.ports import Storage, Throttle
 
-__all__ = ["MemoryCodes", "MemoryThrottle"]
+__all__ = ["MemoryCodes", "MemoryThrottle", "throttle_for"]
 
 _TABLE = "one_time_codes"
 
@@ -134,3 +135,18 @@ class MemoryThrottle:
         """The stored state of *key*."""
         with self._lock:
             return self._states.get(key, ThrottleState())
+
+
+def throttle_for(storage: Storage) -> Throttle:
+    """The throttle that suits *storage*: shared SQL counters for a database, else memory.
+
+    A storage with an ``engine`` (the SQLAlchemy adapter) gets
+    :class:`~portalkit.adapters.sqlalchemy.identity_repositories.SqlThrottle`,
+    shared by every worker process; anything else a :class:`MemoryThrottle`.
+    """
+    engine = getattr(storage, "engine", None)
+    if engine is None:
+        return MemoryThrottle()
+    from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
+
+    return SqlThrottle(engine)

@@ -109,6 +109,7 @@ DOCUMENT_SORTS: tuple[SortField, ...] = (
 )
 
 _LATEST_MAX = 20
+_FILTER_CACHE = 512
 
 
 @attrs.frozen
@@ -183,17 +184,32 @@ class DocumentService:
         self._codec = CursorCodec(derive_key(secret_keys, "cursor.documents"))
         self._binding_key = derive_key(secret_keys, "download-binding")
         self._share_keys = [derive_key([k], "share-link") for k in secret_keys]
+        self._filters: dict[tuple[int, Principal, tuple[DocumentKind, ...]], tuple[Policy, Filter]]
+        self._filters = {}
 
     # The rule -----------------------------------------------------------------
     def visible_filter(
         self, policy: Policy, principal: Principal, kinds: Iterable[DocumentKind] | None = None
     ) -> Filter:
-        """The documents *principal* may see (of *kinds*, default all), as one filter."""
-        return visibility_filter(
-            self.kinds if kinds is None else kinds,
+        """The documents *principal* may see (of *kinds*, default all), as one filter.
+
+        A compiled policy never changes, so the filter is remembered per
+        (policy, principal, kinds) while that policy object is in use.
+        """
+        chosen = tuple(self.kinds if kinds is None else kinds)
+        key = (id(policy), principal, chosen)
+        hit = self._filters.get(key)
+        if hit is not None and hit[0] is policy:
+            return hit[1]
+        rule = visibility_filter(
+            chosen,
             policy.settings.disabled_features,
             lambda kind: policy.filter_for(principal, kind.permission),
         )
+        if len(self._filters) >= _FILTER_CACHE:
+            self._filters.clear()
+        self._filters[key] = (policy, rule)
+        return rule
 
     def _share_filter(self, policy: Policy, link: ShareLink, creator: Principal) -> Filter:
         """What a share link may see: its one document, if it passes the rules now."""

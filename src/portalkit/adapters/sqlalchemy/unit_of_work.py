@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portalkit.adapters.sqlalchemy.action_repositories import SqlActionRepositories
 from portalkit.adapters.sqlalchemy.document_repositories import (
     DOCUMENT_MAPPINGS,
+    ListedRepository,
     ShareLinkRepository,
 )
 from portalkit.adapters.sqlalchemy.identity_repositories import (
@@ -67,9 +68,9 @@ class SqlAlchemyUnitOfWork:
         self.groups: NamedRepository[Group] = NamedRepository(self, MAPPINGS["groups"])
         self.memberships: SqlRepository[Membership] = SqlRepository(self, MAPPINGS["memberships"])
         self.grants: SqlRepository[Grant] = SqlRepository(self, MAPPINGS["grants"])
-        self.assets: SqlRepository[Asset] = SqlRepository(self, MAPPINGS["assets"])
-        self.documents: SqlRepository[Document] = SqlRepository(self, MAPPINGS["documents"])
-        self.jobs: SqlRepository[Job] = SqlRepository(self, MAPPINGS["jobs"])
+        self.assets: SqlRepository[Asset] = ListedRepository(self, MAPPINGS["assets"])
+        self.documents: SqlRepository[Document] = ListedRepository(self, MAPPINGS["documents"])
+        self.jobs: SqlRepository[Job] = ListedRepository(self, MAPPINGS["jobs"])
         self.customers: SqlRepository[CustomerRecord] = SqlRepository(self, MAPPINGS["customers"])
         self.audit: SqlRepository[AuditEntry] = SqlRepository(self, MAPPINGS["audit"])
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
@@ -91,7 +92,7 @@ class SqlAlchemyUnitOfWork:
         )
         self.contracts: SqlRepository[Contract] = SqlRepository(self, m["contracts"])
         self.items_out: SqlRepository[ItemOut] = SqlRepository(self, m["items_out"])
-        self.defects: SqlRepository[Defect] = SqlRepository(self, m["defects"])
+        self.defects: SqlRepository[Defect] = ListedRepository(self, m["defects"])
 
     @property
     def connection(self) -> Connection:

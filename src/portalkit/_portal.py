@@ -11,7 +11,10 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from portalkit import perms
 from portalkit._services.admin import AdminSession
+from portalkit._services.assets import AssetService
+from portalkit._services.policy import PolicyService
 from portalkit._services.sync import (
     AssetRow,
     BulkReport,
@@ -20,6 +23,7 @@ from portalkit._services.sync import (
     upsert_customers,
 )
 from portalkit.adapters.clock import SystemClock
+from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant, TenantSettings, validate_slug
 from portalkit.errors import ConfigurationError, NotFoundError
 from portalkit.ports import Clock, Storage
@@ -73,6 +77,14 @@ class Portal:
             list rotates keys (the first signs, all verify).
         clock: Where time comes from (the system clock by default).
         default_tenant: The slug used when a call names no tenant.
+        registry: The permission catalogue (the built-in one by default; a
+            host with its own permissions passes a registry it extended).
+
+    Attributes:
+        policy: Access decisions, ``explain()``, scoped filters, sections
+            (:class:`~portalkit._services.policy.PolicyService`).
+        assets: Asset lookup by number or plate and the asset page
+            (:class:`~portalkit._services.assets.AssetService`).
     """
 
     def __init__(
@@ -82,11 +94,18 @@ class Portal:
         secret_key: str | bytes | Sequence[str | bytes],
         clock: Clock | None = None,
         default_tenant: str = "default",
+        registry: perms.PermissionRegistry | None = None,
     ) -> None:
         self._storage = storage
         self._secret_keys = _secret_keys(secret_key)
         self._clock: Clock = clock or SystemClock()
         self._default_tenant = validate_slug(default_tenant)
+        self._registry = registry or perms.default_registry
+        self._throttle = storage.throttle()
+        self.policy = PolicyService(storage, registry=self._registry)
+        self.assets = AssetService(
+            storage, throttle=self._throttle, clock=self._clock, registry=self._registry
+        )
 
     @classmethod
     def from_url(
@@ -172,6 +191,19 @@ class Portal:
                 raise
             return self.create_tenant(self._default_tenant, "Default")
 
+    # Principals ------------------------------------------------------------
+    def principal_for(self, user: User) -> Principal:
+        """The principal a request of *user* runs as (after signing in)."""
+        return Principal(tenant_id=user.tenant_id, kind=PrincipalKind.USER, user_id=user.id)
+
+    def guest(self, tenant: str | None = None) -> Principal:
+        """The principal of an anonymous visitor.
+
+        It gets the tenant's configured guest user's grants when the tenant
+        does not require a login, and nothing otherwise.
+        """
+        return Principal(tenant_id=self.tenant(tenant).id, kind=PrincipalKind.GUEST)
+
     # Staff side ------------------------------------------------------------
     @contextlib.contextmanager
     def admin(self, tenant: str | None = None) -> Iterator[AdminSession]:
@@ -182,7 +214,7 @@ class Portal:
         """
         the_tenant = self._tenant_for_admin(tenant)
         with self._storage.unit_of_work() as uow:
-            yield AdminSession(uow, the_tenant, self._clock)
+            yield AdminSession(uow, the_tenant, self._clock, self._registry)
             uow.commit()
 
     def upsert_assets(

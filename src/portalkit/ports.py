@@ -712,3 +712,7 @@ class Storage(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+    def throttle(self) -> Throttle:
+        """Failure and rate counters kept by this storage, shared by every worker."""
+        ...

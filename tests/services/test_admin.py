@@ -7,6 +7,7 @@ import pytest
 import portalkit
 from portalkit.domain.filters import ScopeUnder
 from portalkit.errors import (
+    ConfigurationError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -169,12 +170,18 @@ def test_upsert_asset_by_external_key(portal: portalkit.Portal) -> None:
 
 
 def test_update_settings(portal: portalkit.Portal) -> None:
-    """Settings change by name; unknown names are refused; they persist."""
+    """Settings change by name, are validated, and persist."""
     with portal.admin() as admin:
         org = admin.add_organization("City Fleet")
-        admin.update_settings(login_required=False, served_organization_ids=[org])
+        guest = admin.create_user("guest@portal.example", "Guest")
+        with pytest.raises(ConfigurationError, match="guest user"):
+            admin.update_settings(login_required=False)
+        admin.update_settings(
+            login_required=False, guest_user_id=guest.id, served_organization_ids=[org]
+        )
         with pytest.raises(InvalidInputError, match="Unknown settings"):
             admin.update_settings(colour="red")
     settings = portal.tenant().settings
     assert settings.login_required is False
+    assert settings.guest_user_id == guest.id
     assert settings.served_organization_ids == frozenset({org.id})

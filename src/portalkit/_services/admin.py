@@ -14,7 +14,8 @@ from typing import Any
 
 import attrs
 
-from portalkit.domain.assets import normalize_identifier
+from portalkit._services.policy import validate_permissions, validate_settings
+from portalkit.domain.assets import fold_similar, normalize_identifier
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
@@ -25,6 +26,7 @@ from portalkit.errors import (
     NotFoundError,
     UnknownScopeError,
 )
+from portalkit.perms import PermissionRegistry, default_registry
 from portalkit.ports import Clock, UnitOfWork
 
 __all__ = ["AdminSession", "ScopeRef"]
@@ -58,13 +60,15 @@ def _optional_text(field: str, value: object, *, max_length: int = 200) -> str |
     return text or None
 
 
-def asset_keys(number: str, plate: str | None) -> tuple[str, str | None]:
-    """Validate an asset number and plate and return their normalized keys."""
+def asset_keys(number: str, plate: str | None) -> tuple[str, str | None, str | None]:
+    """Validate an asset number and plate; return the number key, plate key and folded plate."""
     number_key = normalize_identifier(number)
     if not number_key:
         raise InvalidInputError.for_field("number", "Asset number is required.")
     plate_key = normalize_identifier(plate) if plate else None
-    return number_key, plate_key or None
+    if not plate_key:
+        return number_key, None, None
+    return number_key, plate_key, fold_similar(plate_key)
 
 
 class AdminSession:
@@ -73,10 +77,17 @@ class AdminSession:
     Obtain one from ``Portal.admin()``; do not build it directly.
     """
 
-    def __init__(self, uow: UnitOfWork, tenant: Tenant, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        clock: Clock,
+        registry: PermissionRegistry | None = None,
+    ) -> None:
         self._uow = uow
         self._tenant = tenant
         self._clock = clock
+        self._registry = registry or default_registry
 
     @property
     def tenant(self) -> Tenant:
@@ -101,6 +112,7 @@ class AdminSession:
         if "disabled_features" in changes:
             changes["disabled_features"] = frozenset(changes["disabled_features"])
         settings = attrs.evolve(self._tenant.settings, **changes)
+        validate_settings(self._uow, self._tenant.id, settings, self._registry)
         self._tenant = attrs.evolve(self._tenant, settings=settings)
         self._uow.tenants.update(self._tenant)
         return settings
@@ -234,8 +246,7 @@ class AdminSession:
 
     def define_role(self, name: str, permissions: Iterable[str]) -> Role:
         """Create a role, or replace the permissions of the role with this name."""
-        perms = frozenset(permissions)
-        _validate_permissions(perms)
+        perms = validate_permissions(permissions, self._registry)
         name = _text("name", name, max_length=100)
         existing = self._uow.roles.get_by_name(self._tenant.id, name)
         if existing is not None:
@@ -316,7 +327,7 @@ class AdminSession:
         node = self.scope(scope)
         number = _text("number", number, max_length=64)
         plate = _optional_text("plate", plate, max_length=64)
-        number_key, plate_key = asset_keys(number, plate)
+        number_key, plate_key, plate_fold = asset_keys(number, plate)
         asset = Asset(
             id=0,
             tenant_id=self._tenant.id,
@@ -326,6 +337,7 @@ class AdminSession:
             number_key=number_key,
             plate=plate,
             plate_key=plate_key,
+            plate_fold=plate_fold,
             external_key=_optional_text("external_key", external_key),
             **fields,
         )
@@ -379,14 +391,3 @@ class AdminSession:
                 **fields,
             )
         )
-
-
-def _validate_permissions(names: frozenset[str]) -> None:
-    """Refuse permission names that are not in the catalogue (when it is present)."""
-    try:
-        from portalkit import perms  # noqa: PLC0415 (the catalogue is optional at import)
-    except ImportError:  # pragma: no cover - the catalogue ships with portalkit
-        return
-    validate = getattr(perms, "validate", None)
-    if validate is not None:
-        validate(names)

@@ -237,7 +237,7 @@ def upsert_assets(
                         first + i, UnknownScopeError(f"Unknown scope key {row.scope_key!r}.")
                     )
                 try:
-                    number_key, plate_key = asset_keys(row.number, row.plate)
+                    number_key, plate_key, plate_fold = asset_keys(row.number, row.plate)
                 except InvalidInputError as exc:
                     raise InvalidRowError(first + i, exc) from None
                 assets.append(
@@ -250,6 +250,7 @@ def upsert_assets(
                         number_key=number_key,
                         plate=row.plate,
                         plate_key=plate_key,
+                        plate_fold=plate_fold,
                         region=row.region,
                         external_key=row.external_key,
                         asset_type=row.asset_type,

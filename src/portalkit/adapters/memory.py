@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import attrs
 
-from portalkit.adapters.memory_identity import MemoryCodes
+from portalkit.adapters.memory_identity import MemoryCodes, MemoryThrottle
 from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
@@ -506,6 +506,7 @@ class MemoryStorage:
         self._tables: _Tables = {}
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
+        self._throttle: MemoryThrottle | None = None
 
     def _next_id(self) -> int:
         return next(self._ids)
@@ -521,3 +522,10 @@ class MemoryStorage:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def throttle(self) -> MemoryThrottle:
+        """The throttle counters of this storage (shared by its threads)."""
+        with self._lock:
+            if self._throttle is None:
+                self._throttle = MemoryThrottle()
+            return self._throttle

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["normalize_identifier"]
+__all__ = ["fold_similar", "normalize_identifier"]
 
 _DROP_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Pd", "Cc"})
 _DROP_CHARS = frozenset(" .\t\r\n\u00b7")
@@ -41,3 +41,11 @@ def normalize_identifier(text: str) -> str:
             break
         result = cleaned
     return result
+
+
+_SIMILAR = str.maketrans({"o": "0", "i": "1", "l": "1"})
+
+
+def fold_similar(key: str) -> str:
+    """Fold characters that look alike on plates (O/0, I/L/1) in a normalized key."""
+    return key.translate(_SIMILAR)

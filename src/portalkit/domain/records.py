@@ -18,7 +18,9 @@ __all__ = ["Asset", "CustomerRecord", "Document", "Job"]
 class Asset:
     """A vehicle or piece of equipment, found by its number or licence plate.
 
-    ``number_key`` and ``plate_key`` are the normalized forms used for lookups.
+    ``number_key`` and ``plate_key`` are the normalized forms used for lookups;
+    ``plate_fold`` is ``plate_key`` with look-alike characters folded (O/0, I/L/1),
+    for tenants that match plates that way.
     """
 
     id: int
@@ -29,6 +31,7 @@ class Asset:
     number_key: str
     plate: str | None = None
     plate_key: str | None = None
+    plate_fold: str | None = None
     region: str | None = None
     external_key: str | None = None
     asset_type: str = ""

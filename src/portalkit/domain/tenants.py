@@ -43,6 +43,10 @@ class TenantSettings:
         default_region: ISO country code used to read local phone numbers.
         field_overrides: Show/hide and rename of asset and job fields (seed 002);
             see :mod:`portalkit.domain.fields`.
+        lookup_plates: Asset lookup also matches licence plates.
+        lookup_fold_similar: Asset lookup treats O and 0, and I, L and 1, alike on plates.
+        lookup_rate: Asset lookups allowed per minute for one principal, and
+            for one client address.
     """
 
     portal_enabled: bool = True
@@ -58,6 +62,9 @@ class TenantSettings:
     sender_email: str | None = None
     default_region: str = "US"
     field_overrides: tuple[FieldOverride, ...] = ()
+    lookup_plates: bool = True
+    lookup_fold_similar: bool = False
+    lookup_rate: int = 30
 
 
 @attrs.frozen(kw_only=True)

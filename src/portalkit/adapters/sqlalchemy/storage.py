@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle
 from portalkit.adapters.sqlalchemy.translate import UNAVAILABLE_MESSAGE, translate
 from portalkit.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from portalkit.errors import (
@@ -207,6 +208,10 @@ class SqlAlchemyStorage:
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()
+
+    def throttle(self) -> SqlThrottle:
+        """Throttle counters in this database, shared by every worker."""
+        return SqlThrottle(self._engine)
 
     def __repr__(self) -> str:
         return f"SqlAlchemyStorage({self._engine.url.render_as_string(hide_password=True)!r})"

@@ -216,6 +216,7 @@ class AssetRow(Base):
         Index(None, "tenant_id", "scope_path"),
         Index(None, "tenant_id", "number_key"),
         Index(None, "tenant_id", "plate_key"),
+        Index(None, "tenant_id", "plate_fold"),
         UniqueConstraint("tenant_id", "external_key"),
     )
 
@@ -227,6 +228,7 @@ class AssetRow(Base):
     number_key: Mapped[str]
     plate: Mapped[str | None]
     plate_key: Mapped[str | None]
+    plate_fold: Mapped[str | None]
     region: Mapped[str | None]
     external_key: Mapped[str | None]
     asset_type: Mapped[str]

@@ -53,7 +53,9 @@ _ACTION_MESSAGES: dict[str, str] = {
     "field.not_a_datetime": "Enter a date and time.",
     "field.not_a_choice": "Choose one of the offered options.",
     "field.not_a_flag": "Answer yes or no.",
-    "field.idempotency_key": "The request key must be 1 to 200 letters, digits, dashes or dots.",
+    "field.idempotency_key": (
+        "The request key must be 1 to 200 letters, digits or the characters . _ : -"
+    ),
     "action.site_not_a_site": "Choose one of your sites.",
     "action.asset_not_at_site": "This asset is not at the chosen site.",
     "action.date_in_past": "Choose a date that is not in the past.",

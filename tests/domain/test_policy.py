@@ -739,3 +739,35 @@ def test_switch_for_only_to_allowed_organizations(
             assert p.decide(switched, action, target).allowed
             if switched.active_organization is not None:
                 assert switched.active_organization in p.organizations(switched)
+
+
+def test_explain_requirements_and_switched_off_features() -> None:
+    """explain() names held requirements when allowed and the switched-off feature when not."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    w.grant(u, w.role(perms.APPOINTMENT_VIEW, perms.PERSON_MANAGE), org)
+    text = w.policy().explain(who(u), perms.APPOINTMENT_VIEW, at(org))
+    assert "requirements ['person.manage'] are held" in text
+    text = w.policy(disabled_features=frozenset({"person"})).explain(
+        who(u), perms.APPOINTMENT_VIEW, at(org))
+    assert text.startswith("Denied (feature_disabled)")
+    assert "person" in text
+
+
+def test_long_grant_lists_report_missing_requirements() -> None:
+    """With many granted paths, a path lacking a requirement still says requirement_missing."""
+    w = World()
+    org = w.node(None)
+    sites = [w.node(w.node(org, ScopeKind.DIVISION)) for _ in range(12)]
+    u = w.user()
+    r = w.role(perms.APPOINTMENT_VIEW)
+    for s in sites:
+        w.grant(u, r, s)
+    w.grant(u, w.role(perms.PERSON_MANAGE), sites[0])
+    p = w.policy()
+    assert p.decide(who(u), perms.APPOINTMENT_VIEW, at(sites[0])).allowed
+    assert p.decide(who(u), perms.APPOINTMENT_VIEW, at(sites[5])).reason is (
+        Reason.REQUIREMENT_MISSING)
+    assert p.decide(who(u), perms.APPOINTMENT_VIEW, Target(T, None)).reason is (  # type: ignore[arg-type]
+        Reason.NO_SCOPE)

@@ -29,7 +29,7 @@ from portalkit._services.policy import (
 )
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.domain.assets import normalize_identifier
-from portalkit.domain.policy import NoAccess, Reason, Sections, Target
+from portalkit.domain.policy import ASSET_PAGE, NoAccess, Reason, Sections, Target
 from portalkit.domain.principals import (
     Grant,
     Group,
@@ -265,6 +265,9 @@ def test_sections_and_accounts(acme: dict[str, Any]) -> None:
     assert isinstance(result, Sections)
     assert result.keys == ("identification", "outstanding_service_requests")
     assert svc.sections(ann, acme["assets"][3]) == NoAccess(Reason.NO_GRANT)
+    only_first = svc.sections(ann, acme["assets"][2], page=ASSET_PAGE[:1])
+    assert isinstance(only_first, Sections)
+    assert only_first.keys == ("identification",)
     b.grant(acme["ann"], acme["viewer"], acme["site2"])
     assert svc.organizations(ann) == tuple(sorted((acme["org"].path, acme["org2"].path)))
     narrowed = svc.narrow(ann, acme["org"])

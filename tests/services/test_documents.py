@@ -491,3 +491,29 @@ def test_visibility_rule_in_python_equals_sql(world: World) -> None:
         assert got == expected
 
     check()
+
+
+@pytest.mark.parametrize("sort", ["issued_on", "-issued_on", "total_cents", "-total_cents"])
+def test_pages_with_missing_values_sort_them_last(world: World, sort: str) -> None:
+    """Documents without an issue date or total come last both ways, and pages still cover all."""
+    with world.portal.admin() as admin:
+        for n in range(5):
+            admin.add_document(
+                kind="invoice", status="paid", number=f"NULL-{n}", scope=world.sites["north"],
+                total_cents=None if n % 2 else n,
+            )
+    dan = world.who("dan")
+    whole = world.documents.list(dan, size=200, sort=sort).items
+    field = sort.lstrip("-")
+    values = [getattr(d, field) for d in whole]
+    first_null = next(i for i, v in enumerate(values) if v is None)
+    assert all(v is None for v in values[first_null:])
+    walked: list[int] = []
+    cursor = None
+    while True:
+        page = world.documents.list(dan, size=2, sort=sort, cursor=cursor)
+        walked.extend(d.id for d in page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert walked == [d.id for d in whole]

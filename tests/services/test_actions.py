@@ -522,6 +522,16 @@ def test_quote_rules(world: World) -> None:
     assert _events(world) == ["quote.changes_requested"] * 2 + ["quote.declined"]
 
 
+def test_quotes_switched_off_are_not_found(world: World) -> None:
+    """With the tenant's quote feature off, quotes cannot be seen, so not decided."""
+    with world.portal.admin("acme") as admin:
+        admin.update_settings(disabled_features={"quote"})
+    with pytest.raises(NotFoundError):
+        world.quotes.approve(world.ann, world.quote.id, signer_name="A", signature="A")
+    with pytest.raises(NotFoundError):
+        world.quotes.decisions(world.ann, world.quote.id)
+
+
 def test_quote_not_in_a_decidable_state(world: World) -> None:
     """An accepted or invoiced quote can no longer be decided on."""
     with world.portal.admin("acme") as admin:

@@ -66,8 +66,9 @@ from portalkit.domain.actions import (
     split_schedule,
     weekly_slots,
 )
+from portalkit.domain.documents import KindRegistry, default_kinds, visibility_filter
 from portalkit.domain.events import OutboxEvent
-from portalkit.domain.filters import FALSE, Eq, Filter, In, Range, all_of, any_of
+from portalkit.domain.filters import FALSE, Eq, Filter, In, Range, all_of, any_of, evaluate
 from portalkit.domain.i18n import Msg
 from portalkit.domain.policy import Policy, Target
 from portalkit.domain.principals import Principal, PrincipalKind
@@ -1209,12 +1210,29 @@ _QUOTE_ACTIONS = {
 class Quotes(_ActionService):
     """Approve, decline or ask for changes to a sent quote or proposal.
 
-    Only for documents the principal can see (the document visibility rule:
-    not a draft, the kind's view permission at its scope, the kind switched on)
-    and may decide on (Approve or Decline Quotes). The decision is recorded with
-    its time and client key, and sent to the host as an event: the host owns the
-    quote and changes its status.
+    Only for documents the principal can see (the document visibility rule of
+    :mod:`portalkit.domain.documents`: not a draft, the kind's view permission at
+    its scope, the kind switched on) and may decide on (Approve or Decline
+    Quotes). The decision is recorded with its time and client key, and sent to
+    the host as an event: the host owns the quote and changes its status.
+
+    Args:
+        kinds: The document kinds (the built-ins by default), as for documents.
     """
+
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        *,
+        policy_loader: PolicyLoader | None = None,
+        availability: Availability | None = None,
+        kinds: KindRegistry = default_kinds,
+    ) -> None:
+        super().__init__(
+            storage, clock, policy_loader=policy_loader, availability=availability
+        )
+        self._kinds = kinds
 
     def approve(
         self,
@@ -1296,16 +1314,24 @@ class Quotes(_ActionService):
         )
 
     def _visible(self, ctx: _Ctx, document_id: int | None) -> Document:
+        """The quote or proposal if the principal can see it (the documents rule) and
+        may decide on it; NotFound / PermissionDenied otherwise."""
         doc = ctx.uow.documents.get(ctx.tenant.id, document_id) if document_id else None
-        if doc is None or doc.kind not in DECIDABLE_QUOTE_KINDS or doc.status == "draft":
-            raise NotFoundError()
-        if doc.kind in ctx.tenant.settings.disabled_features:
-            raise NotFoundError()
-        if not ctx.policy.decide(ctx.principal, perms.permission_for_kind(doc.kind), doc).allowed:
+        if doc is None or not self._can_see(ctx, doc):
             raise NotFoundError()
         if not ctx.policy.decide(ctx.principal, perms.QUOTE_DECIDE, doc).allowed:
             raise PermissionDeniedError()
         return doc
+
+    def _can_see(self, ctx: _Ctx, doc: Document) -> bool:
+        if doc.kind not in DECIDABLE_QUOTE_KINDS or doc.kind not in self._kinds:
+            return False
+        rule = visibility_filter(
+            [self._kinds.get(doc.kind)],
+            ctx.policy.settings.disabled_features,
+            lambda kind: ctx.policy.filter_for(ctx.principal, kind.permission),
+        )
+        return evaluate(rule, doc)
 
     def _record(
         self,
@@ -1380,9 +1406,7 @@ class Quotes(_ActionService):
 
         def body(ctx: _Ctx) -> list[QuoteDecision]:
             doc = ctx.uow.documents.get(ctx.tenant.id, parse_id("document", document) or 0)
-            if doc is None or not ctx.policy.decide(
-                principal, perms.permission_for_kind(doc.kind), doc
-            ).allowed:
+            if doc is None or not self._can_see(ctx, doc):
                 raise NotFoundError()
             return ctx.uow.actions.quote_decisions.find(
                 ctx.tenant.id, Eq("document_id", doc.id), order_by=("decided_at",)

@@ -5,7 +5,7 @@ Types are spelled out here (not imported from portalkit) so this revision
 never changes when the code does.
 
 Revision ID: 0005_actions
-Revises: 0004
+Revises: 0003_invitations
 Create Date: 2026-11-26 14:40:00
 """
 
@@ -24,7 +24,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 INT = sa.BigInteger()
 
 revision: str = "0005_actions"
-down_revision: str | None = "0004"
+down_revision: str | None = "0003_invitations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

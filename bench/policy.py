@@ -25,7 +25,7 @@ does not grow with the number of users.
 
 Usage::
 
-    python bench/policy.py [--quick] [--json PATH]
+    python bench/policy.py [--quick] [--json PATH] [--repeat N]
 
 ``--quick`` shrinks every size (under a minute). pycasbin is a bench-only extra
 (``pip install portalkit[bench]``); without it that column is skipped.
@@ -365,34 +365,46 @@ def casbin_available() -> bool:
 
 
 def run_scale(
-    n_orgs: int, n_users: int, n_queries: int, impls: Sequence[str], overhead: int
+    n_orgs: int, n_users: int, n_queries: int, impls: Sequence[str], overhead: int,
+    repeat: int = 1,
 ) -> dict[str, Any]:
-    """Every implementation on one workload; decisions compared with the floor's."""
+    """Every implementation on one workload; decisions compared with the floor's.
+
+    With *repeat* > 1 the implementations run in turn that many times and each
+    figure is the median over the runs.
+    """
     t0 = time.perf_counter()
     wl = Workload(n_orgs, n_users, n_queries, SEED)
     print(f"\nusers={n_users} orgs={n_orgs} nodes={len(wl.subtree)} grants={len(wl.grants)} "
           f"queries={n_queries} (workload built in {time.perf_counter() - t0:.1f}s)", flush=True)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in impls}
+    for _ in range(repeat):
+        for name in impls:
+            runs[name].append(run_forked(name, wl, overhead))
     results: dict[str, Any] = {}
     reference: bytes | None = None
     mismatches = 0
     for name in impls:
-        r = run_forked(name, wl, overhead)
-        if "error" in r:
-            print(f"  {name:10s} ERROR {r['error']}", flush=True)
-            results[name] = r
+        failed = [r for r in runs[name] if "error" in r]
+        if failed:
+            print(f"  {name:10s} ERROR {failed[0]['error']}", flush=True)
+            results[name] = failed[0]
             continue
-        dec = r.pop("decisions")
+        decisions = [r.pop("decisions") for r in runs[name]]
+        r = {k: statistics.median(run[k] for run in runs[name]) for k in runs[name][0]}
+        r["repeats"] = repeat
         if reference is None:
-            reference = dec
-            results["allowed_fraction"] = round(sum(dec) / len(dec), 4)
-        else:
-            r["mismatches"] = sum(1 for x, y in zip(dec, reference, strict=True) if x != y)
-            mismatches += r["mismatches"]
+            reference = decisions[0]
+            results["allowed_fraction"] = round(sum(reference) / len(reference), 4)
+        r["mismatches"] = max(
+            sum(1 for x, y in zip(dec, reference, strict=True) if x != y) for dec in decisions
+        )
+        mismatches += r["mismatches"]
         results[name] = r
         print(f"  {name:10s} setup {r['setup_s']:7.2f}s  mean {r['mean_us']:8.3f}us  "
               f"p50 {r['p50_us']:8.3f}us  p99 {r['p99_us']:8.3f}us  "
-              f"{r['decisions_per_s']:>10,}/s  +{r['peak_memory_mb']:7.1f}MB  "
-              f"mismatches {r.get('mismatches', '-')}", flush=True)
+              f"{round(r['decisions_per_s']):>10,}/s  +{r['peak_memory_mb']:7.1f}MB  "
+              f"mismatches {r['mismatches']}", flush=True)
     results["mismatches"] = mismatches
     results["grants"] = len(wl.grants)
     return results
@@ -403,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON here")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run each implementation N times; report medians (default 1)")
     args = ap.parse_args(argv)
     if args.quick:
         n_orgs, n_users, n_queries, scaling = 200, 2_000, 20_000, (500, 2_000, 20_000)
@@ -412,14 +426,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     impls = ["floor", "portalkit"] + (["pycasbin"] if casbin_available() else [])
     print(f"python {platform.python_version()} on {platform.platform()}, "
           f"{os.cpu_count()} cpus, timer overhead {overhead} ns", flush=True)
-    main_run = run_scale(n_orgs, n_users, n_queries, impls, overhead)
+    main_run = run_scale(n_orgs, n_users, n_queries, impls, overhead, args.repeat)
     scale_runs = {}
     for users in scaling:
         if users == n_users:
             scale_runs[users] = main_run
         else:
             scale_runs[users] = run_scale(n_orgs, users, n_queries, ["floor", "portalkit"],
-                                          overhead)
+                                          overhead, args.repeat)
     pk = main_run["portalkit"]
     floor = main_run["floor"]
     casbin = main_run.get("pycasbin", {})

@@ -393,7 +393,16 @@ class Policy:
     """A tenant's compiled access policy (immutable once built).
 
     Build it with :meth:`build`; services load the rows it needs with
-    :func:`portalkit._services.policy.load_policy`.
+    :func:`portalkit._services.policy.load_policy`. It is safe to share between
+    threads.
+
+    Attributes:
+        tenant_id: The tenant it decides for.
+        settings: The tenant settings it was compiled with.
+        registry: The permission catalogue it was compiled with, and
+            ``registry_revision`` that catalogue's revision at the time.
+        problems: Rows that were ignored because they cannot take effect
+            (unknown permissions or roles, scopes outside the tenant …).
     """
 
     def __init__(

@@ -38,13 +38,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
+from portalkit._services.policy import load_policy
 from portalkit.domain.events import AuditEntry, OutboxEvent
-from portalkit.domain.filters import Eq, In, Or, all_of
+from portalkit.domain.filters import Eq, In, all_of
 from portalkit.domain.invitations import (
     Invitation,
     InvitationKind,
@@ -58,6 +59,7 @@ from portalkit.domain.invitations import (
     validate_contact_name,
 )
 from portalkit.domain.passwords import PasswordPolicy, context_words_of, normalize_password
+from portalkit.domain.policy import Target
 from portalkit.domain.principals import Grant, Membership, Principal, PrincipalKind, User
 from portalkit.domain.templates import (
     COMPANY_NAME,
@@ -81,7 +83,15 @@ from portalkit.errors import (
     PermissionDeniedError,
     PortalkitError,
 )
-from portalkit.ports import Clock, Mailer, Storage, TokenPurpose, TokenSigner, UnitOfWork
+from portalkit.ports import (
+    Clock,
+    Mailer,
+    PasswordHasher,
+    Storage,
+    TokenPurpose,
+    TokenSigner,
+    UnitOfWork,
+)
 
 __all__ = [
     "DEFAULT_ACCOUNT_TEMPLATE",
@@ -91,7 +101,6 @@ __all__ = [
     "Contact",
     "FailedContact",
     "InvitationService",
-    "PasswordHasher",
     "PermissionCheck",
     "SendOutcome",
     "SendReport",
@@ -99,7 +108,8 @@ __all__ = [
     "SignedUp",
     "SkipReason",
     "SkippedContact",
-    "grants_allow",
+    "english_date",
+    "policy_allows",
 ]
 
 #: The permission that allows sending invitations (``portalkit.perms.INVITATION_SEND``).
@@ -138,43 +148,26 @@ def english_date(when: dt.datetime) -> str:
     return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
 
 
-class PasswordHasher(Protocol):
-    """What accepting needs from a password hasher (``Argon2idHasher`` fits)."""
-
-    def hash(self, password: str) -> str:
-        """An encoded hash of *password*."""
-        ...
-
-
 #: ``check(uow, principal, permission, scope_path)``: may *principal* use
 #: *permission* at *scope_path* (anywhere in the tenant when None)?
 PermissionCheck = Callable[[UnitOfWork, Principal, str, "str | None"], bool]
 
 
-def grants_allow(
+def policy_allows(
     uow: UnitOfWork, principal: Principal, permission: str, scope_path: str | None
 ) -> bool:
-    """The default :data:`PermissionCheck`: a grant of the user or one of their groups.
+    """The default :data:`PermissionCheck`: the tenant's access policy decides.
 
-    True when an active user holds a role with *permission* through a grant
-    whose scope covers *scope_path* (any grant when *scope_path* is None).
-    Guests and share links never may.
+    With a *scope_path*, the principal's grants (their own or their groups')
+    must cover it; without one, any grant of *permission* anywhere will do.
+    The policy's gates apply too: a portal switched off or unlicensed, an
+    organization not served, a disabled user, a guest or share link.
     """
-    if principal.kind is not PrincipalKind.USER or principal.user_id is None:
-        return False
-    tid, uid = principal.tenant_id, principal.user_id
-    user = uow.users.get(tid, uid)
-    if user is None or not user.is_active:
-        return False
-    group_ids = [m.group_id for m in uow.memberships.find(tid, Eq("user_id", uid))]
-    holders = Or((Eq("user_id", uid), In("group_id", tuple(group_ids))))
-    grants = uow.grants.find(tid, holders)
-    if scope_path is not None:
-        grants = [g for g in grants if scope_path.startswith(g.scope_path)]
-    if not grants:
-        return False
-    roles = uow.roles.find(tid, In("id", tuple({g.role_id for g in grants})))
-    return any(permission in role.permissions for role in roles)
+    policy = load_policy(uow, principal)
+    if scope_path is None:
+        return bool(policy.granted_paths(principal, permission))
+    target = Target(tenant_id=principal.tenant_id, scope_path=scope_path)
+    return policy.is_allowed(principal, permission, target)
 
 
 @attrs.frozen(kw_only=True)
@@ -319,7 +312,7 @@ class InvitationService:
         clock: Where time comes from.
         password_policy: The rules a new password must meet.
         hasher: Hashes the chosen password.
-        permission_check: Who may send (default :func:`grants_allow`).
+        permission_check: Who may send (default :func:`policy_allows`).
         validity: How long an invitation works (at most the signer's invite lifetime).
         accept_path, login_path: Paths below the tenant's base URL of the
             sign-up page (the token is added as ``?token=``) and the login page.
@@ -339,7 +332,7 @@ class InvitationService:
         clock: Clock,
         password_policy: PasswordPolicy,
         hasher: PasswordHasher,
-        permission_check: PermissionCheck = grants_allow,
+        permission_check: PermissionCheck = policy_allows,
         validity: dt.timedelta = dt.timedelta(days=14),
         accept_path: str = "/invitations/accept",
         login_path: str = "/login",

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from portalkit._services.invitations import PermissionCheck, grants_allow
+from portalkit._services.invitations import PermissionCheck, policy_allows
 from portalkit.domain.filters import Eq, Filter, In, Or, Range, all_of
 from portalkit.domain.messages import (
     BroadcastMessage,
@@ -74,7 +74,7 @@ class MessageService:
         storage: Storage,
         *,
         clock: Clock,
-        permission_check: PermissionCheck = grants_allow,
+        permission_check: PermissionCheck = policy_allows,
     ) -> None:
         self._storage = storage
         self._clock = clock

@@ -18,6 +18,7 @@ from portalkit.adapters.memory import MemoryStorage
 from portalkit.domain.actions import ActionSettings, SlotOffer
 from portalkit.domain.filters import Eq
 from portalkit.domain.i18n import Msg
+from portalkit.domain.principals import Principal, PrincipalKind
 from portalkit.errors import (
     AlreadyUsedError,
     ConflictError,
@@ -117,6 +118,13 @@ def test_site_or_asset_outside_scope_is_not_found_and_audited(world: World) -> N
     assert _count(world, "outbox") == 0
     denied = AuditTrail(world.portal.storage).query(world.tenant_id, outcome="denied")
     assert len(denied.entries) == 4
+
+
+def test_principal_of_unknown_tenant_is_not_found(world: World) -> None:
+    """A principal whose tenant does not exist gets NotFound (no audit row to attach)."""
+    stranger = Principal(tenant_id=987_654, kind=PrincipalKind.USER, user_id=1)
+    with pytest.raises(NotFoundError):
+        world.requests.request_job(stranger, site=world.site.id, description="x")
 
 
 def test_visible_site_without_permission_is_denied(world: World) -> None:

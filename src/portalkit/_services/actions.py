@@ -82,6 +82,7 @@ from portalkit.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    PortalkitError,
 )
 from portalkit.ports import Availability, Clock, Storage, UnitOfWork
 
@@ -237,17 +238,24 @@ class _ActionService:
             except _KeyTaken:
                 continue
             except (PermissionDeniedError, NotFoundError):
-                audit.record_now(
-                    self._storage,
-                    self._clock,
-                    tenant_id=principal.tenant_id,
-                    action=action,
-                    outcome=audit.DENIED,
-                    actor=principal,
-                    client_key=client_key,
-                )
+                self._audit_denied(principal, action, client_key)
                 raise
         raise ConflictError(Msg("action.in_progress"))  # pragma: no cover - needs 5 races
+
+    def _audit_denied(self, principal: Principal, action: str, client_key: str | None) -> None:
+        """Record a denial in a unit of its own; never hides the denial itself."""
+        try:
+            audit.record_now(
+                self._storage,
+                self._clock,
+                tenant_id=principal.tenant_id,
+                action=action,
+                outcome=audit.DENIED,
+                actor=principal,
+                client_key=client_key,
+            )
+        except PortalkitError:  # e.g. a principal of an unknown tenant: nothing to attach to
+            return
 
     def _submit_once(
         self,

@@ -624,3 +624,14 @@ def test_twenty_concurrent_accepts_create_exactly_one_user(postgres_storage: Sto
         (stored,) = uow.invitations.find(world.tenant_id)
     assert stored.status is InvitationStatus.ACCEPTED
     assert stored.user_id == winners[0].user.id
+
+
+def test_show_says_already_signed_up_when_the_address_has_a_password(world: World) -> None:
+    """If the invited address signed up another way meanwhile, the link says so."""
+    service, token = invite(world, MemoryMailer())
+    with world.portal.admin("acme") as admin:
+        made = admin.create_user("ann@example.com", "Ann")
+        admin.uow.users.update(attrs.evolve(made, password_hash=HASHER.hash(PASSWORD)))
+    assert isinstance(service.show(world.tenant_id, token), AlreadySignedUp)
+    with pytest.raises(AlreadyUsedError):
+        service.accept(world.tenant_id, token, PASSWORD, PASSWORD)

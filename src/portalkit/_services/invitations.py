@@ -608,8 +608,9 @@ class InvitationService:
     def show(self, tenant_id: int, token: str) -> SignUpForm | AlreadySignedUp:
         """What the invitation link shows (its GET): the sign-up form, or "already signed up".
 
-        Changes nothing, so a mail scanner that follows links cannot use up an
-        invitation.
+        "Already signed up" also when the address got a password another way
+        (the invitation is then useless). Changes nothing, so a mail scanner
+        that follows links cannot use up an invitation.
 
         Raises:
             InvalidTokenError: Not a genuine link of this tenant, revoked, or
@@ -621,11 +622,18 @@ class InvitationService:
         with self._storage.unit_of_work() as uow:
             tenant = self._tenant(uow, tenant_id)
             invitation = uow.invitations.get(tenant_id, claims.id)
-        if invitation is None:
-            raise InvalidTokenError()
-        if invitation.status is InvitationStatus.ACCEPTED:
+            if invitation is None:
+                raise InvalidTokenError()
+            if invitation.status is not InvitationStatus.ACCEPTED:
+                check_acceptable(invitation, claims.nonce, now)
+            user = (
+                uow.users.get(tenant_id, invitation.user_id)
+                if invitation.kind is InvitationKind.ACCOUNT and invitation.user_id
+                else uow.users.get_by_email(tenant_id, invitation.email)
+            )
+        signed_up = user is not None and user.password_hash is not None
+        if invitation.status is InvitationStatus.ACCEPTED or signed_up:
             return AlreadySignedUp(login_url=self._login_url(tenant))
-        check_acceptable(invitation, claims.nonce, now)
         return SignUpForm(
             invitation_id=invitation.id,
             kind=invitation.kind,

@@ -1,4 +1,5 @@
-"""Tests for portalkit._services.identity: sign-in, sessions, reset, profile, registration.
+"""Tests for portalkit._services.identity and .registration: sign-in, sessions, reset,
+profile, registration by proof.
 
 Every test runs on memory, SQLite and (marked ``postgres``) PostgreSQL storage,
 with the real Argon2id hasher at the OWASP floor (fast enough for tests), the
@@ -20,10 +21,12 @@ from hypothesis import strategies as st
 
 from portalkit._services.identity import (
     CLAIM_FAILED,
+    ClaimTicket,
     IdentityConfig,
     IdentityService,
     set_password,
 )
+from portalkit._services.registration import RegistrationService
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.mail import MemoryMailer
@@ -106,6 +109,11 @@ class World:
             config=attrs.evolve(self.service.config, **config),
         )
         return self.service
+
+    @property
+    def registration(self) -> RegistrationService:
+        """Registration by proof on the current service."""
+        return RegistrationService(self.service)
 
     def last_code(self, to: str) -> str:
         """The code in the last message sent to *to*."""
@@ -477,22 +485,22 @@ def test_profile_email_change_needs_the_current_password(world: World) -> None:
 
 
 # Registration by proof -----------------------------------------------------------
-def _claim(world: World, **changes: str) -> object:
+def _claim(world: World, **changes: str) -> ClaimTicket:
     details = {"phone": "(202) 555-0199", "email": "bob@builder.EXAMPLE",
                "postal_code": "12345-6789"}
     details.update(changes)
-    return world.service.claim(world.tenant, client_key="ip:9.9.9.9", **details)
+    return world.registration.claim(world.tenant, client_key="ip:9.9.9.9", **details)
 
 
 def test_claim_with_email_proof_then_password(world: World) -> None:
     """Match -> code to the address on file -> set password -> signed in, role granted."""
     service = world.rebuild(claim_role="customer")
     ticket = _claim(world)
-    assert ticket.code_sent  # type: ignore[attr-defined]
+    assert ticket.code_sent
     [message] = world.mailer.outbox
     assert message["To"] == "Bob@Builder.example"
     code = world.last_code("bob@builder.example")
-    signed = service.complete_claim(world.tenant, ticket.ticket,  # type: ignore[attr-defined]
+    signed = world.registration.complete_claim(world.tenant, ticket.ticket,
                                     code=code, password=NEW_PASSWORD, confirmation=NEW_PASSWORD)
     assert (signed.user.email, signed.user.phone) == ("bob@builder.example", "+12025550199")
     with world.storage.unit_of_work() as uow:
@@ -534,7 +542,7 @@ def test_ineligible_records_fail_alike(world: World, change: dict[str, object]) 
 def test_malformed_claim_input_is_a_field_error(world: World) -> None:
     """Malformed phone, email and postal code are reported per field."""
     with pytest.raises(InvalidInputError) as caught:
-        world.service.claim(world.tenant, phone="12", email="x", postal_code="!")
+        world.registration.claim(world.tenant, phone="12", email="x", postal_code="!")
     assert set(caught.value.fields) == {"phone", "email", "postal_code"}
 
 
@@ -542,29 +550,29 @@ def test_already_registered_looks_the_same_and_notifies_the_owner(world: World) 
     """A record with a user gets a ticket like any other; its owner gets a notice."""
     first = _claim(world)
     code = world.last_code("bob@builder.example")
-    world.service.complete_claim(world.tenant, first.ticket, code=code,  # type: ignore[attr-defined]
+    world.registration.complete_claim(world.tenant, first.ticket, code=code,
                                  password=NEW_PASSWORD, confirmation=NEW_PASSWORD)
     again = _claim(world)
     assert type(again) is type(first)
-    assert again.code_sent == first.code_sent  # type: ignore[attr-defined]
+    assert again.code_sent == first.code_sent
     notice = world.mailer.to("bob@builder.example")[-1]
     assert "already have a sign-in" in notice.get_content()
     with pytest.raises(InvalidTokenError):
-        world.service.complete_claim(world.tenant, again.ticket,  # type: ignore[attr-defined]
+        world.registration.complete_claim(world.tenant, again.ticket,
                                      code="000000", password=NEW_PASSWORD, confirmation=None)
 
 
 def test_bare_match_mode(world: World) -> None:
     """With email proof off (seed 004), the ticket alone lets the customer set a password."""
-    service = world.rebuild(claim_email_proof=False)
+    world.rebuild(claim_email_proof=False)
     ticket = _claim(world)
-    assert not ticket.code_sent  # type: ignore[attr-defined]
+    assert not ticket.code_sent
     assert world.mailer.outbox == []
-    signed = service.complete_claim(world.tenant, ticket.ticket,  # type: ignore[attr-defined]
+    signed = world.registration.complete_claim(world.tenant, ticket.ticket,
                                     code=None, password=NEW_PASSWORD, confirmation=NEW_PASSWORD)
     assert signed.user.email == "bob@builder.example"
     with pytest.raises(InvalidTokenError):
-        service.complete_claim(world.tenant, ticket.ticket,  # type: ignore[attr-defined]
+        world.registration.complete_claim(world.tenant, ticket.ticket,
                                code=None, password=NEW_PASSWORD, confirmation=None)
 
 
@@ -574,11 +582,11 @@ def test_ten_failed_claims_per_record_and_a_success_elsewhere_clears_nothing(
     """10 failures lock Bob's record for 24h; Cat's success does not clear Bob's counter."""
     from portalkit.domain.identity import ThrottleRule  # noqa: PLC0415
 
-    service = world.rebuild(claim_client=ThrottleRule(limit=1000))
+    world.rebuild(claim_client=ThrottleRule(limit=1000))
     for _ in range(10):
         with pytest.raises(AuthenticationError):
             _claim(world, postal_code="99999")
-    service.claim(world.tenant, phone="202-555-0177", email="cat@carter.example",
+    world.registration.claim(world.tenant, phone="202-555-0177", email="cat@carter.example",
                   postal_code="k1a0b1", client_key="ip:9.9.9.9")
     with pytest.raises(ThrottledError) as caught:
         _claim(world)
@@ -613,7 +621,7 @@ def test_claim_never_succeeds_with_a_wrong_part(
     right_email = email.lower() == "bob@builder.example"
     right_postal = postal == "12345"
     try:
-        world.service.claim(world.tenant, phone="2025550199", email=email, postal_code=postal)
+        world.registration.claim(world.tenant, phone="2025550199", email=email, postal_code=postal)
     except (AuthenticationError, InvalidInputError):
         succeeded = False
     else:
@@ -694,8 +702,8 @@ def test_twenty_threads_claiming_one_record_one_wins(
     world = make_world(postgres_storage, argon)
     ticket = _claim(world)
     code = world.last_code("bob@builder.example")
-    results = _race(20, lambda: world.service.complete_claim(
-        world.tenant, ticket.ticket, code=code,  # type: ignore[attr-defined]
+    results = _race(20, lambda: world.registration.complete_claim(
+        world.tenant, ticket.ticket, code=code,
         password=NEW_PASSWORD, confirmation=NEW_PASSWORD,
     ))
     winners = [r for r in results if not isinstance(r, Exception)]

@@ -1,0 +1,383 @@
+"""Registration by proof (seed 004): a customer claims their account, then sets a password.
+
+The customer gives the phone number on file and proves it with the email
+address and postal code on file; an eligible record that matches gets an
+emailed code (or, if the tenant chose the seed's bare match, nothing more),
+and :meth:`RegistrationService.complete_claim` creates the user and signs in.
+
+What a claimant sees never tells whether a record exists, is eligible or
+already has a user: every failure is one generic error, and a record with a
+user gets the same answer as a new one while its owner is told by email.
+The service shares the identity service's ports, settings, codes and audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from email.message import EmailMessage
+
+from portalkit._services.audit import FAILED, SUCCESS, record
+from portalkit._services.identity import (
+    CLAIM_FAILED,
+    CODE_FAILED,
+    THROTTLED,
+    ClaimTicket,
+    IdentityService,
+    SignIn,
+    new_security_stamp,
+)
+from portalkit._services.throttle import Limit, acquire_all, throttle_key
+from portalkit.domain.contact import (
+    PHONE_FIELD,
+    POSTAL_CODE_FIELD,
+    normalize_email,
+    normalize_postal_code,
+    postal_codes_match,
+)
+from portalkit.domain.events import OutboxEvent
+from portalkit.domain.filters import Eq, In
+from portalkit.domain.identity import (
+    CodePurpose,
+    claim_problem,
+    code_digest,
+    normalize_code,
+    read_signed_values,
+    sign_values,
+)
+from portalkit.domain.passwords import context_words_of, normalize_password
+from portalkit.domain.principals import Grant, User
+from portalkit.domain.records import CustomerRecord
+from portalkit.domain.tenants import Tenant
+from portalkit.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+    ThrottledError,
+)
+from portalkit.ports import UnitOfWork
+
+__all__ = ["RegistrationService"]
+
+
+class RegistrationService:
+    """Registration by proof, on the ports and settings of an :class:`IdentityService`.
+
+    Args:
+        identity: The identity service whose storage, hasher, throttle, mailer,
+            clock, keys, phone normalizer and :class:`IdentityConfig` it uses.
+    """
+
+    def __init__(self, identity: IdentityService) -> None:
+        self._identity = identity
+        self.config = identity.config
+        self._storage = identity._storage
+        self._hasher = identity._hasher
+        self._throttle = identity._throttle
+        self._clock = identity._clock
+        self._phones = identity._phones
+        self._ticket_keys = identity._ticket_keys
+        self._code_key = identity._code_key
+        self._new_code = identity._new_code
+        self._store_code = identity._store_code
+        self._send = identity._send
+        self._audit_now = identity._audit_now
+        self._sign_in = identity._sign_in
+        self._message = identity._message
+
+    def _email_proof(self, tenant: Tenant) -> bool:
+        value = getattr(tenant.settings, "claim_email_proof", None)
+        return self.config.claim_email_proof if value is None else bool(value)
+
+    def _claim_inputs(
+        self, tenant: Tenant, phone: object, email: object, postal_code: object
+    ) -> tuple[str, str, str]:
+        if self._phones is None:
+            raise ConfigurationError(
+                "Registration by phone needs the phonenumbers library: "
+                "install it with `pip install portalkit[phone]`."
+            )
+        fields: dict[str, str] = {}
+        e164 = address = postal = ""
+        try:
+            e164 = self._phones.normalize(str(phone or ""), tenant.settings.default_region)
+        except InvalidInputError:
+            fields[PHONE_FIELD] = "Enter a valid phone number."
+        try:
+            address = normalize_email(email)
+        except InvalidInputError as exc:
+            fields.update(exc.fields)
+        if not isinstance(postal_code, str) or not any(
+            _postal_ok(postal_code, country)
+            for country in (tenant.settings.default_region, "US", "CA", "GB", None)
+        ):
+            fields[POSTAL_CODE_FIELD] = "Enter a valid postal code."
+        else:
+            postal = postal_code
+        if fields:
+            raise InvalidInputError("Please correct the marked fields.", fields=fields)
+        return e164, address, postal
+
+    def _records_with_phone(
+        self, uow: UnitOfWork, tenant: Tenant, e164: str, typed: str
+    ) -> list[CustomerRecord]:
+        """Customer records whose phone on file is this number, however it was stored."""
+        assert self._phones is not None
+        forms = _stored_phone_forms(e164, typed)
+        found = []
+        for candidate in uow.customers.find(tenant.id, In("phone", sorted(forms)), limit=20):
+            try:
+                stored = self._phones.normalize(candidate.phone or "", candidate.country)
+            except InvalidInputError:
+                continue
+            if stored == e164:
+                found.append(candidate)
+        return found
+
+    def _existing_user(
+        self, uow: UnitOfWork, tenant: Tenant, record: CustomerRecord, e164: str
+    ) -> User | None:
+        try:
+            address = normalize_email(record.email)
+        except InvalidInputError:
+            address = None
+        if address is not None:
+            user = uow.users.get_by_email(tenant.id, address)
+            if user is not None:
+                return user
+        same_phone = uow.users.find(tenant.id, Eq("phone", e164), limit=1)
+        return same_phone[0] if same_phone else None
+
+    def claim(
+        self,
+        tenant: Tenant,
+        *,
+        phone: str,
+        email: str,
+        postal_code: str,
+        client_key: str | None = None,
+    ) -> ClaimTicket:
+        """Start registration by proof (seed 004): phone, plus email and postal code on file.
+
+        Succeeds only for an eligible record (portal on, account customer, a
+        contract or quote, contact details on file) whose email and postal
+        code match. By default a code is emailed to the address on file, to be
+        given to :meth:`complete_claim`; a tenant may accept the bare match.
+
+        Raises:
+            InvalidInputError: A malformed phone, email or postal code (fields).
+            AuthenticationError: One generic failure whichever part was wrong.
+            ThrottledError: Too many failed claims for this record or client.
+        """
+        e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
+        now = self._clock.now()
+        with self._storage.unit_of_work() as uow:
+            records = self._records_with_phone(uow, tenant, e164, str(phone))
+        limits = [Limit(throttle_key("claim", tenant.id, "record", r.id), self.config.claim_record)
+                  for r in records]
+        if not records:
+            limits.append(Limit(throttle_key("claim", tenant.id, "phone", e164),
+                                self.config.claim_record))
+        if client_key:
+            limits.insert(0, Limit(throttle_key("claim", tenant.id, "client", client_key),
+                                   self.config.claim_client))
+        try:
+            attempt = acquire_all(self._throttle, limits, now)
+        except ThrottledError:
+            self._audit_now(tenant, "registration.claim", THROTTLED, None, client_key)
+            raise
+        matching = [
+            r for r in records
+            if claim_problem(r) is None
+            and _same_email(address, r.email)
+            and postal_codes_match(postal, r.postal_code or "", r.country)
+        ]
+        if len(matching) != 1:
+            detail = {"records": str(len(records))}
+            if len(records) == 1:
+                problem = claim_problem(records[0])
+                detail["problem"] = problem.value if problem else "mismatch"
+            self._audit_now(tenant, "registration.claim", FAILED, None, client_key, detail)
+            raise AuthenticationError(CLAIM_FAILED)
+        found = matching[0]
+        # Take back this record's count (and the client's); other records keep theirs.
+        attempt.forgive(
+            [throttle_key("claim", tenant.id, "record", found.id)]
+            + ([throttle_key("claim", tenant.id, "client", client_key)] if client_key else [])
+        )
+        proof = self._email_proof(tenant)
+        code = self._new_code()
+        expires = now + self.config.codes.lifetime
+        ticket = sign_values(
+            self._ticket_keys[0], "claim",
+            [tenant.id, found.id, int(now.timestamp()), "" if proof else code],
+        )
+        message: EmailMessage | None
+        with self._storage.unit_of_work() as uow:
+            owner = self._existing_user(uow, tenant, found, e164)
+            if owner is not None:
+                message = self._notice_message(tenant, owner)
+                outcome = "already_registered"
+            else:
+                self._store_code(uow, tenant, CodePurpose.CLAIM, found.id, code=code, now=now)
+                message = self._claim_message(tenant, found, code) if proof else None
+                outcome = SUCCESS
+            record(uow, self._clock, tenant_id=tenant.id, action="registration.claim",
+                   outcome=outcome, target=f"customer:{found.id}", client_key=client_key)
+            uow.commit()
+        if message is not None:
+            self._send(tenant, message, client_key)
+        return ClaimTicket(ticket=ticket, code_sent=proof, expires_at=expires)
+
+    def complete_claim(
+        self,
+        tenant: Tenant,
+        ticket: str,
+        *,
+        code: str | None,
+        password: str,
+        confirmation: str | None,
+        client_key: str | None = None,
+    ) -> SignIn:
+        """Finish registration by proof: check the emailed code, create the user, sign in.
+
+        The user gets the record's email, phone (E.164) and name, and the
+        configured ``claim_role`` at the record's organization; a
+        ``registration.completed`` outbox event tells the host.
+
+        Raises:
+            InvalidTokenError: Bad or expired ticket, or a wrong, used, expired
+                or locked code (one message).
+            InvalidInputError: The password breaks the policy.
+            ConflictError: The record got a user meanwhile.
+        """
+        try:
+            values = read_signed_values(self._ticket_keys, "claim", ticket)
+            tenant_id, record_id, issued, bare_code = values
+            issued_at = dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)  # type: ignore[call-overload]
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise InvalidTokenError(CODE_FAILED) from exc
+        now = self._clock.now()
+        if tenant_id != tenant.id or not isinstance(record_id, int) or (
+            now - issued_at > self.config.codes.lifetime
+        ):
+            raise InvalidTokenError(CODE_FAILED)
+        digits = normalize_code(bare_code or code)
+        with self._storage.unit_of_work() as uow:
+            found = uow.customers.get(tenant.id, record_id)
+        if found is None or not found.email:
+            raise InvalidTokenError(CODE_FAILED)
+        self.config.password_policy.check(
+            password, confirmation, context_words_of(tenant.name, found.email, found.name)
+        )
+        if client_key:
+            acquire_all(self._throttle, [Limit(
+                throttle_key("claim", tenant.id, "client", client_key), self.config.claim_client
+            )], now)
+        new_hash = self._hasher.hash(normalize_password(password))
+        assert self._phones is not None
+        with self._storage.unit_of_work() as uow:
+            ok = False
+            if digits is not None:
+                digest = code_digest(self._code_key, CodePurpose.CLAIM.value, tenant.id,
+                                     found.id, digits)
+                ok = uow.codes.consume(tenant.id, CodePurpose.CLAIM, found.id, digest, now=now,
+                                       max_attempts=self.config.codes.max_attempts)
+            if not ok:
+                uow.codes.record_failure(tenant.id, CodePurpose.CLAIM, found.id, now=now,
+                                         max_attempts=self.config.codes.max_attempts)
+                record(uow, self._clock, tenant_id=tenant.id, action="registration.complete",
+                       outcome=FAILED, target=f"customer:{found.id}", client_key=client_key)
+                uow.commit()
+                raise InvalidTokenError(CODE_FAILED)
+            e164 = self._phones.normalize(found.phone or "", found.country)
+            address = normalize_email(found.email)
+            if self._existing_user(uow, tenant, found, e164) is not None:
+                raise ConflictError("This account is already registered. Please sign in.")
+            user = uow.users.add(User(
+                id=0, tenant_id=tenant.id, email=address, name=found.name or address,
+                phone=e164, password_hash=new_hash, security_stamp=new_security_stamp(),
+                created_at=now,
+            ))
+            self._grant_claim_role(uow, tenant, found, user)
+            uow.outbox.add(OutboxEvent(
+                id=0, tenant_id=tenant.id, topic="registration.completed",
+                payload={"customer_id": found.id, "external_key": found.external_key,
+                         "user_id": user.id},
+                created_at=now,
+            ))
+            record(uow, self._clock, tenant_id=tenant.id, action="registration.complete",
+                   actor=user.id, target=f"customer:{found.id}", client_key=client_key)
+            uow.commit()
+        return self._sign_in(tenant, user, now)
+
+    def _grant_claim_role(
+        self, uow: UnitOfWork, tenant: Tenant, found: CustomerRecord, user: User
+    ) -> None:
+        if not self.config.claim_role:
+            return
+        role = uow.roles.get_by_name(tenant.id, self.config.claim_role)
+        node = uow.scopes.get(tenant.id, found.organization_id)
+        if role is None or node is None:
+            raise ConfigurationError(
+                f"The registration role {self.config.claim_role!r} or the customer's "
+                "organization does not exist."
+            )
+        uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=role.id, scope_id=node.id,
+                             scope_path=node.path, user_id=user.id))
+
+    def _claim_message(self, tenant: Tenant, found: CustomerRecord, code: str) -> EmailMessage:
+        minutes = int(self.config.codes.lifetime.total_seconds() // 60)
+        return self._message(
+            tenant, found.email or "", "confirm your email address",
+            f"Your code to finish registering for {tenant.settings.portal_name} is {code}.\n\n"
+            f"It works once, for {minutes} minutes. If you did not ask for it, "
+            "ignore this email.\n",
+        )
+
+    def _notice_message(self, tenant: Tenant, owner: User) -> EmailMessage:
+        return self._message(
+            tenant, owner.email, "someone tried to register your account",
+            "Someone just tried to register for the portal with your account's details, "
+            "but you already have a sign-in. If it was you, sign in or reset your "
+            "password. If not, you do not need to do anything.\n",
+        )
+
+
+def _stored_phone_forms(e164: str, typed: str) -> list[str]:
+    """Spellings a host may have stored a number in (E.164 is the one to prefer).
+
+    Customer records come from the host's ERP as typed there; the claim looks
+    them up by these forms and then confirms by normalizing the stored value.
+    """
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    forms = {e164, e164.lstrip("+"), typed.strip(), digits}
+    if e164.startswith("+1") and len(e164) == 12:
+        n = e164[2:]
+        a, b, c = n[:3], n[3:6], n[6:]
+        forms |= {
+            n, f"1{n}", f"({a}) {b}-{c}", f"({a}){b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}",
+            f"{a} {b} {c}", f"+1 {a} {b} {c}", f"+1 ({a}) {b}-{c}", f"+1-{a}-{b}-{c}",
+            f"1-{a}-{b}-{c}", f"+1.{a}.{b}.{c}",
+        }
+    else:
+        forms.add("0" + e164[3:])  # a common national trunk prefix form
+    return sorted(forms)
+
+
+def _postal_ok(value: str, country: str | None) -> bool:
+    try:
+        normalize_postal_code(value, country)
+    except InvalidInputError:
+        return False
+    return True
+
+
+def _same_email(given: str, on_file: str | None) -> bool:
+    try:
+        stored = normalize_email(on_file)
+    except InvalidInputError:
+        return False
+    return hmac.compare_digest(given.encode(), stored.encode())

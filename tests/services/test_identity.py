@@ -743,3 +743,19 @@ def test_parallel_wrong_passwords_are_counted_exactly(
 
     key = throttle_key("login", world.tenant.id, "user", world.ann.id)
     assert world.throttle.state(key).failures == 10
+
+
+def test_profile_can_use_the_strict_email_checker(world: World) -> None:
+    """With the email-validator adapter, an address it refuses is a field error."""
+    from portalkit.adapters.emails import EmailValidatorChecker  # noqa: PLC0415
+
+    service = IdentityService(
+        world.storage, hasher=world.hasher, throttle=world.throttle, mailer=world.mailer,
+        clock=world.clock, secret_keys=KEYS, phones=PhonenumbersNormalizer(),
+        emails=EmailValidatorChecker(),
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        service.update_profile(world.tenant, world.ann.id, first_name="Ann", last_name="Lee",
+                               email="ann@city.local", phone="+12025550143",
+                               current_password=PASSWORD)
+    assert set(caught.value.fields) == {"email"}

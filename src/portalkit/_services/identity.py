@@ -33,6 +33,7 @@ from portalkit._services.throttle import Limit, acquire_all, throttle_key
 from portalkit.data import COMMON_PASSWORDS
 from portalkit.domain.contact import (
     EMAIL_FIELD,
+    EmailChecker,
     PhoneNormalizer,
     normalize_email,
 )
@@ -257,6 +258,8 @@ class IdentityService:
         secret_keys: The portal's secret keys, newest first (the first signs).
         phones: Normalizes phone numbers; None disables sign-in by phone and
             registration by proof.
+        emails: A stricter email check for the profile (the email-validator
+            adapter); None uses portalkit's own syntax check only.
         config: Limits and switches (:class:`IdentityConfig`).
     """
 
@@ -270,6 +273,7 @@ class IdentityService:
         clock: Clock,
         secret_keys: Sequence[bytes],
         phones: PhoneNormalizer | None = None,
+        emails: EmailChecker | None = None,
         config: IdentityConfig | None = None,
     ) -> None:
         if not secret_keys:
@@ -280,6 +284,7 @@ class IdentityService:
         self._mailer = mailer
         self._clock = clock
         self._phones = phones
+        self._emails = emails
         self.config = config or IdentityConfig()
         self._session_keys = [_derive(k, "session") for k in secret_keys]
         self._ticket_keys = [_derive(k, "claim-ticket") for k in secret_keys]
@@ -653,7 +658,7 @@ class IdentityService:
             )
         address: str | None = None
         try:
-            address = normalize_email(email)
+            address = (self._emails.check if self._emails else normalize_email)(email)
         except InvalidInputError as exc:
             fields.update(exc.fields)
         e164: str | None = None

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_LOCAL_LENGTH",
     "PHONE_FIELD",
     "POSTAL_CODE_FIELD",
+    "EmailChecker",
     "PhoneNormalizer",
     "looks_like_email",
     "looks_like_phone",
@@ -55,6 +56,18 @@ _UK_RE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?|GIR)(\d[A-Z]{2})$")
 _GENERIC_RE = re.compile(r"^[A-Z0-9](?:[A-Z0-9 -]{0,8}[A-Z0-9])?$")
 
 _COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "CAN": "CA", "GBR": "GB"}
+
+
+class EmailChecker(Protocol):
+    """A stricter email check than :func:`normalize_email` (e.g. the email-validator library)."""
+
+    def check(self, address: str) -> str:
+        """The address, normalized, if it is valid.
+
+        Raises:
+            InvalidInputError: for field ``"email"`` when it is not.
+        """
+        ...
 
 
 class PhoneNormalizer(Protocol):

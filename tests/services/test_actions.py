@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import portalkit
+from portalkit._services.actions import rewrite_scope_prefix
 from portalkit._services.audit import AuditTrail
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.memory import MemoryStorage
@@ -648,3 +649,22 @@ def test_concurrent_final_quote_decisions_have_one_winner(world: World) -> None:
     assert wins == 1
     assert all(isinstance(e, AlreadyUsedError) for e in errors), errors
     assert _count(world, "quote_decisions") == 1
+
+
+def test_action_records_follow_a_moved_scope(world: World) -> None:
+    """rewrite_scope_prefix moves the scope paths of action records with their node."""
+    request = world.requests.request_job(world.ann, site=world.site.id, description="x")
+    meter = world.records.add_meter(world.tenant_id, world.asset.id, name="odo", unit="km")
+    old = world.site.path
+    with world.portal.admin("acme") as admin:
+        division = admin.add_scope(world.org, kind="division", name="North")
+        moved = admin.move_scope(world.site, division)
+        changed = rewrite_scope_prefix(admin.uow, world.tenant_id, old, moved.path)
+    assert changed == 2
+    with world.portal.storage.unit_of_work() as uow:
+        stored = uow.actions.requests.get(world.tenant_id, request.id)
+        stored_meter = uow.actions.meters.get(world.tenant_id, meter.id)
+    assert stored is not None
+    assert stored_meter is not None
+    assert stored.scope_path == moved.path
+    assert stored_meter.scope_path.startswith(moved.path)

@@ -1,0 +1,315 @@
+"""Plumbing shared by the customer-action use cases (see :mod:`portalkit._services.actions`).
+
+:class:`ActionService` runs every submitting use case the same way
+(:meth:`ActionService._submit`): strict input, the idempotency key claimed
+first, the access check, the action, its outbox event and its audit entry in
+one unit of work; a denial audited in a unit of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from portalkit._services import audit
+from portalkit._services.policy import load_policy
+from portalkit.domain.actions import (
+    ActionSettings,
+    IdempotencyKey,
+    clean_idempotency_key,
+    fingerprint,
+    parse_id,
+)
+from portalkit.domain.events import OutboxEvent
+from portalkit.domain.i18n import Msg
+from portalkit.domain.policy import Policy, Target
+from portalkit.domain.principals import Principal, PrincipalKind
+from portalkit.domain.records import Asset
+from portalkit.domain.scopes import ScopeNode
+from portalkit.domain.tenants import Tenant
+from portalkit.errors import (
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    PortalkitError,
+)
+from portalkit.ports import Availability, Clock, Storage, UnitOfWork
+
+__all__ = [
+    "ActionContext",
+    "ActionService",
+    "PolicyLoader",
+    "iso",
+    "load_one",
+    "merge_fields",
+    "settings_of",
+    "timezone_of",
+]
+
+T = TypeVar("T")
+
+#: Loads the current access policy for a principal inside a unit of work
+#: (:func:`portalkit._services.policy.load_policy` by default).
+PolicyLoader = Callable[[UnitOfWork, Principal], Policy]
+
+
+class _KeyTaken(Exception):
+    """Another unit claimed the same idempotency key first; retry to read its result."""
+
+
+@attrs.frozen
+class ActionContext:
+    """What a use case sees inside its unit of work: tenant, policy, settings, now."""
+
+    uow: UnitOfWork
+    tenant: Tenant
+    policy: Policy
+    principal: Principal
+    settings: ActionSettings
+    now: dt.datetime
+    client_key: str | None
+    action: str = ""
+
+
+def _owner(principal: Principal) -> str:
+    if principal.kind is PrincipalKind.USER:
+        return f"user:{principal.user_id}"
+    return str(principal.kind.value)
+
+
+def merge_fields(
+    payload: Mapping[str, object] | None, fields: Mapping[str, object]
+) -> dict[str, object]:
+    """A form payload and keyword fields as one dict (keywords win)."""
+    data = dict(payload or {})
+    data.update(fields)
+    return data
+
+
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """ISO 8601 text for an event payload (None stays None)."""
+    return None if value is None else value.isoformat()
+
+
+def timezone_of(name: str) -> dt.tzinfo:
+    """The zone called *name*; ConfigurationError if unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(f"Unknown time zone {name!r} in the action settings.") from exc
+
+
+class ActionService:
+    """Base of the action use cases: tenant, policy, settings, idempotency, outbox, audit.
+
+    Args:
+        storage: The portal's storage.
+        clock: Where time comes from.
+        policy_loader: Loads the access policy (the policy service's by default).
+        availability: The host's appointment calendar, if any.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        *,
+        policy_loader: PolicyLoader | None = None,
+        availability: Availability | None = None,
+    ) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._load_policy: PolicyLoader = policy_loader or load_policy
+        self._availability = availability
+
+    # Context -----------------------------------------------------------------
+    def _context(
+        self, uow: UnitOfWork, principal: Principal, client_key: str | None, action: str = ""
+    ) -> ActionContext:
+        tenant = uow.tenants.get(principal.tenant_id)
+        if tenant is None:
+            raise NotFoundError()
+        return ActionContext(
+            uow=uow,
+            tenant=tenant,
+            policy=self._load_policy(uow, principal),
+            principal=principal,
+            settings=settings_of(uow, tenant.id),
+            now=self._clock.now(),
+            client_key=client_key,
+            action=action,
+        )
+
+    def _read(self, principal: Principal, body: Callable[[ActionContext], T]) -> T:
+        with self._storage.unit_of_work() as uow:
+            return body(self._context(uow, principal, None))
+
+    @staticmethod
+    def _require(ctx: ActionContext, action: str, resource: Asset | ScopeNode | Any) -> None:
+        """Allow, or raise NotFound (nothing of it is visible) or PermissionDenied."""
+        target = Target.of(resource) if isinstance(resource, ScopeNode) else resource
+        if ctx.policy.decide(ctx.principal, action, target).allowed:
+            return
+        if ctx.policy.allowed_actions(ctx.principal, target):
+            raise PermissionDeniedError()
+        raise NotFoundError()
+
+    @staticmethod
+    def _asset(ctx: ActionContext, asset: object, action: str, field: str = "asset") -> Asset:
+        asset_id = parse_id(field, asset)
+        found = ctx.uow.assets.get(ctx.tenant.id, asset_id) if asset_id is not None else None
+        if found is None:
+            raise NotFoundError()
+        ActionService._require(ctx, action, found)
+        return found
+
+    # Submitting ----------------------------------------------------------------
+    def _submit(
+        self,
+        principal: Principal,
+        *,
+        action: str,
+        values: Mapping[str, object],
+        idempotency_key: object,
+        client_key: str | None,
+        perform: Callable[[ActionContext], tuple[T, str]],
+        load: Callable[[UnitOfWork, int, str], T],
+    ) -> T:
+        """Run *perform* once per idempotency key, in one unit of work with its events."""
+        key = clean_idempotency_key(idempotency_key)
+        print_ = fingerprint(action, values)
+        owner = _owner(principal)
+        for _attempt in range(5):
+            try:
+                return self._submit_once(
+                    principal,
+                    action=action,
+                    key=key,
+                    print_=print_,
+                    owner=owner,
+                    client_key=client_key,
+                    perform=perform,
+                    load=load,
+                )
+            except _KeyTaken:
+                continue
+            except (PermissionDeniedError, NotFoundError):
+                self._audit_denied(principal, action, client_key)
+                raise
+        raise ConflictError(Msg("action.in_progress"))  # pragma: no cover - needs 5 races
+
+    def _audit_denied(self, principal: Principal, action: str, client_key: str | None) -> None:
+        """Record a denial in a unit of its own; never hides the denial itself."""
+        try:
+            audit.record_now(
+                self._storage,
+                self._clock,
+                tenant_id=principal.tenant_id,
+                action=action,
+                outcome=audit.DENIED,
+                actor=principal,
+                client_key=client_key,
+            )
+        except PortalkitError:  # e.g. a principal of an unknown tenant: nothing to attach to
+            return
+
+    def _submit_once(
+        self,
+        principal: Principal,
+        *,
+        action: str,
+        key: str | None,
+        print_: str,
+        owner: str,
+        client_key: str | None,
+        perform: Callable[[ActionContext], tuple[T, str]],
+        load: Callable[[UnitOfWork, int, str], T],
+    ) -> T:
+        with self._storage.unit_of_work() as uow:
+            tid = principal.tenant_id
+            claim: IdempotencyKey | None = None
+            if key is not None:
+                existing = uow.actions.idempotency.get_by_key(tid, owner, key)
+                if existing is not None:
+                    if existing.action != action or existing.fingerprint != print_:
+                        raise ConflictError(Msg("action.idempotency_mismatch"))
+                    if existing.result_ref is None:  # pragma: no cover - committed with result
+                        raise ConflictError(Msg("action.in_progress"))
+                    return load(uow, tid, existing.result_ref)
+                try:
+                    claim = uow.actions.idempotency.add(
+                        IdempotencyKey(
+                            id=0,
+                            tenant_id=tid,
+                            owner=owner,
+                            key=key,
+                            action=action,
+                            fingerprint=print_,
+                            created_at=self._clock.now(),
+                        )
+                    )
+                except ConflictError:
+                    raise _KeyTaken() from None
+            ctx = self._context(uow, principal, client_key, action)
+            result, ref = perform(ctx)
+            if claim is not None:
+                uow.actions.idempotency.update(attrs.evolve(claim, result_ref=ref))
+            uow.commit()
+            return result
+
+    def _emit(
+        self,
+        ctx: ActionContext,
+        topic: str,
+        payload: Mapping[str, Any],
+        *,
+        target: str,
+        scope_path: str | None,
+    ) -> None:
+        """Add the outbox event and the audit entry of an action to its unit."""
+        body = {
+            "event_version": 1,
+            "tenant_id": ctx.tenant.id,
+            "tenant": ctx.tenant.slug,
+            "user_id": ctx.principal.user_id,
+            "principal": ctx.principal.kind.value,
+            "client_key": ctx.client_key,
+            **payload,
+        }
+        ctx.uow.outbox.add(
+            OutboxEvent(
+                id=0, tenant_id=ctx.tenant.id, topic=topic, payload=body, created_at=ctx.now
+            )
+        )
+        audit.record(
+            ctx.uow,
+            self._clock,
+            tenant_id=ctx.tenant.id,
+            action=ctx.action or topic,
+            outcome=audit.SUCCESS,
+            actor=ctx.principal,
+            target=target,
+            scope_path=scope_path,
+            client_key=ctx.client_key,
+        )
+
+
+def settings_of(uow: UnitOfWork, tenant_id: int) -> ActionSettings:
+    """The tenant's action settings (defaults when none are stored)."""
+    found = uow.actions.settings.find(tenant_id, limit=1)
+    return ActionSettings.from_dict(found[0].data) if found else ActionSettings()
+
+
+def load_one(
+    uow: UnitOfWork, repo_get: Callable[[int, int], T | None], tid: int, ref: str
+) -> T:
+    """The record an idempotency key's result reference (``kind:id``) names."""
+    found = repo_get(tid, int(ref.rsplit(":", 1)[1]))
+    if found is None:  # pragma: no cover - the key and its result commit together
+        raise NotFoundError()
+    return found

@@ -1,0 +1,227 @@
+"""Service requests (seed 000) and job requests (seed 002) by customers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from portalkit import perms
+from portalkit._services.action_base import (
+    ActionContext,
+    ActionService,
+    load_one,
+    merge_fields,
+)
+from portalkit.domain.actions import (
+    RequestKind,
+    ServiceRequest,
+    check_fields,
+    clean_text,
+    parse_id,
+)
+from portalkit.domain.filters import Eq, all_of, any_of
+from portalkit.domain.i18n import Msg
+from portalkit.domain.principals import Principal
+from portalkit.domain.records import Asset, Job
+from portalkit.domain.scopes import ScopeKind
+from portalkit.errors import (
+    InvalidInputError,
+    NotFoundError,
+)
+
+__all__ = [
+    "ServiceRequests",
+]
+
+
+class ServiceRequests(ActionService):
+    """Request service on an asset (seed 000) or a job at a site (seed 002)."""
+
+    JOB_FIELDS = frozenset({"site", "asset", "job_type", "description"})
+    SERVICE_FIELDS = frozenset({"asset", "job_type", "description"})
+
+    def request_job(
+        self,
+        principal: Principal,
+        payload: Mapping[str, object] | None = None,
+        /,
+        *,
+        idempotency_key: str | None = None,
+        client_key: str | None = None,
+        **fields: object,
+    ) -> ServiceRequest:
+        """Request a job at one of the principal's sites (``site``, optional ``asset``
+        there, ``job_type``, ``description``).
+
+        It becomes an unscheduled job with the tenant's default status (visible
+        at once in the job list) and a ``job.requested`` event.
+
+        Raises:
+            InvalidInputError: a bad or unexpected field (nothing is stored).
+            NotFoundError: the site or asset is not one of the principal's.
+            PermissionDeniedError: the principal may not request jobs there.
+        """
+        data = merge_fields(payload, fields)
+        check_fields(data, self.JOB_FIELDS)
+        values = {
+            "site": parse_id("site", data.get("site")),
+            "asset": parse_id("asset", data.get("asset"), required=False),
+            "job_type": data.get("job_type"),
+            "description": data.get("description"),
+        }
+        return self._submit(
+            principal,
+            action="job.request",
+            values=values,
+            idempotency_key=idempotency_key,
+            client_key=client_key,
+            perform=lambda ctx: self._create(ctx, RequestKind.JOB, values),
+            load=lambda uow, tid, ref: load_one(uow, uow.actions.requests.get, tid, ref),
+        )
+
+    def request_service(
+        self,
+        principal: Principal,
+        payload: Mapping[str, object] | None = None,
+        /,
+        *,
+        idempotency_key: str | None = None,
+        client_key: str | None = None,
+        **fields: object,
+    ) -> ServiceRequest:
+        """Request service on an asset (``asset``, ``description``, optional ``job_type``).
+
+        Raises:
+            InvalidInputError: a bad or unexpected field (nothing is stored).
+            NotFoundError: the asset is not one of the principal's.
+            PermissionDeniedError: the principal may not request service on it.
+        """
+        data = merge_fields(payload, fields)
+        check_fields(data, self.SERVICE_FIELDS)
+        values = {
+            "asset": parse_id("asset", data.get("asset")),
+            "job_type": data.get("job_type"),
+            "description": data.get("description"),
+        }
+        return self._submit(
+            principal,
+            action="service_request.create",
+            values=values,
+            idempotency_key=idempotency_key,
+            client_key=client_key,
+            perform=lambda ctx: self._create(ctx, RequestKind.SERVICE, values),
+            load=lambda uow, tid, ref: load_one(uow, uow.actions.requests.get, tid, ref),
+        )
+
+    def _create(
+        self, ctx: ActionContext, kind: RequestKind, values: Mapping[str, Any]
+    ) -> tuple[ServiceRequest, str]:
+        s = ctx.settings
+        job_type = clean_text("job_type", values["job_type"], max_length=60)
+        if s.job_types is not None and job_type and job_type not in s.job_types:
+            raise InvalidInputError.for_field("job_type", Msg("field.not_a_choice"))
+        description = clean_text(
+            "description",
+            values["description"],
+            max_length=s.description_max_length,
+            required=kind is RequestKind.SERVICE,
+        )
+        tid = ctx.tenant.id
+        asset: Asset | None = None
+        if kind is RequestKind.JOB:
+            site = ctx.uow.scopes.get(tid, values["site"])
+            if site is None:
+                raise NotFoundError()
+            self._require(ctx, perms.JOB_REQUEST, site)
+            if site.kind is not ScopeKind.SITE:
+                raise InvalidInputError.for_field("site", Msg("action.site_not_a_site"))
+            if values["asset"] is not None:
+                asset = self._asset(ctx, values["asset"], perms.JOB_REQUEST)
+                if not asset.scope_path.startswith(site.path):
+                    raise InvalidInputError.for_field("asset", Msg("action.asset_not_at_site"))
+            scope_id, scope_path = site.id, site.path
+        else:
+            asset = self._asset(ctx, values["asset"], perms.SERVICE_REQUEST_EDIT)
+            scope_id, scope_path = asset.scope_id, asset.scope_path
+        request = ctx.uow.actions.requests.add(
+            ServiceRequest(
+                id=0,
+                tenant_id=tid,
+                scope_id=scope_id,
+                scope_path=scope_path,
+                kind=kind.value,
+                status=s.default_job_status,
+                job_type=job_type,
+                description=description,
+                asset_id=asset.id if asset else None,
+                requested_by=ctx.principal.user_id,
+                created_at=ctx.now,
+            )
+        )
+        job_key: str | None = None
+        if kind is RequestKind.JOB:
+            job_key = f"portalkit-request:{request.id}"
+            job = ctx.uow.jobs.add(
+                Job(
+                    id=0,
+                    tenant_id=tid,
+                    scope_id=scope_id,
+                    scope_path=scope_path,
+                    number=f"REQ-{request.id}",
+                    status=s.default_job_status,
+                    job_type=job_type,
+                    notes=description,
+                    asset_id=request.asset_id,
+                    external_key=job_key,
+                    created_at=ctx.now,
+                )
+            )
+            request = attrs.evolve(request, job_id=job.id)
+            ctx.uow.actions.requests.update(request)
+        topic = "job.requested" if kind is RequestKind.JOB else "service_request.created"
+        self._emit(
+            ctx,
+            topic,
+            {
+                "request_id": request.id,
+                "kind": request.kind,
+                "status": request.status,
+                "scope_id": scope_id,
+                "scope_path": scope_path,
+                "asset_id": request.asset_id,
+                "job_type": job_type,
+                "description": description,
+                "job_id": request.job_id,
+                "job_external_key": job_key,
+            },
+            target=f"service_request:{request.id}",
+            scope_path=scope_path,
+        )
+        return request, f"service_request:{request.id}"
+
+    def list(
+        self, principal: Principal, *, asset: int | Asset | None = None, limit: int = 50
+    ) -> list[ServiceRequest]:
+        """The principal's visible requests, newest first (service requests need
+        Service Request View, job requests Jobs View)."""
+
+        def body(ctx: ActionContext) -> list[ServiceRequest]:
+            visible = any_of(
+                all_of(
+                    Eq("kind", RequestKind.SERVICE.value),
+                    ctx.policy.filter_for(principal, perms.SERVICE_REQUEST_VIEW),
+                ),
+                all_of(
+                    Eq("kind", RequestKind.JOB.value),
+                    ctx.policy.filter_for(principal, perms.JOB_VIEW),
+                ),
+            )
+            if asset is not None:
+                visible = all_of(visible, Eq("asset_id", parse_id("asset", asset)))
+            return ctx.uow.actions.requests.find(
+                ctx.tenant.id, visible, order_by=("-created_at",), limit=max(1, min(limit, 500))
+            )
+
+        return self._read(principal, body)

@@ -31,6 +31,7 @@ The flow, and where each guarantee comes from:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -96,6 +97,7 @@ from portalkit.errors import (
     PermissionDeniedError,
     PortalkitError,
 )
+from portalkit.perms import PermissionRegistry
 from portalkit.ports import (
     Clock,
     Mailer,
@@ -134,7 +136,12 @@ PermissionCheck = Callable[[UnitOfWork, Principal, str, "str | None"], bool]
 
 
 def policy_allows(
-    uow: UnitOfWork, principal: Principal, permission: str, scope_path: str | None
+    uow: UnitOfWork,
+    principal: Principal,
+    permission: str,
+    scope_path: str | None,
+    *,
+    registry: PermissionRegistry | None = None,
 ) -> bool:
     """The default :data:`PermissionCheck`: the tenant's access policy decides.
 
@@ -142,8 +149,9 @@ def policy_allows(
     must cover it; without one, any grant of *permission* anywhere will do.
     The policy's gates apply too: a portal switched off or unlicensed, an
     organization not served, a disabled user, a guest or share link.
+    *registry* is the permission catalogue (the built-in one by default).
     """
-    policy = load_policy(uow, principal)
+    policy = load_policy(uow, principal, registry=registry)
     if scope_path is None:
         return bool(policy.granted_paths(principal, permission))
     target = Target(tenant_id=principal.tenant_id, scope_path=scope_path)
@@ -167,6 +175,7 @@ class InvitationService:
         password_policy: The rules a new password must meet.
         hasher: Hashes the chosen password.
         permission_check: Who may send (default :func:`policy_allows`).
+        registry: The permission catalogue the default check uses.
         validity: How long an invitation works (at most the signer's invite lifetime).
         accept_path, login_path: Paths below the tenant's base URL of the
             sign-up page (the token is added as ``?token=``) and the login page.
@@ -186,7 +195,8 @@ class InvitationService:
         clock: Clock,
         password_policy: PasswordPolicy,
         hasher: PasswordHasher,
-        permission_check: PermissionCheck = policy_allows,
+        permission_check: PermissionCheck | None = None,
+        registry: PermissionRegistry | None = None,
         validity: dt.timedelta = dt.timedelta(days=14),
         accept_path: str = "/invitations/accept",
         login_path: str = "/login",
@@ -209,7 +219,7 @@ class InvitationService:
         self._clock = clock
         self._policy = password_policy
         self._hasher = hasher
-        self._allowed = permission_check
+        self._allowed = permission_check or functools.partial(policy_allows, registry=registry)
         self._validity = validity
         self._accept_path = accept_path
         self._login_path = login_path

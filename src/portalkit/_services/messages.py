@@ -14,6 +14,7 @@ permission; guests and share links have no inbox.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +31,7 @@ from portalkit.domain.messages import (
 )
 from portalkit.domain.principals import Group, Principal, PrincipalKind
 from portalkit.errors import InvalidInputError, NotFoundError
+from portalkit.perms import PermissionRegistry
 from portalkit.ports import Clock, Storage, UnitOfWork
 
 __all__ = ["MESSAGE_VIEW", "MessageService", "MessageView"]
@@ -66,7 +68,8 @@ class MessageService:
     Args:
         storage: Where messages and read marks live.
         clock: Where "now" comes from.
-        permission_check: Who may read (default: a grant with ``message.view``).
+        permission_check: Who may read (default: the access policy, ``message.view``).
+        registry: The permission catalogue the default check uses.
     """
 
     def __init__(
@@ -74,11 +77,12 @@ class MessageService:
         storage: Storage,
         *,
         clock: Clock,
-        permission_check: PermissionCheck = policy_allows,
+        permission_check: PermissionCheck | None = None,
+        registry: PermissionRegistry | None = None,
     ) -> None:
         self._storage = storage
         self._clock = clock
-        self._allowed = permission_check
+        self._allowed = permission_check or functools.partial(policy_allows, registry=registry)
 
     # Staff side ------------------------------------------------------------
     def post(

@@ -4,6 +4,7 @@ validated, scoped, idempotent."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Callable
 
@@ -408,6 +409,49 @@ def test_meter_readings(world: World) -> None:
         world.meters.record(world.vic, meter=meter.id, value=6)
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.floats(min_value=-5, max_value=5000, allow_nan=False),
+            st.integers(min_value=-7200, max_value=600),
+            st.booleans(),
+            st.integers(min_value=0, max_value=3600),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_property_stored_readings_obey_the_rules(
+    steps: list[tuple[float, int, bool, int]],
+) -> None:
+    """Whatever customers submit, the stored readings of a meter (in order) are never
+    in the future when recorded, never dated before the previous one, and never
+    below it unless marked as a meter replacement."""
+    portal = portalkit.Portal(MemoryStorage(), secret_key=SECRET, clock=ManualClock())
+    world = build_world(portal)
+    meter = world.records.add_meter(world.tenant_id, world.asset.id, name="odo", unit="km")
+    for value, offset, replacement, advance in steps:
+        world.clock.advance(seconds=advance)
+        read_at = world.clock.now() + dt.timedelta(seconds=offset)
+        try:
+            world.meters.record(
+                world.ann, meter=meter.id, value=value, read_at=read_at,
+                is_replacement=replacement,
+            )
+        except InvalidInputError:
+            continue
+    with portal.storage.unit_of_work() as uow:
+        readings = uow.actions.readings.find(world.tenant_id, order_by=("id",))
+    for r in readings:
+        assert r.read_at <= r.created_at
+        assert r.value >= 0
+    for before, after in itertools.pairwise(readings):
+        assert after.read_at >= before.read_at
+        assert after.is_replacement or after.value >= before.value
+    assert _count(world, "outbox") == len(readings)
+
+
 def test_meter_of_foreign_asset_is_not_found(world: World) -> None:
     """A meter on an asset outside the principal's scope is NotFound."""
     meter = world.records.add_meter(
@@ -668,3 +712,22 @@ def test_action_records_follow_a_moved_scope(world: World) -> None:
     assert stored_meter is not None
     assert stored.scope_path == moved.path
     assert stored_meter.scope_path.startswith(moved.path)
+
+
+def test_guest_mode_acts_with_the_guest_users_grants(world: World) -> None:
+    """Without a login (seed 000's "Is a login required? = No") a guest acts with the
+    configured guest user's grants; with a login required the guest finds nothing."""
+    guest = Principal(tenant_id=world.tenant_id, kind=PrincipalKind.GUEST)
+    with pytest.raises(NotFoundError):
+        world.requests.request_job(guest, site=world.site.id, description="x")
+    with world.portal.admin("acme") as admin:
+        admin.update_settings(login_required=False, guest_user_id=world.ann.user_id)
+    request = world.requests.request_job(
+        guest, site=world.site.id, description="x", idempotency_key="g-1"
+    )
+    assert request.requested_by is None
+    assert world.requests.request_job(
+        guest, site=world.site.id, description="x", idempotency_key="g-1"
+    ) == request
+    with pytest.raises(NotFoundError):
+        world.requests.request_job(guest, site=world.foreign_site.id, description="x")

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import portalkit
-from portalkit._services.actions import rewrite_scope_prefix
+from portalkit._services.actions import ActionSync, rewrite_scope_prefix
 from portalkit._services.audit import AuditTrail
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.memory import MemoryStorage
@@ -25,6 +25,7 @@ from portalkit.errors import (
     AlreadyUsedError,
     ConflictError,
     InvalidInputError,
+    InvalidRowError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -731,3 +732,69 @@ def test_guest_mode_acts_with_the_guest_users_grants(world: World) -> None:
     ) == request
     with pytest.raises(NotFoundError):
         world.requests.request_job(guest, site=world.foreign_site.id, description="x")
+
+
+def test_nightly_sync_of_host_data(world: World) -> None:
+    """Meters, PMs/SAs and items on rent are upserted by the host's keys; a bad row
+    names its number and stores nothing; a meter row without a reading keeps the
+    stored last reading."""
+    sync = ActionSync(world.portal.storage)
+    tid = world.tenant_id
+    with world.portal.admin("acme") as admin:
+        site = admin.add_scope(world.org, kind="site", name="Yard 2", external_key="yard-2")
+    counts = sync.upsert_rental_items(
+        tid,
+        [
+            {"external_key": "r-1", "scope": "yard-2", "contract_number": "C-9",
+             "item_number": "LIFT", "quantity_out": "3", "out_since": "2025-12-01"},
+            {"external_key": "r-2", "scope": "yard-2", "contract_number": "C-9",
+             "item_number": "PUMP", "quantity_out": 1},
+        ],
+    )
+    assert (counts.inserted, counts.updated) == (2, 0)
+    lifts = [i for i in world.rentals.items_out(world.ann) if i.item_number == "LIFT"]
+    assert lifts[0].scope_path == site.path
+    assert lifts[0].quantity_out == 3
+    counts = sync.upsert_rental_items(
+        tid,
+        [{"external_key": "r-1", "scope": "yard-2", "contract_number": "C-9",
+          "item_number": "LIFT", "quantity_out": 3, "quantity_returned": 3}],
+    )
+    assert (counts.inserted, counts.updated) == (0, 1)
+    assert [i.item_number for i in world.rentals.items_out(world.ann)] == ["PUMP"]
+    with pytest.raises(InvalidRowError) as info:
+        sync.upsert_rental_items(
+            tid,
+            [
+                {"external_key": "r-3", "scope": "yard-2", "contract_number": "C",
+                 "item_number": "X", "quantity_out": 1},
+                {"external_key": "r-4", "scope": "nowhere", "contract_number": "C",
+                 "item_number": "Y", "quantity_out": 1},
+            ],
+        )
+    assert info.value.row == 2
+    assert _count(world, "rentals") == 2
+    with pytest.raises(InvalidRowError):
+        sync.upsert_rental_items(tid, [{"external_key": "r-5", "status": "x"}])
+
+    sync.upsert_meters(tid, [{"external_key": "m-1", "asset": "a100", "name": "odo", "unit": "km"}])
+    [meter] = world.meters.meters(world.ann, world.asset.id)
+    world.meters.record(world.ann, meter=meter.id, value=50)
+    sync.upsert_meters(
+        tid, [{"external_key": "m-1", "asset": "a100", "name": "odometer", "unit": "km"}]
+    )
+    [meter] = world.meters.meters(world.ann, world.asset.id)
+    assert (meter.name, meter.last_value) == ("odometer", 50)
+
+    sync.upsert_maintenance_items(
+        tid,
+        [{"external_key": "pm-1", "asset": "a100", "kind": "PM", "code": "PM-A",
+          "due_on": "2026-01-15"}],
+    )
+    assert [i.code for i in world.maintenance.schedule(world.ann, world.asset.id).upcoming] == [
+        "PM-A"
+    ]
+    with pytest.raises(InvalidRowError):
+        sync.upsert_maintenance_items(
+            tid, [{"external_key": "pm-2", "asset": "a100", "kind": "xx", "code": "?"}]
+        )

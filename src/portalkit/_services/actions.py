@@ -6,7 +6,8 @@ This module is the entry point: the use cases live one per module
 :mod:`~portalkit._services.rentals`, :mod:`~portalkit._services.quotes`) and are
 re-exported here with :class:`ActionRecords`, the staff side.
 
-Every submitting method follows the same flow (:meth:`~portalkit._services.action_base.ActionService._submit`):
+Every submitting method follows the same flow
+(:meth:`~portalkit._services.action_base.ActionService._submit`):
 
 1. parse the payload strictly (unknown fields, statuses, organization or
    foreign ids are refused field by field; nothing is stored);
@@ -24,7 +25,8 @@ The host learns of every action from the outbox (:mod:`portalkit._services.event
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -46,8 +48,11 @@ from portalkit.domain.actions import (
     MaintenanceKind,
     Meter,
     RentalItem,
+    check_fields,
     clean_text,
+    parse_date,
     parse_id,
+    parse_number,
     parse_quantity,
 )
 from portalkit.domain.i18n import Msg
@@ -55,12 +60,15 @@ from portalkit.domain.records import Asset
 from portalkit.domain.scopes import ScopeNode
 from portalkit.errors import (
     InvalidInputError,
+    InvalidRowError,
     NotFoundError,
+    PortalkitError,
 )
-from portalkit.ports import ScopedRepository, Storage, UnitOfWork
+from portalkit.ports import ScopedRepository, Storage, UnitOfWork, UpsertCounts
 
 __all__ = [
     "ActionRecords",
+    "ActionSync",
     "Appointments",
     "AvailableSlot",
     "Maintenance",
@@ -72,6 +80,8 @@ __all__ = [
     "rewrite_scope_prefix",
     "settings_of",
 ]
+
+T = TypeVar("T")
 
 
 class ActionRecords:
@@ -240,3 +250,221 @@ def rewrite_scope_prefix(uow: UnitOfWork, tenant_id: int, old: str, new: str) ->
         a.quote_decisions,
     )
     return sum(repo.rewrite_scope_prefix(tenant_id, old, new) for repo in repos)
+
+
+# Nightly sync of the host's data -----------------------------------------------------
+
+_METER_FIELDS = frozenset({"external_key", "asset", "name", "unit", "last_value", "last_read_at"})
+_MAINTENANCE_FIELDS = frozenset(
+    {"external_key", "asset", "kind", "code", "description", "due_on", "due_meter", "last_done_on"}
+)
+_RENTAL_FIELDS = frozenset(
+    {
+        "external_key",
+        "scope",
+        "contract_number",
+        "item_number",
+        "description",
+        "quantity_out",
+        "quantity_called_off",
+        "quantity_returned",
+        "out_since",
+    }
+)
+
+
+def _key(row: Mapping[str, object]) -> str:
+    return clean_text("external_key", row.get("external_key"), max_length=200, required=True)
+
+
+def _count(field: str, value: object) -> int:
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InvalidInputError.for_field(field, Msg("field.not_a_number"))
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidInputError.for_field(field, Msg("field.not_a_number"))
+    return int(text)
+
+
+def _optional_date(field: str, value: object) -> dt.date | None:
+    return None if value in (None, "") else parse_date(field, value)
+
+
+def _optional_number(field: str, value: object) -> float | None:
+    return None if value in (None, "") else parse_number(field, value)
+
+
+def _parse_rows(
+    rows: Iterable[Mapping[str, object]],
+    allowed: frozenset[str],
+    build: Callable[[Mapping[str, object]], T],
+) -> list[T]:
+    out: list[T] = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            check_fields(row, allowed)
+            out.append(build(row))
+        except PortalkitError as error:
+            raise InvalidRowError(number, error) from None
+    return out
+
+
+class ActionSync:
+    """The host's nightly push of meters, PMs/SAs and items on rent, by external key.
+
+    Each call is one transaction: a bad row (its 1-based number in
+    :class:`~portalkit.errors.InvalidRowError`) stores nothing. Assets and scope
+    nodes are named by the host's external keys.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    @staticmethod
+    def _assets(uow: UnitOfWork, tenant_id: int, keys: Iterable[object]) -> dict[str, Asset]:
+        found: dict[str, Asset] = {}
+        for key in dict.fromkeys(str(k) for k in keys):
+            asset = uow.assets.get_by_external_key(tenant_id, key)
+            if asset is not None:
+                found[key] = asset
+        return found
+
+    @staticmethod
+    def _asset_of(assets: Mapping[str, Asset], row: Mapping[str, object]) -> Asset:
+        asset = assets.get(str(row.get("asset")))
+        if asset is None:
+            raise InvalidInputError.for_field("asset", "Unknown asset key.")
+        return asset
+
+    def upsert_meters(
+        self, tenant_id: int, rows: Iterable[Mapping[str, object]]
+    ) -> UpsertCounts:
+        """Insert or update meters (``external_key``, ``asset`` key, ``name``, ``unit``,
+        optional ``last_value`` and ``last_read_at``; a row without them keeps the
+        stored last reading)."""
+        rows = list(rows)
+        with self._storage.unit_of_work() as uow:
+            assets = self._assets(uow, tenant_id, (r.get("asset") for r in rows))
+
+            def build(row: Mapping[str, object]) -> Meter:
+                asset = self._asset_of(assets, row)
+                key = _key(row)
+                old = uow.actions.meters.get_by_external_key(tenant_id, key)
+                given = row.get("last_value") not in (None, "")
+                read_at = row.get("last_read_at")
+                if read_at is not None and not (
+                    isinstance(read_at, dt.datetime) and read_at.tzinfo is not None
+                ):
+                    raise InvalidInputError.for_field("last_read_at", Msg("field.not_a_datetime"))
+                return Meter(
+                    id=0,
+                    tenant_id=tenant_id,
+                    asset_id=asset.id,
+                    scope_path=asset.scope_path,
+                    name=clean_text("name", row.get("name"), max_length=60, required=True),
+                    unit=clean_text("unit", row.get("unit"), max_length=16, required=True),
+                    last_value=(
+                        _optional_number("last_value", row.get("last_value"))
+                        if given or old is None
+                        else old.last_value
+                    ),
+                    last_read_at=(
+                        read_at if given or old is None else old.last_read_at
+                    ),
+                    external_key=key,
+                )
+
+            meters = _parse_rows(rows, _METER_FIELDS, build)
+            counts = uow.actions.meters.upsert_many(tenant_id, meters)
+            uow.commit()
+        return counts
+
+    def upsert_maintenance_items(
+        self, tenant_id: int, rows: Iterable[Mapping[str, object]]
+    ) -> UpsertCounts:
+        """Insert or update PMs and SAs (``external_key``, ``asset`` key, ``kind``
+        ("pm"/"sa"), ``code``, ``due_on``, optional ``description``, ``due_meter``,
+        ``last_done_on``)."""
+        rows = list(rows)
+        with self._storage.unit_of_work() as uow:
+            assets = self._assets(uow, tenant_id, (r.get("asset") for r in rows))
+
+            def build(row: Mapping[str, object]) -> MaintenanceItem:
+                asset = self._asset_of(assets, row)
+                try:
+                    kind = MaintenanceKind(str(row.get("kind", "")).strip().lower()).value
+                except ValueError:
+                    raise InvalidInputError.for_field("kind", Msg("field.not_a_choice")) from None
+                return MaintenanceItem(
+                    id=0,
+                    tenant_id=tenant_id,
+                    asset_id=asset.id,
+                    scope_path=asset.scope_path,
+                    kind=kind,
+                    code=clean_text("code", row.get("code"), max_length=60, required=True),
+                    description=clean_text(
+                        "description", row.get("description"), max_length=500
+                    ),
+                    due_on=_optional_date("due_on", row.get("due_on")),
+                    due_meter=_optional_number("due_meter", row.get("due_meter")),
+                    last_done_on=_optional_date("last_done_on", row.get("last_done_on")),
+                    external_key=_key(row),
+                )
+
+            items = _parse_rows(rows, _MAINTENANCE_FIELDS, build)
+            counts = uow.actions.maintenance.upsert_many(tenant_id, items)
+            uow.commit()
+        return counts
+
+    def upsert_rental_items(
+        self, tenant_id: int, rows: Iterable[Mapping[str, object]]
+    ) -> UpsertCounts:
+        """Insert or update items on rent (``external_key``, ``scope`` key of the
+        organization or site, ``contract_number``, ``item_number``, ``quantity_out``,
+        optional ``quantity_called_off``, ``quantity_returned``, ``description``,
+        ``out_since``).
+
+        The host's counts replace the stored ones: once the host has processed a
+        call-off (``rental.call_off_requested``), it sends its own called-off
+        and returned quantities.
+        """
+        rows = list(rows)
+        with self._storage.unit_of_work() as uow:
+            keys = [str(r.get("scope")) for r in rows]
+            found = uow.scopes.get_many_by_external_key(tenant_id, keys)
+            nodes = {n.external_key: n for n in found}
+
+            def build(row: Mapping[str, object]) -> RentalItem:
+                node = nodes.get(str(row.get("scope")))
+                if node is None:
+                    raise InvalidInputError.for_field("scope", "Unknown scope key.")
+                return RentalItem(
+                    id=0,
+                    tenant_id=tenant_id,
+                    scope_id=node.id,
+                    scope_path=node.path,
+                    contract_number=clean_text(
+                        "contract_number", row.get("contract_number"), max_length=64,
+                        required=True,
+                    ),
+                    item_number=clean_text(
+                        "item_number", row.get("item_number"), max_length=64, required=True
+                    ),
+                    description=clean_text(
+                        "description", row.get("description"), max_length=500
+                    ),
+                    quantity_out=_count("quantity_out", row.get("quantity_out")),
+                    quantity_called_off=_count(
+                        "quantity_called_off", row.get("quantity_called_off")
+                    ),
+                    quantity_returned=_count("quantity_returned", row.get("quantity_returned")),
+                    out_since=_optional_date("out_since", row.get("out_since")),
+                    external_key=_key(row),
+                )
+
+            items = _parse_rows(rows, _RENTAL_FIELDS, build)
+            counts = uow.actions.rentals.upsert_many(tenant_id, items)
+            uow.commit()
+        return counts

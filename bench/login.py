@@ -33,7 +33,6 @@ from portalkit._services.identity import IdentityConfig, IdentityService, set_pa
 from portalkit.adapters.clock import SystemClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.mail import MemoryMailer
-from portalkit.adapters.memory_identity import throttle_for
 from portalkit.adapters.phones import PhonenumbersNormalizer
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.domain.identity import ThrottleRule
@@ -56,7 +55,7 @@ def build(folder: Path) -> tuple[IdentityService, Tenant, str]:
     service = IdentityService(
         storage,
         hasher=hasher,
-        throttle=throttle_for(storage),
+        throttle=storage.throttle(),
         mailer=MemoryMailer(),
         clock=SystemClock(),
         secret_keys=[b"bench-secret-key-bench-secret-key-0123"],

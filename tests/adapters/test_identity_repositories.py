@@ -14,7 +14,6 @@ from collections.abc import Callable
 import pytest
 
 from portalkit.adapters.memory import MemoryStorage
-from portalkit.adapters.memory_identity import MemoryThrottle
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import ThrottledError
@@ -36,12 +35,7 @@ def storage(request: pytest.FixtureRequest) -> Storage:
 @pytest.fixture
 def throttle(storage: Storage) -> Throttle:
     """The throttle that goes with each storage."""
-    engine = getattr(storage, "engine", None)
-    if engine is None:
-        return MemoryThrottle()
-    from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
-
-    return SqlThrottle(engine)
+    return storage.throttle()
 
 
 def _tenant(storage: Storage) -> int:

@@ -31,7 +31,6 @@ from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.mail import MemoryMailer
 from portalkit.adapters.memory import MemoryStorage
-from portalkit.adapters.memory_identity import MemoryThrottle
 from portalkit.adapters.phones import PhonenumbersNormalizer
 from portalkit.domain.filters import Eq
 from portalkit.domain.principals import Role, User
@@ -123,12 +122,7 @@ class World:
 
 
 def _throttle_for(storage: Storage) -> Throttle:
-    engine = getattr(storage, "engine", None)
-    if engine is None:
-        return MemoryThrottle()
-    from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
-
-    return SqlThrottle(engine)
+    return storage.throttle()
 
 
 def _record(tenant_id: int, org_id: int, key: str, **changes: object) -> CustomerRecord:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from portalkit._services.throttle import Limit, acquire_all, throttle_key
 from portalkit.adapters.memory import MemoryStorage
-from portalkit.adapters.memory_identity import MemoryThrottle, throttle_for
+from portalkit.adapters.memory_identity import MemoryThrottle
 from portalkit.domain.identity import ThrottleRule
 from portalkit.errors import ThrottledError
 
@@ -56,16 +56,18 @@ def test_forgive_only_some_keys() -> None:
     assert (throttle.state("x").failures, throttle.state("y").failures) == (1, 0)
 
 
-def test_throttle_for_picks_memory_for_memory_storage() -> None:
-    """Memory storage gets a memory throttle."""
-    assert isinstance(throttle_for(MemoryStorage()), MemoryThrottle)
+def test_storages_give_their_throttle() -> None:
+    """Memory storage gives one memory throttle, the same on every call."""
+    storage = MemoryStorage()
+    assert isinstance(storage.throttle(), MemoryThrottle)
+    assert storage.throttle() is storage.throttle()
 
 
-def test_throttle_for_picks_sql_for_a_database(sqlite_storage: object) -> None:
-    """SQLAlchemy storage gets the shared SQL throttle."""
+def test_database_storage_gives_the_shared_sql_throttle(sqlite_storage: object) -> None:
+    """SQLAlchemy storage gives the SQL throttle every worker shares."""
     from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
 
-    assert isinstance(throttle_for(sqlite_storage), SqlThrottle)  # type: ignore[arg-type]
+    assert isinstance(sqlite_storage.throttle(), SqlThrottle)  # type: ignore[attr-defined]
 
 
 @given(st.text(max_size=300))

@@ -2,7 +2,8 @@
 
 :class:`MemoryCodes` lives in a :class:`~portalkit.adapters.memory.MemoryUnitOfWork`
 as ``uow.codes``; :class:`MemoryThrottle` is shared by every thread of one process
-(use the SQL throttle when several processes serve the portal).
+(``MemoryStorage.throttle()`` gives the storage's one instance; a database
+storage's ``throttle()`` gives the SQL throttle that every worker shares).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from portalkit.errors import ThrottledError
 
 if TYPE_CHECKING:
     from portalkit.adapters.memory import MemoryUnitOfWork
-    from portalkit.ports import Storage, Throttle
 
-__all__ = ["MemoryCodes", "MemoryThrottle", "throttle_for"]
+__all__ = ["MemoryCodes", "MemoryThrottle"]
 
 _TABLE = "one_time_codes"
 
@@ -136,17 +136,3 @@ class MemoryThrottle:
         with self._lock:
             return self._states.get(key, ThrottleState())
 
-
-def throttle_for(storage: Storage) -> Throttle:
-    """The throttle that suits *storage*: shared SQL counters for a database, else memory.
-
-    A storage with an ``engine`` (the SQLAlchemy adapter) gets
-    :class:`~portalkit.adapters.sqlalchemy.identity_repositories.SqlThrottle`,
-    shared by every worker process; anything else a :class:`MemoryThrottle`.
-    """
-    engine = getattr(storage, "engine", None)
-    if engine is None:
-        return MemoryThrottle()
-    from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
-
-    return SqlThrottle(engine)

@@ -753,3 +753,41 @@ def test_profile_can_use_the_strict_email_checker(world: World) -> None:
                                email="ann@city.local", phone="+12025550143",
                                current_password=PASSWORD)
     assert set(caught.value.fields) == {"email"}
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_parallel_wrong_claims_are_counted_exactly(
+    postgres_storage: Storage, argon: Argon2idHasher
+) -> None:
+    """20 parallel wrong claims on one record: 10 fail, 10 are throttled, the count is 10."""
+    world = make_world(postgres_storage, argon)
+    results = _race(20, lambda: world.registration.claim(
+        world.tenant, phone="202-555-0199", email="bob@builder.example", postal_code="99999",
+    ))
+    assert sum(isinstance(r, AuthenticationError) for r in results) == 10
+    assert sum(isinstance(r, ThrottledError) for r in results) == 10
+    from portalkit._services.throttle import throttle_key  # noqa: PLC0415
+
+    key = throttle_key("claim", world.tenant.id, "record", world.bob_record.id)
+    assert world.throttle.state(key).failures == 10
+
+
+def test_set_password_checks_the_policy_and_rotates_the_stamp(world: World) -> None:
+    """set_password (used by invitations) refuses weak passwords and ends old sessions."""
+    session = world.service.login(world.tenant, "ann", PASSWORD).session
+    with world.storage.unit_of_work() as uow:
+        user = uow.users.get(world.tenant.id, world.ann.id)
+        assert user is not None
+        with pytest.raises(InvalidInputError) as weak:
+            set_password(uow, world.tenant, user, "acme rentals 1", "acme rentals 1",
+                         hasher=world.hasher, policy=world.service.password_policy)
+        assert set(weak.value.fields) == {"password"}
+        updated = set_password(uow, world.tenant, user, NEW_PASSWORD, NEW_PASSWORD,
+                               hasher=world.hasher, policy=world.service.password_policy)
+        uow.commit()
+    assert updated.security_stamp != user.security_stamp
+    assert updated.password_hash != user.password_hash
+    with pytest.raises(InvalidTokenError):
+        world.service.authenticate(world.tenant, session)
+    assert world.service.login(world.tenant, "ann", NEW_PASSWORD)

@@ -53,7 +53,7 @@ DOCS_PER_ORG = 1000
 DIVISIONS = 3
 SITES_PER_DIVISION = 3
 PAGE = 50
-CALLS = 40  # timed calls per measurement; the median call is reported
+CALLS = 200  # timed calls per side and run, interleaved; the median call is reported
 BATCH = 20_000
 KINDS = [
     ("quote", 0.2), ("invoice", 0.3), ("report", 0.2),
@@ -194,14 +194,16 @@ def setup(url: str, organizations: int) -> dict[str, Any]:
             "tenant_id": tenant.id, "load_s": load_s, **layout}
 
 
-def _median_call(fn: Callable[[], Any]) -> tuple[float, Any]:
-    """Warm up, then the median time of CALLS calls (seconds) and the last result."""
-    result = fn()
-    times = []
+def _interleaved(fns: dict[str, Callable[[], Any]]) -> dict[str, tuple[float, Any]]:
+    """Warm up, then call each function in turn CALLS times (so load bursts on a
+    shared machine hit every side alike); the median seconds and last result of each."""
+    results = {name: fn() for name, fn in fns.items()}
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(CALLS):
-        seconds, result = timed(fn)
-        times.append(seconds)
-    return median(times), result
+        for name, fn in fns.items():
+            seconds, results[name] = timed(fn)
+            times[name].append(seconds)
+    return {name: (median(times[name]), results[name]) for name in fns}
 
 
 def measure(url: str, label: str, organizations: int, repeat: int) -> dict[str, Any]:
@@ -233,13 +235,12 @@ def measure(url: str, label: str, organizations: int, repeat: int) -> dict[str, 
     mismatches = 0
     for _ in range(repeat):
         gc.collect()
-        seconds, got = _median_call(ours)
-        ours_t.append(seconds)
-        seconds, want = _median_call(raw)
-        raw_t.append(seconds)
-        seconds, got_loaded = _median_call(ours_with_policy_load)
-        loaded_t.append(seconds)
-        mismatches += int(got != want) + int(got_loaded != want)
+        runs = _interleaved({"ours": ours, "raw": raw, "loaded": ours_with_policy_load})
+        ours_t.append(runs["ours"][0])
+        raw_t.append(runs["raw"][0])
+        loaded_t.append(runs["loaded"][0])
+        want = runs["raw"][1]
+        mismatches += int(runs["ours"][1] != want) + int(runs["loaded"][1] != want)
         if len(want) != PAGE:
             mismatches += 1
     world["portal"].close()

@@ -110,7 +110,7 @@ def test_host_can_migrate_through_its_own_connection(empty_url: str) -> None:
     engine = create_engine(empty_url)
     try:
         with engine.begin() as connection:
-            command.upgrade(alembic_config(connection), "head")
+            command.upgrade(alembic_config(connection), "heads")
     finally:
         engine.dispose()
     storage = SqlAlchemyStorage.from_url(empty_url)

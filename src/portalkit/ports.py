@@ -659,9 +659,6 @@ class UnitOfWork(Protocol):
     def contracts(self) -> ScopedRepository[Contract]: ...
 
     @property
-    def items_out(self) -> ScopedRepository[ItemOut]: ...
-
-    @property
     def defects(self) -> ScopedRepository[Defect]: ...
 
     @property

@@ -23,7 +23,8 @@ from portalkit._services.jobs import JobService
 from portalkit._services.policy import load_policy
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
-from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
+from portalkit.domain.accounts import AccountBalance, Contract, Defect
+from portalkit.domain.actions import RentalItem
 from portalkit.domain.principals import Principal, PrincipalKind
 from portalkit.domain.records import Asset, Document, Job
 from portalkit.domain.scopes import ScopeNode
@@ -193,11 +194,11 @@ def build_world(portal: portalkit.Portal, **services: Any) -> World:
                     number=f"C-{i}", status="open", items_out=2, started_on=day,
                 )
             )
-            uow.items_out.add(
-                ItemOut(
-                    id=0, tenant_id=tenant_id, organization_id=org.id, scope_path=site.path,
+            uow.actions.rentals.add(
+                RentalItem(
+                    id=0, tenant_id=tenant_id, scope_id=site.id, scope_path=site.path,
                     contract_number=f"C-{i}", item_number=f"IT-{i}", description="Scissor lift",
-                    quantity_out=2, out_since=day,
+                    quantity_out=3, quantity_returned=1, out_since=day,
                 )
             )
         for org, cents in ((city, 125_000), (harbour, 990)):

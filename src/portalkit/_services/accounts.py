@@ -44,7 +44,7 @@ from portalkit.domain.accounts import (
 )
 from portalkit.domain.assets import normalize_identifier
 from portalkit.domain.fields import ASSET, project, visible_fields
-from portalkit.domain.filters import Eq, Filter, In, Range, all_of, evaluate
+from portalkit.domain.filters import Eq, Filter, In, Range, ScopeUnder, all_of, evaluate
 from portalkit.domain.pagination import (
     DEFAULT_PAGE_SIZE,
     CursorCodec,
@@ -90,8 +90,9 @@ DEFECT_SORTS: tuple[SortField, ...] = (
 class StoredAccountSource:
     """The default :class:`~portalkit.ports.AccountSource`: portalkit's own tables.
 
-    The demo and hosts without an ERP connection fill ``account_balances``,
-    ``contracts`` and ``items_out`` through the unit of work.
+    The demo and hosts without an ERP connection fill ``account_balances`` and
+    ``contracts`` through the unit of work; items on rent are the rental items
+    of the customer-actions capability.
     """
 
     def __init__(self, storage: Storage) -> None:
@@ -113,13 +114,35 @@ class StoredAccountSource:
             )
 
     def items_out(self, tenant_id: int, organization_id: int) -> Sequence[ItemOut]:
-        """The stored items on rent of the organization, by contract and item."""
+        """The organization's items still on rent, by contract and item.
+
+        They are the rental items of the customer-actions capability
+        (``uow.actions.rentals``, synced by the host), so the Items Out page
+        and call-off-rent requests read one source.
+        """
         with self._storage.unit_of_work() as uow:
-            return uow.items_out.find(
+            rentals = uow.actions.rentals.find(
                 tenant_id,
-                Eq("organization_id", organization_id),
+                ScopeUnder(f"/org:{organization_id}/"),
                 order_by=("contract_number", "item_number"),
             )
+        return [
+            ItemOut(
+                id=r.id,
+                tenant_id=r.tenant_id,
+                organization_id=organization_id,
+                scope_path=r.scope_path,
+                contract_number=r.contract_number,
+                item_number=r.item_number,
+                description=r.description,
+                quantity_out=r.quantity_out - r.quantity_returned,
+                quantity_called_off=r.quantity_called_off,
+                out_since=r.out_since,
+                external_key=r.external_key,
+            )
+            for r in rentals
+            if r.quantity_out > r.quantity_returned
+        ]
 
 
 class AccountService:

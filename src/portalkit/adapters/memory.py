@@ -22,7 +22,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 import attrs
 
 from portalkit.adapters.memory_identity import MemoryCodes, MemoryThrottle
-from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
+from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
 from portalkit.domain.invitations import Invitation, InvitationStatus
@@ -108,7 +108,6 @@ _ENTITY_TYPES: dict[str, type[Any]] = {
     "share_links": ShareLink,
     "account_balances": AccountBalance,
     "contracts": Contract,
-    "items_out": ItemOut,
     "defects": Defect,
 }
 
@@ -436,11 +435,6 @@ class _Contracts(_Table[Contract]):
     unique = (("tenant_id", "external_key"),)
 
 
-class _ItemsOut(_Table[ItemOut]):
-    name = "items_out"
-    unique = (("tenant_id", "external_key"),)
-
-
 class _Defects(_Table[Defect]):
     name = "defects"
     unique = (("tenant_id", "external_key"),)
@@ -472,7 +466,6 @@ class MemoryUnitOfWork:
         self.share_links = _ShareLinks(self)
         self.account_balances = _AccountBalances(self)
         self.contracts = _Contracts(self)
-        self.items_out = _ItemsOut(self)
         self.defects = _Defects(self)
         self.invitations = _Invitations(self)
         self.messages = _Messages(self)

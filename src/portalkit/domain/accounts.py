@@ -55,7 +55,11 @@ class Contract:
 
 @attrs.frozen(kw_only=True)
 class ItemOut:
-    """An item on rent: which contract, what, how many."""
+    """An item on rent (seed 004's Items Out): which contract, what, how many are out.
+
+    ``quantity_out`` is what is still out (not yet returned); ``quantity_called_off``
+    of those are already called off rent and waiting for pickup.
+    """
 
     id: int
     tenant_id: int
@@ -65,6 +69,7 @@ class ItemOut:
     item_number: str
     description: str = ""
     quantity_out: int = 1
+    quantity_called_off: int = 0
     out_since: dt.date | None = None
     external_key: str | None = None
 

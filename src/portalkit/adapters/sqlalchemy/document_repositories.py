@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, Table, func, select
 from portalkit.adapters.sqlalchemy import document_tables as dtables
 from portalkit.adapters.sqlalchemy.compiler import compile_filter, compile_order_by
 from portalkit.adapters.sqlalchemy.repositories import SqlRepository, TableMapping
-from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
+from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.filters import TRUE, Filter
 from portalkit.domain.shares import ShareLink
 
@@ -48,7 +48,6 @@ DOCUMENT_MAPPINGS: dict[str, TableMapping[Any]] = {
     "share_links": TableMapping(ShareLink, _table(dtables.ShareLinkRow)),
     "account_balances": TableMapping(AccountBalance, _table(dtables.AccountBalanceRow)),
     "contracts": TableMapping(Contract, _table(dtables.ContractRow), path_field="scope_path"),
-    "items_out": TableMapping(ItemOut, _table(dtables.ItemOutRow), path_field="scope_path"),
     "defects": TableMapping(Defect, _table(dtables.DefectRow), path_field="scope_path"),
 }
 

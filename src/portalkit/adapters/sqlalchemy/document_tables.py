@@ -3,7 +3,8 @@
 They use :class:`~portalkit.adapters.sqlalchemy.tables.Base` (portalkit's own
 metadata) and are created by migration ``0004_documents``. The account tables
 are the SQL-backed default behind the :class:`~portalkit.ports.AccountSource`
-port (a host whose ERP owns the ledger implements the port instead).
+port (a host whose ERP owns the ledger implements the port instead); items on
+rent are the customer-actions capability's rental items (``uow.actions.rentals``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portalkit.adapters.sqlalchemy.tables import ID_TYPE, Base
 
-__all__ = ["AccountBalanceRow", "ContractRow", "DefectRow", "ItemOutRow", "ShareLinkRow"]
+__all__ = ["AccountBalanceRow", "ContractRow", "DefectRow", "ShareLinkRow"]
 
 
 def _id() -> Mapped[int]:
@@ -88,28 +89,6 @@ class ContractRow(Base):
     status: Mapped[str]
     items_out: Mapped[int]
     started_on: Mapped[dt.date | None]
-    external_key: Mapped[str | None]
-
-
-class ItemOutRow(Base):
-    """An item on rent (the default ledger)."""
-
-    __tablename__ = "portalkit_items_out"
-    __table_args__ = (
-        Index(None, "tenant_id", "organization_id"),
-        Index(None, "tenant_id", "scope_path"),
-        UniqueConstraint("tenant_id", "external_key"),
-    )
-
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    organization_id: Mapped[int] = _ref()
-    scope_path: Mapped[str]
-    contract_number: Mapped[str]
-    item_number: Mapped[str]
-    description: Mapped[str]
-    quantity_out: Mapped[int]
-    out_since: Mapped[dt.date | None]
     external_key: Mapped[str | None]
 
 

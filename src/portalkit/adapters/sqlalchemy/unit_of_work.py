@@ -32,7 +32,7 @@ from portalkit.adapters.sqlalchemy.repositories import (
     UserRepository,
 )
 from portalkit.adapters.sqlalchemy.translate import translate
-from portalkit.domain.accounts import AccountBalance, Contract, Defect, ItemOut
+from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
 from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role
@@ -91,7 +91,6 @@ class SqlAlchemyUnitOfWork:
             self, m["account_balances"]
         )
         self.contracts: SqlRepository[Contract] = SqlRepository(self, m["contracts"])
-        self.items_out: SqlRepository[ItemOut] = SqlRepository(self, m["items_out"])
         self.defects: SqlRepository[Defect] = ListedRepository(self, m["defects"])
 
     @property

@@ -101,23 +101,6 @@ def upgrade() -> None:
     _index(t, "tenant_id", "organization_id")
     _index(t, "tenant_id", "scope_path")
 
-    t = "portalkit_items_out"
-    op.create_table(
-        t,
-        *_common(t),
-        sa.Column("organization_id", ID, nullable=False),
-        sa.Column("scope_path", STR, nullable=False),
-        sa.Column("contract_number", STR, nullable=False),
-        sa.Column("item_number", STR, nullable=False),
-        sa.Column("description", STR, nullable=False),
-        sa.Column("quantity_out", sa.BigInteger(), nullable=False),
-        sa.Column("out_since", sa.Date(), nullable=True),
-        sa.Column("external_key", STR, nullable=True),
-        _unique_key(t),
-    )
-    _index(t, "tenant_id", "organization_id")
-    _index(t, "tenant_id", "scope_path")
-
     t = "portalkit_defects"
     op.create_table(
         t,
@@ -140,7 +123,6 @@ def downgrade() -> None:
     """Revert this revision."""
     for table in (
         "portalkit_defects",
-        "portalkit_items_out",
         "portalkit_contracts",
         "portalkit_account_balances",
         "portalkit_share_links",

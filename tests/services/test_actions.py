@@ -220,6 +220,19 @@ def test_idempotency_key_makes_double_submit_create_one_request(world: World) ->
         )
 
 
+def test_old_idempotency_keys_are_purged(world: World) -> None:
+    """Keys older than the cut-off are forgotten; newer ones still deduplicate."""
+    world.requests.request_job(world.ann, site=world.site.id, description="x", idempotency_key="a")
+    world.clock.advance(days=2)
+    world.requests.request_job(world.ann, site=world.site.id, description="x", idempotency_key="b")
+    cutoff = world.clock.now() - dt.timedelta(days=1)
+    assert world.records.purge_idempotency_keys(world.tenant_id, before=cutoff) == 1
+    world.requests.request_job(world.ann, site=world.site.id, description="x", idempotency_key="b")
+    assert _count(world, "requests") == 2
+    with pytest.raises(InvalidInputError):
+        world.records.purge_idempotency_keys(world.tenant_id, before=dt.datetime(2026, 1, 1))
+
+
 def test_concurrent_double_submit_creates_one_request(world: World) -> None:
     """Eight threads submitting with one key create exactly one request (every
     thread gets it back)."""

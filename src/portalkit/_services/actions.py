@@ -55,6 +55,7 @@ from portalkit.domain.actions import (
     parse_number,
     parse_quantity,
 )
+from portalkit.domain.filters import Range
 from portalkit.domain.i18n import Msg
 from portalkit.domain.records import Asset
 from portalkit.domain.scopes import ScopeNode
@@ -112,6 +113,22 @@ class ActionRecords:
                 )
             uow.commit()
         return settings
+
+    def purge_idempotency_keys(self, tenant_id: int, *, before: dt.datetime) -> int:
+        """Forget idempotency keys created before *before* (say, a day ago); returns how many.
+
+        A key only has to outlive the retries of one form, so a daily purge keeps
+        the table small; a submit that reuses a purged key acts again.
+        """
+        if before.tzinfo is None:
+            raise InvalidInputError.for_field("before", "Use a timezone-aware time.")
+        removed = 0
+        with self._storage.unit_of_work() as uow:
+            repo = uow.actions.idempotency
+            for key in repo.find(tenant_id, Range("created_at", None, before), limit=50_000):
+                removed += repo.delete(tenant_id, key.id)
+            uow.commit()
+        return removed
 
     @staticmethod
     def _asset(uow: UnitOfWork, tenant_id: int, asset: int | Asset) -> Asset:

@@ -517,3 +517,46 @@ def test_pages_with_missing_values_sort_them_last(world: World, sort: str) -> No
         if cursor is None:
             break
     assert walked == [d.id for d in whole]
+
+
+def test_switching_a_kind_off_closes_downloads_and_links(world: World) -> None:
+    """A token or share link of an invoice stops working once invoices are switched off."""
+    ann = world.who("ann")
+    invoice = world.documents.list(ann, kind="invoice").items[0]
+    token = world.documents.download_token(ann, invoice.id)
+    created = world.documents.share(ann, invoice.id, recipient="bob@example.org")
+    with world.portal.admin() as admin:
+        admin.update_settings(disabled_features={"invoice"})
+    with pytest.raises(NotFoundError):
+        world.documents.open_download(ann, token)
+    with pytest.raises(NotFoundError):
+        world.documents.open_share(world.tenant_id, created.secret)
+
+
+def test_host_defined_kind_goes_through_the_same_rule(portal: portalkit.Portal) -> None:
+    """A host kind with its own permission is listed like a built-in one; its drafts hidden."""
+    from portalkit.domain.documents import KindRegistry  # noqa: PLC0415
+    from portalkit.perms import PermissionRegistry, default_registry  # noqa: PLC0415
+
+    registry: PermissionRegistry = default_registry
+    registry.register("work_order.view", label="Work Orders View")
+    kinds = KindRegistry()
+    kinds.register("work_order", label="Work orders")
+    world = build_world(portal, kinds=kinds)
+    with portal.admin() as admin:
+        admin.define_role("orders", ["work_order.view"])
+        admin.grant(world.users["dan"], "orders", scope=world.divisions["north"])
+        shown = admin.add_document(
+            kind="work_order", status="open", number="WO-1", scope=world.sites["north"]
+        )
+        admin.add_document(
+            kind="work_order", status="draft", number="WO-2", scope=world.sites["north"]
+        )
+        admin.add_document(
+            kind="work_order", status="open", number="WO-3", scope=world.sites["south"]
+        )
+    dan = world.who("dan")
+    assert [d.id for d in world.documents.list(dan, kind="work_order")] == [shown.id]
+    assert world.documents.get(dan, shown.id) == shown
+    with pytest.raises(InvalidInputError):
+        world.documents.list(dan, kind="recipe")

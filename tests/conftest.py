@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,7 +123,11 @@ def sqlite_storage(tmp_path: Path, sqlite_template: Path) -> Iterator[SqlAlchemy
     from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
 
     path = tmp_path / "portal.db"
-    shutil.copyfile(sqlite_template, path)
+    # The backup API reads through the template's WAL, whatever is checkpointed.
+    with contextlib.closing(sqlite3.connect(sqlite_template)) as source, contextlib.closing(
+        sqlite3.connect(path)
+    ) as target:
+        source.backup(target)
     storage = SqlAlchemyStorage.from_url(f"sqlite:///{path}")
     yield storage
     storage.close()

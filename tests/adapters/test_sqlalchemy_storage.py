@@ -11,11 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.adapters.sqlalchemy.tables import RoleRow, ScopeRow, UserRow
 from portalkit.domain.principals import Role, User
+from portalkit.domain.records import Asset
 from portalkit.domain.scopes import ScopeKind
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import InvalidInputError, SchemaOutdatedError, StorageError
@@ -146,3 +147,44 @@ def test_sqlite_writers_are_serialized(tmp_path: Path) -> None:
         assert final is not None
         assert final.name == "40"
     storage.close()
+
+
+class _Statements:
+    """Records the SQL statements an engine sends (and whether each was an executemany)."""
+
+    def __init__(self, storage: SqlAlchemyStorage) -> None:
+        self.seen: list[tuple[str, bool]] = []
+        self._engine = storage.engine
+        event.listen(self._engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn: object, _cursor: object, statement: str, _params: object,
+                _context: object, executemany: bool) -> None:
+        self.seen.append((statement.split(maxsplit=1)[0].upper(), executemany))
+
+    def close(self) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._record)
+
+    def of(self, verb: str) -> list[bool]:
+        return [many for stmt, many in self.seen if stmt == verb]
+
+
+def test_rewrite_and_upsert_are_single_statements(storage: SqlAlchemyStorage) -> None:
+    """A subtree move is one UPDATE per table; a bulk upsert is one executemany INSERT."""
+    tenant = _tenant(storage)
+    with storage.unit_of_work() as uow:
+        org = uow.scopes.create(tenant_id=tenant.id, kind=ScopeKind.ORGANIZATION, name="o",
+                                parent=None)
+        assets = [
+            Asset(id=0, tenant_id=tenant.id, scope_id=org.id, scope_path=org.path,
+                  number=str(n), number_key=str(n), external_key=f"k{n}")
+            for n in range(50)
+        ]
+        statements = _Statements(storage)
+        try:
+            uow.assets.upsert_many(tenant.id, assets)
+            assert statements.of("INSERT") == [True]
+            statements.seen.clear()
+            assert uow.assets.rewrite_scope_prefix(tenant.id, org.path, "/org:999/") == 50
+            assert statements.of("UPDATE") == [False]
+        finally:
+            statements.close()

@@ -124,13 +124,13 @@ class AssetService:
         """
         key = lookup_key(text)
         only = _organization_filter(organization)
-        with self._storage.unit_of_work() as uow:
-            tenant = uow.tenants.get(principal.tenant_id)
-            if policy is None:
+        if policy is None:
+            with self._storage.unit_of_work() as uow:
                 policy = load_policy(uow, principal, registry=self._registry)
-        settings = tenant.settings if tenant is not None else TenantSettings()
-        # Outside any transaction: the counters commit on their own (SQLite has one writer).
-        self._limit(principal, client_key, settings.lookup_rate)
+        settings = policy.settings
+        if settings.lookup_rate > 0:
+            # Outside any transaction: the counters commit on their own (SQLite has one writer).
+            self._limit(principal, client_key, settings.lookup_rate)
         with self._storage.unit_of_work() as uow:
             return self._resolve(
                 uow,

@@ -46,7 +46,7 @@ class TenantSettings:
         lookup_plates: Asset lookup also matches licence plates.
         lookup_fold_similar: Asset lookup treats O and 0, and I, L and 1, alike on plates.
         lookup_rate: Asset lookups allowed per minute for one principal, and
-            for one client address.
+            for one client address; 0 leaves rate limiting to the host.
     """
 
     portal_enabled: bool = True

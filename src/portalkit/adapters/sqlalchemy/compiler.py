@@ -14,6 +14,7 @@ escaping of ``%`` or ``_``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,6 +58,19 @@ def compile_filter(spec: Filter, table: Table) -> ColumnElement[bool]:
     Raises :class:`~portalkit.errors.InvalidInputError` for a field the table
     does not have (or cannot compare, like JSON columns).
     """
+    # A principal's scope filter (an Or of ScopeUnder) recurs on every request
+    # while its lookup values change: cache those subtrees, not the one-offs.
+    if isinstance(spec, (Or, ScopeUnder)):
+        return _compile_cached(spec, table)
+    return _compile(spec, table)
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile_cached(spec: Filter, table: Table) -> ColumnElement[bool]:
+    return _compile(spec, table)
+
+
+def _compile(spec: Filter, table: Table) -> ColumnElement[bool]:
     if isinstance(spec, And):
         if not spec.parts:
             return true()

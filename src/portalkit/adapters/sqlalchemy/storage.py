@@ -80,6 +80,40 @@ def _sqlite_on_connect(wal: bool) -> Any:
     return on_connect
 
 
+def _sqlite_planner_hints(connection: Connection) -> None:
+    """Tell SQLite's planner how portalkit's indexes behave, before any ANALYZE.
+
+    Without statistics SQLite takes ``tenant_id = ?`` as very selective and may
+    scan a whole tenant through any ``(tenant_id, …)`` index instead of looking
+    up ``(tenant_id, number_key)``. These rows in ``sqlite_stat1`` (the
+    documented way to steer the planner) say what holds for every portalkit
+    index: a tenant has many rows, the next column narrows them to a few. A
+    host that runs ``ANALYZE`` later replaces them with measured figures.
+    """
+    connection.exec_driver_sql("ANALYZE portalkit_alembic_version")  # creates sqlite_stat1
+    connection.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl LIKE 'portalkit%'")
+    tables = [
+        row[0]
+        for row in connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'portalkit%'"
+        )
+    ]
+    rows = []
+    for table in tables:
+        for index in connection.exec_driver_sql(f"PRAGMA index_list('{table}')"):
+            name, unique = index[1], bool(index[2])
+            width = len(connection.exec_driver_sql(f"PRAGMA index_info('{name}')").all())
+            per_prefix = [100_000, 10, 4, 2, 2, 2][:width]
+            if unique:
+                per_prefix[-1] = 1
+            rows.append((table, name, " ".join(map(str, [1_000_000, *per_prefix]))))
+    if rows:
+        connection.exec_driver_sql(
+            "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", rows
+        )
+    connection.exec_driver_sql("ANALYZE sqlite_schema")  # load them into this connection
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: two units never deadlock on a
     # read-then-write upgrade, and a conditional update has exactly one winner.
@@ -103,9 +137,15 @@ class SqlAlchemyStorage:
         """Build the storage for a database URL (``sqlite:///portal.db``, ``postgresql+psycopg://…``).
 
         SQLite gets foreign keys on, a busy timeout, WAL journaling for file
-        databases and ``BEGIN IMMEDIATE`` transactions; every engine gets
-        ``pool_pre_ping``. Extra keyword arguments go to
-        :func:`sqlalchemy.create_engine`.
+        databases and ``BEGIN IMMEDIATE`` transactions. Extra keyword arguments
+        go to :func:`sqlalchemy.create_engine`.
+
+        Lost connections (a database restart) are handled optimistically: the
+        statement that meets a dead connection fails with
+        :class:`~portalkit.errors.DatabaseUnavailableError`, SQLAlchemy
+        invalidates the pool, and the next unit of work connects afresh. Pass
+        ``pool_pre_ping=True`` to test every connection on checkout instead, at
+        the cost of one round trip per unit of work.
 
         Raises:
             ConfigurationError: The URL is malformed, names an unsupported
@@ -120,7 +160,6 @@ class SqlAlchemyStorage:
             raise ConfigurationError(
                 f"Unsupported database {backend!r}: portalkit stores in SQLite or PostgreSQL."
             )
-        engine_kwargs.setdefault("pool_pre_ping", True)
         memory = backend == "sqlite" and parsed.database in (None, "", ":memory:")
         if memory:
             engine_kwargs.setdefault("poolclass", StaticPool)
@@ -170,6 +209,11 @@ class SqlAlchemyStorage:
         try:
             with connection.begin():
                 command.upgrade(alembic_config(connection), "heads")
+            if self._engine.dialect.name == "sqlite":
+                with connection.begin():
+                    _sqlite_planner_hints(connection)
+                if not isinstance(self._engine.pool, StaticPool):
+                    self._engine.dispose()  # pooled connections reload the statistics
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
         except CommandError as exc:

@@ -114,12 +114,12 @@ class SqlAlchemyUnitOfWork:
         if connection is None:
             return
         try:
-            connection.rollback()
+            # close() rolls back an open transaction and tells the pool so,
+            # which then skips its own reset: one ROLLBACK, not two.
+            connection.close()
         except SQLAlchemyError as error:
             if exc is None:
                 raise translate(error) from error
-        finally:
-            connection.close()
 
     def commit(self) -> None:
         """Make every write of this unit permanent, atomically."""

@@ -34,7 +34,7 @@ def upgrade() -> None:
         batch.create_index(
             op.f("ix_portalkit_assets_tenant_id_plate_fold"), ["tenant_id", "plate_fold"]
         )
-    op.execute(f"UPDATE portalkit_assets SET plate_fold = {_FOLD} WHERE plate_key IS NOT NULL")
+    op.execute(f"UPDATE portalkit_assets SET plate_fold = {_FOLD} WHERE plate_key IS NOT NULL")  # noqa: S608
 
 
 def downgrade() -> None:

@@ -11,10 +11,27 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import functools
+
 from portalkit import perms
+from portalkit._services.accounts import AccountService
+from portalkit._services.actions import (
+    ActionRecords,
+    ActionSync,
+    Appointments,
+    Maintenance,
+    Meters,
+    Quotes,
+    Rentals,
+    ServiceRequests,
+)
 from portalkit._services.admin import AdminSession
 from portalkit._services.assets import AssetService
-from portalkit._services.policy import PolicyService
+from portalkit._services.audit import AuditTrail
+from portalkit._services.documents import DocumentService
+from portalkit._services.events import EventFeed
+from portalkit._services.jobs import JobService
+from portalkit._services.policy import PolicyService, load_policy
 from portalkit._services.sync import (
     AssetRow,
     BulkReport,
@@ -23,10 +40,19 @@ from portalkit._services.sync import (
     upsert_customers,
 )
 from portalkit.adapters.clock import SystemClock
+from portalkit.adapters.tokens import ItsdangerousTokenSigner
+from portalkit.domain.documents import KindRegistry, default_kinds
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant, TenantSettings, validate_slug
 from portalkit.errors import ConfigurationError, NotFoundError
-from portalkit.ports import Clock, Storage
+from portalkit.ports import (
+    AccountSource,
+    Availability,
+    Clock,
+    DocumentSource,
+    KpiSource,
+    Storage,
+)
 
 __all__ = ["MIN_SECRET_BYTES", "Portal"]
 
@@ -79,12 +105,32 @@ class Portal:
         default_tenant: The slug used when a call names no tenant.
         registry: The permission catalogue (the built-in one by default; a
             host with its own permissions passes a registry it extended).
+        document_source: Gives the bytes of documents for downloads (the host
+            owns the files); without one, downloads raise NotFoundError.
+        document_kinds: The document kinds (the six built-in ones by default).
+        account_source: The host's ledger and rentals for account views; by
+            default portalkit's own tables (filled by the host's sync).
+        kpi_source: Values of KPI tiles.
+        availability: Appointment slots from the host's calendar; by default
+            the tenant's business hours.
 
     Attributes:
         policy: Access decisions, ``explain()``, scoped filters, sections
             (:class:`~portalkit._services.policy.PolicyService`).
         assets: Asset lookup by number or plate and the asset page
             (:class:`~portalkit._services.assets.AssetService`).
+        documents: Quotes, invoices, reports … with visibility rules, downloads
+            and share links (:class:`~portalkit._services.documents.DocumentService`).
+        jobs: Jobs and their search (:class:`~portalkit._services.jobs.JobService`).
+        accounts: Balance, statements, contracts, items out, KPI tiles
+            (:class:`~portalkit._services.accounts.AccountService`).
+        requests, appointments, meters, maintenance, rentals, quotes: Customer
+            actions (:mod:`portalkit._services.actions`).
+        action_records, action_sync: The staff side and the host's sync of
+            action data (meters, PMs/SAs, rental items, business hours).
+        events: The outbox feed of domain events for the host
+            (:class:`~portalkit._services.events.EventFeed`).
+        audit: The audit trail's query API (:class:`~portalkit._services.audit.AuditTrail`).
     """
 
     def __init__(
@@ -95,6 +141,11 @@ class Portal:
         clock: Clock | None = None,
         default_tenant: str = "default",
         registry: perms.PermissionRegistry | None = None,
+        document_source: DocumentSource | None = None,
+        document_kinds: KindRegistry | None = None,
+        account_source: AccountSource | None = None,
+        kpi_source: KpiSource | None = None,
+        availability: Availability | None = None,
     ) -> None:
         self._storage = storage
         self._secret_keys = _secret_keys(secret_key)
@@ -106,6 +157,41 @@ class Portal:
         self.assets = AssetService(
             storage, throttle=self._throttle, clock=self._clock, registry=self._registry
         )
+        policies = functools.partial(load_policy, registry=self._registry)
+        self._signer = ItsdangerousTokenSigner(self._secret_keys, clock=self._clock)
+        self.documents = DocumentService(
+            storage,
+            policies=policies,
+            signer=self._signer,
+            secret_keys=self._secret_keys,
+            clock=self._clock,
+            source=document_source,
+            kinds=document_kinds or default_kinds,
+        )
+        self.jobs = JobService(storage, policies=policies, secret_keys=self._secret_keys)
+        self.accounts = AccountService(
+            storage,
+            policies=policies,
+            documents=self.documents,
+            secret_keys=self._secret_keys,
+            accounts=account_source,
+            kpis=kpi_source,
+        )
+        clock = self._clock
+        self.requests = ServiceRequests(storage, clock, policy_loader=policies)
+        self.appointments = Appointments(
+            storage, clock, policy_loader=policies, availability=availability
+        )
+        self.meters = Meters(storage, clock, policy_loader=policies)
+        self.maintenance = Maintenance(storage, clock, policy_loader=policies)
+        self.rentals = Rentals(storage, clock, policy_loader=policies)
+        self.quotes = Quotes(
+            storage, clock, policy_loader=policies, kinds=document_kinds or default_kinds
+        )
+        self.action_records = ActionRecords(storage)
+        self.action_sync = ActionSync(storage)
+        self.events = EventFeed(storage, clock)
+        self.audit = AuditTrail(storage)
 
     @classmethod
     def from_url(
@@ -115,6 +201,10 @@ class Portal:
         secret_key: str | bytes | Sequence[str | bytes],
         clock: Clock | None = None,
         default_tenant: str = "default",
+        document_source: DocumentSource | None = None,
+        account_source: AccountSource | None = None,
+        kpi_source: KpiSource | None = None,
+        availability: Availability | None = None,
         **engine_options: Any,
     ) -> Portal:
         """Build a portal on the database at *url* (``memory://`` for in-memory).
@@ -127,6 +217,10 @@ class Portal:
             secret_key=secret_key,
             clock=clock,
             default_tenant=default_tenant,
+            document_source=document_source,
+            account_source=account_source,
+            kpi_source=kpi_source,
+            availability=availability,
         )
 
     @property

@@ -18,6 +18,7 @@ Unknown tokens are reported when a template is checked, not when mail goes out.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Mapping
@@ -181,6 +182,7 @@ class _Slot:
 _Piece = str | _Slot
 
 
+@functools.lru_cache(maxsize=512)
 def _parse(text: str) -> tuple[_Piece, ...]:
     pieces: list[_Piece] = []
     literal: list[str] = []
@@ -249,8 +251,7 @@ class EmailTemplate:
 
     def tokens_used(self) -> frozenset[str]:
         """The names of every token that appears in any part."""
-        parts = [self.subject, self.body, self.html_body or ""]
-        return frozenset(p.name for part in parts for p in _parse(part) if isinstance(p, _Slot))
+        return _tokens_in(self.subject, self.body, self.html_body or "")
 
     def check(self, extra: Iterable[TemplateToken] = ()) -> EmailTemplate:
         """Return self if every token used is known, else raise InvalidInputError.
@@ -259,6 +260,30 @@ class EmailTemplate:
         """
         _check_known(self, _all_tokens(extra))
         return self
+
+
+@functools.lru_cache(maxsize=512)
+def _tokens_in(*parts: str) -> frozenset[str]:
+    return frozenset(p.name for part in parts for p in _parse(part) if isinstance(p, _Slot))
+
+
+@functools.lru_cache(maxsize=512)
+def _slots(text: str) -> frozenset[str]:
+    return frozenset(p.name for p in _parse(text) if isinstance(p, _Slot))
+
+
+@functools.lru_cache(maxsize=512)
+def _html_literals(text: str) -> tuple[str | _Slot, ...]:
+    """The body's pieces with literal text already escaped and its line breaks marked."""
+    return tuple(
+        html.escape(piece, quote=True)
+        .replace("\r\n", "\n")
+        .replace("\n\n", "\x00P\x00")
+        .replace("\n", "<br>\n")
+        if isinstance(piece, str)
+        else piece
+        for piece in _parse(text)
+    )
 
 
 def _check_known(template: EmailTemplate, known: Mapping[str, TemplateToken]) -> None:
@@ -301,24 +326,25 @@ def _plain(pieces: tuple[_Piece, ...], values: Mapping[str, str]) -> str:
 
 
 def _derived_html(
-    pieces: tuple[_Piece, ...], values: Mapping[str, str], tokens: Mapping[str, TemplateToken]
+    body: str, values: Mapping[str, str], tokens: Mapping[str, TemplateToken]
 ) -> str:
-    # Mark paragraph and line breaks of the *template* text only; inserted
-    # values are escaped and their own line breaks become <br>.
+    # Paragraph and line breaks of the *template* text are marked once per
+    # template; inserted values are escaped and their own line breaks become <br>.
     out: list[str] = []
-    for piece in pieces:
+    for piece in _html_literals(body):
         if isinstance(piece, str):
-            text = html.escape(piece, quote=True).replace("\r\n", "\n")
-            out.append(text.replace("\n\n", "\x00P\x00").replace("\n", "<br>\n"))
-        else:
-            value = html.escape(values[piece.name], quote=True)
-            token = tokens.get(piece.name)
-            if token is not None and token.is_link and value:
-                value = f'<a href="{value}">{value}</a>'
-            out.append(value.replace("\r\n", "\n").replace("\n", "<br>\n"))
+            out.append(piece)
+            continue
+        value = html.escape(values[piece.name], quote=True)
+        token = tokens.get(piece.name)
+        if token is not None and token.is_link and value:
+            value = f'<a href="{value}">{value}</a>'
+        if "\n" in value or "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\n", "<br>\n")
+        out.append(value)
     paragraphs = [p.strip() for p in "".join(out).split("\x00P\x00")]
-    body = "\n".join(f"<p>{p}</p>" for p in paragraphs if p)
-    return f'<!DOCTYPE html>\n<html><body>\n{body}\n</body></html>\n'
+    body_html = "\n".join(f"<p>{p}</p>" for p in paragraphs if p)
+    return f"<!DOCTYPE html>\n<html><body>\n{body_html}\n</body></html>\n"
 
 
 def render(
@@ -343,7 +369,7 @@ def render(
     _check_known(template, tokens)
     filled = _values(values, template.tokens_used())
     subject = _plain(_parse(template.subject), filled)
-    for name in {p.name for p in _parse(template.subject) if isinstance(p, _Slot)}:
+    for name in _slots(template.subject):
         if any(ch in _LINE_BREAKS for ch in filled[name]):
             label = name.replace("_", " ").capitalize()
             raise InvalidInputError.for_field(
@@ -352,7 +378,7 @@ def render(
     check_header_value("subject", subject, max_length=MAX_RENDERED_SUBJECT_LENGTH)
     text = _plain(_parse(template.body), filled)
     if template.html_body is None:
-        html_part = _derived_html(_parse(template.body), filled, tokens)
+        html_part = _derived_html(template.body, filled, tokens)
     else:
         html_part = "".join(
             p if isinstance(p, str) else html.escape(filled[p.name], quote=True)

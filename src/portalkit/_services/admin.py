@@ -14,7 +14,9 @@ from typing import Any
 
 import attrs
 
+from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
+from portalkit.domain.fields import validate_overrides
 from portalkit.domain.assets import fold_similar, normalize_identifier
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, Document, Job
@@ -27,7 +29,7 @@ from portalkit.errors import (
     UnknownScopeError,
 )
 from portalkit.perms import PermissionRegistry, default_registry
-from portalkit.ports import Clock, UnitOfWork
+from portalkit.ports import Clock, ScopedRepository, UnitOfWork
 
 __all__ = ["AdminSession", "ScopeRef"]
 
@@ -111,6 +113,8 @@ class AdminSession:
             changes["served_organization_ids"] = ids
         if "disabled_features" in changes:
             changes["disabled_features"] = frozenset(changes["disabled_features"])
+        if "field_overrides" in changes:
+            changes["field_overrides"] = validate_overrides(changes["field_overrides"])
         settings = attrs.evolve(self._tenant.settings, **changes)
         validate_settings(self._uow, self._tenant.id, settings, self._registry)
         self._tenant = attrs.evolve(self._tenant, settings=settings)
@@ -184,14 +188,19 @@ class AdminSession:
         new = f"{target.path}{old.rstrip('/').rsplit('/', 1)[1]}/"
         tid = self._tenant.id
         self._uow.scopes.update(attrs.evolve(moving, parent_id=target.id))
-        for repo in (
-            self._uow.scopes,
-            self._uow.grants,
-            self._uow.assets,
-            self._uow.documents,
-            self._uow.jobs,
-        ):
+        uow = self._uow
+        scoped: tuple[ScopedRepository[Any], ...] = (
+            uow.scopes,
+            uow.grants,
+            uow.assets,
+            uow.documents,
+            uow.jobs,
+            uow.contracts,
+            uow.defects,
+        )
+        for repo in scoped:
             repo.rewrite_scope_prefix(tid, old, new)
+        rewrite_action_paths(uow, tid, old, new)
         return self.scope(moving.id)
 
     # Users, roles, groups, grants -------------------------------------------

@@ -458,6 +458,25 @@ class Throttle(Protocol):
         """The stored state of *key* (for tests and staff screens)."""
         ...
 
+    def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
+        """Count one attempt against every key at once, or against none.
+
+        Raises:
+            ThrottledError: Some key is blocked (``retry_after`` is the longest
+                wait); nothing was counted.
+        """
+        ...
+
+    def settle(
+        self,
+        *,
+        reset: Sequence[str] = (),
+        forgive: Sequence[tuple[str, ThrottleRule]] = (),
+        now: dt.datetime,
+    ) -> None:
+        """After a success: forget the keys in *reset*, take one count back on *forgive*."""
+        ...
+
 
 class OneTimeCodeRepository(Protocol):
     """Password-reset and email-proof codes: at most one per tenant, purpose and subject."""

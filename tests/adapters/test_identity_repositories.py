@@ -207,3 +207,37 @@ def test_parallel_failures_are_counted_exactly(postgres_storage: Storage) -> Non
         code = uow.codes.get_for(tid, CodePurpose.RESET, 5)
     assert code is not None
     assert code.failed_attempts == 5
+
+
+def test_acquire_many_is_all_or_nothing(throttle: Throttle) -> None:
+    """acquire_many counts every key, or none when one is blocked (longest wait reported)."""
+    short = ThrottleRule(limit=1, window=dt.timedelta(minutes=5))
+    throttle.acquire_many([("a", RULE), ("b", short)], T0)
+    assert (throttle.state("a").failures, throttle.state("b").failures) == (1, 1)
+    with pytest.raises(ThrottledError) as caught:
+        throttle.acquire_many([("a", RULE), ("b", short)], T0)
+    assert caught.value.retry_after == 5 * 60
+    assert (throttle.state("a").failures, throttle.state("b").failures) == (1, 1)
+    throttle.acquire_many([], T0)
+
+
+def test_settle_resets_and_forgives(throttle: Throttle) -> None:
+    """settle forgets the reset keys and takes one count back on the forgiven ones."""
+    throttle.acquire_many([("a", RULE), ("b", RULE)], T0)
+    throttle.acquire_many([("a", RULE), ("b", RULE)], T0)
+    throttle.settle(reset=["a"], forgive=[("b", RULE)], now=T0)
+    assert throttle.state("a") == ThrottleState()
+    assert throttle.state("b").failures == 1
+    throttle.settle(forgive=[("never-seen", RULE)], now=T0)
+    assert throttle.state("never-seen").failures == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_parallel_acquire_many_never_pass_the_limit(postgres_storage: Storage) -> None:
+    """20 threads acquiring two keys at once on PostgreSQL: no deadlock, exact counts."""
+    throttle = postgres_storage.throttle()
+    rule = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
+    results = _race(20, lambda: throttle.acquire_many([("x", rule), ("y", rule)], T0))
+    assert sum(r is None for r in results) == 10
+    assert (throttle.state("x").failures, throttle.state("y").failures) == (10, 10)

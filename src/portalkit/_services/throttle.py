@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from portalkit.domain.identity import ThrottleRule
-from portalkit.errors import ThrottledError
 from portalkit.ports import Throttle
 
 __all__ = ["Attempt", "Limit", "acquire_all", "throttle_key"]
@@ -63,34 +62,29 @@ class Attempt:
     def succeeded(self, *, reset: Iterable[str] = ()) -> None:
         """The attempt worked: forget the keys in *reset*, take the count back on the others."""
         to_reset = set(reset)
-        for limit in self._limits:
-            if limit.key in to_reset:
-                self._throttle.reset(limit.key)
-            else:
-                self._throttle.forgive(limit.key, limit.rule, self._now)
+        self._throttle.settle(
+            reset=[limit.key for limit in self._limits if limit.key in to_reset],
+            forgive=[(limit.key, limit.rule) for limit in self._limits
+                     if limit.key not in to_reset],
+            now=self._now,
+        )
 
     def forgive(self, keys: Iterable[str]) -> None:
         """Take the count back on some keys only (the rest stay counted as failures)."""
         wanted = set(keys)
-        for limit in self._limits:
-            if limit.key in wanted:
-                self._throttle.forgive(limit.key, limit.rule, self._now)
+        self._throttle.settle(
+            forgive=[(limit.key, limit.rule) for limit in self._limits if limit.key in wanted],
+            now=self._now,
+        )
 
 
 def acquire_all(throttle: Throttle, limits: Iterable[Limit], now: dt.datetime) -> Attempt:
-    """Count one attempt against every limit, or none of them.
+    """Count one attempt against every limit, or none of them (one round trip).
 
     Raises:
-        ThrottledError: A key is blocked; the counts already taken are given
-            back, and ``retry_after`` is that key's wait.
+        ThrottledError: A key is blocked; nothing was counted, and
+            ``retry_after`` is the longest wait among the blocked keys.
     """
-    taken: list[Limit] = []
-    for limit in limits:
-        try:
-            throttle.acquire(limit.key, limit.rule, now)
-        except ThrottledError:
-            for done in taken:
-                throttle.forgive(done.key, done.rule, now)
-            raise
-        taken.append(limit)
+    taken = list(limits)
+    throttle.acquire_many([(limit.key, limit.rule) for limit in taken], now)
     return Attempt(throttle, taken, now)

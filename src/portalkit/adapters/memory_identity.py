@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -118,6 +119,35 @@ class MemoryThrottle:
             if wait > 0:
                 raise ThrottledError(wait)
             self._states[key] = state.failed(rule, now)
+
+    def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
+        """Count one attempt against every key, or (if any is blocked) against none."""
+        with self._lock:
+            states = {
+                key: self._states.get(key, ThrottleState()).refreshed(rule, now)
+                for key, rule in limits
+            }
+            wait = max((states[key].retry_after(rule, now) for key, rule in limits), default=0.0)
+            if wait > 0:
+                raise ThrottledError(wait)
+            for key, rule in limits:
+                self._states[key] = states[key].failed(rule, now)
+
+    def settle(
+        self,
+        *,
+        reset: Sequence[str] = (),
+        forgive: Sequence[tuple[str, ThrottleRule]] = (),
+        now: dt.datetime,
+    ) -> None:
+        """Forget the keys in *reset*; take one count back on each key in *forgive*."""
+        with self._lock:
+            for key in reset:
+                self._states.pop(key, None)
+            for key, _rule in forgive:
+                state = self._states.get(key)
+                if state is not None:
+                    self._states[key] = state.forgiven()
 
     def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
         """Take back one counted attempt."""

@@ -12,6 +12,7 @@ call in a short transaction of its own, so every worker process shares them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
 import attrs
@@ -169,6 +170,68 @@ class SqlThrottle:
             raise translate(exc) from exc
         if wait > 0:
             raise ThrottledError(wait)
+
+    def _locked_states(self, connection: Any, keys: Sequence[str]) -> dict[str, ThrottleState]:
+        """Make sure the rows exist, then lock them in key order (no deadlocks)."""
+        values = [
+            {"key": key, "failures": 0, "window_start": None, "last_failure": None}
+            for key in keys
+        ]
+        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        connection.execute(insert(_THROTTLE).values(values).on_conflict_do_nothing())
+        c = _THROTTLE.c
+        stmt = (
+            select(c.key, c.failures, c.window_start, c.last_failure)
+            .where(c.key.in_(keys))
+            .order_by(c.key)
+        )
+        if self._dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        return {
+            row[0]: ThrottleState(failures=row[1], window_start=row[2], last_failure=row[3])
+            for row in connection.execute(stmt)
+        }
+
+    def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
+        """Count one attempt against every key in one transaction, or against none."""
+        if not limits:
+            return
+        wait = 0.0
+        try:
+            with self._engine.begin() as connection:
+                keys = sorted({key for key, _ in limits})
+                states = self._locked_states(connection, keys)
+                fresh = {key: states[key].refreshed(rule, now) for key, rule in limits}
+                wait = max(fresh[key].retry_after(rule, now) for key, rule in limits)
+                if wait <= 0:
+                    for key, rule in limits:
+                        self._store(connection, key, fresh[key].failed(rule, now))
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+        if wait > 0:
+            raise ThrottledError(wait)
+
+    def settle(
+        self,
+        *,
+        reset: Sequence[str] = (),
+        forgive: Sequence[tuple[str, ThrottleRule]] = (),
+        now: dt.datetime,
+    ) -> None:
+        """Forget *reset* and take one count back on *forgive*, in one transaction."""
+        if not reset and not forgive:
+            return
+        try:
+            with self._engine.begin() as connection:
+                if reset:
+                    connection.execute(delete(_THROTTLE).where(_THROTTLE.c.key.in_(list(reset))))
+                if forgive:
+                    keys = sorted({key for key, _ in forgive})
+                    states = self._locked_states(connection, keys)
+                    for key in keys:
+                        self._store(connection, key, states[key].forgiven())
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
 
     def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
         """Take back one counted attempt of *key*."""

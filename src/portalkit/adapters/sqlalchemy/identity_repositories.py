@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import attrs
-from sqlalchemy import Engine, Table, delete, func, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -129,6 +129,17 @@ class SqlThrottle:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        # Prepared once, so SQLAlchemy's statement cache serves every call.
+        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        self._insert_missing = insert(_THROTTLE).on_conflict_do_nothing()
+        c = _THROTTLE.c
+        locked = (
+            select(c.key, c.failures, c.window_start, c.last_failure)
+            .where(c.key.in_(bindparam("keys", expanding=True)))
+            .order_by(c.key)
+        )
+        self._select_locked = locked.with_for_update() if self._dialect == "postgresql" else locked
+        self._delete_keys = delete(_THROTTLE).where(c.key.in_(bindparam("keys", expanding=True)))
 
     def _ensure_row(self, connection: Any, key: str) -> None:
         values = {"key": key, "failures": 0, "window_start": None, "last_failure": None}
@@ -173,23 +184,14 @@ class SqlThrottle:
 
     def _locked_states(self, connection: Any, keys: Sequence[str]) -> dict[str, ThrottleState]:
         """Make sure the rows exist, then lock them in key order (no deadlocks)."""
-        values = [
-            {"key": key, "failures": 0, "window_start": None, "last_failure": None}
-            for key in keys
-        ]
-        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
-        connection.execute(insert(_THROTTLE).values(values).on_conflict_do_nothing())
-        c = _THROTTLE.c
-        stmt = (
-            select(c.key, c.failures, c.window_start, c.last_failure)
-            .where(c.key.in_(keys))
-            .order_by(c.key)
+        connection.execute(
+            self._insert_missing,
+            [{"key": key, "failures": 0, "window_start": None, "last_failure": None}
+             for key in keys],
         )
-        if self._dialect == "postgresql":
-            stmt = stmt.with_for_update()
         return {
             row[0]: ThrottleState(failures=row[1], window_start=row[2], last_failure=row[3])
-            for row in connection.execute(stmt)
+            for row in connection.execute(self._select_locked, {"keys": list(keys)})
         }
 
     def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
@@ -224,7 +226,7 @@ class SqlThrottle:
         try:
             with self._engine.begin() as connection:
                 if reset:
-                    connection.execute(delete(_THROTTLE).where(_THROTTLE.c.key.in_(list(reset))))
+                    connection.execute(self._delete_keys, {"keys": list(reset)})
                 if forgive:
                     keys = sorted({key for key, _ in forgive})
                     states = self._locked_states(connection, keys)

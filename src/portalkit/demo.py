@@ -10,12 +10,18 @@ import datetime as dt
 
 import attrs
 
+from portalkit import perms
 from portalkit._portal import Portal
 from portalkit._services.admin import AdminSession
-from portalkit.domain.filters import Eq
+from portalkit._services.identity import default_password_policy, set_password
+from portalkit._services.messages import MessageService
+from portalkit.adapters.crypto import Argon2idHasher
+from portalkit.domain.accounts import AccountBalance, Contract
+from portalkit.domain.actions import ActionSettings, BusinessHours
+from portalkit.domain.filters import TRUE, Eq
 from portalkit.domain.scopes import ScopeNode
 
-__all__ = ["DEMO_TENANT", "DemoSummary", "load_demo"]
+__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DEMO_TENANT", "DemoSummary", "load_demo"]
 
 #: The slug of the demo tenant.
 DEMO_TENANT = "demo"
@@ -173,8 +179,93 @@ def _records(admin: AdminSession, org_index: int, sites: list[ScopeNode]) -> Non
         )
 
 
+#: The password of every demo login (for the demo only; it meets the password policy).
+DEMO_PASSWORD = "harbour-lantern-violet-42"  # noqa: S105
+
+#: The demo logins: (email, what they show).
+DEMO_LOGINS: tuple[tuple[str, str], ...] = (
+    ("admin@northwind.example", "staff: sends invitations, sees every organization"),
+    ("ann@cityfleet.example", "City Fleet fleet manager: assets, actions, jobs, documents, KPIs"),
+    ("bob@greenacres.example", "Green Acres, Residential division: jobs and documents"),
+    ("carol@rentall.example", "Rent-All: account summary, contracts, items out, call off rent"),
+    ("dave@consultant.example", "two organizations: SHARED-1 asks which one"),
+    ("eve@cityfleet.example", "lookup only: sees the no-access page"),
+)
+
+_ALL_CUSTOMER = (
+    perms.ASSET_VIEW,
+    perms.ASSET_IDENTIFICATION_VIEW,
+    perms.SERVICE_REQUEST_VIEW,
+    perms.SERVICE_REQUEST_EDIT,
+    perms.PENDING_REPAIR_VIEW,
+    perms.PERSON_MANAGE,
+    perms.APPOINTMENT_VIEW,
+    perms.APPOINTMENT_EDIT,
+    perms.APPOINTMENT_CANCEL,
+    perms.METER_READING_EDIT,
+    perms.PM_VIEW,
+    perms.SA_VIEW,
+    perms.JOB_VIEW,
+    perms.JOB_REQUEST,
+    perms.QUOTE_VIEW,
+    perms.QUOTE_DECIDE,
+    perms.INVOICE_VIEW,
+    perms.REPORT_VIEW,
+    perms.DEFECT_VIEW,
+    perms.KPI_VIEW,
+    perms.MESSAGE_VIEW,
+    perms.PROFILE_EDIT,
+)
+
+_ROLES: dict[str, tuple[str, ...]] = {
+    "fleet_manager": _ALL_CUSTOMER,
+    "site_contact": (
+        perms.ASSET_VIEW,
+        perms.ASSET_IDENTIFICATION_VIEW,
+        perms.JOB_VIEW,
+        perms.JOB_REQUEST,
+        perms.QUOTE_VIEW,
+        perms.INVOICE_VIEW,
+        perms.REPORT_VIEW,
+        perms.MESSAGE_VIEW,
+        perms.PROFILE_EDIT,
+    ),
+    "rental_customer": (
+        perms.ACCOUNT_SUMMARY_VIEW,
+        perms.STATEMENT_VIEW,
+        perms.CONTRACT_VIEW,
+        perms.ITEMS_OUT_VIEW,
+        perms.CALL_OFF_RENT_REQUEST,
+        perms.INVOICE_VIEW,
+        perms.QUOTE_VIEW,
+        perms.MESSAGE_VIEW,
+        perms.PROFILE_EDIT,
+        perms.JOB_VIEW,
+    ),
+    "lookup_only": (perms.ASSET_VIEW, perms.MESSAGE_VIEW, perms.PROFILE_EDIT),
+    "guest": (
+        perms.ASSET_VIEW,
+        perms.ASSET_IDENTIFICATION_VIEW,
+        perms.SERVICE_REQUEST_VIEW,
+        perms.SERVICE_REQUEST_EDIT,
+    ),
+    "staff": (*_ALL_CUSTOMER, perms.INVITATION_SEND, *perms.DOCUMENT_KIND_PERMISSIONS.values()),
+}
+
+_KPI_GROUP = "Fleet managers"
+_KPI_KEYS = (
+    "total_service_repairs",
+    "completed_service_visits",
+    "first_time_fix_calls",
+    "equipment_in_service",
+)
+
+
 def load_demo(portal: Portal) -> DemoSummary:
-    """Load the demo tenant into *portal* (once) and summarize it."""
+    """Load the demo tenant into *portal* (once) and summarize it.
+
+    Every demo login's password is :data:`DEMO_PASSWORD`.
+    """
     try:
         portal.tenant(DEMO_TENANT)
         created = False
@@ -204,16 +295,150 @@ def load_demo(portal: Portal) -> DemoSummary:
                 portal_name="Northwind Customer Portal",
                 base_url="http://127.0.0.1:5000",
                 sender_email="portal@northwind.example",
+                primary_color="#0f766e",
             )
+            sites: list[list[ScopeNode]] = []
             for index, org in enumerate(_ORGS):
                 node = admin.scope_by_key(org.key)
-                _records(admin, index, _tree(admin, node, index))
-            admin.create_user("admin@northwind.example", "Nora Admin", is_staff=True)
-            admin.create_user("ann@cityfleet.example", "Ann Lee")
-            admin.create_user("bob@greenacres.example", "Bob Green")
-            admin.create_user("carol@rentall.example", "Carol Hire")
-            admin.create_user("dave@consultant.example", "Dave Multi")
+                org_sites = _tree(admin, node, index)
+                sites.append(org_sites)
+                _records(admin, index, org_sites)
+            _people(admin)
+            _accounts(admin)
+        _actions(portal)
+        _messages(portal)
     return summarize(portal, created=created)
+
+
+def _people(admin: AdminSession) -> None:
+    """Roles, groups, users, grants at organization, division and site level, passwords."""
+    for name, permissions in _ROLES.items():
+        admin.define_role(name, permissions)
+    fleet = admin.add_group(_KPI_GROUP, kpi_keys=_KPI_KEYS)
+    city, green, rent = (admin.scope_by_key(o.key) for o in _ORGS)
+    staff = admin.create_user("admin@northwind.example", "Nora Admin", is_staff=True)
+    ann = admin.create_user("ann@cityfleet.example", "Ann Lee", phone="+12025550143")
+    bob = admin.create_user("bob@greenacres.example", "Bob Green")
+    carol = admin.create_user("carol@rentall.example", "Carol Hire")
+    dave = admin.create_user("dave@consultant.example", "Dave Multi")
+    eve = admin.create_user("eve@cityfleet.example", "Eve Lookup")
+    guest = admin.create_user("guest@northwind.example", "Guest Visitor")
+    for org in (city, green, rent):
+        admin.grant(staff, "staff", scope=org)
+    admin.grant(ann, "fleet_manager", scope=city)  # organization level
+    admin.add_to_group(fleet, ann)
+    admin.grant(fleet, "lookup_only", scope=city)
+    admin.grant(bob, "site_contact", scope=admin.scope_by_key("GA-RES"))  # division level
+    admin.grant(carol, "rental_customer", scope=rent)
+    admin.grant(dave, "fleet_manager", scope=admin.scope_by_key("CF-D4"))  # site level
+    admin.grant(dave, "fleet_manager", scope=green)
+    admin.add_to_group(fleet, dave)
+    admin.grant(eve, "lookup_only", scope=city)
+    admin.grant(guest, "guest", scope=city)
+    admin.update_settings(guest_user_id=guest.id)
+    tenant = admin.tenant
+    hasher = Argon2idHasher()
+    policy = default_password_policy()
+    for user in (staff, ann, bob, carol, dave, eve):
+        set_password(
+            admin.uow, tenant, admin.user(user), DEMO_PASSWORD, DEMO_PASSWORD,
+            hasher=hasher, policy=policy,
+        )
+
+
+def _accounts(admin: AdminSession) -> None:
+    """Balances and contracts of the rental customer (seed 004)."""
+    tid = admin.tenant.id
+    today = dt.date(2026, 11, 2)
+    for index, org in enumerate(_ORGS):
+        node = admin.scope_by_key(org.key)
+        admin.uow.account_balances.add(
+            AccountBalance(
+                id=0,
+                tenant_id=tid,
+                organization_id=node.id,
+                balance_cents=(index + 1) * 184_250,
+                currency="USD",
+                last_payment_cents=(index + 1) * 50_000,
+                last_payment_on=today - dt.timedelta(days=12 + index),
+                as_of=today,
+            )
+        )
+    rent = admin.scope_by_key("CUST-1003")
+    for number, status, items in (("RA-C-1001", "open", 3), ("RA-C-1002", "open", 1),
+                                  ("RA-C-0990", "closed", 0)):
+        admin.uow.contracts.add(
+            Contract(
+                id=0,
+                tenant_id=tid,
+                organization_id=rent.id,
+                scope_path=rent.path,
+                number=number,
+                status=status,
+                items_out=items,
+                started_on=today - dt.timedelta(days=40),
+                external_key=number,
+            )
+        )
+
+
+def _actions(portal: Portal) -> None:
+    """Business hours, meters, PMs/SAs and items on rent."""
+    tenant = portal.tenant(DEMO_TENANT)
+    records = portal.action_records
+    records.set_settings(
+        tenant.id,
+        ActionSettings(
+            business_hours=BusinessHours.weekdays("08:00", "17:00"),
+            job_types=frozenset({"Service", "Repair", "Inspection"}),
+        ),
+    )
+    now = portal.clock.now()
+    today = now.date()
+    with portal.storage.unit_of_work() as uow:
+        assets = uow.assets.find(tenant.id, TRUE, order_by=("number",))
+    for n, asset in enumerate(a for a in assets if a.number != "SHARED-1"):
+        records.add_meter(
+            tenant.id, asset, name="odometer", unit="km",
+            last_value=float(12_000 + 1_500 * n), last_read_at=now - dt.timedelta(days=20),
+        )
+        records.add_maintenance_item(
+            tenant.id, asset, kind="pm", code="PM-A", description="Oil and filter service",
+            due_on=today + dt.timedelta(days=5 + 3 * (n % 7)),
+            last_done_on=today - dt.timedelta(days=170),
+        )
+        records.add_maintenance_item(
+            tenant.id, asset, kind="sa", code="SA-SAFETY", description="Annual safety inspection",
+            due_on=today + dt.timedelta(days=25 + n % 11),
+        )
+    with portal.storage.unit_of_work() as uow:
+        store = uow.scopes.get_by_external_key(tenant.id, "RA-MAIN")
+    assert store is not None
+    for contract, item, desc, qty in (
+        ("RA-C-1001", "SCAF-10", "Scaffold tower 10 m", 2),
+        ("RA-C-1001", "GEN-5K", "Generator 5 kVA", 1),
+        ("RA-C-1002", "LIFT-12", "Scissor lift 12 m", 1),
+    ):
+        records.add_rental_item(
+            tenant.id, store, contract_number=contract, item_number=item, description=desc,
+            quantity_out=qty, out_since=today - dt.timedelta(days=21),
+            external_key=f"{contract}/{item}",
+        )
+
+
+def _messages(portal: Portal) -> None:
+    """Two broadcast messages: one to everyone, one to the fleet managers' group."""
+    tenant = portal.tenant(DEMO_TENANT)
+    service = MessageService(portal.storage, clock=portal.clock)
+    service.post(
+        tenant.id, title="Holiday opening hours",
+        body="Our workshops close at 14:00 on 24 December and reopen on 2 January.",
+    )
+    service.post(
+        tenant.id, title="New inspection checklist",
+        body="From next month every annual inspection includes a brake test report.",
+        groups=[_KPI_GROUP],
+    )
 
 
 def summarize(portal: Portal, *, created: bool = False) -> DemoSummary:

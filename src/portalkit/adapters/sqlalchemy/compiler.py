@@ -61,7 +61,10 @@ def compile_filter(spec: Filter, table: Table) -> ColumnElement[bool]:
     # A principal's scope filter (an Or of ScopeUnder) recurs on every request
     # while its lookup values change: cache those subtrees, not the one-offs.
     if isinstance(spec, (Or, ScopeUnder)):
-        return _compile_cached(spec, table)
+        try:
+            return _compile_cached(spec, table)
+        except TypeError:  # an unhashable value inside: compile it afresh
+            pass
     return _compile(spec, table)
 
 

@@ -17,7 +17,7 @@ ARGS ?=
 
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-DEV_EXTRAS := test,lint,docs,postgres,flask,django,phone,release
+DEV_EXTRAS := test,lint,docs,postgres,flask,django,phone,email,i18n,release
 DEMO_EXTRAS := flask
 DIST_DIR := dist
 DOCS_OUT := docs/_build/html

@@ -8,10 +8,10 @@ Nothing is built at import time.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
-
 import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from email.message import EmailMessage
+from typing import Any
 
 from portalkit import perms
 from portalkit._services.accounts import AccountService
@@ -30,8 +30,12 @@ from portalkit._services.assets import AssetService
 from portalkit._services.audit import AuditTrail
 from portalkit._services.documents import DocumentService
 from portalkit._services.events import EventFeed
+from portalkit._services.identity import IdentityConfig, IdentityService, SignIn
+from portalkit._services.invitations import InvitationService
 from portalkit._services.jobs import JobService
+from portalkit._services.messages import MessageService
 from portalkit._services.policy import PolicyService, load_policy
+from portalkit._services.registration import RegistrationService
 from portalkit._services.sync import (
     AssetRow,
     BulkReport,
@@ -40,6 +44,8 @@ from portalkit._services.sync import (
     upsert_customers,
 )
 from portalkit.adapters.clock import SystemClock
+from portalkit.adapters.crypto import Argon2idHasher
+from portalkit.adapters.phones import PhonenumbersNormalizer, phonenumbers_available
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
 from portalkit.domain.documents import KindRegistry, default_kinds
 from portalkit.domain.principals import Principal, PrincipalKind, User
@@ -51,6 +57,8 @@ from portalkit.ports import (
     Clock,
     DocumentSource,
     KpiSource,
+    Mailer,
+    PasswordHasher,
     Storage,
 )
 
@@ -94,6 +102,15 @@ def storage_from_url(url: str, **engine_options: Any) -> Storage:
     return SqlAlchemyStorage.from_url(url, **engine_options)
 
 
+class _NoMailer:
+    """The mailer of a portal built without one: sending is a configuration error."""
+
+    def send(self, message: EmailMessage) -> None:
+        raise ConfigurationError(
+            "This portal has no mailer: pass mailer=SmtpMailer(...) to Portal or from_url()."
+        )
+
+
 class Portal:
     """A customer portal: storage, settings and every capability's service.
 
@@ -113,6 +130,12 @@ class Portal:
         kpi_source: Values of KPI tiles.
         availability: Appointment slots from the host's calendar; by default
             the tenant's business hours.
+        mailer: Sends invitations, codes and notices
+            (:class:`~portalkit.adapters.smtp.SmtpMailer`; the demo prints with
+            :class:`~portalkit.adapters.mail.ConsoleMailer`). Without one,
+            sending raises ConfigurationError.
+        hasher: Password hashing (Argon2id with RFC 9106 parameters by default).
+        identity: Sign-in, reset and registration limits and switches.
 
     Attributes:
         policy: Access decisions, ``explain()``, scoped filters, sections
@@ -131,6 +154,13 @@ class Portal:
         events: The outbox feed of domain events for the host
             (:class:`~portalkit._services.events.EventFeed`).
         audit: The audit trail's query API (:class:`~portalkit._services.audit.AuditTrail`).
+        identity: Sign-in, sessions, passwords, reset, profile
+            (:class:`~portalkit._services.identity.IdentityService`).
+        registration: Registration by phone + email + postal code
+            (:class:`~portalkit._services.registration.RegistrationService`).
+        invitations: Invitations and staff-created accounts
+            (:class:`~portalkit._services.invitations.InvitationService`).
+        messages: Broadcast messages (:class:`~portalkit._services.messages.MessageService`).
     """
 
     def __init__(
@@ -146,6 +176,9 @@ class Portal:
         account_source: AccountSource | None = None,
         kpi_source: KpiSource | None = None,
         availability: Availability | None = None,
+        mailer: Mailer | None = None,
+        hasher: PasswordHasher | None = None,
+        identity: IdentityConfig | None = None,
     ) -> None:
         self._storage = storage
         self._secret_keys = _secret_keys(secret_key)
@@ -192,6 +225,29 @@ class Portal:
         self.action_sync = ActionSync(storage)
         self.events = EventFeed(storage, clock)
         self.audit = AuditTrail(storage)
+        self.mailer: Mailer = mailer or _NoMailer()
+        self.hasher: PasswordHasher = hasher or Argon2idHasher()
+        self.identity = IdentityService(
+            storage,
+            hasher=self.hasher,
+            throttle=self._throttle,
+            mailer=self.mailer,
+            clock=clock,
+            secret_keys=self._secret_keys,
+            phones=PhonenumbersNormalizer() if phonenumbers_available() else None,
+            config=identity,
+        )
+        self.registration = RegistrationService(self.identity)
+        self.invitations = InvitationService(
+            storage,
+            signer=self._signer,
+            mailer=self.mailer,
+            clock=clock,
+            password_policy=self.identity.config.password_policy,
+            hasher=self.hasher,
+            registry=self._registry,
+        )
+        self.messages = MessageService(storage, clock=clock, registry=self._registry)
 
     @classmethod
     def from_url(
@@ -205,6 +261,9 @@ class Portal:
         account_source: AccountSource | None = None,
         kpi_source: KpiSource | None = None,
         availability: Availability | None = None,
+        mailer: Mailer | None = None,
+        hasher: PasswordHasher | None = None,
+        identity: IdentityConfig | None = None,
         **engine_options: Any,
     ) -> Portal:
         """Build a portal on the database at *url* (``memory://`` for in-memory).
@@ -221,6 +280,9 @@ class Portal:
             account_source=account_source,
             kpi_source=kpi_source,
             availability=availability,
+            mailer=mailer,
+            hasher=hasher,
+            identity=identity,
         )
 
     @property
@@ -284,6 +346,22 @@ class Portal:
             if slug not in (None, self._default_tenant):
                 raise
             return self.create_tenant(self._default_tenant, "Default")
+
+    # Signing in ------------------------------------------------------------
+    def login(
+        self,
+        identifier: str,
+        password: str,
+        *,
+        tenant: str | None = None,
+        client_key: str | None = None,
+    ) -> SignIn:
+        """Sign in by email, username or phone number and password.
+
+        Returns the signed-in user, their principal and a session credential.
+        Every failure is the same AuthenticationError (or ThrottledError).
+        """
+        return self.identity.login(self.tenant(tenant), identifier, password, client_key=client_key)
 
     # Principals ------------------------------------------------------------
     def principal_for(self, user: User) -> Principal:

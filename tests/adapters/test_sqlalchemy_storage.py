@@ -97,10 +97,19 @@ def test_schema_check_is_cached(storage: SqlAlchemyStorage) -> None:
     """After a successful check, new units do not query the version table again."""
     storage.check()
     with storage.engine.begin() as connection:
+        versions = connection.execute(text("SELECT * FROM portalkit_alembic_version")).all()
         connection.execute(text("DELETE FROM portalkit_alembic_version"))
-    with storage.unit_of_work() as uow:  # cached: no SchemaOutdatedError
-        assert uow.tenants.list() == []
-    with pytest.raises(SchemaOutdatedError):
+    try:
+        with storage.unit_of_work() as uow:  # cached: no SchemaOutdatedError
+            assert uow.tenants.list() == []
+        with pytest.raises(SchemaOutdatedError):
+            storage.check()
+    finally:  # the PostgreSQL storage is shared by the session (and by subprocesses)
+        with storage.engine.begin() as connection:
+            for (version,) in versions:
+                connection.execute(
+                    text("INSERT INTO portalkit_alembic_version VALUES (:v)"), {"v": version}
+                )
         storage.check()
 
 

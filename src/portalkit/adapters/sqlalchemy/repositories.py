@@ -11,6 +11,8 @@ module untranslated (see :mod:`portalkit.adapters.sqlalchemy.translate`).
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 import operator
 from collections import Counter
@@ -324,10 +326,13 @@ class SqlRepository(_Base, Generic[E]):
 
             wanted = table.c.external_key == any_(bindparam("_keys", type_=ARRAY(String())))
         else:
-            wanted = table.c.external_key.in_(bindparam("_keys"))
+            # One JSON parameter instead of a thousand bound ones.
+            each = func.json_each(bindparam("_keys")).table_valued("value")
+            wanted = table.c.external_key.in_(select(each.c.value))
         stmt = select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id, wanted)
+        encode = (lambda v: v) if self._uow.dialect == "postgresql" else json.dumps
         return sum(
-            int(self._execute(stmt, {"_keys": keys[i : i + _KEY_CHUNK]}).scalar_one())
+            int(self._execute(stmt, {"_keys": encode(keys[i : i + _KEY_CHUNK])}).scalar_one())
             for i in range(0, len(keys), _KEY_CHUNK)
         )
 

@@ -186,6 +186,7 @@ class Portal:
         self._default_tenant = validate_slug(default_tenant)
         self._registry = registry or perms.default_registry
         self._throttle = storage.throttle()
+        self._phones = PhonenumbersNormalizer() if phonenumbers_available() else None
         self.policy = PolicyService(storage, registry=self._registry)
         self.assets = AssetService(
             storage, throttle=self._throttle, clock=self._clock, registry=self._registry
@@ -234,7 +235,7 @@ class Portal:
             mailer=self.mailer,
             clock=clock,
             secret_keys=self._secret_keys,
-            phones=PhonenumbersNormalizer() if phonenumbers_available() else None,
+            phones=self._phones,
             config=identity,
         )
         self.registration = RegistrationService(self.identity)
@@ -386,7 +387,7 @@ class Portal:
         """
         the_tenant = self._tenant_for_admin(tenant)
         with self._storage.unit_of_work() as uow:
-            yield AdminSession(uow, the_tenant, self._clock, self._registry)
+            yield AdminSession(uow, the_tenant, self._clock, self._registry, self._phones)
             uow.commit()
 
     def upsert_assets(
@@ -414,11 +415,15 @@ class Portal:
         batch_size: int = 500,
         on_progress: Callable[[BulkReport], None] | None = None,
     ) -> BulkReport:
-        """Bulk insert-or-update customer accounts (and their organizations)."""
+        """Bulk insert-or-update customer accounts (and their organizations).
+
+        Phone numbers are stored in E.164 when the ``phone`` extra is installed.
+        """
         return upsert_customers(
             self._storage,
             self._tenant_for_admin(tenant).id,
             rows,
             batch_size=batch_size,
             on_progress=on_progress,
+            phones=self._phones,
         )

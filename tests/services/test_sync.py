@@ -113,7 +113,7 @@ def test_batch_size_is_bounded(portal: portalkit.Portal) -> None:
 def test_upsert_customers_creates_organizations(portal: portalkit.Portal) -> None:
     """Each new customer gets an organization with its key; re-runs rename, not duplicate."""
     rows = [
-        {"external_key": "C1", "name": "City Fleet", "phone": "555-0100",
+        {"external_key": "C1", "name": "City Fleet", "phone": "(202) 555-0143",
          "email": "AP@City.example", "postal_code": "90210", "portal_enabled": "yes",
          "contract_count": "2"},
         {"external_key": "C2", "name": "Green Acres", "is_account": "no"},
@@ -130,6 +130,19 @@ def test_upsert_customers_creates_organizations(portal: portalkit.Portal) -> Non
         assert customer is not None
         assert customer.organization_id == org.id
         assert customer.email == "ap@city.example"
+        assert customer.phone == "+12025550143"  # E.164, as registration by proof needs
         assert customer.portal_enabled
         assert customer.contract_count == 2
         assert len(admin.uow.scopes.find(admin.tenant.id)) == 2
+
+
+def test_invalid_phone_names_its_row(portal: portalkit.Portal) -> None:
+    """A phone number that is not a number of the row's country is a row error."""
+    rows = [
+        {"external_key": "C1", "name": "City Fleet", "phone": "+1 202 555 0143"},
+        {"external_key": "C2", "name": "Green Acres", "phone": "12", "country": "CA"},
+    ]
+    with pytest.raises(InvalidRowError) as info:
+        portal.upsert_customers(rows)
+    assert info.value.row == 2
+    assert "phone" in info.value.fields

@@ -16,8 +16,9 @@ import attrs
 
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
-from portalkit.domain.fields import validate_overrides
 from portalkit.domain.assets import fold_similar, normalize_identifier
+from portalkit.domain.contact import PhoneNormalizer
+from portalkit.domain.fields import validate_overrides
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
@@ -85,7 +86,9 @@ class AdminSession:
         tenant: Tenant,
         clock: Clock,
         registry: PermissionRegistry | None = None,
+        phones: PhoneNormalizer | None = None,
     ) -> None:
+        self._phones = phones
         self._uow = uow
         self._tenant = tenant
         self._clock = clock
@@ -227,13 +230,20 @@ class AdminSession:
                 email=address,
                 name=_text("name", name),
                 username=_optional_text("username", username, max_length=150),
-                phone=_optional_text("phone", phone, max_length=32),
+                phone=self._phone(phone),
                 is_staff=is_staff,
                 security_stamp=secrets.token_hex(16),
                 external_key=_optional_text("external_key", external_key),
                 created_at=self._clock.now(),
             )
         )
+
+    def _phone(self, phone: str | None) -> str | None:
+        """The phone number in E.164 when a normalizer is configured (sign-in by phone)."""
+        text = _optional_text("phone", phone, max_length=32)
+        if text is None or self._phones is None:
+            return text
+        return self._phones.normalize(text, self._tenant.settings.default_region)
 
     def user(self, ref: User | int) -> User:
         """The current record of a user of this tenant."""

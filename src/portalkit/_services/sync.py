@@ -20,6 +20,7 @@ import attrs
 import cattrs
 
 from portalkit._services.admin import asset_keys
+from portalkit.domain.contact import PhoneNormalizer
 from portalkit.domain.records import Asset, CustomerRecord
 from portalkit.domain.scopes import ScopeKind
 from portalkit.errors import (
@@ -277,11 +278,14 @@ def upsert_customers(
     *,
     batch_size: int = 500,
     on_progress: Callable[[BulkReport], None] | None = None,
+    phones: PhoneNormalizer | None = None,
 ) -> BulkReport:
     """Insert or update customer accounts and their organizations by external key.
 
     A new customer gets a new organization with the same external key; an
-    existing one keeps its organization, renamed if the name changed.
+    existing one keeps its organization, renamed if the name changed. With a
+    phone normalizer, phone numbers are stored in E.164 (read as local numbers
+    of the row's country), which registration by proof relies on.
     """
     report = BulkReport()
     keys = _KeyTracker()
@@ -293,6 +297,11 @@ def upsert_customers(
                 raise InvalidRowError(
                     first + i, InvalidInputError.for_field("name", "Name is required.")
                 )
+            if phones is not None and row.phone:
+                try:
+                    parsed[i] = attrs.evolve(row, phone=phones.normalize(row.phone, row.country))
+                except InvalidInputError as exc:
+                    raise InvalidRowError(first + i, exc) from None
         keys.check([r.external_key for r in parsed])
         with storage.unit_of_work() as uow:
             orgs = {

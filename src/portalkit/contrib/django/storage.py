@@ -1,0 +1,382 @@
+"""The Django ORM storage adapter: portal data in the project's own database.
+
+:class:`DjangoStorage` implements :class:`portalkit.ports.Storage` over the
+models of :mod:`portalkit.contrib.django.models`; the schema comes from the
+app's migrations (``manage.py migrate``). A unit of work is one
+``transaction.atomic()`` block on the configured database alias; inside a
+host's own atomic block (``ATOMIC_REQUESTS``, a test case) it is a savepoint
+of the host's transaction and becomes permanent when that commits.
+
+The core repositories are supported (tenants, scopes, users, roles, groups,
+memberships, grants, assets, documents, jobs, customers, audit, outbox) and a
+throttle. The capability repositories (customer actions, invitations,
+broadcast messages, share links, one-time codes, account ledger, contracts,
+defects) raise :class:`~portalkit.errors.ConfigurationError` when used: use a
+SQLAlchemy URL as ``PORTALKIT["STORAGE"]`` for those features.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+from typing import Any, NoReturn
+
+from django.db import DatabaseError, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from portalkit.contrib.django.models import ThrottleModel
+from portalkit.contrib.django.repositories import (
+    MAPPINGS,
+    DjangoRepository,
+    NamedRepository,
+    OutboxRepository,
+    ScopeRepository,
+    TenantRepository,
+    UserRepository,
+)
+from portalkit.contrib.django.values import (
+    UNAVAILABLE_MESSAGE,
+    from_db_datetime,
+    to_db,
+    translating,
+)
+from portalkit.domain.events import AuditEntry
+from portalkit.domain.identity import ThrottleRule, ThrottleState
+from portalkit.domain.principals import Grant, Group, Membership, Role
+from portalkit.domain.records import Asset, CustomerRecord, Document, Job
+from portalkit.errors import (
+    ConfigurationError,
+    DatabaseUnavailableError,
+    SchemaOutdatedError,
+    StorageError,
+    ThrottledError,
+)
+
+__all__ = ["UNSUPPORTED", "DjangoStorage", "DjangoThrottle", "DjangoUnitOfWork"]
+
+APP_LABEL = "portalkit"
+
+#: The unit-of-work repositories the Django storage does not provide yet.
+UNSUPPORTED = (
+    "actions",
+    "invitations",
+    "messages",
+    "message_reads",
+    "share_links",
+    "account_balances",
+    "contracts",
+    "defects",
+    "codes",
+)
+
+
+def _unsupported(name: str) -> NoReturn:
+    raise ConfigurationError(
+        f"uow.{name} is not supported by the Django storage yet; set PORTALKIT['STORAGE'] "
+        "to a SQLAlchemy database URL to use this feature."
+    )
+
+
+class DjangoUnitOfWork:
+    """A transaction over every repository (the :class:`~portalkit.ports.UnitOfWork` port).
+
+    Leaving the block without :meth:`commit` rolls back, and so does an
+    exception. After :meth:`commit` or :meth:`rollback` the unit goes on in a
+    new transaction.
+    """
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self._atomic: Any = None
+        self.tenants = TenantRepository(self)
+        self.scopes = ScopeRepository(self, MAPPINGS["scopes"])
+        self.users = UserRepository(self, MAPPINGS["users"])
+        self.roles: NamedRepository[Role] = NamedRepository(self, MAPPINGS["roles"])
+        self.groups: NamedRepository[Group] = NamedRepository(self, MAPPINGS["groups"])
+        self.memberships: DjangoRepository[Membership] = DjangoRepository(
+            self, MAPPINGS["memberships"]
+        )
+        self.grants: DjangoRepository[Grant] = DjangoRepository(self, MAPPINGS["grants"])
+        self.assets: DjangoRepository[Asset] = DjangoRepository(self, MAPPINGS["assets"])
+        self.documents: DjangoRepository[Document] = DjangoRepository(
+            self, MAPPINGS["documents"]
+        )
+        self.jobs: DjangoRepository[Job] = DjangoRepository(self, MAPPINGS["jobs"])
+        self.customers: DjangoRepository[CustomerRecord] = DjangoRepository(
+            self, MAPPINGS["customers"]
+        )
+        self.audit: DjangoRepository[AuditEntry] = DjangoRepository(self, MAPPINGS["audit"])
+        self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
+
+    # Capability repositories not provided yet --------------------------------
+    @property
+    def actions(self) -> NoReturn:
+        """Customer actions: not supported by the Django storage yet."""
+        _unsupported("actions")
+
+    @property
+    def invitations(self) -> NoReturn:
+        """Invitations: not supported by the Django storage yet."""
+        _unsupported("invitations")
+
+    @property
+    def messages(self) -> NoReturn:
+        """Broadcast messages: not supported by the Django storage yet."""
+        _unsupported("messages")
+
+    @property
+    def message_reads(self) -> NoReturn:
+        """Message reads: not supported by the Django storage yet."""
+        _unsupported("message_reads")
+
+    @property
+    def share_links(self) -> NoReturn:
+        """Share links: not supported by the Django storage yet."""
+        _unsupported("share_links")
+
+    @property
+    def account_balances(self) -> NoReturn:
+        """Account balances: not supported by the Django storage yet."""
+        _unsupported("account_balances")
+
+    @property
+    def contracts(self) -> NoReturn:
+        """Contracts: not supported by the Django storage yet."""
+        _unsupported("contracts")
+
+    @property
+    def defects(self) -> NoReturn:
+        """Defects: not supported by the Django storage yet."""
+        _unsupported("defects")
+
+    @property
+    def codes(self) -> NoReturn:
+        """One-time codes: not supported by the Django storage yet."""
+        _unsupported("codes")
+
+    # Transactions ----------------------------------------------------------
+    def _begin(self) -> None:
+        atomic = transaction.atomic(using=self.alias)
+        with translating():
+            atomic.__enter__()
+        self._atomic = atomic
+
+    def _end(self, *, commit: bool) -> None:
+        atomic, self._atomic = self._atomic, None
+        if atomic is None:
+            return
+        if not commit:
+            transaction.set_rollback(True, using=self.alias)
+        with translating():
+            atomic.__exit__(None, None, None)
+
+    def _require_open(self) -> None:
+        if self._atomic is None:
+            raise StorageError("A unit of work must be used inside a `with` block.")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """A block of reads in this unit, database errors translated."""
+        self._require_open()
+        with translating():
+            yield
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """A block of writes in a savepoint: a failed write leaves the unit usable."""
+        self._require_open()
+        with translating(), transaction.atomic(using=self.alias):
+            yield
+
+    def __enter__(self) -> DjangoUnitOfWork:
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._end(commit=False)
+        except StorageError:
+            if exc is None:
+                raise
+
+    def commit(self) -> None:
+        """Make every write of this unit permanent, atomically."""
+        self._require_open()
+        self._end(commit=True)
+        self._begin()
+
+    def rollback(self) -> None:
+        """Discard every write since the unit began (or last committed)."""
+        self._require_open()
+        self._end(commit=False)
+        self._begin()
+
+
+class DjangoStorage:
+    """Storage in the Django project's database (the :class:`~portalkit.ports.Storage` port).
+
+    Args:
+        using: The database alias of ``settings.DATABASES`` (``"default"``).
+    """
+
+    def __init__(self, using: str = "default") -> None:
+        if using not in connections.settings:
+            raise ConfigurationError(f"No database {using!r} in settings.DATABASES.")
+        self.alias = using
+
+    def unit_of_work(self) -> DjangoUnitOfWork:
+        """A new unit of work (one ``transaction.atomic()`` block)."""
+        return DjangoUnitOfWork(self.alias)
+
+    def upgrade(self) -> None:
+        """Apply portalkit's migrations to this database (``migrate portalkit``)."""
+        from django.core.management import call_command  # noqa: PLC0415
+
+        with translating():
+            call_command("migrate", APP_LABEL, database=self.alias, verbosity=0,
+                         interactive=False)
+
+    def check(self) -> None:
+        """Raise unless the database is reachable and portalkit's migrations are applied.
+
+        Raises:
+            DatabaseUnavailableError: The database cannot be reached.
+            SchemaOutdatedError: Some portalkit migration is not applied.
+        """
+        connection = connections[self.alias]
+        try:
+            executor = MigrationExecutor(connection)
+            targets = [
+                key for key in executor.loader.graph.leaf_nodes() if key[0] == APP_LABEL
+            ]
+            plan = executor.migration_plan(targets)
+        except DatabaseError as exc:
+            raise DatabaseUnavailableError(UNAVAILABLE_MESSAGE) from exc
+        if plan:
+            raise SchemaOutdatedError(
+                "The database schema is older than this version of portalkit; "
+                "run `manage.py migrate`."
+            )
+
+    def close(self) -> None:
+        """Nothing to release: Django manages its connections per thread and request."""
+
+    def throttle(self) -> DjangoThrottle:
+        """Throttle counters in this database, shared by every worker."""
+        return DjangoThrottle(self.alias)
+
+    def __repr__(self) -> str:
+        return f"DjangoStorage(using={self.alias!r})"
+
+
+class DjangoThrottle:
+    """A :class:`~portalkit.ports.Throttle` in the Django database (``portalkit_dj_throttle``).
+
+    Each call is its own transaction; on PostgreSQL the counter rows are locked
+    (``SELECT … FOR UPDATE``, in key order) so parallel attempts never exceed
+    the limit.
+    """
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+
+    def _objects(self) -> Any:
+        return ThrottleModel._base_manager.using(self.alias)
+
+    def _locked(self, keys: Sequence[str]) -> dict[str, ThrottleState]:
+        self._objects().bulk_create(
+            [ThrottleModel(key=key) for key in keys], ignore_conflicts=True
+        )
+        rows = (
+            self._objects()
+            .select_for_update()
+            .filter(key__in=list(keys))
+            .order_by("key")
+            .values_list("key", "failures", "window_start", "last_failure")
+        )
+        return {
+            key: ThrottleState(
+                failures=failures,
+                window_start=from_db_datetime(start),
+                last_failure=from_db_datetime(last),
+            )
+            for key, failures, start, last in rows
+        }
+
+    def _store(self, key: str, state: ThrottleState) -> None:
+        self._objects().filter(key=key).update(
+            failures=state.failures,
+            window_start=to_db(state.window_start),
+            last_failure=to_db(state.last_failure),
+        )
+
+    def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Count one attempt against *key*; raise ThrottledError (counting nothing) if blocked."""
+        self.acquire_many([(key, rule)], now)
+
+    def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
+        """Count one attempt against every key in one transaction, or against none."""
+        if not limits:
+            return
+        wait = 0.0
+        with translating(), transaction.atomic(using=self.alias):
+            states = self._locked(sorted({key for key, _ in limits}))
+            fresh = {key: states[key].refreshed(rule, now) for key, rule in limits}
+            wait = max(fresh[key].retry_after(rule, now) for key, rule in limits)
+            if wait <= 0:
+                for key, rule in limits:
+                    self._store(key, fresh[key].failed(rule, now))
+        if wait > 0:
+            raise ThrottledError(wait)
+
+    def settle(
+        self,
+        *,
+        reset: Sequence[str] = (),
+        forgive: Sequence[tuple[str, ThrottleRule]] = (),
+        now: dt.datetime,
+    ) -> None:
+        """Forget *reset* and take one count back on *forgive*, in one transaction."""
+        if not reset and not forgive:
+            return
+        with translating(), transaction.atomic(using=self.alias):
+            if reset:
+                self._objects().filter(key__in=list(reset)).delete()
+            if forgive:
+                keys = sorted({key for key, _ in forgive})
+                states = self._locked(keys)
+                for key in keys:
+                    self._store(key, states[key].forgiven())
+
+    def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Take back one counted attempt of *key*."""
+        self.settle(forgive=[(key, rule)], now=now)
+
+    def reset(self, key: str) -> None:
+        """Forget every failure of *key*."""
+        with translating():
+            self._objects().filter(key=key).delete()
+
+    def state(self, key: str) -> ThrottleState:
+        """The stored state of *key*."""
+        with translating():
+            rows = list(
+                self._objects()
+                .filter(key=key)
+                .values_list("failures", "window_start", "last_failure")
+            )
+        if not rows:
+            return ThrottleState()
+        failures, start, last = rows[0]
+        return ThrottleState(
+            failures=failures,
+            window_start=from_db_datetime(start),
+            last_failure=from_db_datetime(last),
+        )

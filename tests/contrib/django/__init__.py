@@ -1,0 +1,1 @@
+"""Tests of the Django integration (pytest-django, settings from ``settings.py`` here)."""

@@ -13,9 +13,7 @@ import attrs
 from portalkit import perms
 from portalkit._portal import Portal
 from portalkit._services.admin import AdminSession
-from portalkit._services.identity import default_password_policy, set_password
-from portalkit._services.messages import MessageService
-from portalkit.adapters.crypto import Argon2idHasher
+from portalkit._services.identity import set_password
 from portalkit.domain.accounts import AccountBalance, Contract
 from portalkit.domain.actions import ActionSettings, BusinessHours
 from portalkit.domain.filters import TRUE, Eq
@@ -303,21 +301,21 @@ def load_demo(portal: Portal) -> DemoSummary:
                 org_sites = _tree(admin, node, index)
                 sites.append(org_sites)
                 _records(admin, index, org_sites)
-            _people(admin)
+            _people(admin, portal)
             _accounts(admin)
         _actions(portal)
         _messages(portal)
     return summarize(portal, created=created)
 
 
-def _people(admin: AdminSession) -> None:
+def _people(admin: AdminSession, portal: Portal) -> None:
     """Roles, groups, users, grants at organization, division and site level, passwords."""
     for name, permissions in _ROLES.items():
         admin.define_role(name, permissions)
     fleet = admin.add_group(_KPI_GROUP, kpi_keys=_KPI_KEYS)
     city, green, rent = (admin.scope_by_key(o.key) for o in _ORGS)
     staff = admin.create_user("admin@northwind.example", "Nora Admin", is_staff=True)
-    ann = admin.create_user("ann@cityfleet.example", "Ann Lee", phone="+12025550143")
+    ann = admin.create_user("ann@cityfleet.example", "Ann Lee", phone="+12025550199")
     bob = admin.create_user("bob@greenacres.example", "Bob Green")
     carol = admin.create_user("carol@rentall.example", "Carol Hire")
     dave = admin.create_user("dave@consultant.example", "Dave Multi")
@@ -337,8 +335,8 @@ def _people(admin: AdminSession) -> None:
     admin.grant(guest, "guest", scope=city)
     admin.update_settings(guest_user_id=guest.id)
     tenant = admin.tenant
-    hasher = Argon2idHasher()
-    policy = default_password_policy()
+    hasher = portal.hasher
+    policy = portal.identity.password_policy
     for user in (staff, ann, bob, carol, dave, eve):
         set_password(
             admin.uow, tenant, admin.user(user), DEMO_PASSWORD, DEMO_PASSWORD,
@@ -429,7 +427,7 @@ def _actions(portal: Portal) -> None:
 def _messages(portal: Portal) -> None:
     """Two broadcast messages: one to everyone, one to the fleet managers' group."""
     tenant = portal.tenant(DEMO_TENANT)
-    service = MessageService(portal.storage, clock=portal.clock)
+    service = portal.messages
     service.post(
         tenant.id, title="Holiday opening hours",
         body="Our workshops close at 14:00 on 24 December and reopen on 2 January.",

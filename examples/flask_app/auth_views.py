@@ -1,0 +1,218 @@
+"""Account pages: sign-in, sign-out, invitation sign-up, registration, reset, profile.
+
+Every page here is ``pk.sensitive`` (no caching, no referrer): they carry
+tokens or personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from portalkit._services.invitation_types import AlreadySignedUp
+from portalkit.contrib import flask as pk
+from portalkit.errors import AuthenticationError, InvalidInputError, InvalidTokenError
+
+bp = Blueprint("auth", __name__)
+
+
+def _rules() -> Any:
+    return pk.portal_from().identity.password_rules()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@pk.sensitive
+def login() -> ResponseReturnValue:
+    """Sign in with email (or phone) and password."""
+    target = pk.safe_next(request.values.get("next"), url_for("customer.home"))
+    error = None
+    if request.method == "POST":
+        try:
+            pk.login(request.form.get("identifier", ""), request.form.get("password", ""))
+        except AuthenticationError as exc:
+            error = exc.message
+        else:
+            return redirect(target)
+    return render_template("login.html", next=target, error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out of this browser."""
+    pk.logout()
+    flash("You are signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-everywhere")
+@pk.require()
+def logout_everywhere() -> ResponseReturnValue:
+    """Sign out of every browser."""
+    pk.logout_everywhere()
+    flash("You are signed out on every device.", "success")
+    return redirect(url_for("auth.login"))
+
+
+# Invitation sign-up (seed 003) -------------------------------------------------
+@bp.route("/invitations/accept", methods=["GET", "POST"])
+@pk.sensitive
+def accept_invitation() -> ResponseReturnValue:
+    """Show the sign-up form for an invitation link; create the account on POST."""
+    token = request.values.get("token", "")
+    invitations = pk.portal_from().invitations
+    try:
+        shown = invitations.show(pk.tenant_from().id, token)
+    except InvalidTokenError as exc:
+        return render_template("signup_invalid.html", message=exc.message), 400
+    if isinstance(shown, AlreadySignedUp):
+        return render_template("signup_done.html", already=True)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            invitations.accept(
+                pk.tenant_from().id, token,
+                request.form.get("password", ""), request.form.get("password_again", ""),
+            )
+        except InvalidInputError as exc:
+            errors = dict(exc.fields) or {"password": exc.message}
+        else:
+            return render_template("signup_done.html", already=False)
+    return render_template(
+        "signup.html", form=shown, token=token, rules=shown.password_rules, errors=errors
+    ), 400 if errors else 200
+
+
+# Registration by phone, email and ZIP (seed 004) -------------------------------
+@bp.route("/register", methods=["GET", "POST"])
+@pk.sensitive
+def register() -> ResponseReturnValue:
+    """Step 1: prove the customer record with phone, email and ZIP/postal code."""
+    error = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            ticket = pk.portal_from().registration.claim(
+                pk.tenant_from(), phone=form.get("phone", ""), email=form.get("email", ""),
+                postal_code=form.get("postal_code", ""), client_key=pk.client_key_from(),
+            )
+        except InvalidInputError as exc:
+            error = exc.message
+        else:
+            session["_register_ticket"] = ticket.ticket
+            return redirect(url_for("auth.register_finish"))
+    return render_template("register.html", error=error, form=request.form), (
+        400 if error else 200
+    )
+
+
+@bp.route("/register/finish", methods=["GET", "POST"])
+@pk.sensitive
+def register_finish() -> ResponseReturnValue:
+    """Step 2: the emailed code and a new password."""
+    ticket = session.get("_register_ticket")
+    if not isinstance(ticket, str):
+        return redirect(url_for("auth.register"))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            result = pk.portal_from().registration.complete_claim(
+                pk.tenant_from(), ticket, code=form.get("code", ""),
+                password=form.get("password", ""), confirmation=form.get("password_again", ""),
+                client_key=pk.client_key_from(),
+            )
+        except InvalidInputError as exc:
+            errors = dict(exc.fields) or {"code": exc.message}
+        else:
+            pk.start_session(result)
+            flash("You are registered and signed in.", "success")
+            return redirect(url_for("customer.home"))
+    return render_template("register_finish.html", rules=_rules(), errors=errors), (
+        400 if errors else 200
+    )
+
+
+# Password reset ------------------------------------------------------------------
+@bp.route("/reset", methods=["GET", "POST"])
+@pk.sensitive
+def reset() -> ResponseReturnValue:
+    """Ask for a reset code (the answer is the same for every address)."""
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        try:
+            pk.portal_from().identity.request_password_reset(
+                pk.tenant_from(), email, client_key=pk.client_key_from()
+            )
+        except InvalidInputError as exc:
+            return render_template("reset.html", error=exc.message), 400
+        session["_reset_email"] = email
+        return redirect(url_for("auth.reset_finish"))
+    return render_template("reset.html", error=None)
+
+
+@bp.route("/reset/finish", methods=["GET", "POST"])
+@pk.sensitive
+def reset_finish() -> ResponseReturnValue:
+    """Enter the emailed code and a new password."""
+    email = session.get("_reset_email", "")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            pk.portal_from().identity.reset_password(
+                pk.tenant_from(), form.get("email", email), form.get("code", ""),
+                form.get("password", ""), form.get("password_again", ""),
+                client_key=pk.client_key_from(),
+            )
+        except InvalidInputError as exc:
+            errors = dict(exc.fields) or {"code": exc.message}
+        else:
+            session.pop("_reset_email", None)
+            flash("Your password was changed. Sign in with the new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template(
+        "reset_finish.html", email=email, rules=_rules(), errors=errors
+    ), 400 if errors else 200
+
+
+# Profile (seed 003) ------------------------------------------------------------------
+@bp.route("/profile", methods=["GET", "POST"])
+@pk.require()
+@pk.sensitive
+def profile() -> ResponseReturnValue:
+    """Edit name, email and phone; change the password."""
+    user = pk.user_from()
+    if user is None:
+        return redirect(url_for("auth.login", next=request.path))
+    errors: dict[str, str] = {}
+    portal, tenant = pk.portal_from(), pk.tenant_from()
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("action") == "password":
+                result = portal.identity.change_password(
+                    tenant, user.id, form.get("current_password", ""),
+                    form.get("password", ""), form.get("password_again", ""),
+                    client_key=pk.client_key_from(),
+                )
+                pk.start_session(result)
+                flash("Your password was changed; other devices were signed out.", "success")
+            else:
+                portal.identity.update_profile(
+                    tenant, user.id, first_name=form.get("first_name", ""),
+                    last_name=form.get("last_name", ""), email=form.get("email", ""),
+                    phone=form.get("phone") or None,
+                    current_password=form.get("current_password") or None,
+                    client_key=pk.client_key_from(),
+                )
+                flash("Your profile has been successfully updated.", "success")
+        except InvalidInputError as exc:
+            errors = dict(exc.fields) or {"_": exc.message}
+        else:
+            return redirect(url_for("auth.profile"))
+    first, _, last = user.name.partition(" ")
+    return render_template(
+        "profile.html", user=user, first=first, last=last, rules=_rules(), errors=errors
+    ), 400 if errors else 200

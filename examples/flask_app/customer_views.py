@@ -1,0 +1,315 @@
+"""Customer pages: lookup, asset page and its actions, jobs, documents, account, messages.
+
+Every view asks portalkit: the views only turn forms into service calls and
+results into templates. Errors become pages through the integration's one
+error mapping; form errors (``InvalidInputError.fields``) are shown next to
+the fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from portalkit import perms
+from portalkit.contrib import flask as pk
+from portalkit.domain.policy import NoAccess
+from portalkit.domain.resolver import Ambiguous, Found
+from portalkit.errors import InvalidInputError, PermissionDeniedError
+
+bp = Blueprint("customer", __name__)
+
+
+def _who() -> Any:
+    principal = pk.principal_from()
+    assert principal is not None  # guarded by pk.require
+    return principal
+
+
+def _date(name: str) -> dt.date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError.for_field(name, "Enter a date as YYYY-MM-DD.") from None
+
+
+# Landing: dashboard + asset lookup (seed 000) ------------------------------
+@bp.get("/")
+@pk.require()
+def home() -> ResponseReturnValue:
+    """Dashboard: asset lookup, messages and KPI tiles."""
+    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    tiles = portal.accounts.kpi_tiles(who, policy=policy)
+    inbox = portal.messages.inbox(who) if pk.user_from() is not None else []
+    return render_template("home.html", tiles=tiles, inbox=inbox[:3])
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+@pk.require(perms.ASSET_VIEW)
+def lookup() -> ResponseReturnValue:
+    """Find an asset by number or plate; ask for the organization when it is ambiguous."""
+    text = request.values.get("q", "").strip()
+    organization = request.values.get("organization") or None
+    if not text:
+        return render_template("lookup.html", q="", error=None)
+    portal = pk.portal_from()
+    try:
+        result = portal.assets.resolve(
+            _who(), text, organization=int(organization) if organization else None,
+            client_key=pk.client_key_from(), policy=pk.policy_from(),
+        )
+    except (InvalidInputError, ValueError) as error:
+        message = (
+            error.message if isinstance(error, InvalidInputError) else "Choose an organization."
+        )
+        return render_template("lookup.html", q=text, error=message), 400
+    if isinstance(result, Found):
+        return redirect(url_for("customer.asset", asset_id=result.asset.id))
+    if isinstance(result, Ambiguous):
+        return render_template("choose_org.html", q=text, candidates=result.candidates)
+    return render_template(
+        "lookup.html", q=text,
+        error="No asset with this number or licence plate is available to you.",
+    ), 404
+
+
+# The asset page and its actions ----------------------------------------------
+def _asset_page(asset_id: int, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    asset = portal.assets.get(who, asset_id, policy=policy)
+    sections = portal.assets.sections(who, asset, policy=policy)
+    if isinstance(sections, NoAccess):
+        return render_template("no_access.html", asset=asset), 403
+    keys = {item.key: item for item in sections.items}
+    data: dict[str, Any] = {}
+    if "identification" in keys:
+        data["fields"] = portal.assets.fields(who, asset)
+    if "outstanding_service_requests" in keys:
+        data["requests"] = portal.requests.list(who, asset=asset.id)
+    if "open_pending_repairs" in keys:
+        data["repairs"] = portal.jobs.list(
+            who, asset=asset.id, status=("scheduled", "in_progress", "unscheduled"), policy=policy
+        ).items
+    if "appointments" in keys:
+        data["appointments"] = portal.appointments.list(who, asset=asset.id)
+        if perms.APPOINTMENT_EDIT in keys["appointments"].actions:
+            now = portal.clock.now()
+            data["slots"] = portal.appointments.available(
+                who, asset, start=now, end=now + dt.timedelta(days=7)
+            )[:12]
+    if "add_meter_reading" in keys:
+        data["meters"] = portal.meters.meters(who, asset)
+    if "maintenance_schedule" in keys:
+        data["schedule"] = portal.maintenance.schedule(who, asset)
+    return render_template(
+        "asset.html", asset=asset, sections=sections.items, keys=keys, data=data,
+        errors=errors or {}, form=request.form, nonce=uuid.uuid4().hex,
+    ), status
+
+
+@bp.get("/assets/<int:asset_id>")
+@pk.require(perms.ASSET_VIEW)
+def asset(asset_id: int) -> ResponseReturnValue:
+    """The asset page with the sections the principal may see, or the no-access page."""
+    return _asset_page(asset_id)  # type: ignore[no-any-return]
+
+
+def _act(asset_id: int, action: Any, success: str) -> ResponseReturnValue:
+    try:
+        action()
+    except InvalidInputError as error:
+        errors = dict(error.fields) or {"_": error.message}
+        return _asset_page(asset_id, errors=errors, status=400)  # type: ignore[no-any-return]
+    flash(success, "success")
+    return redirect(url_for("customer.asset", asset_id=asset_id))
+
+
+@bp.post("/assets/<int:asset_id>/request")
+@pk.require(perms.SERVICE_REQUEST_EDIT)
+def request_service(asset_id: int) -> ResponseReturnValue:
+    """Request service on the asset (seed 000)."""
+    form = request.form
+    return _act(asset_id, lambda: pk.portal_from().requests.request_service(
+        _who(), asset=asset_id, description=form.get("description", ""),
+        job_type=form.get("job_type") or None,
+        idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+    ), "Your service request was sent.")
+
+
+@bp.post("/assets/<int:asset_id>/appointments")
+@pk.require(perms.APPOINTMENT_EDIT)
+def book(asset_id: int) -> ResponseReturnValue:
+    """Book an appointment slot for the asset."""
+    form = request.form
+    return _act(asset_id, lambda: pk.portal_from().appointments.book(
+        _who(), asset=asset_id, starts_at=form.get("starts_at", ""),
+        notes=form.get("notes", ""),
+        idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+    ), "Your appointment is booked.")
+
+
+@bp.post("/assets/<int:asset_id>/appointments/<int:appointment_id>/cancel")
+@pk.require(perms.APPOINTMENT_CANCEL)
+def cancel(asset_id: int, appointment_id: int) -> ResponseReturnValue:
+    """Cancel an appointment."""
+    return _act(asset_id, lambda: pk.portal_from().appointments.cancel(
+        _who(), appointment_id, client_key=pk.client_key_from(),
+    ), "The appointment was cancelled.")
+
+
+@bp.post("/assets/<int:asset_id>/meters")
+@pk.require(perms.METER_READING_EDIT)
+def meter_reading(asset_id: int) -> ResponseReturnValue:
+    """Record a meter reading."""
+    form = request.form
+    return _act(asset_id, lambda: pk.portal_from().meters.record(
+        _who(), meter=form.get("meter", ""), value=form.get("value", ""),
+        is_replacement=form.get("is_replacement") == "on",
+        idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+    ), "The meter reading was recorded.")
+
+
+# Jobs and documents (seed 002) ------------------------------------------------
+@bp.get("/jobs")
+@pk.require(perms.JOB_VIEW)
+def jobs() -> ResponseReturnValue:
+    """Jobs with search by number, status and date."""
+    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    args = request.args
+    try:
+        page = portal.jobs.list(
+            who, number=args.get("number") or None, status=args.get("status") or None,
+            scheduled_from=_date("from"), scheduled_to=_date("to"),
+            cursor=args.get("cursor") or None, policy=policy,
+        )
+    except InvalidInputError as error:
+        return render_template("jobs.html", rows=[], page=None, error=error.message), 400
+    return render_template(
+        "jobs.html", rows=portal.jobs.project(page.items, policy), page=page, error=None
+    )
+
+
+_KINDS = {"quotes": "quote", "invoices": "invoice", "reports": "report", "statements": "statement"}
+
+
+@bp.get("/documents/<kind>")
+@pk.require()
+def documents(kind: str) -> ResponseReturnValue:
+    """Quotes, invoices, reports or statements the principal may see."""
+    if kind not in _KINDS:
+        raise pk_not_found()
+    portal = pk.portal_from()
+    page = portal.documents.list(
+        _who(), kind=_KINDS[kind], cursor=request.args.get("cursor") or None,
+        policy=pk.policy_from(),
+    )
+    return render_template("documents.html", kind=kind, page=page)
+
+
+def pk_not_found() -> Exception:
+    """The same NotFoundError the services raise (one 404 page for everything)."""
+    from portalkit.errors import NotFoundError  # noqa: PLC0415
+
+    return NotFoundError()
+
+
+@bp.post("/documents/<int:document_id>/download")
+@pk.require()
+def download(document_id: int) -> ResponseReturnValue:
+    """Issue a short-lived download token and follow it."""
+    token = pk.portal_from().documents.download_token(
+        _who(), document_id, policy=pk.policy_from()
+    )
+    return redirect(url_for("customer.file", token=token))
+
+
+@bp.get("/files/<token>")
+@pk.require()
+@pk.sensitive
+def file(token: str) -> ResponseReturnValue:
+    """Send a document's PDF for a valid download token."""
+    found = pk.portal_from().documents.open_download(
+        _who(), token, client_key=pk.client_key_from(), policy=pk.policy_from()
+    )
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = found.content_disposition
+    return response
+
+
+# Account (seed 004) ----------------------------------------------------------------
+@bp.get("/account")
+@pk.require(perms.ACCOUNT_SUMMARY_VIEW)
+@pk.sensitive
+def account() -> ResponseReturnValue:
+    """Account summary: balance, last payment, statements."""
+    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    summary = portal.accounts.summary(who, policy=policy)
+    statements = portal.accounts.statements(who, policy=policy)
+    return render_template("account.html", summary=summary, statements=statements)
+
+
+@bp.get("/account/contracts")
+@pk.require(perms.CONTRACT_VIEW)
+@pk.sensitive
+def contracts() -> ResponseReturnValue:
+    """Contracts with their status and items out."""
+    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    return render_template(
+        "contracts.html", contracts=portal.accounts.contracts(who, policy=policy),
+        items=portal.accounts.items_out(who, policy=policy),
+    )
+
+
+@bp.route("/account/call-off", methods=["GET", "POST"])
+@pk.require(perms.CALL_OFF_RENT_REQUEST)
+@pk.sensitive
+def call_off() -> ResponseReturnValue:
+    """Ask for items on rent to be picked up."""
+    portal, who = pk.portal_from(), _who()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        items = {
+            int(key[4:]): value for key, value in form.items()
+            if key.startswith("qty_") and key[4:].isdigit() and value.strip() not in ("", "0")
+        }
+        try:
+            portal.rentals.call_off(
+                who, items=items, pickup_on=form.get("pickup_on", ""),
+                notes=form.get("notes", ""), idempotency_key=form.get("nonce") or None,
+                client_key=pk.client_key_from(),
+            )
+        except InvalidInputError as error:
+            errors = dict(error.fields) or {"_": error.message}
+        else:
+            flash("Your call-off request was sent to the store.", "success")
+            return redirect(url_for("customer.contracts"))
+    return render_template(
+        "call_off.html", items=portal.rentals.items_out(who), errors=errors,
+        form=request.form, nonce=uuid.uuid4().hex,
+    ), 400 if errors else 200
+
+
+# Messages (seed 001) --------------------------------------------------------------
+@bp.get("/messages")
+@pk.require(perms.MESSAGE_VIEW)
+def messages() -> ResponseReturnValue:
+    """Broadcast messages for the signed-in user."""
+    if pk.user_from() is None:
+        raise PermissionDeniedError()
+    return render_template("messages.html", inbox=pk.portal_from().messages.inbox(_who()))
+
+
+@bp.post("/messages/<int:message_id>/read")
+@pk.require(perms.MESSAGE_VIEW)
+def mark_read(message_id: int) -> ResponseReturnValue:
+    """Mark a message as read."""
+    pk.portal_from().messages.mark_read(_who(), message_id)
+    return redirect(url_for("customer.messages"))

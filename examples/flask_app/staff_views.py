@@ -1,0 +1,76 @@
+"""Staff pages: send portal invitations in bulk (seed 003) and follow them up.
+
+Who may send is the invitation service's decision (``invitation.send`` at a
+scope covering the invitation's scope); this page only collects the contacts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from portalkit import perms
+from portalkit.contrib import flask as pk
+from portalkit.domain.filters import TRUE, Eq
+from portalkit.errors import InvalidInputError
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _contacts(text: str) -> list[dict[str, str]]:
+    """One contact a line: ``Name, email`` or ``Name <email>``."""
+    contacts = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if "<" in line and line.endswith(">"):
+            name, _, email = line[:-1].partition("<")
+        else:
+            name, _, email = line.rpartition(",")
+        contacts.append({"name": name.strip(" ,") or email.strip(), "email": email.strip()})
+    return contacts
+
+
+def _choices() -> tuple[list[Any], list[Any]]:
+    portal, tenant = pk.portal_from(), pk.tenant_from()
+    with portal.storage.unit_of_work() as uow:
+        orgs = uow.scopes.find(tenant.id, Eq("kind", "organization"), order_by=("name",))
+        roles = uow.roles.find(tenant.id, TRUE, order_by=("name",))
+    return list(orgs), list(roles)
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@pk.require(perms.INVITATION_SEND)
+def invitations() -> ResponseReturnValue:
+    """Paste contacts, choose organization and role, send one email each."""
+    portal = pk.portal_from()
+    sender = pk.principal_from()
+    assert sender is not None
+    orgs, roles = _choices()
+    error = None
+    if request.method == "POST":
+        form = request.form
+        contacts = _contacts(form.get("contacts", ""))
+        try:
+            if not contacts:
+                raise InvalidInputError.for_field("contacts", "Enter at least one contact.")
+            report = portal.invitations.send(
+                sender, contacts, scope_id=int(form.get("organization") or 0) or None,
+                role=form.get("role") or None,
+            )
+        except InvalidInputError as exc:
+            error = exc.message
+        else:
+            flash(
+                f"Sent {report.sent}, skipped {report.skipped}, failed {report.failed}.",
+                "success",
+            )
+            return redirect(url_for("staff.invitations"))
+    recent = portal.invitations.find(sender, limit=25)
+    return render_template(
+        "staff_invitations.html", orgs=orgs, roles=roles, recent=recent, error=error,
+        form=request.form,
+    ), 400 if error else 200

@@ -60,7 +60,12 @@ DATABASES: dict[str, dict[str, Any]] = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
 
-PORTALKIT = {"STORAGE": "django", "TENANT": "acme"}
+PORTALKIT = {
+    "STORAGE": "django",
+    "TENANT": "acme",
+    "LOGIN_URL": "/login/",
+    "PORTAL": "tests.contrib.django.views.make_portal",
+}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast staff logins
 

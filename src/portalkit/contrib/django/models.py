@@ -51,6 +51,11 @@ def _optional_text() -> Any:
     return CText(null=True, blank=True)
 
 
+def _field(field: models.Field[Any, Any]) -> Any:
+    """*field*, typed loosely (the model's attribute types are the entities' business)."""
+    return field
+
+
 def _ref() -> Any:
     return models.BigIntegerField()
 
@@ -64,7 +69,7 @@ class TenantModel(models.Model):
 
     slug = _text(unique=True)
     name = _text()
-    settings = models.JSONField(default=dict)
+    settings = _field(models.JSONField(default=dict))
 
     class Meta:
         db_table = "portalkit_dj_tenants"
@@ -107,12 +112,12 @@ class UserModel(models.Model):
     name = _text()
     username = _optional_text()
     phone = _optional_text()
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
+    is_active = _field(models.BooleanField(default=True))
+    is_staff = _field(models.BooleanField(default=False))
     password_hash = _optional_text()
     security_stamp = _text(default="", blank=True)
     external_key = _optional_text()
-    created_at = models.DateTimeField(null=True, blank=True)
+    created_at = _field(models.DateTimeField(null=True, blank=True))
 
     class Meta:
         db_table = "portalkit_dj_users"
@@ -132,7 +137,7 @@ class RoleModel(models.Model):
 
     tenant = _tenant()
     name = _text()
-    permissions = models.JSONField(default=list, blank=True)
+    permissions = _field(models.JSONField(default=list, blank=True))
 
     class Meta:
         db_table = "portalkit_dj_roles"
@@ -150,7 +155,7 @@ class GroupModel(models.Model):
 
     tenant = _tenant()
     name = _text()
-    kpi_keys = models.JSONField(default=list, blank=True)
+    kpi_keys = _field(models.JSONField(default=list, blank=True))
 
     class Meta:
         db_table = "portalkit_dj_groups"
@@ -222,7 +227,7 @@ class AssetModel(models.Model):
     serial = _text(default="", blank=True)
     customer_ref = _text(default="", blank=True)
     last_test_number = _optional_text()
-    last_test_date = models.DateField(null=True, blank=True)
+    last_test_date = _field(models.DateField(null=True, blank=True))
 
     class Meta:
         db_table = "portalkit_dj_assets"
@@ -251,13 +256,13 @@ class DocumentModel(models.Model):
     status = _text()
     number = _text()
     title = _text(default="", blank=True)
-    issued_on = models.DateField(null=True, blank=True)
-    total_cents = models.BigIntegerField(null=True, blank=True)
+    issued_on = _field(models.DateField(null=True, blank=True))
+    total_cents = _field(models.BigIntegerField(null=True, blank=True))
     currency = _optional_text()
     filename = _optional_text()
     content_type = _text(default="application/pdf")
     external_key = _optional_text()
-    created_at = models.DateTimeField(null=True, blank=True)
+    created_at = _field(models.DateTimeField(null=True, blank=True))
 
     class Meta:
         db_table = "portalkit_dj_documents"
@@ -284,13 +289,13 @@ class JobModel(models.Model):
     number = _text()
     status = _text()
     job_type = _text(default="", blank=True)
-    scheduled_on = models.DateField(null=True, blank=True)
+    scheduled_on = _field(models.DateField(null=True, blank=True))
     site_address = _text(default="", blank=True)
     notes = _text(default="", blank=True)
     po_number = _text(default="", blank=True)
     asset_id = _optional_ref()
     external_key = _optional_text()
-    created_at = models.DateTimeField(null=True, blank=True)
+    created_at = _field(models.DateTimeField(null=True, blank=True))
 
     class Meta:
         db_table = "portalkit_dj_jobs"
@@ -317,10 +322,10 @@ class CustomerModel(models.Model):
     email = _optional_text()
     postal_code = _optional_text()
     country = _text(default="US")
-    portal_enabled = models.BooleanField(default=False)
-    is_account = models.BooleanField(default=True)
-    contract_count = models.BigIntegerField(default=0)
-    quote_count = models.BigIntegerField(default=0)
+    portal_enabled = _field(models.BooleanField(default=False))
+    is_account = _field(models.BooleanField(default=True))
+    contract_count = _field(models.BigIntegerField(default=0))
+    quote_count = _field(models.BigIntegerField(default=0))
 
     class Meta:
         db_table = "portalkit_dj_customers"
@@ -342,14 +347,14 @@ class AuditModel(models.Model):
     """One audit entry."""
 
     tenant = _tenant()
-    at = models.DateTimeField()
+    at = _field(models.DateTimeField())
     action = _text()
     outcome = _text()
     actor_user_id = _optional_ref()
     target = _optional_text()
     scope_path = _optional_text()
     client_key = _optional_text()
-    detail = models.JSONField(default=dict)
+    detail = _field(models.JSONField(default=dict))
 
     class Meta:
         db_table = "portalkit_dj_audit"
@@ -366,9 +371,9 @@ class OutboxModel(models.Model):
 
     tenant = _tenant()
     topic = _text()
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField()
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    payload = _field(models.JSONField(default=dict))
+    created_at = _field(models.DateTimeField())
+    delivered_at = _field(models.DateTimeField(null=True, blank=True))
 
     class Meta:
         db_table = "portalkit_dj_outbox"
@@ -382,9 +387,9 @@ class ThrottleModel(models.Model):
     """Failure counters of one throttle key (sign-in, lookups …), shared by every worker."""
 
     key = _text(unique=True)
-    failures = models.BigIntegerField(default=0)
-    window_start = models.DateTimeField(null=True)
-    last_failure = models.DateTimeField(null=True)
+    failures = _field(models.BigIntegerField(default=0))
+    window_start = _field(models.DateTimeField(null=True))
+    last_failure = _field(models.DateTimeField(null=True))
 
     class Meta:
         db_table = "portalkit_dj_throttle"

@@ -164,10 +164,12 @@ class DjangoRepository(Generic[E]):
         self._m = mapping
 
     def _objects(self) -> models.QuerySet[Any]:
-        return self._m.model._base_manager.using(self._uow.alias)
+        objects: models.QuerySet[Any] = self._m.model._base_manager.using(self._uow.alias)
+        return objects
 
     def _tenant(self, tenant_id: int) -> models.QuerySet[Any]:
-        return self._objects().filter(tenant_id=tenant_id)
+        queryset: models.QuerySet[Any] = self._objects().filter(tenant_id=tenant_id)
+        return queryset
 
     def _read(self, queryset: models.QuerySet[Any]) -> list[E]:
         with self._uow.reading():
@@ -387,7 +389,8 @@ class TenantRepository:
         self._uow = uow
 
     def _objects(self) -> models.QuerySet[Any]:
-        return m.TenantModel._base_manager.using(self._uow.alias)
+        objects: models.QuerySet[Any] = m.TenantModel._base_manager.using(self._uow.alias)
+        return objects
 
     def _read(self, queryset: models.QuerySet[Any]) -> list[Tenant]:
         with self._uow.reading():

@@ -1,0 +1,60 @@
+"""Sign-in and sign-out of portal users, kept in Django's session.
+
+Portal customers are portalkit users, never Django users: there is no custom
+user model and ``django.contrib.auth`` stays for the project's staff (admin).
+The identity service checks passwords, throttles and binds the session
+credential to the user's security stamp; this module only keeps the
+credential in ``request.session`` and cycles the session key on sign-in, so a
+session fixed by an attacker before sign-in is worthless after it.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from portalkit._services.identity import SignIn
+from portalkit.contrib.django.middleware import SESSION_KEY, portal_request
+
+__all__ = ["login", "logout", "logout_everywhere", "start_session"]
+
+
+def start_session(request: HttpRequest, sign_in: SignIn) -> None:
+    """Keep a successful sign-in's credential in a fresh session (new key, new CSRF token)."""
+    from django.middleware.csrf import rotate_token  # noqa: PLC0415
+
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = sign_in.session
+    rotate_token(request)
+    portal_request(request).forget()
+
+
+def login(request: HttpRequest, identifier: str, password: str) -> SignIn:
+    """Sign in with a login name, email or phone and a password, and start the session.
+
+    Raises:
+        AuthenticationError: the one answer for every wrong combination.
+        ThrottledError: too many failures.
+    """
+    state = portal_request(request)
+    result = state.portal.identity.login(
+        state.tenant, identifier, password, client_key=state.client_key
+    )
+    start_session(request, result)
+    return result
+
+
+def logout(request: HttpRequest) -> None:
+    """End this browser's session (all of its data, and its key)."""
+    request.session.flush()
+    portal_request(request).forget()
+
+
+def logout_everywhere(request: HttpRequest) -> None:
+    """End every session of the signed-in user (all browsers), then this one."""
+    state = portal_request(request)
+    user = state.user
+    if user is not None:
+        state.portal.identity.sign_out_everywhere(
+            state.tenant, user.id, client_key=state.client_key
+        )
+    logout(request)

@@ -1,0 +1,53 @@
+"""Guard function views: ``@require(perms.JOB_VIEW)``.
+
+Anonymous visitors go to the sign-in page (``PORTALKIT["LOGIN_URL"]``, else
+``settings.LOGIN_URL``) with a safe ``next``. A principal without the
+permission anywhere gets the 403 page. Where the permission applies is the
+services' business: they filter and check each record.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from portalkit.contrib._urls import safe_next
+from portalkit.contrib.django.errors import error_response
+from portalkit.contrib.django.middleware import portal_request
+from portalkit.errors import PermissionDeniedError
+
+__all__ = ["check_access", "require"]
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def check_access(request: HttpRequest, permission: str | None) -> HttpResponse | None:
+    """The response that stops *request* (sign-in redirect or 403), or None to go on."""
+    state = portal_request(request)
+    principal = state.principal
+    if principal is None:
+        target = safe_next(request.get_full_path())
+        return HttpResponseRedirect(f"{state.config.login_url}?{urlencode({'next': target})}")
+    if permission is not None and not state.policy.granted_paths(principal, permission):
+        return error_response(request, PermissionDeniedError())
+    return None
+
+
+def require(permission: str | None = None) -> Callable[[V], V]:
+    """A view decorator: a principal must exist and hold *permission* somewhere."""
+
+    def decorate(view: V) -> V:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            stop = check_access(request, permission)
+            if stop is not None:
+                return stop
+            return view(request, *args, **kwargs)
+
+        return cast(V, wrapper)
+
+    return decorate

@@ -1,0 +1,55 @@
+"""The PORTALKIT setting: defaults, refused values, one Portal per process."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from portalkit.contrib.django.conf import get_config, get_portal, reset_portal
+from portalkit.contrib.django.storage import DjangoStorage
+from portalkit.errors import ConfigurationError
+
+
+def test_defaults_fill_in() -> None:
+    """Missing keys take their defaults; SECRET_KEY falls back to Django's when long enough."""
+    with override_settings(PORTALKIT={}, SECRET_KEY="k" * 40, LOGIN_URL="/accounts/login/"):
+        config = get_config()
+    assert config.storage == "django"
+    assert config.database == "default"
+    assert config.tenant is None
+    assert config.secret_key == "k" * 40
+    assert config.login_url == "/accounts/login/"
+
+
+def test_short_django_secret_key_is_refused() -> None:
+    """A SECRET_KEY under 32 bytes is not used for portal tokens."""
+    with override_settings(PORTALKIT={}, SECRET_KEY="short"), pytest.raises(ConfigurationError):
+        get_config()
+
+
+def test_unknown_keys_are_refused() -> None:
+    """A misspelt key is an error, not a silently ignored setting."""
+    with override_settings(PORTALKIT={"TENNANT": "x"}), pytest.raises(ConfigurationError):
+        get_config()
+
+
+def test_one_portal_until_the_setting_changes() -> None:
+    """get_portal() builds once; changing PORTALKIT builds a new one (Django or SQLAlchemy)."""
+    reset_portal()
+    try:
+        with override_settings(PORTALKIT={"STORAGE": "django", "TENANT": "acme"}):
+            first = get_portal()
+            assert get_portal() is first
+            assert isinstance(first.storage, DjangoStorage)
+        with override_settings(PORTALKIT={"STORAGE": "memory://"}):
+            other = get_portal()
+            assert other is not first
+            assert not isinstance(other.storage, DjangoStorage)
+    finally:
+        reset_portal()
+
+
+def test_unknown_database_alias_is_refused() -> None:
+    """The Django storage needs a configured database alias."""
+    with pytest.raises(ConfigurationError):
+        DjangoStorage("nope")

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from portalkit import Portal
+from portalkit import Portal, perms
 from portalkit.contrib import flask as pk
 from portalkit.demo import DEMO_TENANT, load_demo
 
@@ -80,6 +80,19 @@ def create_app(
     return app
 
 
+#: The menu: (endpoint, url arguments, label, the permission that shows it).
+_NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
+    ("customer.lookup", {}, "Assets", perms.ASSET_VIEW),
+    ("customer.jobs", {}, "Jobs", perms.JOB_VIEW),
+    ("customer.documents", {"kind": "quotes"}, "Quotes", perms.QUOTE_VIEW),
+    ("customer.documents", {"kind": "invoices"}, "Invoices", perms.INVOICE_VIEW),
+    ("customer.documents", {"kind": "reports"}, "Reports", perms.REPORT_VIEW),
+    ("customer.account", {}, "Account", perms.ACCOUNT_SUMMARY_VIEW),
+    ("customer.messages", {}, "Messages", perms.MESSAGE_VIEW),
+    ("staff.invitations", {}, "Invitations", perms.INVITATION_SEND),
+)
+
+
 def _money(cents: int | None, currency: str | None = "USD") -> str:
     if cents is None:
         return "-"
@@ -92,9 +105,18 @@ def _layout_context() -> dict[str, Any]:
     user = pk.user_from()
     principal = pk.principal_from()
     unread = 0
+    nav: list[tuple[str, dict[str, str], str]] = []
+    if principal is not None:
+        policy = pk.policy_from()
+        nav = [
+            (endpoint, args, label) for endpoint, args, label, permission in _NAV
+            if (user is not None or permission == perms.ASSET_VIEW)
+            and policy.granted_paths(principal, permission)
+        ]
     if principal is not None and user is not None:
         unread = pk.portal_from().messages.unread_count(principal)
     return {
+        "nav": nav,
         "brand": tenant.settings,
         "tenant": tenant,
         "current_user": user,

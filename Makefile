@@ -1,6 +1,6 @@
 # portalkit developer commands.
 #
-#   make demo     run the demo (creates .venv and installs portalkit first if needed)
+#   make demo     run the example portal on http://127.0.0.1:5000 with the demo data
 #   make test     run the whole test suite; pass pytest options with ARGS="-k policy -x"
 #   make lint     ruff, mypy --strict on src/, and the typing tests
 #   make docs     build the documentation with warnings as errors (docs/_build/html)
@@ -49,7 +49,7 @@ $(VENV)/.installed-demo: pyproject.toml | $(PY)
 	@touch $@
 
 demo: $(VENV)/.installed-demo
-	$(PY) -m portalkit demo
+	$(PY) -m examples.flask_app
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(ARGS)

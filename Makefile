@@ -2,6 +2,7 @@
 #
 #   make demo     run the example portal on http://127.0.0.1:5000 with the demo data
 #   make test     run the whole test suite; pass pytest options with ARGS="-k policy -x"
+#                 (make demo ARGS="--port 8000" passes options to the demo)
 #   make lint     ruff, mypy --strict on src/, and the typing tests
 #   make docs     build the documentation with warnings as errors (docs/_build/html)
 #   make dist     build sdist + wheel, twine check, and smoke-test the wheel in a fresh venv
@@ -49,7 +50,7 @@ $(VENV)/.installed-demo: pyproject.toml | $(PY)
 	@touch $@
 
 demo: $(VENV)/.installed-demo
-	$(PY) -m examples.flask_app
+	$(PY) -m examples.flask_app $(ARGS)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(ARGS)

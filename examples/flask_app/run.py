@@ -12,7 +12,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from portalkit.demo import DEMO_LOGINS, DEMO_PASSWORD
+from portalkit.contrib import flask as pk
+from portalkit.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TENANT
 
 DEMO_SECRET = "portalkit-example-secret-for-the-demo-only-0123456789"
 
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     app = create_app(args.database, secret_key=DEMO_SECRET)
     url = f"http://{args.host}:{args.port}/"
+    with app.app_context(), pk.portal_from().admin(DEMO_TENANT) as admin:
+        admin.update_settings(base_url=url.rstrip("/"))  # links in emails point here
     print(f"\nportalkit demo portal: {url}\n")
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, what in DEMO_LOGINS:

@@ -635,3 +635,17 @@ def test_show_says_already_signed_up_when_the_address_has_a_password(world: Worl
     assert isinstance(service.show(world.tenant_id, token), AlreadySignedUp)
     with pytest.raises(AlreadyUsedError):
         service.accept(world.tenant_id, token, PASSWORD, PASSWORD)
+
+
+def test_find_uses_the_status_as_of_now(world: World) -> None:
+    """A pending invitation past its expiry is listed as expired, not pending."""
+    service, _token = invite(world, MemoryMailer())
+    (stored,) = invitations(world)
+    assert service.find(world.staff, status=InvitationStatus.PENDING) == [stored]
+    assert service.find(world.staff, status=InvitationStatus.EXPIRED) == []
+    world.clock.advance(days=14)
+    assert service.find(world.staff, status=InvitationStatus.PENDING) == []
+    assert service.find(world.staff, status=InvitationStatus.EXPIRED) == [stored]
+    assert service.find(world.staff, status=InvitationStatus.ACCEPTED) == []
+    with pytest.raises(PermissionDeniedError):
+        service.find(world.customer)

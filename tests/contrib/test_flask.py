@@ -510,3 +510,36 @@ def test_guest_mode_when_no_login_is_required(app: flask.Flask) -> None:
     finally:
         with portal.admin(DEMO_TENANT) as admin:
             admin.update_settings(login_required=True)
+
+
+def test_session_cookie_flags(app: flask.Flask) -> None:
+    """The session cookie is HttpOnly and SameSite=Lax."""
+    client = app.test_client()
+    response = post(client, "/login", {"identifier": ANN, "password": DEMO_PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_foreign_ids_in_action_urls_are_404_and_store_nothing(app: flask.Flask) -> None:
+    """Another customer's meter, appointment or asset in a form or URL answers 404."""
+    portal = app.extensions["portalkit"].portal
+    tenant = portal.tenant(DEMO_TENANT)
+    with portal.storage.unit_of_work() as uow:
+        theirs = uow.actions.meters.find(tenant.id, Eq("asset_id", ids(app, "GA-100")[0]))
+        readings = uow.actions.readings.count(tenant.id)
+    client = signed_in(app, ANN)
+    own = ids(app, "CF-103")[0]
+    t = token(client, "/jobs")
+    r = client.post(f"/assets/{own}/meters",
+                    data={"csrf_token": t, "meter": str(theirs[0].id), "value": "1"})
+    assert r.status_code == 404
+    r = client.post(f"/assets/{own}/appointments/987654/cancel", data={"csrf_token": t})
+    assert r.status_code == 404
+    foreign_asset = ids(app, "GA-101")[0]
+    r = client.post(f"/assets/{foreign_asset}/request",
+                    data={"csrf_token": t, "description": "Not mine"})
+    assert r.status_code == 404
+    with portal.storage.unit_of_work() as uow:
+        assert uow.actions.readings.count(tenant.id) == readings
+

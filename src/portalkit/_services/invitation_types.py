@@ -88,6 +88,7 @@ class SkipReason(str, enum.Enum):
     INVALID_EMAIL = "invalid_email"
     INVALID_CONTACT = "invalid_contact"
     DUPLICATE = "duplicate_in_batch"
+    ALREADY_INVITED = "already_invited"
 
 
 @attrs.frozen(kw_only=True)

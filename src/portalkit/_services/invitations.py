@@ -59,7 +59,7 @@ from portalkit._services.invitation_types import (
 )
 from portalkit._services.policy import load_policy
 from portalkit.domain.events import AuditEntry, OutboxEvent
-from portalkit.domain.filters import Eq, Filter, In, Range, all_of, any_of
+from portalkit.domain.filters import Eq, In, all_of
 from portalkit.domain.invitations import (
     Invitation,
     InvitationKind,
@@ -241,6 +241,7 @@ class InvitationService:
         group: str | None = None,
         values: Mapping[str, str] | None = None,
         on_progress: Callable[[SendReport], None] | None = None,
+        resume: bool = False,
     ) -> SendReport:
         """Invite *contacts* (any iterable, read lazily) and email each a sign-up link.
 
@@ -256,6 +257,12 @@ class InvitationService:
             group: A user group the new users join on acceptance.
             values: Values of host tokens shared by every contact.
             on_progress: Called with the report after every chunk.
+            resume: Run an interrupted bulk send again: contacts whose
+                invitation is still pending, unexpired and already delivered
+                are skipped (``already_invited``) instead of being sent a new
+                link. Invitations stored but not yet recorded as sent when
+                the earlier run died are sent again, so at most one chunk of
+                contacts may get a second email.
 
         Returns:
             The report. Contacts that cannot be invited are skipped, never
@@ -290,6 +297,7 @@ class InvitationService:
                 target=target,
                 chunk=chunk,
                 report=report,
+                resume=resume,
             )
             if on_progress is not None:
                 on_progress(report)
@@ -396,16 +404,15 @@ class InvitationService:
     ) -> list[Invitation]:
         """The tenant's invitations, newest first (for the staff screen).
 
-        ``status`` filters by the status as of now (a pending invitation past
-        its expiry counts as expired); ``unsent=True`` lists those whose email
-        has not gone out (to resend).
+        ``status`` filters by stored status; ``unsent=True`` lists those whose
+        email has not gone out (to resend).
 
         Raises:
             PermissionDeniedError: The principal may not send invitations.
         """
-        parts: list[Filter] = []
+        parts = []
         if status is not None:
-            parts.append(_status_filter(InvitationStatus(status), self._clock.now()))
+            parts.append(Eq("status", InvitationStatus(status)))
         if unsent is not None:
             parts.append(Eq("unsent", unsent))
         with self._storage.unit_of_work() as uow:
@@ -678,6 +685,7 @@ class InvitationService:
         target: _Target,
         chunk: list[_Row],
         report: SendReport,
+        resume: bool = False,
     ) -> None:
         now = self._clock.now()
         expires_at = now + self._validity
@@ -725,6 +733,14 @@ class InvitationService:
                     continue
                 values = {**shared, **item.contact.values}
                 existing = reusable.get(item.email)
+                if resume and existing is not None and _delivered(existing, now):
+                    report._skip(
+                        item.row,
+                        item.email,
+                        SkipReason.ALREADY_INVITED,
+                        "An invitation was already sent to this address.",
+                    )
+                    continue
                 if existing is not None:
                     invitation = _addressed(
                         reissue(existing, nonce=_nonce(), now=now, expires_at=expires_at),
@@ -1002,17 +1018,13 @@ def _addressed(
     )
 
 
-def _status_filter(status: InvitationStatus, now: dt.datetime) -> Filter:
-    """Invitations whose status as of *now* is *status* (see ``Invitation.status_at``)."""
-    pending = Eq("status", InvitationStatus.PENDING)
-    if status is InvitationStatus.PENDING:
-        return all_of(pending, Range("expires_at", low=now, include_low=False))
-    if status is InvitationStatus.EXPIRED:
-        return any_of(
-            Eq("status", InvitationStatus.EXPIRED),
-            all_of(pending, Range("expires_at", high=now, include_high=True)),
-        )
-    return Eq("status", status)
+def _delivered(invitation: Invitation, now: dt.datetime) -> bool:
+    """Pending, unexpired and its current link was delivered (what a resumed send skips)."""
+    return (
+        invitation.status is InvitationStatus.PENDING
+        and not invitation.unsent
+        and invitation.expires_at > now
+    )
 
 
 def _nonce() -> str:

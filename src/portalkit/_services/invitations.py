@@ -59,7 +59,7 @@ from portalkit._services.invitation_types import (
 )
 from portalkit._services.policy import load_policy
 from portalkit.domain.events import AuditEntry, OutboxEvent
-from portalkit.domain.filters import Eq, In, all_of
+from portalkit.domain.filters import Eq, Filter, In, Range, all_of, any_of
 from portalkit.domain.invitations import (
     Invitation,
     InvitationKind,
@@ -404,15 +404,16 @@ class InvitationService:
     ) -> list[Invitation]:
         """The tenant's invitations, newest first (for the staff screen).
 
-        ``status`` filters by stored status; ``unsent=True`` lists those whose
-        email has not gone out (to resend).
+        ``status`` filters by the status as of now (a pending invitation past
+        its expiry counts as expired); ``unsent=True`` lists those whose email
+        has not gone out (to resend).
 
         Raises:
             PermissionDeniedError: The principal may not send invitations.
         """
-        parts = []
+        parts: list[Filter] = []
         if status is not None:
-            parts.append(Eq("status", InvitationStatus(status)))
+            parts.append(_status_filter(InvitationStatus(status), self._clock.now()))
         if unsent is not None:
             parts.append(Eq("unsent", unsent))
         with self._storage.unit_of_work() as uow:
@@ -1016,6 +1017,19 @@ def _addressed(
         invited_by_user_id=inviter.id,
         values=values,
     )
+
+
+def _status_filter(status: InvitationStatus, now: dt.datetime) -> Filter:
+    """Invitations whose status as of *now* is *status* (see ``Invitation.status_at``)."""
+    pending = Eq("status", InvitationStatus.PENDING)
+    if status is InvitationStatus.PENDING:
+        return all_of(pending, Range("expires_at", low=now, include_low=False))
+    if status is InvitationStatus.EXPIRED:
+        return any_of(
+            Eq("status", InvitationStatus.EXPIRED),
+            all_of(pending, Range("expires_at", high=now, include_high=True)),
+        )
+    return Eq("status", status)
 
 
 def _delivered(invitation: Invitation, now: dt.datetime) -> bool:

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "portalkit.contrib.django",
+    "customer_portal",  # the example project's app (examples/django_project), for its tests
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The example's customer pages: asset lookup, asset page, jobs, documents, sign-in."""

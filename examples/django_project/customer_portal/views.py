@@ -1,0 +1,151 @@
+"""Customer pages: every view asks portalkit and renders the answer.
+
+Errors become pages through the integration's one error mapping (the
+middleware); sign-in failures are shown on the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portalkit import perms
+from portalkit.contrib._urls import safe_next
+from portalkit.contrib.django import auth
+from portalkit.contrib.django.decorators import require
+from portalkit.contrib.django.middleware import PortalRequest, portal_request
+from portalkit.domain.resolver import Ambiguous, Found
+from portalkit.errors import AuthenticationError, InvalidInputError, NotFoundError, ThrottledError
+
+_KINDS = {"quotes": "quote", "invoices": "invoice", "reports": "report"}
+
+
+def _state(request: HttpRequest) -> tuple[PortalRequest, Any]:
+    state = portal_request(request)
+    return state, state.effective_principal
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """The sign-in form; one answer for every wrong email/password combination."""
+    target = safe_next(request.POST.get("next") or request.GET.get("next"))
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            auth.login(request, request.POST.get("email", ""), request.POST.get("password", ""))
+        except AuthenticationError as exc:
+            error, status = exc.message, 401
+        except ThrottledError as exc:
+            error, status = exc.message, 429
+        else:
+            return HttpResponseRedirect(target)
+    return render(
+        request, "customer_portal/login.html", {"error": error, "next": target}, status=status
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out of this browser."""
+    auth.logout(request)
+    return HttpResponseRedirect(reverse("login"))
+
+
+@require()
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: asset lookup and the menu."""
+    return render(request, "customer_portal/home.html")
+
+
+@require(perms.ASSET_VIEW)
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Find an asset by number or plate; ask for the organization when it is ambiguous."""
+    text = request.GET.get("q", "").strip()
+    organization = request.GET.get("organization") or None
+    if not text:
+        return render(request, "customer_portal/lookup.html", {"q": ""})
+    state, who = _state(request)
+    try:
+        result = state.portal.assets.resolve(
+            who, text, organization=int(organization) if organization else None,
+            client_key=state.client_key, policy=state.policy,
+        )
+    except (InvalidInputError, ValueError) as exc:
+        message = exc.message if isinstance(exc, InvalidInputError) else "Choose an organization."
+        return render(
+            request, "customer_portal/lookup.html", {"q": text, "error": message}, status=400
+        )
+    if isinstance(result, Found):
+        return HttpResponseRedirect(reverse("asset", args=[result.asset.id]))
+    if isinstance(result, Ambiguous):
+        return render(
+            request, "customer_portal/lookup.html", {"q": text, "candidates": result.candidates}
+        )
+    return render(
+        request, "customer_portal/lookup.html",
+        {"q": text, "error": "No asset with this number or licence plate is available to you."},
+        status=404,
+    )
+
+
+@require(perms.ASSET_VIEW)
+def asset(request: HttpRequest, asset_id: int) -> HttpResponse:
+    """The asset page: the fields this tenant shows (404 alike for not yours / not there)."""
+    state, who = _state(request)
+    found = state.portal.assets.get(who, asset_id, policy=state.policy)
+    fields = state.portal.assets.fields(who, found)
+    return render(request, "customer_portal/asset.html", {"asset": found, "fields": fields})
+
+
+@require(perms.JOB_VIEW)
+def jobs(request: HttpRequest) -> HttpResponse:
+    """Jobs the principal may see, searchable by number."""
+    state, who = _state(request)
+    page = state.portal.jobs.list(
+        who, number=request.GET.get("number") or None,
+        cursor=request.GET.get("cursor") or None, policy=state.policy,
+    )
+    rows = state.portal.jobs.project(page.items, state.policy)
+    return render(request, "customer_portal/jobs.html", {"rows": rows, "page": page})
+
+
+@require()
+def documents(request: HttpRequest, kind: str) -> HttpResponse:
+    """Quotes, invoices or reports the principal may see."""
+    if kind not in _KINDS:
+        raise NotFoundError()
+    state, who = _state(request)
+    page = state.portal.documents.list(
+        who, kind=_KINDS[kind], cursor=request.GET.get("cursor") or None, policy=state.policy
+    )
+    return render(request, "customer_portal/documents.html", {"kind": kind, "page": page})
+
+
+@require_POST
+@require()
+def download(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Issue a short-lived download token and follow it."""
+    state, who = _state(request)
+    token = state.portal.documents.download_token(who, document_id, policy=state.policy)
+    return HttpResponseRedirect(reverse("file", args=[token]))
+
+
+@never_cache
+@require()
+def file(request: HttpRequest, token: str) -> HttpResponse:
+    """Send a document's PDF for a valid download token."""
+    state, who = _state(request)
+    found = state.portal.documents.open_download(
+        who, token, client_key=state.client_key, policy=state.policy
+    )
+    response = HttpResponse(found.data, content_type=found.content_type)
+    response["Content-Disposition"] = found.content_disposition
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,1 @@
+"""The example Django project: portalkit added to an ordinary Django site."""

@@ -1,0 +1,161 @@
+"""The example project's pages (examples/django_project) with Django's test client.
+
+The example's Portal (demo data on a SQLite file through SQLAlchemy) is built
+once for the module; each test points the settings at it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from portalkit import Portal
+from portalkit.contrib.django.conf import DjangoPortalConfig
+from portalkit.demo import DEMO_PASSWORD
+
+_shared: dict[str, Portal] = {}
+
+
+def example_portal(config: DjangoPortalConfig) -> Portal:
+    """The module's example Portal (the ``PORTALKIT["PORTAL"]`` factory of these tests)."""
+    return _shared["portal"]
+
+
+@pytest.fixture(scope="module")
+def demo_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The example's Portal over a fresh SQLite file, demo data loaded (once)."""
+    from customer_portal.portal import make_portal  # noqa: PLC0415
+
+    from portalkit.contrib.django.conf import get_config  # noqa: PLC0415
+
+    path = Path(tmp_path_factory.mktemp("example")) / "demo.db"
+    config = get_config()
+    portal = make_portal(
+        DjangoPortalConfig(
+            storage=f"sqlite:///{path}", database="default", tenant="demo",
+            secret_key=config.secret_key, login_url="/login/", trusted_proxies=(),
+            error_template=None, portal=None,
+        )
+    )
+    _shared["portal"] = portal
+    yield portal
+    _shared.clear()
+    portal.close()
+
+
+@pytest.fixture
+def example(demo_portal: Portal, db: None, settings: Any) -> Portal:
+    """Settings of the example project, on the module's demo portal."""
+    settings.ROOT_URLCONF = "portal_site.urls"
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                "context_processors": [
+                    *settings.TEMPLATES[0]["OPTIONS"]["context_processors"],
+                    "customer_portal.context.portal_layout",
+                ]
+            },
+        }
+    ]
+    settings.PORTALKIT = {
+        "TENANT": "demo",
+        "LOGIN_URL": "/login/",
+        "ERROR_TEMPLATE": "customer_portal/error.html",
+        "PORTAL": "tests.contrib.django.test_example.example_portal",
+    }
+    return demo_portal
+
+
+def unmasked(html: bytes) -> bytes:
+    """*html* without the CSRF token (Django masks it afresh in every response)."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", html)
+
+
+def sign_in(client: Client, email: str) -> None:
+    """Sign in through the example's form."""
+    response = client.post("/login/", {"email": email, "password": DEMO_PASSWORD, "next": "/"})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def test_sign_in_page_and_wrong_password(example: Portal, client: Client) -> None:
+    """Anonymous visitors are sent to sign in; a wrong password is one generic 401 answer."""
+    assert client.get("/")["Location"] == "/login/?next=%2F"
+    page = client.get("/login/")
+    assert b"Sign in" in page.content
+    wrong = client.post("/login/", {"email": "ann@cityfleet.example", "password": "x" * 16})
+    unknown = client.post("/login/", {"email": "zed@cityfleet.example", "password": "x" * 16})
+    assert wrong.status_code == unknown.status_code == 401
+
+
+def test_lookup_to_asset_page(example: Portal, client: Client) -> None:
+    """A fleet manager finds an asset by number and sees its page; the menu follows the policy."""
+    sign_in(client, "ann@cityfleet.example")
+    home = client.get("/").content.decode()
+    assert "Jobs" in home
+    assert "Invoices" in home
+    found = client.get("/lookup/", {"q": "CF-100"})
+    assert found.status_code == 302
+    page = client.get(found["Location"])
+    assert page.status_code == 200
+    assert "CF-100" in page.content.decode()
+
+
+def test_other_customers_asset_is_not_found(example: Portal, client: Client) -> None:
+    """Another organization's asset and a missing one give the same 404 page."""
+    sign_in(client, "bob@greenacres.example")
+    assert client.get("/lookup/", {"q": "CF-100"}).status_code == 404
+    with example.storage.unit_of_work() as uow:
+        tenant = uow.tenants.get_by_slug("demo")
+        assert tenant is not None
+        asset = uow.assets.find(tenant.id, limit=1)[0]
+    direct = client.get(f"/assets/{asset.id}/")
+    missing = client.get("/assets/999999/")
+    assert direct.status_code == missing.status_code == 404
+    assert unmasked(direct.content) == unmasked(missing.content)
+
+
+def test_documents_list_and_download(example: Portal, client: Client) -> None:
+    """Invoices are listed and one downloads as a PDF through a short-lived token."""
+    sign_in(client, "ann@cityfleet.example")
+    listing = client.get("/documents/invoices/")
+    assert listing.status_code == 200
+    with example.storage.unit_of_work() as uow:
+        tenant = uow.tenants.get_by_slug("demo")
+        assert tenant is not None
+    ids = [
+        d.id for d in example.documents.list(
+            example.principal_for(example_user(example, "ann@cityfleet.example")),
+            kind="invoice",
+        ).items
+    ]
+    assert ids
+    token_redirect = client.post(f"/documents/{ids[0]}/download/")
+    assert token_redirect.status_code == 302
+    pdf = client.get(token_redirect["Location"])
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert client.get("/documents/nonsense/").status_code == 404
+
+
+def test_logout(example: Portal, client: Client) -> None:
+    """Signing out ends the portal session."""
+    sign_in(client, "ann@cityfleet.example")
+    client.post("/logout/")
+    assert client.get("/").status_code == 302
+
+
+def example_user(portal: Portal, email: str) -> Any:
+    """The demo user with *email*."""
+    with portal.storage.unit_of_work() as uow:
+        tenant = uow.tenants.get_by_slug("demo")
+        assert tenant is not None
+        user = uow.users.get_by_email(tenant.id, email)
+    assert user is not None
+    return user

@@ -1,0 +1,1 @@
+"""Real-browser tests of the Django example project (examples/django_project)."""

@@ -313,3 +313,39 @@ def mark_read(message_id: int) -> ResponseReturnValue:
     """Mark a message as read."""
     pk.portal_from().messages.mark_read(_who(), message_id)
     return redirect(url_for("customer.messages"))
+
+
+# Quote decisions (seed 003's proposals) --------------------------------------------
+@bp.route("/quotes/<int:document_id>", methods=["GET", "POST"])
+@pk.require(perms.QUOTE_VIEW)
+def quote(document_id: int) -> ResponseReturnValue:
+    """A quote with its decisions; approve with a typed signature, or decline."""
+    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    document = portal.documents.get(who, document_id, policy=policy)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("action") == "approve":
+                portal.quotes.approve(
+                    who, document_id, signer_name=form.get("signer_name", ""),
+                    signature=form.get("signature", ""),
+                    idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+                )
+                flash("Thank you: the quote is approved.", "success")
+            else:
+                portal.quotes.decline(
+                    who, document_id, reason=form.get("reason", ""),
+                    idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+                )
+                flash("The quote is declined.", "success")
+        except InvalidInputError as error:
+            errors = dict(error.fields) or {"_": error.message}
+        else:
+            return redirect(url_for("customer.quote", document_id=document_id))
+    decisions = portal.quotes.decisions(who, document_id)
+    can_decide = bool(policy.granted_paths(who, perms.QUOTE_DECIDE))
+    return render_template(
+        "quote.html", document=document, decisions=decisions, can_decide=can_decide,
+        errors=errors, nonce=uuid.uuid4().hex,
+    ), 400 if errors else 200

@@ -543,3 +543,18 @@ def test_foreign_ids_in_action_urls_are_404_and_store_nothing(app: flask.Flask) 
     with portal.storage.unit_of_work() as uow:
         assert uow.actions.readings.count(tenant.id) == readings
 
+
+
+def test_quote_approval(app: flask.Flask) -> None:
+    """A sent quote is approved with a typed signature, once; a draft is not even shown."""
+    client = signed_in(app, ANN)
+    sent = _document_of(app, "CF-QUO-0002")
+    page = client.get(f"/quotes/{sent}").get_data(as_text=True)
+    assert "Approve quote" in page
+    r = post(client, f"/quotes/{sent}", {"action": "approve", "signer_name": "Ann Lee",
+                                         "signature": "Ann Lee"})
+    assert r.status_code == 302
+    after = client.get(f"/quotes/{sent}").get_data(as_text=True)
+    assert "approved" in after
+    assert "Approve quote" not in after
+    assert client.get(f"/quotes/{_document_of(app, 'CF-QUO-0001')}").status_code == 404

@@ -558,3 +558,15 @@ def test_quote_approval(app: flask.Flask) -> None:
     assert "approved" in after
     assert "Approve quote" not in after
     assert client.get(f"/quotes/{_document_of(app, 'CF-QUO-0001')}").status_code == 404
+
+
+def test_host_error_pages_are_kept() -> None:
+    """init_app leaves an error page the host registered before it in place."""
+    application = flask.Flask(__name__)
+    application.config["SECRET_KEY"] = SECRET
+    application.register_error_handler(404, lambda _e: ("host 404", 404))
+    with Portal.from_url("memory://", secret_key=SECRET) as portal:
+        portal.create_tenant("default", "Default")
+        pk.init_app(application, portal=portal)
+        response = application.test_client().get("/nowhere")
+    assert response.get_data(as_text=True) == "host 404"

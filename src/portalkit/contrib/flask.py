@@ -184,6 +184,9 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
     - ``PORTALKIT_CSRF``: enable Flask-WTF's CSRFProtect (default True);
     - ``PORTALKIT_ERROR_TEMPLATE``: a template rendered for error pages with
       ``status``, ``title`` and ``message`` (default: a built-in page).
+
+    Error pages for Flask's own 400/403/404/405/413/429 are registered only
+    where the app has none yet.
     """
     if portal is None:
         raise ConfigurationError("init_app needs portal=Portal.from_url(...).")
@@ -208,8 +211,10 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
 
         CSRFProtect(app)
     app.register_error_handler(PortalkitError, _handle_portalkit_error)
+    handled = app.error_handler_spec.get(None, {})
     for status in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(status, _handle_http_error)
+        if not handled.get(status):  # the host's own error pages win
+            app.register_error_handler(status, _handle_http_error)
     app.teardown_appcontext(_teardown)
 
 

@@ -53,6 +53,11 @@ class DemoSummary:
             f"documents       {self.documents}",
             f"jobs            {self.jobs}",
             f"customers       {self.customers}",
+            *(
+                [f"logins          {', '.join(self.logins)} (password: {DEMO_PASSWORD})"]
+                if self.logins
+                else []
+            ),
         ]
 
 
@@ -455,4 +460,5 @@ def summarize(portal: Portal, *, created: bool = False) -> DemoSummary:
             jobs=uow.jobs.count(tid),
             customers=uow.customers.count(tid),
             created=created,
+            logins=tuple(email for email, _ in DEMO_LOGINS),
         )

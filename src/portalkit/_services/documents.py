@@ -36,6 +36,8 @@ from portalkit._services.listing import (
     list_context,
     page_of,
     policy_in,
+    search_choices,
+    search_text,
 )
 from portalkit.domain.documents import (
     DocumentKind,
@@ -242,14 +244,10 @@ class DocumentService:
         kinds = self.kinds.resolve(kind)
         parts: list[Filter] = []
         if status is not None:
-            statuses = (status,) if isinstance(status, str) else tuple(status)
-            if not statuses or not all(isinstance(s, str) for s in statuses):
-                raise InvalidInputError.for_field("status", "Name at least one status.")
+            statuses = search_choices("status", status, "Name at least one status.")
             parts.append(In("status", statuses))
         if number is not None:
-            if not isinstance(number, str) or not number.strip():
-                raise InvalidInputError.for_field("number", "Enter a document number.")
-            parts.append(Eq("number", number.strip()))
+            parts.append(Eq("number", search_text("number", number, "Enter a document number.")))
         for name, value in (("issued_from", issued_from), ("issued_to", issued_to)):
             if value is not None and (
                 not isinstance(value, dt.date) or isinstance(value, dt.datetime)

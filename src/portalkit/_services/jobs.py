@@ -21,6 +21,8 @@ from portalkit._services.listing import (
     list_context,
     page_of,
     policy_in,
+    search_choices,
+    search_text,
 )
 from portalkit.domain.fields import JOB, project, visible_fields
 from portalkit.domain.filters import Eq, Filter, In, Range, all_of
@@ -104,14 +106,10 @@ class JobService:
         if asset is not None:
             parts.append(Eq("asset_id", _check_id("asset", asset)))
         if status is not None:
-            statuses = (status,) if isinstance(status, str) else tuple(status)
-            if not statuses or not all(isinstance(s, str) for s in statuses):
-                raise InvalidInputError.for_field("status", "Name at least one status.")
+            statuses = search_choices("status", status, "Name at least one status.")
             parts.append(In("status", tuple(s.lower() for s in statuses)))
         if number is not None:
-            if not isinstance(number, str) or not number.strip():
-                raise InvalidInputError.for_field("number", "Enter a job number.")
-            parts.append(Eq("number", number.strip()))
+            parts.append(Eq("number", search_text("number", number, "Enter a job number.")))
         return all_of(*parts)
 
     def list(

@@ -11,25 +11,77 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from portalkit.domain.filters import Filter, all_of
 from portalkit.domain.pagination import CursorCodec, Page, Sorting, after_filter, check_page_size
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
-from portalkit.errors import ConfigurationError
+from portalkit.errors import ConfigurationError, InvalidInputError
 from portalkit.ports import UnitOfWork
 
 __all__ = [
+    "MAX_SEARCH_CHOICES",
+    "MAX_SEARCH_LENGTH",
     "PolicyProvider",
     "derive_key",
     "list_context",
     "page_of",
     "policy_in",
+    "search_choices",
+    "search_text",
 ]
 
 T = TypeVar("T")
+
+#: Longest text a list may be searched for (a number, a status), in characters.
+MAX_SEARCH_LENGTH = 100
+#: Most values one multiple-choice filter (statuses, kinds) may name.
+MAX_SEARCH_CHOICES = 20
+
+
+def search_text(field: str, value: object, message: str) -> str:
+    """*value* stripped, if it is non-empty text of at most MAX_SEARCH_LENGTH characters.
+
+    Raises:
+        InvalidInputError: for *field*, with *message* (or a length message).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError.for_field(field, message)
+    if len(value) > MAX_SEARCH_LENGTH:
+        raise InvalidInputError.for_field(
+            field, f"Enter at most {MAX_SEARCH_LENGTH} characters."
+        )
+    return value.strip()
+
+
+def search_choices(field: str, value: str | Iterable[str], message: str) -> tuple[str, ...]:
+    """One value or at most MAX_SEARCH_CHOICES of them, each text of bounded length.
+
+    An endless iterable is refused after MAX_SEARCH_CHOICES + 1 items.
+
+    Raises:
+        InvalidInputError: for *field*, with *message* (or a limit message).
+    """
+    try:
+        values = (value,) if isinstance(value, str) else tuple(
+            itertools.islice(value, MAX_SEARCH_CHOICES + 1)
+        )
+    except TypeError:  # not iterable
+        raise InvalidInputError.for_field(field, message) from None
+    if not values or not all(isinstance(v, str) for v in values):
+        raise InvalidInputError.for_field(field, message)
+    if len(values) > MAX_SEARCH_CHOICES:
+        raise InvalidInputError.for_field(
+            field, f"Choose at most {MAX_SEARCH_CHOICES} values."
+        )
+    if any(len(v) > MAX_SEARCH_LENGTH for v in values):
+        raise InvalidInputError.for_field(
+            field, f"Enter at most {MAX_SEARCH_LENGTH} characters."
+        )
+    return values
 
 #: How a service loads a principal's compiled policy inside a unit of work
 #: (the facade passes :func:`portalkit._services.policy.load_policy`). Every

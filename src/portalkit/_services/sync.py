@@ -37,6 +37,30 @@ R = TypeVar("R")
 
 #: Largest batch accepted; larger batches hold locks and memory for too long.
 MAX_BATCH_SIZE = 10_000
+#: Longest asset number, plate or other identifier in a row (as the staff API).
+MAX_IDENTIFIER_LENGTH = 64
+#: Longest name or short text field in a row.
+MAX_NAME_LENGTH = 200
+#: Longest free text (a description) in a row.
+MAX_TEXT_LENGTH = 2000
+
+
+def _max_length(limit: int) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """An attrs validator refusing text longer than *limit* (before any normalization)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, str) and len(value) > limit:
+            label = attribute.name.replace("_", " ").capitalize()
+            raise InvalidInputError.for_field(
+                attribute.name, f"{label} is longer than {limit} characters."
+            )
+
+    return check
+
+
+_ID = _max_length(MAX_IDENTIFIER_LENGTH)
+_NAME = _max_length(MAX_NAME_LENGTH)
+_TEXT = _max_length(MAX_TEXT_LENGTH)
 
 
 def _strip(value: str | None) -> str | None:
@@ -64,16 +88,16 @@ class AssetRow:
     """
 
     external_key: str = attrs.field(converter=_key)
-    number: str
-    scope_key: str
-    plate: str | None = attrs.field(default=None, converter=_strip)
-    region: str | None = attrs.field(default=None, converter=_strip)
-    asset_type: str = ""
-    description: str = ""
-    model: str = ""
-    serial: str = ""
-    customer_ref: str = ""
-    last_test_number: str | None = None
+    number: str = attrs.field(validator=_ID)
+    scope_key: str = attrs.field(validator=_NAME)
+    plate: str | None = attrs.field(default=None, converter=_strip, validator=_ID)
+    region: str | None = attrs.field(default=None, converter=_strip, validator=_ID)
+    asset_type: str = attrs.field(default="", validator=_NAME)
+    description: str = attrs.field(default="", validator=_TEXT)
+    model: str = attrs.field(default="", validator=_NAME)
+    serial: str = attrs.field(default="", validator=_NAME)
+    customer_ref: str = attrs.field(default="", validator=_NAME)
+    last_test_number: str | None = attrs.field(default=None, validator=_ID)
     last_test_date: dt.date | None = None
 
 
@@ -82,11 +106,11 @@ class CustomerRow:
     """One customer account from the host's system; it becomes an organization."""
 
     external_key: str = attrs.field(converter=_key)
-    name: str
-    phone: str | None = attrs.field(default=None, converter=_strip)
-    email: str | None = attrs.field(default=None, converter=_strip)
-    postal_code: str | None = attrs.field(default=None, converter=_strip)
-    country: str = "US"
+    name: str = attrs.field(validator=_NAME)
+    phone: str | None = attrs.field(default=None, converter=_strip, validator=_ID)
+    email: str | None = attrs.field(default=None, converter=_strip, validator=_max_length(254))
+    postal_code: str | None = attrs.field(default=None, converter=_strip, validator=_ID)
+    country: str = attrs.field(default="US", validator=_ID)
     portal_enabled: bool = False
     is_account: bool = True
     contract_count: int = 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from portalkit import Portal
-from portalkit._portal import storage_from_url
 from portalkit.adapters.mail import ConsoleMailer
 from portalkit.contrib.django.conf import DjangoPortalConfig
 from portalkit.demo import load_demo
@@ -20,20 +19,17 @@ def make_portal(config: DjangoPortalConfig) -> Portal:
     admin or with the staff API (the full demo needs capabilities that storage
     does not have yet).
     """
+    options = {
+        "secret_key": config.secret_key,
+        "default_tenant": config.tenant or "demo",
+        "document_source": DemoDocuments(),
+        "mailer": ConsoleMailer(),
+    }
     if config.storage == "django":
         from portalkit.contrib.django.storage import DjangoStorage  # noqa: PLC0415
 
-        storage = DjangoStorage(config.database)
-    else:
-        storage = storage_from_url(config.storage)
-    portal = Portal(
-        storage,
-        secret_key=config.secret_key,
-        default_tenant=config.tenant or "demo",
-        document_source=DemoDocuments(),
-        mailer=ConsoleMailer(),
-    )
-    if config.storage != "django":
-        portal.upgrade()
-        load_demo(portal)
+        return Portal(DjangoStorage(config.database), **options)
+    portal = Portal.from_url(config.storage, **options)
+    portal.upgrade()
+    load_demo(portal)
     return portal

@@ -20,6 +20,20 @@ from tests.contrib.django.django_setup import configure_django
 configure_django()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    """Keep the suite's own order: undo pytest-django's database-first reordering.
+
+    pytest-django sorts every collected test (database tests first) once
+    Django is configured; the rest of the suite must run as it does without
+    Django, so the original order is restored.
+    """
+    original = {id(item): index for index, item in enumerate(items)}
+    result = yield
+    items.sort(key=lambda item: original.get(id(item), len(original)))
+    return result
+
+
 @pytest.fixture
 def django_storage(transactional_db: None) -> object:
     """A Django storage on the migrated, emptied test database (real commits)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,9 @@ def configure_django() -> None:
 
     if settings.configured:
         return
+    # Django refuses ORM calls in a thread with a running event loop; sync
+    # Playwright (the Flask browser tests) keeps one running in the main thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if str(EXAMPLE) not in sys.path:
         sys.path.insert(0, str(EXAMPLE))
     from tests.contrib.django import settings as test_settings  # noqa: PLC0415

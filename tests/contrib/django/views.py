@@ -6,8 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from portalkit import perms
-from portalkit._portal import Portal
+from portalkit import Portal, perms
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.contrib.django import auth
 from portalkit.contrib.django.conf import DjangoPortalConfig

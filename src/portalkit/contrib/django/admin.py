@@ -25,8 +25,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from portalkit import perms
-from portalkit._services.admin import asset_keys
 from portalkit.contrib.django import models as m
+from portalkit.domain.assets import fold_similar, normalize_identifier
 from portalkit.domain.scopes import ALLOWED_PARENTS, ScopeKind, child_path
 from portalkit.domain.tenants import TenantSettings
 
@@ -363,7 +363,10 @@ class AssetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Recompute the lookup keys from the number and plate."""
-        obj.number_key, obj.plate_key, obj.plate_fold = asset_keys(obj.number, obj.plate or None)
+        obj.number_key = normalize_identifier(obj.number)
+        obj.plate_key = normalize_identifier(obj.plate) if obj.plate else None
+        obj.plate_key = obj.plate_key or None
+        obj.plate_fold = fold_similar(obj.plate_key) if obj.plate_key else None
         super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from portalkit._services.identity import SignIn
+from portalkit import SignIn
 from portalkit.contrib.django.middleware import SESSION_KEY, portal_request
 
 __all__ = ["login", "logout", "logout_everywhere", "start_session"]

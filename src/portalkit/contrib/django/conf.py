@@ -29,10 +29,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from portalkit._portal import MIN_SECRET_BYTES, Portal
+from portalkit import Portal
 from portalkit.errors import ConfigurationError
 
-__all__ = ["DjangoPortalConfig", "get_config", "get_portal", "reset_portal"]
+__all__ = ["DjangoPortalConfig", "build_portal", "get_config", "get_portal", "reset_portal"]
+
+#: Django's SECRET_KEY is reused only when at least this long (the Portal's own floor).
+MIN_SECRET_BYTES = 32
 
 DEFAULTS: dict[str, Any] = {
     "STORAGE": "django",

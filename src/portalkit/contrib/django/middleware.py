@@ -33,7 +33,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-from portalkit._portal import Portal
+from portalkit import Portal
 from portalkit.contrib.django.conf import DjangoPortalConfig, get_config, get_portal
 from portalkit.contrib.django.errors import error_response
 from portalkit.domain.identity import client_key

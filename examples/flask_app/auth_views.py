@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from portalkit._services.invitation_types import AlreadySignedUp
+from portalkit import AlreadySignedUp
 from portalkit.contrib import flask as pk
 from portalkit.errors import AuthenticationError, InvalidInputError, InvalidTokenError
 
@@ -72,8 +72,10 @@ def accept_invitation() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             invitations.accept(
-                pk.tenant_from().id, token,
-                request.form.get("password", ""), request.form.get("password_again", ""),
+                pk.tenant_from().id,
+                token,
+                request.form.get("password", ""),
+                request.form.get("password_again", ""),
             )
         except InvalidInputError as exc:
             errors = dict(exc.fields) or {"password": exc.message}
@@ -94,17 +96,18 @@ def register() -> ResponseReturnValue:
         form = request.form
         try:
             ticket = pk.portal_from().registration.claim(
-                pk.tenant_from(), phone=form.get("phone", ""), email=form.get("email", ""),
-                postal_code=form.get("postal_code", ""), client_key=pk.client_key_from(),
+                pk.tenant_from(),
+                phone=form.get("phone", ""),
+                email=form.get("email", ""),
+                postal_code=form.get("postal_code", ""),
+                client_key=pk.client_key_from(),
             )
         except InvalidInputError as exc:
             error = exc.message
         else:
             session["_register_ticket"] = ticket.ticket
             return redirect(url_for("auth.register_finish"))
-    return render_template("register.html", error=error, form=request.form), (
-        400 if error else 200
-    )
+    return render_template("register.html", error=error, form=request.form), (400 if error else 200)
 
 
 @bp.route("/register/finish", methods=["GET", "POST"])
@@ -119,8 +122,11 @@ def register_finish() -> ResponseReturnValue:
         form = request.form
         try:
             result = pk.portal_from().registration.complete_claim(
-                pk.tenant_from(), ticket, code=form.get("code", ""),
-                password=form.get("password", ""), confirmation=form.get("password_again", ""),
+                pk.tenant_from(),
+                ticket,
+                code=form.get("code", ""),
+                password=form.get("password", ""),
+                confirmation=form.get("password_again", ""),
                 client_key=pk.client_key_from(),
             )
         except InvalidInputError as exc:
@@ -162,8 +168,11 @@ def reset_finish() -> ResponseReturnValue:
         form = request.form
         try:
             pk.portal_from().identity.reset_password(
-                pk.tenant_from(), form.get("email", email), form.get("code", ""),
-                form.get("password", ""), form.get("password_again", ""),
+                pk.tenant_from(),
+                form.get("email", email),
+                form.get("code", ""),
+                form.get("password", ""),
+                form.get("password_again", ""),
                 client_key=pk.client_key_from(),
             )
         except InvalidInputError as exc:
@@ -193,16 +202,22 @@ def profile() -> ResponseReturnValue:
         try:
             if form.get("action") == "password":
                 result = portal.identity.change_password(
-                    tenant, user.id, form.get("current_password", ""),
-                    form.get("password", ""), form.get("password_again", ""),
+                    tenant,
+                    user.id,
+                    form.get("current_password", ""),
+                    form.get("password", ""),
+                    form.get("password_again", ""),
                     client_key=pk.client_key_from(),
                 )
                 pk.start_session(result)
                 flash("Your password was changed; other devices were signed out.", "success")
             else:
                 portal.identity.update_profile(
-                    tenant, user.id, first_name=form.get("first_name", ""),
-                    last_name=form.get("last_name", ""), email=form.get("email", ""),
+                    tenant,
+                    user.id,
+                    first_name=form.get("first_name", ""),
+                    last_name=form.get("last_name", ""),
+                    email=form.get("email", ""),
                     phone=form.get("phone") or None,
                     current_password=form.get("current_password") or None,
                     client_key=pk.client_key_from(),

@@ -13,6 +13,11 @@ from portalkit._services.documents import CreatedShare as CreatedShare
 from portalkit._services.documents import Download as Download
 from portalkit._services.identity import IdentityConfig as IdentityConfig
 from portalkit._services.identity import SignIn as SignIn
+from portalkit._services.invitation_types import AlreadySignedUp as AlreadySignedUp
+from portalkit._services.invitation_types import Contact as Contact
+from portalkit._services.invitation_types import SendReport as SendReport
+from portalkit._services.invitation_types import SignedUp as SignedUp
+from portalkit._services.invitation_types import SignUpForm as SignUpForm
 from portalkit._services.sync import AssetRow as AssetRow
 from portalkit._services.sync import BulkReport as BulkReport
 from portalkit._services.sync import CustomerRow as CustomerRow
@@ -43,11 +48,13 @@ from portalkit.errors import PortalkitError as PortalkitError
 __all__ = [
     "NOT_FOUND",
     "AdminSession",
+    "AlreadySignedUp",
     "Ambiguous",
     "Asset",
     "AssetRow",
     "BulkReport",
     "Candidate",
+    "Contact",
     "CreatedShare",
     "CustomerRecord",
     "CustomerRow",
@@ -69,7 +76,10 @@ __all__ = [
     "ScopeKind",
     "ScopeNode",
     "Sections",
+    "SendReport",
     "SignIn",
+    "SignUpForm",
+    "SignedUp",
     "Tenant",
     "TenantSettings",
     "__version__",

@@ -1,0 +1,607 @@
+"""Load test: the Flask example portal on PostgreSQL, 50 concurrent clients, 60 seconds.
+
+The example portal (``examples/flask_app``) runs under gunicorn (``gthread``
+workers: several processes, several threads each) against PostgreSQL, in a
+subprocess of its own. A second subprocess drives it over loopback with N
+concurrent clients, each signed in as its own customer user of the demo's
+City Fleet organization, doing a mix of what customers do:
+
+    asset lookups (by number), asset pages, document lists (quotes, invoices,
+    reports), PDF downloads (POST for a short-lived token, then GET the file),
+    service-request submissions (GET the form, POST it) and sign-ins
+    (sign out, GET the form, POST the credentials: Argon2id included).
+
+Every form carries its CSRF token, as a browser's would. The clients present
+distinct addresses through ``X-Forwarded-For`` (the server trusts the
+loopback proxy), as customers behind a reverse proxy do. The demo tenant's
+lookup limit is raised for the run (it is a per-user anti-enumeration limit,
+not a capacity limit).
+
+    python bench/load.py [--quick] [--json PATH] [--clients N] [--duration S]
+                         [--think S] [--workers W] [--threads T]
+
+Each client waits a random "think time" between actions (exponential, mean
+``--think``, 1 s by default: a busy person clicking about once a second);
+``--think 0`` sends requests back to back, which measures saturation
+(latency is then clients / throughput, by Little's law) rather than what a
+customer sees.
+
+``--quick`` runs 10 s with 10 clients. The loop is bounded in time and in
+requests per client, stops by itself, and only ever talks to 127.0.0.1.
+Needs PostgreSQL: ``PORTALKIT_BENCH_DATABASE_URL`` or
+``PORTALKIT_TEST_DATABASE_URL`` (``source .ci/postgres.sh; pg_start``); the
+run works in a schema of its own, dropped afterwards.
+
+Reports throughput, p50/p95/p99 latency per route and error counts, and
+checks: 0 server errors (5xx, resets, timeouts), p99 <= 200 ms for every
+page, and every accepted service request stored exactly once (count of
+accepted answers == rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from _util import ROOT, postgres_url, print_table, write_json
+
+SECRET = "load-bench-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "load-bench-lantern-harbour-violet-42"
+CITY_FLEET = "CUST-1001"
+#: Longest a single request may take before it counts as a server error.
+REQUEST_TIMEOUT = 15.0
+#: Most requests one client sends in a run, whatever the duration.
+MAX_REQUESTS_PER_CLIENT = 20_000
+#: What a client does, and how often (weights).
+MIX = (
+    ("lookup", 25),
+    ("asset", 15),
+    ("documents", 25),
+    ("download", 15),
+    ("request", 15),
+    ("login", 5),
+)
+#: Routes whose latency is the sign-in (one Argon2id verification each).
+ARGON2_ROUTES = frozenset({"POST /login"})
+
+#: What a request on a connection the server has closed meanwhile fails with.
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_NONCE = re.compile(r'name="nonce" value="([^"]+)"')
+
+
+# The server ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _schema_url(base: str, schema: str) -> str:
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _admin_sql(base: str, statement: str) -> None:
+    from sqlalchemy import create_engine  # noqa: PLC0415
+
+    engine = create_engine(base)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def prepare(url: str, clients: int, run_id: str) -> dict[str, Any]:
+    """Migrate, load the demo data, add one customer user per client; return the plan."""
+    import portalkit  # noqa: PLC0415
+    from portalkit._services.identity import set_password  # noqa: PLC0415
+    from portalkit.adapters.mail import MemoryMailer  # noqa: PLC0415
+    from portalkit.demo import DEMO_TENANT, load_demo  # noqa: PLC0415
+
+    portal = portalkit.Portal.from_url(
+        url, secret_key=SECRET, default_tenant=DEMO_TENANT, mailer=MemoryMailer()
+    )
+    try:
+        portal.upgrade()
+        load_demo(portal)
+        with portal.admin(DEMO_TENANT) as admin:
+            admin.update_settings(lookup_rate=1_000_000)
+            city = admin.scope_by_key(CITY_FLEET)
+            users = []
+            for i in range(clients):
+                user = admin.create_user(f"load{i}@cityfleet.example", f"Load Client {i}")
+                admin.grant(user, "fleet_manager", scope=city)
+                set_password(
+                    admin.uow, admin.tenant, admin.user(user), PASSWORD, PASSWORD,
+                    hasher=portal.hasher, policy=portal.identity.password_policy,
+                )
+                users.append(user)
+            tenant_id = admin.tenant.id
+        with portal.storage.unit_of_work() as uow:
+            assets = [
+                (a.id, a.number)
+                for a in uow.assets.find(tenant_id)
+                if a.scope_path.startswith(city.path)
+            ]
+        who = portal.principal_for(users[0])
+        documents = [
+            d.id
+            for kind in ("quote", "invoice", "report")
+            for d in portal.documents.list(who, kind=kind, size=200).items
+        ]
+    finally:
+        portal.close()
+    if not assets or not documents:
+        raise SystemExit("the demo data has no City Fleet assets or documents")
+    return {
+        "users": [u.email for u in users],
+        "password": PASSWORD,
+        "assets": assets,
+        "documents": documents,
+        "run_id": run_id,
+        "tenant_id": tenant_id,
+    }
+
+
+def start_server(
+    url: str, port: int, workers: int, threads: int, log: Path
+) -> subprocess.Popen[bytes]:
+    """gunicorn serving the example portal on 127.0.0.1:*port*, in a subprocess."""
+    config = {"PORTALKIT_TRUSTED_PROXIES": ("127.0.0.1",)}
+    factory = (
+        f"examples.flask_app:create_app({url!r}, secret_key={SECRET!r}, demo=False, "
+        f"config={config!r})"
+    )
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--chdir", str(ROOT),
+        "--worker-class", "gthread",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}",
+        "--timeout", "60",
+        "--keep-alive", "15",
+        "--graceful-timeout", "5",
+        "--log-level", "warning",
+        "--access-logfile", "-" if os.environ.get("PORTALKIT_LOAD_ACCESS_LOG") else "/dev/null",
+        factory,
+    ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
+    with log.open("wb") as sink:
+        return subprocess.Popen(command, stdout=sink, stderr=sink, env=env)
+
+
+def wait_ready(port: int, server: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    """Wait until the sign-in page answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server ended: {log.read_text()[-3000:]}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/login")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the server did not start: {log.read_text()[-3000:]}")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (graceful), then SIGKILL if it lingers."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+
+
+# The clients (run in the driver subprocess) ------------------------------------------
+
+
+class Client:
+    """One browser: a kept connection, a cookie jar, its own forwarded address."""
+
+    def __init__(self, port: int, address: str, stats: Stats) -> None:
+        self.port = port
+        self.address = address
+        self.stats = stats
+        self.cookies: dict[str, str] = {}
+        self.connection: http.client.HTTPConnection | None = None
+
+    def call(
+        self, method: str, path: str, route: str, form: dict[str, str] | None = None
+    ) -> tuple[int, str, dict[str, str]]:
+        """Send one request; record its latency and status under *route*."""
+        headers = {"X-Forwarded-For": self.address, "Host": f"127.0.0.1:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        for attempt in (1, 2):
+            reused = self.connection is not None
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection(
+                        "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT
+                    )
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                if self.connection is not None:
+                    self.connection.close()
+                self.connection = None
+                # A kept-alive connection the server closed while the client was
+                # idle: like a browser, send once more on a new connection.
+                if attempt == 1 and reused and isinstance(exc, _STALE):
+                    continue
+                self.stats.record(route, time.perf_counter() - start, 0, type(exc).__name__)
+                return 0, "", {}
+        self.stats.record(route, time.perf_counter() - start, response.status, None)
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if response.getheader("Connection", "").lower() == "close":
+            self.connection.close()
+            self.connection = None
+        return response.status, text, {k.lower(): v for k, v in response.getheaders()}
+
+
+class Stats:
+    """Latencies and outcomes per route, shared by the client threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.statuses: dict[str, Counter[str]] = defaultdict(Counter)
+        self.accepted_requests = 0
+
+    def record(self, route: str, seconds: float, status: int, failure: str | None) -> None:
+        """Note one request."""
+        with self.lock:
+            self.latencies[route].append(seconds * 1000)
+            self.statuses[route][failure or str(status)] += 1
+
+
+def _csrf(text: str) -> str:
+    match = _CSRF.search(text)
+    return match.group(1) if match else ""
+
+
+def sign_in(client: Client, email: str, password: str) -> bool:
+    """GET the sign-in form and POST the credentials."""
+    status, text, _ = client.call("GET", "/login", "GET /login")
+    if status != 200:
+        return False
+    status, _, _ = client.call(
+        "POST", "/login", "POST /login",
+        {"csrf_token": _csrf(text), "identifier": email, "password": password},
+    )
+    return status == 302
+
+
+def run_client(
+    index: int, plan: dict[str, Any], port: int, stats: Stats, until: float, think: float
+) -> None:
+    """One customer's session: sign in, then the mix until the time or count runs out."""
+    rng = random.Random(index)
+    client = Client(port, f"10.77.{index // 200}.{index % 200 + 1}", stats)
+    email, password = plan["users"][index], plan["password"]
+    actions = [name for name, _ in MIX]
+    weights = [weight for _, weight in MIX]
+    if think > 0:  # customers arrive over a moment, not in the same millisecond
+        time.sleep(rng.uniform(0, 2 * think))
+    if not sign_in(client, email, password):
+        return
+    token = ""
+    for n in range(MAX_REQUESTS_PER_CLIENT):
+        if think > 0:  # a person reading the page before the next click
+            time.sleep(min(rng.expovariate(1 / think), 10 * think))
+        if time.monotonic() >= until:
+            break
+        action = rng.choices(actions, weights)[0]
+        asset_id, number = rng.choice(plan["assets"])
+        if action == "lookup":
+            client.call("GET", "/lookup?" + urllib.parse.urlencode({"q": number}), "GET /lookup")
+        elif action == "asset":
+            status, text, _ = client.call("GET", f"/assets/{asset_id}", "GET /assets/<id>")
+            token = _csrf(text) or token
+        elif action == "documents":
+            kind = rng.choice(("quotes", "invoices", "reports"))
+            status, text, _ = client.call("GET", f"/documents/{kind}", "GET /documents/<kind>")
+            token = _csrf(text) or token
+        elif action == "download":
+            if not token:
+                _, text, _ = client.call("GET", "/documents/invoices", "GET /documents/<kind>")
+                token = _csrf(text)
+            document = rng.choice(plan["documents"])
+            status, _, headers = client.call(
+                "POST", f"/documents/{document}/download", "POST /documents/<id>/download",
+                {"csrf_token": token},
+            )
+            location = urllib.parse.urlsplit(headers.get("location", ""))
+            if status == 302 and location.path.startswith("/files/"):
+                client.call("GET", location.path, "GET /files/<token>")
+        elif action == "request":
+            status, text, _ = client.call("GET", f"/assets/{asset_id}", "GET /assets/<id>")
+            nonce = _NONCE.search(text)
+            token = _csrf(text) or token
+            if status != 200 or nonce is None:
+                continue
+            status, _, headers = client.call(
+                "POST", f"/assets/{asset_id}/request", "POST /assets/<id>/request",
+                {
+                    "csrf_token": token,
+                    "nonce": nonce.group(1),
+                    "description": f"load {plan['run_id']} client {index} request {n}",
+                },
+            )
+            if status == 302 and f"/assets/{asset_id}" in headers.get("location", ""):
+                with stats.lock:
+                    stats.accepted_requests += 1
+        elif action == "login":
+            if not token:
+                _, text, _ = client.call("GET", "/documents/quotes", "GET /documents/<kind>")
+                token = _csrf(text)
+            client.call("POST", "/logout", "POST /logout", {"csrf_token": token})
+            client.cookies.clear()
+            token = ""
+            if not sign_in(client, email, password):
+                return
+
+
+def drive(config_path: Path) -> None:
+    """The driver subprocess: run the clients, write the raw figures next to the plan."""
+    config = json.loads(config_path.read_text())
+    plan, port, clients = config["plan"], config["port"], config["clients"]
+    stats = Stats()
+    started = time.monotonic()
+    until = started + config["duration"]
+    threads = [
+        threading.Thread(
+            target=run_client,
+            args=(i, plan, port, stats, until, config["think"]),
+            daemon=True,
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(config["duration"] + 2 * REQUEST_TIMEOUT + 30)
+    elapsed = time.monotonic() - started
+    result = {
+        "elapsed_s": elapsed,
+        "latencies": stats.latencies,
+        "statuses": {route: dict(c) for route, c in stats.statuses.items()},
+        "accepted_requests": stats.accepted_requests,
+        "stuck_clients": sum(1 for t in threads if t.is_alive()),
+    }
+    Path(config["out"]).write_text(json.dumps(result))
+
+
+# Figures -----------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summarize(raw: dict[str, Any], stored: int) -> dict[str, Any]:
+    """Per-route figures and the totals the targets are about."""
+    routes: dict[str, dict[str, Any]] = {}
+    server_errors = client_errors = total = 0
+    for route, values in sorted(raw["latencies"].items()):
+        statuses = raw["statuses"][route]
+        errors = sum(
+            n for s, n in statuses.items() if not s.isdigit() or int(s) >= 500 or s == "0"
+        )
+        rejected = sum(n for s, n in statuses.items() if s.isdigit() and 400 <= int(s) < 500)
+        server_errors += errors
+        client_errors += rejected
+        total += len(values)
+        routes[route] = {
+            "count": len(values),
+            "p50_ms": round(_percentile(values, 50), 1),
+            "p95_ms": round(_percentile(values, 95), 1),
+            "p99_ms": round(_percentile(values, 99), 1),
+            "max_ms": round(max(values), 1),
+            "mean_ms": round(statistics.fmean(values), 1),
+            "server_errors": errors,
+            "client_errors": rejected,
+            "statuses": statuses,
+        }
+    pages = {r: v for r, v in routes.items() if r not in ARGON2_ROUTES}
+    all_latencies = [v for values in raw["latencies"].values() for v in values]
+    return {
+        "requests": total,
+        "throughput_rps": round(total / raw["elapsed_s"], 1),
+        "p50_ms": round(_percentile(all_latencies, 50), 1),
+        "p95_ms": round(_percentile(all_latencies, 95), 1),
+        "p99_ms": max((v["p99_ms"] for v in pages.values()), default=0.0),
+        "p99_ms_with_sign_in": max((v["p99_ms"] for v in routes.values()), default=0.0),
+        "errors": server_errors,
+        "client_errors": client_errors,
+        "stuck_clients": raw["stuck_clients"],
+        "service_requests_accepted": raw["accepted_requests"],
+        "service_requests_stored": stored,
+        "routes": routes,
+    }
+
+
+def count_stored(url: str, tenant_id: int, run_id: str) -> int:
+    """Service requests of this run in the database."""
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
+
+    storage = SqlAlchemyStorage.from_url(url)
+    try:
+        with storage.unit_of_work() as uow:
+            return sum(
+                1
+                for r in uow.actions.requests.find(tenant_id)
+                if (r.description or "").startswith(f"load {run_id} ")
+            )
+    finally:
+        storage.close()
+
+
+def main() -> None:
+    """Parse options, prepare, serve, drive, measure, report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 s with 10 clients")
+    parser.add_argument("--json", type=Path, help="write the result object here")
+    parser.add_argument("--clients", type=int, help="concurrent clients (default 50)")
+    parser.add_argument("--duration", type=float, help="seconds of load (default 60)")
+    parser.add_argument(
+        "--think", type=float, default=1.0,
+        help="mean seconds a client waits between actions (exponential; 0 = flat out)",
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument("--drive", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.drive:
+        drive(args.drive)
+        return
+    clients = args.clients or (10 if args.quick else 50)
+    duration = args.duration or (10.0 if args.quick else 60.0)
+    if not 1 <= clients <= 500 or not 1 <= duration <= 600:
+        raise SystemExit("choose 1-500 clients and 1-600 seconds")
+    base = postgres_url()
+    if not base:
+        raise SystemExit(
+            "set PORTALKIT_BENCH_DATABASE_URL (or PORTALKIT_TEST_DATABASE_URL) to a PostgreSQL "
+            "database, e.g. `source .ci/postgres.sh; pg_start`"
+        )
+    run_id = uuid.uuid4().hex[:12]
+    schema = f"pk_load_{run_id}"
+    _admin_sql(base, f'CREATE SCHEMA "{schema}"')
+    url = _schema_url(base, schema)
+    work = Path(tempfile.mkdtemp(prefix="portalkit-load."))
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        print(f"preparing the demo data and {clients} users ...", flush=True)
+        plan = prepare(url, clients, run_id)
+        port = _free_port()
+        log = work / "server.log"
+        server = start_server(url, port, args.workers, args.threads, log)
+        wait_ready(port, server, log)
+        print(
+            f"gunicorn: {args.workers} workers x {args.threads} threads on 127.0.0.1:{port}; "
+            f"{clients} clients for {duration:.0f} s, think time {args.think} s ...",
+            flush=True,
+        )
+        config = work / "drive.json"
+        out = work / "raw.json"
+        config.write_text(json.dumps(
+            {"plan": plan, "port": port, "clients": clients, "duration": duration,
+             "think": args.think, "out": str(out)}
+        ))
+        driver = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--drive", str(config)],
+            timeout=duration + 2 * REQUEST_TIMEOUT + 120,
+            check=False,
+        )
+        if driver.returncode != 0 or not out.exists():
+            raise SystemExit(f"the driver failed ({driver.returncode})")
+        stop_server(server)
+        server_log = log.read_text()
+        raw = json.loads(out.read_text())
+        stored = count_stored(url, plan["tenant_id"], run_id)
+    finally:
+        if server is not None:
+            stop_server(server)
+        _admin_sql(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    figures = summarize(raw, stored)
+    report(figures, server_log)
+    mismatches = abs(figures["service_requests_accepted"] - stored)
+    write_json(args.json, {
+        "name": "load",
+        "quick": args.quick,
+        "params": {
+            "clients": clients, "duration_s": duration, "think_s": args.think,
+            "workers": args.workers,
+            "threads": args.threads, "server": "gunicorn gthread", "database": "postgresql",
+            "mix": dict(MIX),
+        },
+        "results": {"portalkit": figures},
+        "ratios": {
+            "stored_over_accepted": (
+                round(stored / figures["service_requests_accepted"], 4)
+                if figures["service_requests_accepted"] else None
+            ),
+        },
+        "targets": {"errors": "== 0", "p99_ms": "<= 200", "stored_over_accepted": "== 1"},
+        "mismatches": mismatches,
+    })
+
+
+def report(figures: dict[str, Any], server_log: str) -> None:
+    """Print the per-route table and the verdicts."""
+    rows = [
+        [route, v["count"], v["p50_ms"], v["p95_ms"], v["p99_ms"], v["server_errors"],
+         v["client_errors"]]
+        for route, v in figures["routes"].items()
+    ]
+    print_table(
+        "load: latency per route (ms)",
+        ["route", "requests", "p50", "p95", "p99", "5xx/failed", "4xx"],
+        rows,
+    )
+    print(
+        f"\nthroughput {figures['throughput_rps']} requests/s, {figures['requests']} requests; "
+        f"server errors {figures['errors']}, client errors {figures['client_errors']}"
+    )
+    print(
+        f"service requests: {figures['service_requests_accepted']} accepted, "
+        f"{figures['service_requests_stored']} stored"
+    )
+    print(
+        f"p99 of the slowest page {figures['p99_ms']} ms (sign-in with Argon2id "
+        f"{figures['p99_ms_with_sign_in']} ms)"
+    )
+    tracebacks = server_log.count("Traceback")
+    if tracebacks:
+        print(f"\nthe server logged {tracebacks} tracebacks:\n{server_log[-4000:]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -290,3 +290,28 @@ def test_bulk_customer_fields_are_bounded(world: World, field: str, size: int) -
 def _asset_count(world: World) -> int:
     with world.portal.storage.unit_of_work() as uow:
         return uow.assets.count(world.tenant_id)
+
+
+# Request bodies (the Flask integration) -------------------------------------------------
+
+def test_request_body_is_bounded_before_the_view() -> None:
+    """The Flask integration caps request bodies at 1 MiB by default: a larger
+    form is answered 413 and the view never runs."""
+    flask = pytest.importorskip("flask")
+    from portalkit.contrib import flask as pk  # noqa: PLC0415
+
+    app = flask.Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET, PORTALKIT_CSRF=False)
+    pk.init_app(app, portal=portalkit.Portal.from_url("memory://", secret_key=SECRET))
+    calls: list[int] = []
+
+    @app.post("/echo")
+    def echo() -> str:
+        calls.append(len(flask.request.form.get("text", "")))
+        return "ok"
+
+    client = app.test_client()
+    assert pk.DEFAULT_MAX_CONTENT_LENGTH == MEGABYTE
+    assert client.post("/echo", data={"text": "x" * 1000}).status_code == 200
+    assert client.post("/echo", data={"text": "x" * (2 * MEGABYTE)}).status_code == 413
+    assert calls == [1000]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portalkit.adapters.emails import EmailValidatorChecker
 from portalkit.adapters.phones import PhonenumbersNormalizer, phonenumbers_available
 from portalkit.domain.contact import (
     MAX_EMAIL_LENGTH,
@@ -82,3 +84,23 @@ def test_phone_normalizer_takes_anything(number: Any, region: str | None) -> Non
     else:
         assert isinstance(result, InvalidInputError)
         assert set(result.fields) == {"phone"}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("email_validator") is None, reason="needs email-validator"
+)
+@FUZZ
+@given(
+    ANY_INPUT
+    | st.emails()
+    | st.from_regex(r"\A[a-zA-Z0-9.+_ -]{0,20}@[a-z0-9.\-]{0,30}\Z")
+)
+def test_strict_email_checker_takes_anything(value: Any) -> None:
+    """The optional email-validator check gives an address that the plain
+    normalizer accepts too, or InvalidInputError for ``email``; nothing else."""
+    result = typed(EmailValidatorChecker().check, value)
+    if isinstance(result, str):
+        assert normalize_email(result) == result
+    else:
+        assert isinstance(result, InvalidInputError)
+        assert set(result.fields) == {"email"}

@@ -98,14 +98,15 @@ def django_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Any]:
-    """One headless Chromium for the session (Playwright's sync API)."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+def browser(chromium_path: str, playwright: Any) -> Iterator[Any]:
+    """One headless system Chromium for the session.
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    It is launched from pytest-playwright's session ``playwright`` (one sync
+    Playwright per process: the Flask browser tests share it).
+    """
+    browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import secrets
 from typing import Any
 
 import attrs
+import django
 from cattrs.preconf.json import make_converter
 from django import forms
 from django.contrib import admin, messages
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 _converter = make_converter()
+
+#: URL fields assume https:// when typed without a scheme (the Django 6 default).
+_URL_OPTIONS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
 
 #: The TenantSettings fields the portal page edits, in display order.
 _SETTINGS_FIELDS = (
@@ -91,10 +95,10 @@ class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
         help_text="Document kinds and features hidden from customers (e.g. invoice, report).",
     )
     portal_name = forms.CharField(max_length=200)
-    logo_url = forms.URLField(required=False, assume_scheme="https")
+    logo_url = forms.URLField(required=False, **_URL_OPTIONS)
     primary_color = forms.RegexField(regex=r"^#[0-9a-fA-F]{6}$", max_length=7)
     base_url = forms.URLField(
-        required=False, assume_scheme="https", help_text="Public address used in emailed links."
+        required=False, help_text="Public address used in emailed links.", **_URL_OPTIONS
     )
     sender_email = forms.EmailField(required=False)
     default_region = forms.CharField(max_length=2, help_text="ISO country code, e.g. US.")

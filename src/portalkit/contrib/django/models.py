@@ -394,3 +394,7 @@ class ThrottleModel(models.Model):
     class Meta:
         db_table = "portalkit_dj_throttle"
         verbose_name = "throttle counter"
+
+
+# The capability models register with this app when the app's models load.
+from portalkit.contrib.django import capability_models  # noqa: E402, F401

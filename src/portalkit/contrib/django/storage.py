@@ -7,12 +7,9 @@ app's migrations (``manage.py migrate``). A unit of work is one
 host's own atomic block (``ATOMIC_REQUESTS``, a test case) it is a savepoint
 of the host's transaction and becomes permanent when that commits.
 
-The core repositories are supported (tenants, scopes, users, roles, groups,
-memberships, grants, assets, documents, jobs, customers, audit, outbox) and a
-throttle. The capability repositories (customer actions, invitations,
-broadcast messages, share links, one-time codes, account ledger, contracts,
-defects) raise :class:`~portalkit.errors.ConfigurationError` when used: use a
-SQLAlchemy URL as ``PORTALKIT["STORAGE"]`` for those features.
+Every repository of the :class:`~portalkit.ports.UnitOfWork` port is
+provided (the core records, invitations and messages, share links, the
+account ledger, one-time codes and customer actions), and a throttle.
 """
 
 from __future__ import annotations
@@ -21,11 +18,18 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from django.db import DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from portalkit.contrib.django.capability_repositories import (
+    CAPABILITY_MAPPINGS,
+    DjangoActionRepositories,
+    DjangoOneTimeCodes,
+    InvitationRepository,
+    ShareLinkRepository,
+)
 from portalkit.contrib.django.models import ThrottleModel
 from portalkit.contrib.django.repositories import (
     MAPPINGS,
@@ -42,8 +46,10 @@ from portalkit.contrib.django.values import (
     to_db,
     translating,
 )
+from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
 from portalkit.domain.identity import ThrottleRule, ThrottleState
+from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.errors import (
@@ -54,30 +60,9 @@ from portalkit.errors import (
     ThrottledError,
 )
 
-__all__ = ["UNSUPPORTED", "DjangoStorage", "DjangoThrottle", "DjangoUnitOfWork"]
+__all__ = ["DjangoStorage", "DjangoThrottle", "DjangoUnitOfWork"]
 
 APP_LABEL = "portalkit"
-
-#: The unit-of-work repositories the Django storage does not provide yet.
-UNSUPPORTED = (
-    "actions",
-    "invitations",
-    "messages",
-    "message_reads",
-    "share_links",
-    "account_balances",
-    "contracts",
-    "defects",
-    "codes",
-)
-
-
-def _unsupported(name: str) -> NoReturn:
-    raise ConfigurationError(
-        f"uow.{name} is not supported by the Django storage yet; set PORTALKIT['STORAGE'] "
-        "to a SQLAlchemy database URL to use this feature."
-    )
-
 
 class DjangoUnitOfWork:
     """A transaction over every repository (the :class:`~portalkit.ports.UnitOfWork` port).
@@ -109,52 +94,20 @@ class DjangoUnitOfWork:
         )
         self.audit: DjangoRepository[AuditEntry] = DjangoRepository(self, MAPPINGS["audit"])
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
-
-    # Capability repositories not provided yet --------------------------------
-    @property
-    def actions(self) -> NoReturn:
-        """Customer actions: not supported by the Django storage yet."""
-        _unsupported("actions")
-
-    @property
-    def invitations(self) -> NoReturn:
-        """Invitations: not supported by the Django storage yet."""
-        _unsupported("invitations")
-
-    @property
-    def messages(self) -> NoReturn:
-        """Broadcast messages: not supported by the Django storage yet."""
-        _unsupported("messages")
-
-    @property
-    def message_reads(self) -> NoReturn:
-        """Message reads: not supported by the Django storage yet."""
-        _unsupported("message_reads")
-
-    @property
-    def share_links(self) -> NoReturn:
-        """Share links: not supported by the Django storage yet."""
-        _unsupported("share_links")
-
-    @property
-    def account_balances(self) -> NoReturn:
-        """Account balances: not supported by the Django storage yet."""
-        _unsupported("account_balances")
-
-    @property
-    def contracts(self) -> NoReturn:
-        """Contracts: not supported by the Django storage yet."""
-        _unsupported("contracts")
-
-    @property
-    def defects(self) -> NoReturn:
-        """Defects: not supported by the Django storage yet."""
-        _unsupported("defects")
-
-    @property
-    def codes(self) -> NoReturn:
-        """One-time codes: not supported by the Django storage yet."""
-        _unsupported("codes")
+        c = CAPABILITY_MAPPINGS
+        self.invitations = InvitationRepository(self, c["invitations"])
+        self.messages: DjangoRepository[BroadcastMessage] = DjangoRepository(self, c["messages"])
+        self.message_reads: DjangoRepository[MessageRead] = DjangoRepository(
+            self, c["message_reads"]
+        )
+        self.share_links = ShareLinkRepository(self, c["share_links"])
+        self.account_balances: DjangoRepository[AccountBalance] = DjangoRepository(
+            self, c["account_balances"]
+        )
+        self.contracts: DjangoRepository[Contract] = DjangoRepository(self, c["contracts"])
+        self.defects: DjangoRepository[Defect] = DjangoRepository(self, c["defects"])
+        self.codes = DjangoOneTimeCodes(self, c["codes"])
+        self.actions = DjangoActionRepositories(self)
 
     # Transactions ----------------------------------------------------------
     def _begin(self) -> None:

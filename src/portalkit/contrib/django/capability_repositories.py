@@ -1,0 +1,314 @@
+"""Repositories of portalkit's capabilities over the Django ORM.
+
+The generic :class:`~portalkit.contrib.django.repositories.DjangoRepository`
+does the plain work; the concurrency rules are single conditional UPDATEs, as
+in the SQLAlchemy adapter:
+
+- :meth:`InvitationRepository.update_if`: ``WHERE status = … AND nonce = …``;
+- :meth:`DjangoOneTimeCodes.consume` / ``record_failure``: one conditional
+  update each, so of concurrent callers at most one wins;
+- :meth:`SlotRepository.reserve`: ``booked = booked + 1 WHERE booked < capacity``;
+- :meth:`RentalItemRepository.call_off`: the same pattern for quantities;
+- :meth:`MeterRepository.update_if_unchanged`: compare-and-set on the last reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+
+from portalkit.contrib.django import capability_models as cm
+from portalkit.contrib.django.repositories import DjangoRepository, ModelMapping
+from portalkit.contrib.django.values import to_db
+from portalkit.domain.accounts import AccountBalance, Contract, Defect
+from portalkit.domain.actions import (
+    ActionConfig,
+    Appointment,
+    CallOff,
+    IdempotencyKey,
+    MaintenanceItem,
+    Meter,
+    MeterReading,
+    QuoteDecision,
+    RentalItem,
+    ServiceRequest,
+    Slot,
+    SlotOffer,
+)
+from portalkit.domain.identity import CodePurpose, OneTimeCode
+from portalkit.domain.invitations import Invitation, InvitationKind, InvitationStatus
+from portalkit.domain.messages import BroadcastMessage, MessageRead
+from portalkit.domain.shares import ShareLink
+from portalkit.errors import ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from portalkit.contrib.django.storage import DjangoUnitOfWork
+
+__all__ = [
+    "CAPABILITY_MAPPINGS",
+    "DjangoActionRepositories",
+    "DjangoOneTimeCodes",
+    "IdempotencyKeyRepository",
+    "InvitationRepository",
+    "MeterRepository",
+    "RentalItemRepository",
+    "ShareLinkRepository",
+    "SlotRepository",
+]
+
+CAPABILITY_MAPPINGS: dict[str, ModelMapping[Any]] = {
+    "invitations": ModelMapping(
+        Invitation, cm.InvitationModel,
+        enums={"kind": InvitationKind, "status": InvitationStatus},
+    ),
+    "messages": ModelMapping(BroadcastMessage, cm.MessageModel),
+    "message_reads": ModelMapping(MessageRead, cm.MessageReadModel),
+    "share_links": ModelMapping(ShareLink, cm.ShareLinkModel),
+    "account_balances": ModelMapping(AccountBalance, cm.AccountBalanceModel),
+    "contracts": ModelMapping(Contract, cm.ContractModel, path_field="scope_path"),
+    "defects": ModelMapping(Defect, cm.DefectModel, path_field="scope_path"),
+    "codes": ModelMapping(OneTimeCode, cm.OneTimeCodeModel, enums={"purpose": CodePurpose}),
+    "requests": ModelMapping(ServiceRequest, cm.ServiceRequestModel, path_field="scope_path"),
+    "slots": ModelMapping(Slot, cm.SlotModel),
+    "appointments": ModelMapping(Appointment, cm.AppointmentModel, path_field="scope_path"),
+    "meters": ModelMapping(Meter, cm.MeterModel, path_field="scope_path"),
+    "readings": ModelMapping(MeterReading, cm.MeterReadingModel, path_field="scope_path"),
+    "maintenance": ModelMapping(
+        MaintenanceItem, cm.MaintenanceItemModel, path_field="scope_path"
+    ),
+    "rentals": ModelMapping(RentalItem, cm.RentalItemModel, path_field="scope_path"),
+    "call_offs": ModelMapping(CallOff, cm.CallOffModel, path_field="scope_path"),
+    "quote_decisions": ModelMapping(
+        QuoteDecision, cm.QuoteDecisionModel, path_field="scope_path"
+    ),
+    "idempotency": ModelMapping(IdempotencyKey, cm.IdempotencyKeyModel),
+    "settings": ModelMapping(ActionConfig, cm.ActionSettingsModel),
+}
+
+
+class InvitationRepository(DjangoRepository[Invitation]):
+    """Invitations, with the conditional update used to claim one."""
+
+    def update_if(
+        self, invitation: Invitation, *, status: InvitationStatus, nonce: str
+    ) -> bool:
+        """``UPDATE … WHERE tenant, id, status and nonce match``; True if a row changed."""
+        row = self._m.to_row(invitation)
+        del row["tenant_id"]
+        with self._uow.writing():
+            changed = (
+                self._tenant(invitation.tenant_id)
+                .filter(id=invitation.id, status=InvitationStatus(status).value, nonce=nonce)
+                .update(**row)
+            )
+        return bool(changed == 1)
+
+
+class ShareLinkRepository(DjangoRepository[ShareLink]):
+    """Share links, found by the keyed hash of their secret."""
+
+    def get_by_secret_hash(self, tenant_id: int, secret_hash: str) -> ShareLink | None:
+        """The link whose secret hashes to *secret_hash*, or None."""
+        found = self._read(self._tenant(tenant_id).filter(secret_hash=secret_hash))
+        return found[0] if found else None
+
+
+class DjangoOneTimeCodes(DjangoRepository[OneTimeCode]):
+    """Password-reset and email-proof codes: at most one per tenant, purpose and subject."""
+
+    def _subject(self, tenant_id: int, purpose: CodePurpose, subject_id: int) -> Any:
+        return self._tenant(tenant_id).filter(
+            purpose=CodePurpose(purpose).value, subject_id=subject_id
+        )
+
+    def get_for(
+        self, tenant_id: int, purpose: CodePurpose, subject_id: int
+    ) -> OneTimeCode | None:
+        """The subject's current code, or None."""
+        found = self._read(self._subject(tenant_id, purpose, subject_id))
+        return found[0] if found else None
+
+    def save(self, code: OneTimeCode) -> OneTimeCode:
+        """Insert the subject's code, or replace the existing one."""
+        for _ in range(2):
+            existing = self.get_for(code.tenant_id, code.purpose, code.subject_id)
+            if existing is not None:
+                stored = attrs.evolve(code, id=existing.id)
+                self.update(stored)
+                return stored
+            try:
+                return self.add(code)
+            except ConflictError:  # a concurrent request inserted it first
+                continue
+        raise ConflictError()
+
+    def consume(
+        self,
+        tenant_id: int,
+        purpose: CodePurpose,
+        subject_id: int,
+        digest: str,
+        *,
+        now: dt.datetime,
+        max_attempts: int,
+    ) -> bool:
+        """Mark the code used, in one conditional UPDATE; True for the one caller that did."""
+        with self._uow.writing():
+            changed = (
+                self._subject(tenant_id, purpose, subject_id)
+                .filter(
+                    digest=digest,
+                    used_at__isnull=True,
+                    expires_at__gt=to_db(now),
+                    failed_attempts__lt=max_attempts,
+                )
+                .update(used_at=to_db(now), failed_attempts=0, failures_since=None)
+            )
+        return bool(changed == 1)
+
+    def record_failure(
+        self,
+        tenant_id: int,
+        purpose: CodePurpose,
+        subject_id: int,
+        *,
+        now: dt.datetime,
+        max_attempts: int,
+    ) -> bool:
+        """Count one wrong guess in one conditional UPDATE; False at the limit or with no code."""
+        with self._uow.writing():
+            changed = (
+                self._subject(tenant_id, purpose, subject_id)
+                .filter(failed_attempts__lt=max_attempts)
+                .update(
+                    failed_attempts=F("failed_attempts") + 1,
+                    failures_since=Coalesce(F("failures_since"), to_db(now)),
+                )
+            )
+        return bool(changed == 1)
+
+
+class SlotRepository(DjangoRepository[Slot]):
+    """Appointment slots with their booking counts."""
+
+    def ensure(self, tenant_id: int, offer: SlotOffer) -> Slot:
+        """The stored slot for *offer*, created if missing; capacity follows the offer."""
+        starts_at = to_db(offer.starts_at)
+        with self._uow.writing():
+            self._objects().bulk_create(
+                [
+                    cm.SlotModel(
+                        tenant_id=tenant_id,
+                        location=offer.location,
+                        starts_at=starts_at,
+                        ends_at=to_db(offer.ends_at),
+                        capacity=offer.capacity,
+                        booked=0,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+        same = self._tenant(tenant_id).filter(location=offer.location, starts_at=starts_at)
+        found = self._read(same)
+        if not found:  # pragma: no cover - inserted just above
+            raise NotFoundError()
+        slot = found[0]
+        if slot.capacity != offer.capacity or slot.ends_at != offer.ends_at:
+            with self._uow.writing():
+                same.update(capacity=offer.capacity, ends_at=to_db(offer.ends_at))
+            slot = attrs.evolve(slot, capacity=offer.capacity, ends_at=offer.ends_at)
+        return slot
+
+    def reserve(self, tenant_id: int, slot_id: int) -> bool:
+        """Take one place if one is free (one conditional UPDATE)."""
+        with self._uow.writing():
+            changed = (
+                self._tenant(tenant_id)
+                .filter(id=slot_id, booked__lt=F("capacity"))
+                .update(booked=F("booked") + 1)
+            )
+        return bool(changed)
+
+    def release(self, tenant_id: int, slot_id: int) -> None:
+        """Give one place back."""
+        with self._uow.writing():
+            self._tenant(tenant_id).filter(id=slot_id, booked__gt=0).update(
+                booked=F("booked") - 1
+            )
+
+
+def _same_or_both_missing(name: str, value: Any) -> Q:
+    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: to_db(value)})
+
+
+class MeterRepository(DjangoRepository[Meter]):
+    """Meters; the last reading moves by compare-and-set."""
+
+    def update_if_unchanged(self, old: Meter, new: Meter) -> bool:
+        """Store *new*'s last reading only if the stored one is still *old*'s."""
+        with self._uow.writing():
+            changed = (
+                self._tenant(old.tenant_id)
+                .filter(
+                    _same_or_both_missing("last_value", old.last_value),
+                    _same_or_both_missing("last_read_at", old.last_read_at),
+                    id=old.id,
+                )
+                .update(last_value=new.last_value, last_read_at=to_db(new.last_read_at))
+            )
+        return bool(changed)
+
+
+class RentalItemRepository(DjangoRepository[RentalItem]):
+    """Items out on rent."""
+
+    def call_off(self, tenant_id: int, item_id: int, quantity: int) -> bool:
+        """Add *quantity* to the called-off count if that many are still out."""
+        if quantity < 1:
+            return False
+        left = F("quantity_out") - F("quantity_called_off") - F("quantity_returned")
+        with self._uow.writing():
+            changed = (
+                self._tenant(tenant_id)
+                .alias(left=left)
+                .filter(id=item_id, left__gte=quantity)
+                .update(quantity_called_off=F("quantity_called_off") + quantity)
+            )
+        return bool(changed)
+
+
+class IdempotencyKeyRepository(DjangoRepository[IdempotencyKey]):
+    """Idempotency keys; ``add`` of a used key raises ConflictError (unique constraint)."""
+
+    def get_by_key(self, tenant_id: int, owner: str, key: str) -> IdempotencyKey | None:
+        """The key *owner* used, or None."""
+        found = self._read(self._tenant(tenant_id).filter(owner=owner, key=key))
+        return found[0] if found else None
+
+
+class DjangoActionRepositories:
+    """The action repositories of one Django unit of work (``uow.actions``)."""
+
+    def __init__(self, uow: DjangoUnitOfWork) -> None:
+        m = CAPABILITY_MAPPINGS
+        self.requests: DjangoRepository[ServiceRequest] = DjangoRepository(uow, m["requests"])
+        self.slots = SlotRepository(uow, m["slots"])
+        self.appointments: DjangoRepository[Appointment] = DjangoRepository(
+            uow, m["appointments"]
+        )
+        self.meters = MeterRepository(uow, m["meters"])
+        self.readings: DjangoRepository[MeterReading] = DjangoRepository(uow, m["readings"])
+        self.maintenance: DjangoRepository[MaintenanceItem] = DjangoRepository(
+            uow, m["maintenance"]
+        )
+        self.rentals = RentalItemRepository(uow, m["rentals"])
+        self.call_offs: DjangoRepository[CallOff] = DjangoRepository(uow, m["call_offs"])
+        self.quote_decisions: DjangoRepository[QuoteDecision] = DjangoRepository(
+            uow, m["quote_decisions"]
+        )
+        self.idempotency = IdempotencyKeyRepository(uow, m["idempotency"])
+        self.settings: DjangoRepository[ActionConfig] = DjangoRepository(uow, m["settings"])

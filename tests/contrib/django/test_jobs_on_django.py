@@ -1,0 +1,8 @@
+"""``tests/services/test_jobs.py`` unchanged, on a Portal over the Django ORM storage."""
+
+from __future__ import annotations
+
+from tests.contrib.django.services_on_django import adopt
+from tests.services import test_jobs
+
+adopt(test_jobs, globals())

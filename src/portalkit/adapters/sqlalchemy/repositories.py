@@ -11,9 +11,8 @@ module untranslated (see :mod:`portalkit.adapters.sqlalchemy.translate`).
 
 from __future__ import annotations
 
-import json
-
 import datetime as dt
+import json
 import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence

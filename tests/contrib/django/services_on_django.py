@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import warnings
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -42,14 +45,28 @@ _POSTGRES = os.environ.get("PORTALKIT_TEST_DATABASE_URL")
         ),
     ]
 )
-def portal(request: pytest.FixtureRequest) -> portalkit.Portal:
+def portal(request: pytest.FixtureRequest) -> Iterator[portalkit.Portal]:
     """A portal over the Django storage (emptied test database), with a manual clock."""
     if request.param == "postgres":
         request.getfixturevalue("postgres_url")
     elif request.node.originalname in THREADED:
         pytest.skip("parallel writers need PostgreSQL under Django's in-memory SQLite")
     storage = DjangoStorage(request.param)
-    return portalkit.Portal(storage, secret_key=SECRET, clock=ManualClock())
+    yield portalkit.Portal(storage, secret_key=SECRET, clock=ManualClock())
+    forget_thread_connections()
+
+
+def forget_thread_connections() -> None:
+    """Collect the connections that finished worker threads left open.
+
+    Django keeps one connection per thread and closes it at the end of a
+    request; the tests' worker threads have no request, so their connections
+    are dropped with the thread. Collecting them here keeps psycopg's
+    ResourceWarning from surfacing in whatever test runs next.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def adopt(module: ModuleType, namespace: dict[str, Any]) -> None:

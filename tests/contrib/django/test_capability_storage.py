@@ -9,12 +9,14 @@ conditional claims, messages) and ``tests/adapters/test_identity_repositories.py
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from portalkit.contrib.django.storage import DjangoStorage
 from tests.adapters import test_identity_repositories as identity_tests
 from tests.adapters import test_invitation_repositories as invitation_tests
+from tests.contrib.django.services_on_django import forget_thread_connections
 
 _POSTGRES = os.environ.get("PORTALKIT_TEST_DATABASE_URL")
 _ALIASES = [
@@ -34,11 +36,12 @@ _ALIASES = [
 
 
 @pytest.fixture(params=_ALIASES)
-def storage(request: pytest.FixtureRequest) -> DjangoStorage:
+def storage(request: pytest.FixtureRequest) -> Iterator[DjangoStorage]:
     """The Django storage on SQLite, and on PostgreSQL when configured."""
     if request.param == "postgres":
         request.getfixturevalue("postgres_url")
-    return DjangoStorage(request.param)
+    yield DjangoStorage(request.param)
+    forget_thread_connections()
 
 
 throttle = identity_tests.throttle

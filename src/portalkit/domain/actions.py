@@ -475,6 +475,21 @@ def clean_text(
     return text
 
 
+def _digits(text: str, max_digits: int) -> int | None:
+    """The number written in decimal digits (any script), or None.
+
+    ``str.isdigit`` also accepts superscripts and circled digits that ``int``
+    refuses; those give None too.
+    """
+    stripped = text.strip()
+    if not stripped.isdigit() or len(stripped) > max_digits:
+        return None
+    try:
+        return int(stripped)
+    except ValueError:
+        return None
+
+
 def parse_id(field: str, value: object, *, required: bool = True) -> int | None:
     """A record id from an int, an object with an ``id``, or a string of digits."""
     if value is None or value == "":
@@ -487,8 +502,8 @@ def parse_id(field: str, value: object, *, required: bool = True) -> int | None:
         raise InvalidInputError.for_field(field, Msg("field.not_an_id"))
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
-        number = int(value.strip())
+    elif isinstance(value, str) and (digits := _digits(value, 18)) is not None:
+        number = digits
     else:
         raise InvalidInputError.for_field(field, Msg("field.not_an_id"))
     if number < 1 or number >= 2**63:
@@ -501,7 +516,10 @@ def parse_number(field: str, value: object) -> float:
     if isinstance(value, bool):
         raise InvalidInputError.for_field(field, Msg("field.not_a_number"))
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            raise InvalidInputError.for_field(field, Msg("field.not_a_number")) from None
     elif isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,15}(?:[.,]\d{1,6})?\s*", value):
         number = float(value.strip().replace(",", "."))
     else:
@@ -515,8 +533,8 @@ def parse_quantity(field: str, value: object) -> int:
     """A whole quantity of at least 1."""
     if isinstance(value, bool):
         raise InvalidInputError.for_field(field, Msg("field.not_a_number"))
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
-        value = int(value.strip())
+    if isinstance(value, str) and (digits := _digits(value, 9)) is not None:
+        value = digits
     if not isinstance(value, int):
         raise InvalidInputError.for_field(field, Msg("field.not_a_number"))
     if value < 1:
@@ -565,7 +583,10 @@ def parse_datetime(field: str, value: object, tz: dt.tzinfo) -> dt.datetime:
         raise InvalidInputError.for_field(field, Msg("field.not_a_datetime"))
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
-    return when.astimezone(dt.timezone.utc)
+    try:
+        return when.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):  # beyond year 1 or 9999 once in UTC
+        raise InvalidInputError.for_field(field, Msg("field.not_a_datetime")) from None
 
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")

@@ -2,8 +2,9 @@
 
 The example runs exactly as documented, as a separate process:
 ``manage.py migrate`` then ``manage.py runserver --noreload`` on 127.0.0.1 (a
-free port), over fresh SQLite files (Django's tables and the demo portal), so
-this process never configures Django. No browser is downloaded: Playwright
+free port), over a fresh SQLite file holding Django's tables and the portal's
+(the Django ORM storage, demo data loaded on first use), so this process never
+configures Django. No browser is downloaded: Playwright
 launches the system Chromium (``/usr/bin/chromium``, or
 ``PORTALKIT_CHROMIUM``). Without Chromium the tests skip, except in CI
 (``CI=true`` or ``PORTALKIT_REQUIRE_BROWSER=1``), where they fail.
@@ -63,7 +64,7 @@ def django_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {
         **os.environ,
         "PORTALKIT_SECRET_KEY": SECRET,
-        "PORTALKIT_STORAGE": f"sqlite:///{folder / 'portal.db'}",
+        "PORTALKIT_STORAGE": "django",
         "PORTALKIT_DJANGO_DB": str(folder / "django.sqlite3"),
         "PYTHONUNBUFFERED": "1",
     }

@@ -13,11 +13,9 @@ from .sources import DemoDocuments
 def make_portal(config: DjangoPortalConfig) -> Portal:
     """The example's Portal: the configured storage, demo PDFs, emails on the console.
 
-    On a SQLAlchemy storage the schema is created and the demo data loaded
-    (once). The Django ORM storage (``PORTALKIT_STORAGE=django``) keeps the
-    core records in the project's database after ``migrate``; fill it in the
-    admin or with the staff API (the full demo needs capabilities that storage
-    does not have yet).
+    The demo data is loaded once, on first use: into the project's database
+    through the Django ORM storage (after ``manage.py migrate``), or into the
+    SQLAlchemy database named by ``PORTALKIT_STORAGE`` (schema created here).
     """
     options = {
         "secret_key": config.secret_key,
@@ -28,8 +26,9 @@ def make_portal(config: DjangoPortalConfig) -> Portal:
     if config.storage == "django":
         from portalkit.contrib.django.storage import DjangoStorage  # noqa: PLC0415
 
-        return Portal(DjangoStorage(config.database), **options)
-    portal = Portal.from_url(config.storage, **options)
-    portal.upgrade()
+        portal = Portal(DjangoStorage(config.database), **options)
+    else:
+        portal = Portal.from_url(config.storage, **options)
+        portal.upgrade()
     load_demo(portal)
     return portal

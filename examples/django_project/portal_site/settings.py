@@ -2,9 +2,8 @@
 
 Environment:
     PORTALKIT_SECRET_KEY: signs sessions, tokens and links (at least 32 bytes).
-    PORTALKIT_STORAGE: where portal data lives: a SQLAlchemy URL (default: a
-        SQLite file next to this project, which the demo data fills) or
-        ``django`` for the Django ORM storage in ``DATABASES["default"]``.
+    PORTALKIT_STORAGE: where portal data lives: ``django`` (default: the
+        Django ORM storage in ``DATABASES["default"]``) or a SQLAlchemy URL.
     PORTALKIT_DJANGO_DB: the SQLite file of Django's own tables (sessions,
         admin, and the Django ORM storage); default ``db.sqlite3`` here.
     PORTALKIT_DEBUG: ``1`` for Django's debug pages.
@@ -81,9 +80,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 PORTALKIT = {
     "TENANT": "demo",
-    "STORAGE": os.environ.get(
-        "PORTALKIT_STORAGE", f"sqlite:///{BASE_DIR / 'portalkit-demo.db'}"
-    ),
+    "STORAGE": os.environ.get("PORTALKIT_STORAGE", "django"),
     "LOGIN_URL": "/login/",
     "ERROR_TEMPLATE": "customer_portal/error.html",
     "PORTAL": "customer_portal.portal.make_portal",

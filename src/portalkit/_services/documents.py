@@ -241,7 +241,9 @@ class DocumentService:
         issued_from: dt.date | None,
         issued_to: dt.date | None,
     ) -> tuple[tuple[DocumentKind, ...], Filter]:
-        kinds = self.kinds.resolve(kind)
+        kinds = self.kinds.resolve(
+            None if kind is None else search_choices("kind", kind, "Name a document kind.")
+        )
         parts: list[Filter] = []
         if status is not None:
             statuses = search_choices("status", status, "Name at least one status.")

@@ -39,7 +39,7 @@ def tenant_form(**changes: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "page", ["tenantmodel", "scopemodel", "rolemodel", "groupmodel", "usermodel",
-             "grantmodel", "documentmodel", "assetmodel"],
+             "grantmodel", "documentmodel", "assetmodel", "customermodel", "invitationmodel"],
 )
 def test_changelists_load(world: World, admin_client: Client, page: str) -> None:
     """Every admin list page renders for staff."""

@@ -8,8 +8,8 @@ records with them (moving a scope node) stay with the staff API
 (``portal.admin().move_scope``), so the admin shows a node's kind, parent and
 path read-only after creation.
 
-Invitations (and the bulk-invite action) are not here yet: the Django storage
-does not store invitations yet.
+Customers with the bulk-invite action (seed 003) and invitations are in
+:mod:`portalkit.contrib.django.admin_invitations`.
 """
 
 from __future__ import annotations
@@ -376,3 +376,7 @@ class AssetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Assets come from the host's sync (``portal.upsert_assets``)."""
         return False
+
+
+# Invitations and the bulk-invite action live in their own module.
+from portalkit.contrib.django import admin_invitations  # noqa: E402, F401

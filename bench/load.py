@@ -20,7 +20,10 @@ not a capacity limit).
     python bench/load.py [--quick] [--json PATH] [--clients N] [--duration S]
                          [--think S] [--workers W] [--threads T]
 
-Each client waits a random "think time" between actions (exponential, mean
+The clients sign in during a ramp-up (10 s, 3 s with ``--quick``; every
+client's first sign-in is an Argon2id computation) that is not measured;
+then the run is measured for the duration. Each client waits a random
+"think time" between actions (exponential, mean
 ``--think``, 1 s by default: a busy person clicking about once a second);
 ``--think 0`` sends requests back to back, which measures saturation
 (latency is then clients / throughput, by Little's law) rather than what a
@@ -282,16 +285,23 @@ class Client:
 
 
 class Stats:
-    """Latencies and outcomes per route, shared by the client threads."""
+    """Latencies and outcomes per route, shared by the client threads.
 
-    def __init__(self) -> None:
+    Requests that start before *measure_from* (the ramp-up, when every client
+    signs in) are sent but not counted.
+    """
+
+    def __init__(self, measure_from: float = 0.0) -> None:
+        self.measure_from = measure_from
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.statuses: dict[str, Counter[str]] = defaultdict(Counter)
         self.accepted_requests = 0
 
     def record(self, route: str, seconds: float, status: int, failure: str | None) -> None:
-        """Note one request."""
+        """Note one request (unless it started during the ramp-up)."""
+        if time.monotonic() - seconds < self.measure_from and failure is None and status < 500:
+            return
         with self.lock:
             self.latencies[route].append(seconds * 1000)
             self.statuses[route][failure or str(status)] += 1
@@ -315,7 +325,13 @@ def sign_in(client: Client, email: str, password: str) -> bool:
 
 
 def run_client(
-    index: int, plan: dict[str, Any], port: int, stats: Stats, until: float, think: float
+    index: int,
+    plan: dict[str, Any],
+    port: int,
+    stats: Stats,
+    until: float,
+    think: float,
+    ramp: float,
 ) -> None:
     """One customer's session: sign in, then the mix until the time or count runs out."""
     rng = random.Random(index)
@@ -323,8 +339,7 @@ def run_client(
     email, password = plan["users"][index], plan["password"]
     actions = [name for name, _ in MIX]
     weights = [weight for _, weight in MIX]
-    if think > 0:  # customers arrive over a moment, not in the same millisecond
-        time.sleep(rng.uniform(0, 2 * think))
+    time.sleep(rng.uniform(0, ramp / 2))  # customers arrive over the ramp-up
     if not sign_in(client, email, password):
         return
     token = ""
@@ -388,13 +403,13 @@ def drive(config_path: Path) -> None:
     """The driver subprocess: run the clients, write the raw figures next to the plan."""
     config = json.loads(config_path.read_text())
     plan, port, clients = config["plan"], config["port"], config["clients"]
-    stats = Stats()
     started = time.monotonic()
-    until = started + config["duration"]
+    stats = Stats(measure_from=started + config["ramp"])
+    until = started + config["ramp"] + config["duration"]
     threads = [
         threading.Thread(
             target=run_client,
-            args=(i, plan, port, stats, until, config["think"]),
+            args=(i, plan, port, stats, until, config["think"], config["ramp"]),
             daemon=True,
         )
         for i in range(clients)
@@ -402,8 +417,8 @@ def drive(config_path: Path) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(config["duration"] + 2 * REQUEST_TIMEOUT + 30)
-    elapsed = time.monotonic() - started
+        thread.join(config["ramp"] + config["duration"] + 2 * REQUEST_TIMEOUT + 30)
+    elapsed = time.monotonic() - started - config["ramp"]
     result = {
         "elapsed_s": elapsed,
         "latencies": stats.latencies,
@@ -494,6 +509,10 @@ def main() -> None:
         "--think", type=float, default=1.0,
         help="mean seconds a client waits between actions (exponential; 0 = flat out)",
     )
+    parser.add_argument(
+        "--ramp", type=float,
+        help="seconds of ramp-up (clients sign in; not measured): 10, or 3 with --quick",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument("--drive", type=Path, help=argparse.SUPPRESS)
@@ -503,6 +522,7 @@ def main() -> None:
         return
     clients = args.clients or (10 if args.quick else 50)
     duration = args.duration or (10.0 if args.quick else 60.0)
+    ramp = args.ramp if args.ramp is not None else (3.0 if args.quick else 10.0)
     if not 1 <= clients <= 500 or not 1 <= duration <= 600:
         raise SystemExit("choose 1-500 clients and 1-600 seconds")
     base = postgres_url()
@@ -526,18 +546,19 @@ def main() -> None:
         wait_ready(port, server, log)
         print(
             f"gunicorn: {args.workers} workers x {args.threads} threads on 127.0.0.1:{port}; "
-            f"{clients} clients for {duration:.0f} s, think time {args.think} s ...",
+            f"{clients} clients, {ramp:.0f} s ramp-up then {duration:.0f} s measured, "
+            f"think time {args.think} s ...",
             flush=True,
         )
         config = work / "drive.json"
         out = work / "raw.json"
         config.write_text(json.dumps(
             {"plan": plan, "port": port, "clients": clients, "duration": duration,
-             "think": args.think, "out": str(out)}
+             "think": args.think, "ramp": ramp, "out": str(out)}
         ))
         driver = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--drive", str(config)],
-            timeout=duration + 2 * REQUEST_TIMEOUT + 120,
+            timeout=ramp + duration + 2 * REQUEST_TIMEOUT + 120,
             check=False,
         )
         if driver.returncode != 0 or not out.exists():
@@ -557,7 +578,7 @@ def main() -> None:
         "name": "load",
         "quick": args.quick,
         "params": {
-            "clients": clients, "duration_s": duration, "think_s": args.think,
+            "clients": clients, "duration_s": duration, "ramp_s": ramp, "think_s": args.think,
             "workers": args.workers,
             "threads": args.threads, "server": "gunicorn gthread", "database": "postgresql",
             "mix": dict(MIX),

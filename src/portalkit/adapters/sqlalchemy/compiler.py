@@ -18,14 +18,15 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, and_, false, not_, or_, true
+import attrs
+from sqlalchemy import JSON, ColumnElement, Table, and_, bindparam, false, not_, or_, true
 from sqlalchemy.sql.elements import UnaryExpression
 
-from portalkit.domain.filters import And, Eq, Filter, In, Not, Or, ScopeUnder
+from portalkit.domain.filters import And, Eq, Filter, In, Not, Or, Range, ScopeUnder
 from portalkit.domain.scopes import path_upper_bound
 from portalkit.errors import InvalidInputError
 
-__all__ = ["compile_filter", "compile_order_by", "unknown_field"]
+__all__ = ["Slot", "compile_filter", "compile_order_by", "parameterize", "unknown_field"]
 
 
 def unknown_field(name: str) -> InvalidInputError:
@@ -88,25 +89,84 @@ def _compile(spec: Filter, table: Table) -> ColumnElement[bool]:
     if isinstance(spec, Eq):
         if spec.value is None:
             return column.is_(None)
-        return _guard(column, column == spec.value)
+        return _guard(column, column == _bound(column, spec.value))
     if isinstance(spec, In):
         values = [v for v in spec.values if v is not None]
         if not values:
             return false()
+        if len(values) == 1 and isinstance(values[0], Slot):
+            return _guard(column, column.in_(_bound(column, values[0])))
         return _guard(column, column.in_(values))
     if isinstance(spec, ScopeUnder):
-        return _guard(
-            column, and_(column >= spec.path, column < path_upper_bound(spec.path))
-        )
+        return _guard(column, and_(column >= spec.path, column < path_upper_bound(spec.path)))
     # Range
     bounds: list[ColumnElement[bool]] = []
     if spec.low is not None:
-        bounds.append(column >= spec.low if spec.include_low else column > spec.low)
+        low = _bound(column, spec.low)
+        bounds.append(column >= low if spec.include_low else column > low)
     if spec.high is not None:
-        bounds.append(column <= spec.high if spec.include_high else column < spec.high)
+        high = _bound(column, spec.high)
+        bounds.append(column <= high if spec.include_high else column < high)
     if not bounds:
         return column.is_not(None)
     return _guard(column, and_(*bounds))
+
+
+@attrs.frozen
+class Slot:
+    """A placeholder for a value bound at execution time (``:p0``, ``:p1`` …)."""
+
+    index: int
+    expanding: bool = False
+
+    @property
+    def name(self) -> str:
+        """The bound parameter's name."""
+        return f"p{self.index}"
+
+
+def _bound(column: ColumnElement[Any], value: Any) -> Any:
+    if isinstance(value, Slot):
+        return bindparam(value.name, type_=column.type, expanding=value.expanding)
+    return value
+
+
+def parameterize(spec: Filter) -> tuple[Filter, dict[str, Any]]:
+    """Split *spec* into its shape (values replaced by :class:`Slot`) and the values.
+
+    Lookups and list pages differ in their values, not in their shape: a
+    statement compiled once for the shape serves every call with new
+    parameters, and SQLAlchemy's compiled cache sees one statement. Scope
+    paths stay in the shape: they belong to the principal's (recurring) policy.
+    """
+    values: dict[str, Any] = {}
+
+    def slot(value: Any, *, expanding: bool = False) -> Slot:
+        placeholder = Slot(len(values), expanding)
+        values[placeholder.name] = value
+        return placeholder
+
+    def walk(node: Filter) -> Filter:
+        if isinstance(node, (And, Or)):
+            return type(node)(tuple(walk(p) for p in node.parts))
+        if isinstance(node, Not):
+            return Not(walk(node.part))
+        if isinstance(node, Eq):
+            return node if node.value is None else Eq(node.field, slot(node.value))
+        if isinstance(node, In):
+            present = [v for v in node.values if v is not None]
+            return In(node.field, (slot(present, expanding=True),)) if present else node
+        if isinstance(node, Range):
+            return Range(
+                node.field,
+                None if node.low is None else slot(node.low),
+                None if node.high is None else slot(node.high),
+                node.include_low,
+                node.include_high,
+            )
+        return node
+
+    return walk(spec), values
 
 
 def compile_order_by(order_by: Sequence[str], table: Table) -> list[UnaryExpression[Any]]:

@@ -51,7 +51,7 @@ def _tuple_of_scalars(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(values))  # keep order, drop duplicates
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Eq:
     """``field == value``; with ``value=None``, "field is missing"."""
 
@@ -59,7 +59,7 @@ class Eq:
     value: Any
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class In:
     """``field`` is one of ``values`` (an empty tuple matches nothing)."""
 
@@ -67,7 +67,7 @@ class In:
     values: tuple[Any, ...] = attrs.field(converter=_tuple_of_scalars)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Range:
     """``low <= field < high`` by default; either bound may be None (open).
 
@@ -82,7 +82,7 @@ class Range:
     include_high: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class ScopeUnder:
     """The record's scope path is *path* or lies below it."""
 
@@ -90,21 +90,21 @@ class ScopeUnder:
     field: str = "scope_path"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class And:
     """All parts hold. ``And(())`` is :data:`TRUE`."""
 
     parts: tuple[Filter, ...] = attrs.field(converter=_parts)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Or:
     """At least one part holds. ``Or(())`` is :data:`FALSE`."""
 
     parts: tuple[Filter, ...] = attrs.field(converter=_parts)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Not:
     """The part does not hold."""
 

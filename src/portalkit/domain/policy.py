@@ -446,6 +446,7 @@ class Policy:
             if len(paths) > _SCAN_LIMIT
         }
         self._orgs: dict[int, tuple[str, ...]] = {}
+        self._filters: dict[tuple[Principal, str, str], Filter] = {}
         self.decide = self._fast_decide()  # type: ignore[method-assign,assignment]
 
     # Building ----------------------------------------------------------------
@@ -758,10 +759,13 @@ class Policy:
         the tenant with valid paths, ``evaluate(spec, r)`` equals
         ``decide(principal, action, r).allowed``.
         """
-        paths = self.granted_paths(principal, action)
-        if not paths:
-            return FALSE
-        return any_of(*(ScopeUnder(p, field) for p in paths))
+        key = (principal, action, field)
+        spec = self._filters.get(key)
+        if spec is None:
+            paths = self.granted_paths(principal, action)
+            spec = any_of(*(ScopeUnder(p, field) for p in paths)) if paths else FALSE
+            self._filters[key] = spec  # the policy is immutable: so is each answer
+        return spec
 
     # Pages -------------------------------------------------------------------
     def sections(

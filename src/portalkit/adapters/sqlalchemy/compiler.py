@@ -148,9 +148,12 @@ def parameterize(spec: Filter) -> tuple[Filter, dict[str, Any]]:
 
     def walk(node: Filter) -> Filter:
         if isinstance(node, (And, Or)):
-            return type(node)(tuple(walk(p) for p in node.parts))
+            parts = tuple(walk(p) for p in node.parts)
+            unchanged = all(a is b for a, b in zip(parts, node.parts, strict=True))
+            return node if unchanged else type(node)(parts)
         if isinstance(node, Not):
-            return Not(walk(node.part))
+            part = walk(node.part)
+            return node if part is node.part else Not(part)
         if isinstance(node, Eq):
             return node if node.value is None else Eq(node.field, slot(node.value))
         if isinstance(node, In):

@@ -31,6 +31,7 @@ from portalkit.domain.resolver import (
     choose,
     lookup_filter,
     lookup_key,
+    lookup_region,
 )
 from portalkit.domain.scopes import ScopeNode, organization_path
 from portalkit.domain.tenants import TenantSettings
@@ -124,6 +125,7 @@ class AssetService:
         """
         key = lookup_key(text)
         only = _organization_filter(organization)
+        region = lookup_region(region)
         if policy is None:
             with self._storage.unit_of_work() as uow:
                 policy = load_policy(uow, principal, registry=self._registry)

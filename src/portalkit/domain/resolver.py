@@ -28,6 +28,7 @@ from portalkit.errors import InvalidInputError
 __all__ = [
     "MAX_LOOKUP_LENGTH",
     "MAX_MATCHES",
+    "MAX_REGION_LENGTH",
     "NOT_FOUND",
     "Ambiguous",
     "Candidate",
@@ -39,12 +40,15 @@ __all__ = [
     "fold_similar",
     "lookup_filter",
     "lookup_key",
+    "lookup_region",
 ]
 
 #: Longest text accepted for a lookup, before normalization.
 MAX_LOOKUP_LENGTH = 64
 #: Most matching assets read for one lookup (more means several organizations anyway).
 MAX_MATCHES = 50
+#: Longest plate region (state, province) accepted for a lookup.
+MAX_REGION_LENGTH = 32
 
 
 @attrs.frozen
@@ -78,6 +82,23 @@ def lookup_key(text: object) -> str:
     if not key:
         raise InvalidInputError.for_field("query", "Enter an asset number or licence plate.")
     return key
+
+
+def lookup_region(region: object) -> str | None:
+    """The plate region of a lookup, stripped and upper-cased (None when empty).
+
+    Raises InvalidInputError (field ``region``) for non-text, more than
+    :data:`MAX_REGION_LENGTH` characters, or control characters.
+    """
+    if region is None:
+        return None
+    if (
+        not isinstance(region, str)
+        or len(region) > MAX_REGION_LENGTH
+        or any(unicodedata.category(ch) == "Cc" for ch in region)
+    ):
+        raise InvalidInputError.for_field("region", "Choose a valid region.")
+    return region.strip().upper() or None
 
 
 def lookup_filter(key: str, options: LookupOptions, region: str | None = None) -> Filter:

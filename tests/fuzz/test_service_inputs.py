@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import portalkit
@@ -88,7 +88,7 @@ def test_service_request_form_takes_anything(
     )
 
 
-@FUZZ
+@settings(FUZZ, max_examples=60)  # each sign-in runs Argon2id once
 @given(identifier=ANY_INPUT, password=ANY_INPUT)
 def test_sign_in_takes_anything(world: World, identifier: Any, password: Any) -> None:
     """Any identifier and password give a typed refusal (nobody here has that password)."""

@@ -49,6 +49,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -571,6 +572,7 @@ def main() -> None:
         if server is not None:
             stop_server(server)
         _admin_sql(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        shutil.rmtree(work, ignore_errors=True)
     figures = summarize(raw, stored)
     report(figures, server_log)
     mismatches = abs(figures["service_requests_accepted"] - stored)

@@ -462,11 +462,11 @@ class MemoryUnitOfWork:
         from portalkit.adapters.memory_actions import MemoryActionRepositories  # noqa: PLC0415
 
         self.actions = MemoryActionRepositories(self)
-        self.codes = MemoryCodes(self)
         self.share_links = _ShareLinks(self)
         self.account_balances = _AccountBalances(self)
         self.contracts = _Contracts(self)
         self.defects = _Defects(self)
+        self.codes = MemoryCodes(self)
         self.invitations = _Invitations(self)
         self.messages = _Messages(self)
         self.message_reads = _MessageReads(self)

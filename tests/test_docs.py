@@ -45,8 +45,8 @@ PAGES = [p for p in _pages() if doctest_blocks(p.read_text(encoding="utf-8"))]
 
 
 @pytest.mark.skipif(not PAGES, reason="no documentation page has a >>> example")
-@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
-def test_examples_in_page_run(page: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("doc_page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
+def test_examples_in_page_run(doc_page: Path, tmp_path: Path) -> None:
     """Each ``>>>`` example on the page runs and prints exactly the shown output."""
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
@@ -54,14 +54,14 @@ def test_examples_in_page_run(page: Path, tmp_path: Path) -> None:
     cwd = Path.cwd()
     os.chdir(tmp_path)
     try:
-        for line, source in doctest_blocks(page.read_text(encoding="utf-8")):
-            test = parser.get_doctest(source, namespace, page.name, str(page), line)
+        for line, source in doctest_blocks(doc_page.read_text(encoding="utf-8")):
+            test = parser.get_doctest(source, namespace, doc_page.name, str(doc_page), line)
             runner.run(test, clear_globs=False)
             namespace = test.globs  # DocTest copies its globals: carry them to the next block
     finally:
         os.chdir(cwd)
     results = runner.summarize(verbose=False)
-    assert results.failed == 0, f"{results.failed} example(s) failed in {page.name}; see above"
+    assert results.failed == 0, f"{results.failed} example(s) failed in {doc_page.name}; see above"
 
 
 def test_block_finder() -> None:

@@ -13,10 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Double, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import Double, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portalkit.adapters.sqlalchemy.tables import ID_TYPE, Base
+from portalkit.adapters.sqlalchemy.tables import (
+    Base,
+    id_column,
+    optional_ref_column,
+    ref_column,
+    tenant_column,
+)
 
 __all__ = [
     "ActionSettingsRow",
@@ -33,24 +39,6 @@ __all__ = [
 ]
 
 
-def _id() -> Mapped[int]:
-    return mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
-
-
-def _tenant() -> Mapped[int]:
-    return mapped_column(
-        ID_TYPE, ForeignKey("portalkit_tenants.id", ondelete="CASCADE"), nullable=False
-    )
-
-
-def _ref() -> Mapped[int]:
-    return mapped_column(ID_TYPE, nullable=False)
-
-
-def _optional_ref() -> Mapped[int | None]:
-    return mapped_column(ID_TYPE, nullable=True)
-
-
 class ServiceRequestRow(Base):
     """A service or job request."""
 
@@ -60,17 +48,17 @@ class ServiceRequestRow(Base):
         Index(None, "tenant_id", "asset_id"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    scope_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    scope_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     kind: Mapped[str]
     status: Mapped[str]
     job_type: Mapped[str]
     description: Mapped[str]
-    asset_id: Mapped[int | None] = _optional_ref()
-    job_id: Mapped[int | None] = _optional_ref()
-    requested_by: Mapped[int | None] = _optional_ref()
+    asset_id: Mapped[int | None] = optional_ref_column()
+    job_id: Mapped[int | None] = optional_ref_column()
+    requested_by: Mapped[int | None] = optional_ref_column()
     created_at: Mapped[dt.datetime]
 
 
@@ -80,8 +68,8 @@ class SlotRow(Base):
     __tablename__ = "portalkit_slots"
     __table_args__ = (UniqueConstraint("tenant_id", "location", "starts_at"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     location: Mapped[str]
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
@@ -98,18 +86,18 @@ class AppointmentRow(Base):
         Index(None, "tenant_id", "starts_at"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    scope_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    scope_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
-    asset_id: Mapped[int] = _ref()
-    slot_id: Mapped[int] = _ref()
+    asset_id: Mapped[int] = ref_column()
+    slot_id: Mapped[int] = ref_column()
     location: Mapped[str]
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
     status: Mapped[str]
     notes: Mapped[str]
-    booked_by: Mapped[int | None] = _optional_ref()
+    booked_by: Mapped[int | None] = optional_ref_column()
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     cancelled_at: Mapped[dt.datetime | None]
@@ -125,9 +113,9 @@ class MeterRow(Base):
         Index(None, "tenant_id", "scope_path"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    asset_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    asset_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     name: Mapped[str]
     unit: Mapped[str]
@@ -145,16 +133,16 @@ class MeterReadingRow(Base):
         Index(None, "tenant_id", "scope_path"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    meter_id: Mapped[int] = _ref()
-    asset_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    meter_id: Mapped[int] = ref_column()
+    asset_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     value: Mapped[float] = mapped_column(Double(), nullable=False)
     unit: Mapped[str]
     read_at: Mapped[dt.datetime]
     is_replacement: Mapped[bool]
-    recorded_by: Mapped[int | None] = _optional_ref()
+    recorded_by: Mapped[int | None] = optional_ref_column()
     created_at: Mapped[dt.datetime]
 
 
@@ -168,9 +156,9 @@ class MaintenanceItemRow(Base):
         Index(None, "tenant_id", "scope_path"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    asset_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    asset_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     kind: Mapped[str]
     code: Mapped[str]
@@ -190,9 +178,9 @@ class RentalItemRow(Base):
         Index(None, "tenant_id", "scope_path"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    scope_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    scope_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     contract_number: Mapped[str]
     item_number: Mapped[str]
@@ -213,16 +201,16 @@ class CallOffRow(Base):
         Index(None, "tenant_id", "scope_path"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    rental_item_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    rental_item_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     request_ref: Mapped[str]
     contract_number: Mapped[str]
     quantity: Mapped[int]
     pickup_on: Mapped[dt.date]
     notes: Mapped[str]
-    requested_by: Mapped[int | None] = _optional_ref()
+    requested_by: Mapped[int | None] = optional_ref_column()
     created_at: Mapped[dt.datetime]
 
 
@@ -235,16 +223,16 @@ class QuoteDecisionRow(Base):
         Index(None, "tenant_id", "document_id"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    document_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    document_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     decision: Mapped[str]
     signer_name: Mapped[str]
     signature: Mapped[str]
     message: Mapped[str]
-    final_key: Mapped[int | None] = _optional_ref()
-    decided_by: Mapped[int | None] = _optional_ref()
+    final_key: Mapped[int | None] = optional_ref_column()
+    decided_by: Mapped[int | None] = optional_ref_column()
     decided_at: Mapped[dt.datetime]
     client_key: Mapped[str | None]
 
@@ -255,8 +243,8 @@ class IdempotencyKeyRow(Base):
     __tablename__ = "portalkit_idempotency_keys"
     __table_args__ = (UniqueConstraint("tenant_id", "owner", "key"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     owner: Mapped[str]
     key: Mapped[str]
     action: Mapped[str]
@@ -271,6 +259,6 @@ class ActionSettingsRow(Base):
     __tablename__ = "portalkit_action_settings"
     __table_args__ = (UniqueConstraint("tenant_id"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     data: Mapped[dict[str, Any]]

@@ -11,26 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.orm import Mapped
 
-from portalkit.adapters.sqlalchemy.tables import ID_TYPE, Base
+from portalkit.adapters.sqlalchemy.tables import Base, id_column, ref_column, tenant_column
 
 __all__ = ["AccountBalanceRow", "ContractRow", "DefectRow", "ShareLinkRow"]
-
-
-def _id() -> Mapped[int]:
-    return mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
-
-
-def _tenant() -> Mapped[int]:
-    return mapped_column(
-        ID_TYPE, ForeignKey("portalkit_tenants.id", ondelete="CASCADE"), nullable=False
-    )
-
-
-def _ref() -> Mapped[int]:
-    return mapped_column(ID_TYPE, nullable=False)
 
 
 class ShareLinkRow(Base):
@@ -42,13 +28,13 @@ class ShareLinkRow(Base):
         Index(None, "tenant_id", "document_id"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    document_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    document_id: Mapped[int] = ref_column()
     recipient: Mapped[str]
     actions: Mapped[frozenset[str]]
     secret_hash: Mapped[str]
-    created_by: Mapped[int] = _ref()
+    created_by: Mapped[int] = ref_column()
     created_by_staff: Mapped[bool]
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
@@ -61,9 +47,9 @@ class AccountBalanceRow(Base):
     __tablename__ = "portalkit_account_balances"
     __table_args__ = (UniqueConstraint("tenant_id", "organization_id"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    organization_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    organization_id: Mapped[int] = ref_column()
     balance_cents: Mapped[int]
     currency: Mapped[str]
     last_payment_cents: Mapped[int | None]
@@ -81,9 +67,9 @@ class ContractRow(Base):
         UniqueConstraint("tenant_id", "external_key"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    organization_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    organization_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     number: Mapped[str]
     status: Mapped[str]
@@ -102,9 +88,9 @@ class DefectRow(Base):
         UniqueConstraint("tenant_id", "external_key"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    asset_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    asset_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     number: Mapped[str]
     description: Mapped[str]

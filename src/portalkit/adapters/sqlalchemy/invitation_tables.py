@@ -15,27 +15,19 @@ from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portalkit.adapters.sqlalchemy.tables import ID_TYPE, Base
+from portalkit.adapters.sqlalchemy.tables import (
+    ID_TYPE,
+    Base,
+    id_column,
+    optional_ref_column,
+    tenant_column,
+)
 from portalkit.adapters.sqlalchemy.types import EnumAsString, JsonFrozenSet
 from portalkit.domain.invitations import InvitationKind, InvitationStatus
 
 __all__ = ["InvitationRow", "MessageReadRow", "MessageRow"]
 
 _JSON = JSON().with_variant(JSONB(), "postgresql")
-
-
-def _id() -> Mapped[int]:
-    return mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
-
-
-def _tenant() -> Mapped[int]:
-    return mapped_column(
-        ID_TYPE, ForeignKey("portalkit_tenants.id", ondelete="CASCADE"), nullable=False
-    )
-
-
-def _optional_ref() -> Mapped[int | None]:
-    return mapped_column(ID_TYPE, nullable=True)
 
 
 class InvitationRow(Base):
@@ -47,18 +39,18 @@ class InvitationRow(Base):
         Index(None, "tenant_id", "status", "unsent"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     kind: Mapped[InvitationKind] = mapped_column(EnumAsString(InvitationKind))
     email: Mapped[str]
     contact_name: Mapped[str]
     contact_key: Mapped[str | None]
-    scope_id: Mapped[int | None] = _optional_ref()
+    scope_id: Mapped[int | None] = optional_ref_column()
     scope_path: Mapped[str | None]
-    role_id: Mapped[int | None] = _optional_ref()
-    group_id: Mapped[int | None] = _optional_ref()
-    user_id: Mapped[int | None] = _optional_ref()
-    invited_by_user_id: Mapped[int | None] = _optional_ref()
+    role_id: Mapped[int | None] = optional_ref_column()
+    group_id: Mapped[int | None] = optional_ref_column()
+    user_id: Mapped[int | None] = optional_ref_column()
+    invited_by_user_id: Mapped[int | None] = optional_ref_column()
     values: Mapped[dict[str, Any]] = mapped_column(_JSON)
     status: Mapped[InvitationStatus] = mapped_column(EnumAsString(InvitationStatus))
     nonce: Mapped[str]
@@ -78,8 +70,8 @@ class MessageRow(Base):
     __tablename__ = "portalkit_messages"
     __table_args__ = (Index(None, "tenant_id", "starts_at"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     title: Mapped[str]
     body: Mapped[str]
     to_everyone: Mapped[bool]
@@ -87,7 +79,7 @@ class MessageRow(Base):
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
-    created_by_user_id: Mapped[int | None] = _optional_ref()
+    created_by_user_id: Mapped[int | None] = optional_ref_column()
 
 
 class MessageReadRow(Base):
@@ -96,8 +88,8 @@ class MessageReadRow(Base):
     __tablename__ = "portalkit_message_reads"
     __table_args__ = (UniqueConstraint("tenant_id", "message_id", "user_id"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     message_id: Mapped[int] = mapped_column(
         ID_TYPE, ForeignKey("portalkit_messages.id", ondelete="CASCADE"), nullable=False
     )

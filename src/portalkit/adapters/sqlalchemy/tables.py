@@ -49,6 +49,10 @@ __all__ = [
     "ScopeRow",
     "TenantRow",
     "UserRow",
+    "id_column",
+    "optional_ref_column",
+    "ref_column",
+    "tenant_column",
 ]
 
 NAMING_CONVENTION = {
@@ -78,21 +82,25 @@ class Base(DeclarativeBase):
     }
 
 
-def _id() -> Mapped[int]:
+def id_column() -> Mapped[int]:
+    """The identity column (BIGINT, SQLite's rowid alias there)."""
     return mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
 
 
-def _tenant() -> Mapped[int]:
+def tenant_column() -> Mapped[int]:
+    """The owning tenant, deleted with it."""
     return mapped_column(
         ID_TYPE, ForeignKey("portalkit_tenants.id", ondelete="CASCADE"), nullable=False
     )
 
 
-def _ref() -> Mapped[int]:
+def ref_column() -> Mapped[int]:
+    """A required reference to another portalkit record (unenforced, as in memory)."""
     return mapped_column(ID_TYPE, nullable=False)
 
 
-def _optional_ref() -> Mapped[int | None]:
+def optional_ref_column() -> Mapped[int | None]:
+    """An optional reference to another portalkit record."""
     return mapped_column(ID_TYPE, nullable=True)
 
 
@@ -101,7 +109,7 @@ class TenantRow(Base):
 
     __tablename__ = "portalkit_tenants"
 
-    id: Mapped[int] = _id()
+    id: Mapped[int] = id_column()
     slug: Mapped[str] = mapped_column(unique=True)
     name: Mapped[str]
     settings: Mapped[dict[str, Any]]
@@ -117,12 +125,12 @@ class ScopeRow(Base):
         UniqueConstraint("tenant_id", "external_key"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     kind: Mapped[ScopeKind] = mapped_column(EnumAsString(ScopeKind))
     name: Mapped[str]
     path: Mapped[str]
-    parent_id: Mapped[int | None] = _optional_ref()
+    parent_id: Mapped[int | None] = optional_ref_column()
     external_key: Mapped[str | None]
 
 
@@ -136,8 +144,8 @@ class UserRow(Base):
         UniqueConstraint("tenant_id", "external_key"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     email: Mapped[str]
     name: Mapped[str]
     username: Mapped[str | None]
@@ -156,8 +164,8 @@ class RoleRow(Base):
     __tablename__ = "portalkit_roles"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     name: Mapped[str]
     permissions: Mapped[frozenset[str]]
 
@@ -168,8 +176,8 @@ class GroupRow(Base):
     __tablename__ = "portalkit_groups"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     name: Mapped[str]
     kpi_keys: Mapped[frozenset[str]]
 
@@ -183,10 +191,10 @@ class MembershipRow(Base):
         Index(None, "tenant_id", "user_id"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    group_id: Mapped[int] = _ref()
-    user_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    group_id: Mapped[int] = ref_column()
+    user_id: Mapped[int] = ref_column()
 
 
 class GrantRow(Base):
@@ -199,13 +207,13 @@ class GrantRow(Base):
         Index(None, "tenant_id", "group_id"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    role_id: Mapped[int] = _ref()
-    scope_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    role_id: Mapped[int] = ref_column()
+    scope_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
-    user_id: Mapped[int | None] = _optional_ref()
-    group_id: Mapped[int | None] = _optional_ref()
+    user_id: Mapped[int | None] = optional_ref_column()
+    group_id: Mapped[int | None] = optional_ref_column()
 
 
 class AssetRow(Base):
@@ -220,9 +228,9 @@ class AssetRow(Base):
         UniqueConstraint("tenant_id", "external_key"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    scope_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    scope_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     number: Mapped[str]
     number_key: Mapped[str]
@@ -249,9 +257,9 @@ class DocumentRow(Base):
         UniqueConstraint("tenant_id", "external_key"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    scope_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    scope_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     kind: Mapped[str]
     status: Mapped[str]
@@ -275,9 +283,9 @@ class JobRow(Base):
         UniqueConstraint("tenant_id", "external_key"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    scope_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    scope_id: Mapped[int] = ref_column()
     scope_path: Mapped[str]
     number: Mapped[str]
     status: Mapped[str]
@@ -286,7 +294,7 @@ class JobRow(Base):
     site_address: Mapped[str]
     notes: Mapped[str]
     po_number: Mapped[str]
-    asset_id: Mapped[int | None] = _optional_ref()
+    asset_id: Mapped[int | None] = optional_ref_column()
     external_key: Mapped[str | None]
     created_at: Mapped[dt.datetime | None]
 
@@ -300,9 +308,9 @@ class CustomerRow(Base):
         Index(None, "tenant_id", "organization_id"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
-    organization_id: Mapped[int] = _ref()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    organization_id: Mapped[int] = ref_column()
     external_key: Mapped[str]
     name: Mapped[str]
     phone: Mapped[str | None]
@@ -324,12 +332,12 @@ class AuditRow(Base):
         Index(None, "tenant_id", "at"),
     )
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     at: Mapped[dt.datetime]
     action: Mapped[str]
     outcome: Mapped[str]
-    actor_user_id: Mapped[int | None] = _optional_ref()
+    actor_user_id: Mapped[int | None] = optional_ref_column()
     target: Mapped[str | None]
     scope_path: Mapped[str | None]
     client_key: Mapped[str | None]
@@ -342,8 +350,8 @@ class OutboxRow(Base):
     __tablename__ = "portalkit_outbox"
     __table_args__ = (Index(None, "delivered_at", "id"),)
 
-    id: Mapped[int] = _id()
-    tenant_id: Mapped[int] = _tenant()
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
     topic: Mapped[str]
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime]

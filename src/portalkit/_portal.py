@@ -188,19 +188,21 @@ class Portal:
         self._throttle = storage.throttle()
         self._phones = PhonenumbersNormalizer() if phonenumbers_available() else None
         self.policy = PolicyService(storage, registry=self._registry)
+        clock = self._clock
+        kinds = document_kinds or default_kinds
         self.assets = AssetService(
-            storage, throttle=self._throttle, clock=self._clock, registry=self._registry
+            storage, throttle=self._throttle, clock=clock, registry=self._registry
         )
         policies = functools.partial(load_policy, registry=self._registry)
-        self._signer = ItsdangerousTokenSigner(self._secret_keys, clock=self._clock)
+        self._signer = ItsdangerousTokenSigner(self._secret_keys, clock=clock)
         self.documents = DocumentService(
             storage,
             policies=policies,
             signer=self._signer,
             secret_keys=self._secret_keys,
-            clock=self._clock,
+            clock=clock,
             source=document_source,
-            kinds=document_kinds or default_kinds,
+            kinds=kinds,
         )
         self.jobs = JobService(storage, policies=policies, secret_keys=self._secret_keys)
         self.accounts = AccountService(
@@ -211,7 +213,6 @@ class Portal:
             accounts=account_source,
             kpis=kpi_source,
         )
-        clock = self._clock
         self.requests = ServiceRequests(storage, clock, policy_loader=policies)
         self.appointments = Appointments(
             storage, clock, policy_loader=policies, availability=availability
@@ -219,9 +220,7 @@ class Portal:
         self.meters = Meters(storage, clock, policy_loader=policies)
         self.maintenance = Maintenance(storage, clock, policy_loader=policies)
         self.rentals = Rentals(storage, clock, policy_loader=policies)
-        self.quotes = Quotes(
-            storage, clock, policy_loader=policies, kinds=document_kinds or default_kinds
-        )
+        self.quotes = Quotes(storage, clock, policy_loader=policies, kinds=kinds)
         self.action_records = ActionRecords(storage)
         self.action_sync = ActionSync(storage)
         self.events = EventFeed(storage, clock)

@@ -17,7 +17,7 @@ import attrs
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
 from portalkit.domain.assets import fold_similar, normalize_identifier
-from portalkit.domain.contact import PhoneNormalizer
+from portalkit.domain.contact import PhoneNormalizer, normalize_email
 from portalkit.domain.fields import validate_overrides
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, Document, Job
@@ -218,9 +218,7 @@ class AdminSession:
         external_key: str | None = None,
     ) -> User:
         """Create a portal user (no password yet: they set one through an invitation)."""
-        address = _text("email", email, max_length=254).lower()
-        if "@" not in address or address.startswith("@") or address.endswith("@"):
-            raise InvalidInputError.for_field("email", "Enter a valid email address.")
+        address = normalize_email(email)  # the same normal form sign-in looks users up by
         if self._uow.users.get_by_email(self._tenant.id, address) is not None:
             raise ConflictError("A user with this email address already exists.")
         return self._uow.users.add(

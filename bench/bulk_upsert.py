@@ -4,7 +4,8 @@ Both sides write the same rows into the same table in batches of 1,000, one
 transaction per batch, with the same INSERT … ON CONFLICT statement shape;
 portalkit additionally parses and validates each row, normalizes numbers and
 plates, and resolves the host's scope keys. The raw side is the floor: rows
-already in column form, keys computed inline, scopes looked up once.
+already in column form, keys (number, plate and folded plate: every column
+portalkit writes) computed inline, scopes looked up once.
 
     python bench/bulk_upsert.py [--quick] [--json PATH]
 
@@ -112,12 +113,14 @@ def raw_upsert(engine: Engine, tenant_id: int, count: int) -> int:
 
     for row in rows(count):
         scope_id, path = nodes[row["scope_key"]]
+        plate_key = row["plate"].lower().replace("-", "").replace(" ", "")
         batch.append({
             "tenant_id": tenant_id, "scope_id": scope_id, "scope_path": path,
             "number": row["number"],
             "number_key": row["number"].lower().replace("-", "").replace(" ", ""),
             "plate": row["plate"],
-            "plate_key": row["plate"].lower().replace("-", "").replace(" ", ""),
+            "plate_key": plate_key,
+            "plate_fold": plate_key.replace("o", "0").replace("i", "1").replace("l", "1"),
             "region": None, "external_key": row["external_key"],
             "asset_type": row["asset_type"], "description": row["description"],
             "model": row["model"], "serial": row["serial"], "customer_ref": "",
@@ -138,7 +141,7 @@ def snapshot(engine: Engine, tenant_id: int) -> set[tuple[Any, ...]]:
     with engine.connect() as conn:
         return set(conn.execute(
             select(ASSETS.c.external_key, ASSETS.c.number_key, ASSETS.c.plate_key,
-                   ASSETS.c.scope_path, ASSETS.c.description)
+                   ASSETS.c.plate_fold, ASSETS.c.scope_path, ASSETS.c.description)
             .where(ASSETS.c.tenant_id == tenant_id)
         ))
 

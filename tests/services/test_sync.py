@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import portalkit
+from portalkit._services.sync import _ASSET_ROWS, AssetRow, _row
 from portalkit.errors import DuplicateKeyError, InvalidInputError, InvalidRowError
 
 
@@ -146,3 +151,110 @@ def test_invalid_phone_names_its_row(portal: portalkit.Portal) -> None:
         portal.upsert_customers(rows)
     assert info.value.row == 2
     assert "phone" in info.value.fields
+
+
+def test_every_field_is_stored_as_given(portal: portalkit.Portal, site_keys: list[str]) -> None:
+    """Blanks become defaults, plate and key are stripped, keys normalized: alike on
+    every adapter (SQL storage takes the rows as dicts, memory as entities)."""
+    rows = [
+        {"external_key": " K1 ", "number": " FL-01 ", "scope_key": "S1", "plate": "  ",
+         "region": " CA ", "asset_type": "Truck", "description": "", "model": None,
+         "last_test_number": "", "last_test_date": "2026-03-04"},
+        {"external_key": "K2", "number": "Nº 7", "scope_key": "S2", "plate": " Ab-1O ",
+         "customer_ref": "PO 9", "last_test_number": "T-1", "last_test_date": dt.date(2025, 1, 2)},
+    ]
+    portal.upsert_assets(rows)
+    with portal.admin() as admin:
+        one = admin.uow.assets.get_by_external_key(admin.tenant.id, "K1")
+        two = admin.uow.assets.get_by_external_key(admin.tenant.id, "K2")
+        site2 = admin.scope_by_key("S2")
+    assert one is not None
+    assert two is not None
+    assert (one.number, one.number_key, one.plate, one.plate_key, one.plate_fold) == (
+        "FL-01", "fl01", None, None, None)
+    assert (one.region, one.asset_type, one.description, one.model, one.serial) == (
+        "CA", "Truck", "", "", "")
+    assert (one.last_test_number, one.last_test_date) == (None, dt.date(2026, 3, 4))
+    assert (two.number_key, two.plate, two.plate_key, two.plate_fold) == (
+        "no7", "Ab-1O", "ab1o", "ab10")
+    assert (two.scope_id, two.scope_path) == (site2.id, site2.path)
+    assert (two.customer_ref, two.last_test_number, two.last_test_date) == (
+        "PO 9", "T-1", dt.date(2025, 1, 2))
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"number": "N" * 65}, "number"),
+        ({"plate": "P" * 65}, "plate"),
+        ({"description": "d" * 2001}, "description"),
+        ({"external_key": "k" * 201}, "external_key"),
+        ({"scope_key": "s" * 201}, "scope_key"),
+        ({"last_test_date": "2026-02-30"}, "last_test_date"),
+    ],
+)
+def test_bounds_and_types_name_the_field(
+    portal: portalkit.Portal, site_keys: list[str], bad: dict[str, object], field: str
+) -> None:
+    """Too long or unparsable cells are row errors naming the field; nothing is written."""
+    rows = _rows(3)
+    rows[2] = {**rows[2], **bad}
+    with pytest.raises(InvalidRowError) as info:
+        portal.upsert_assets(rows)
+    assert info.value.row == 3
+    assert set(info.value.fields) == {field}
+    with portal.admin() as admin:
+        assert admin.uow.assets.count(admin.tenant.id) == 0
+
+
+_FIELDS = [f.name for f in attrs.fields(AssetRow)]
+_CELLS = (
+    st.sampled_from(["", " ", "  x  ", "A-1", "2026-03-04", "2026-02-30", "20260304", "\t"])
+    | st.integers(0, 2).flatmap(
+        lambda n: st.sampled_from([63, 64, 65, 199, 200, 201, 2000, 2001]).map(
+            lambda size: " " * n + "x" * size
+        )
+    )
+    | st.text(max_size=12)
+    | st.none()
+    | st.sampled_from([7, 1.5, True, dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 3, 4), b"x"])
+)
+_TEXTS = st.text(max_size=12) | st.sampled_from(["", " ", " a ", "x" * 64, " " + "x" * 64])
+_RAW_ROWS = (
+    st.dictionaries(st.sampled_from([*_FIELDS, "colour"]), _CELLS, max_size=14)
+    | st.fixed_dictionaries(
+        {"external_key": _CELLS, "number": _CELLS, "scope_key": _CELLS},
+        optional=dict.fromkeys(_FIELDS[3:], _CELLS),
+    )
+    | st.fixed_dictionaries(  # mostly valid: the fast path's own ground
+        {"external_key": _TEXTS, "number": _TEXTS, "scope_key": _TEXTS},
+        optional={
+            **dict.fromkeys(_FIELDS[3:-1], _TEXTS | st.none()),
+            "last_test_date": st.dates().map(dt.date.isoformat) | st.sampled_from(["", None]),
+        },
+    )
+)
+
+
+@settings(max_examples=500)
+@given(raw=_RAW_ROWS)
+def test_fast_row_path_agrees_with_the_row_class(raw: dict[str, Any]) -> None:
+    """The compiled fast path accepts only rows AssetRow accepts, with the same values
+    and types; everything else (None) goes to the full path, which names the error."""
+    fast = _ASSET_ROWS.values(raw)
+    try:
+        full: dict[str, Any] | None = attrs.asdict(_row(AssetRow, raw, 1), recurse=False)
+    except InvalidRowError:
+        full = None
+    if fast is not None:
+        assert fast == full
+        assert full is not None
+        assert [type(v) for v in fast.values()] == [type(v) for v in full.values()]
+
+
+def test_fast_row_path_takes_plain_csv_rows() -> None:
+    """A typical CSV row (text, blanks, an ISO date) takes the fast path."""
+    raw = {"external_key": "A1", "number": "FL-1", "scope_key": "S1", "plate": "",
+           "region": "", "asset_type": "Truck", "description": "", "model": "M2",
+           "serial": "", "customer_ref": "", "last_test_number": "", "last_test_date": "2026-03-04"}
+    assert _ASSET_ROWS.values(raw) == attrs.asdict(_row(AssetRow, raw, 1), recurse=False)

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 import cattrs
@@ -43,6 +43,8 @@ MAX_IDENTIFIER_LENGTH = 64
 MAX_NAME_LENGTH = 200
 #: Longest free text (a description) in a row.
 MAX_TEXT_LENGTH = 2000
+#: Longest external key (after surrounding blanks are removed).
+MAX_KEY_LENGTH = 200
 
 
 def _max_length(limit: int) -> Callable[[object, attrs.Attribute[Any], object], None]:
@@ -74,9 +76,14 @@ def _key(value: str) -> str:
     key = str(value).strip()
     if not key:
         raise InvalidInputError.for_field("external_key", "External key is required.")
-    if len(key) > 200:
+    if len(key) > MAX_KEY_LENGTH:
         raise InvalidInputError.for_field("external_key", "External key is too long.")
     return key
+
+
+def _bounded(limit: int, **kwargs: Any) -> Any:
+    """A text field refusing values longer than *limit*; the bound is kept as metadata."""
+    return attrs.field(validator=_max_length(limit), metadata={"max_length": limit}, **kwargs)
 
 
 @attrs.frozen(kw_only=True)
@@ -87,17 +94,17 @@ class AssetRow:
     site …) the asset belongs to.
     """
 
-    external_key: str = attrs.field(converter=_key)
-    number: str = attrs.field(validator=_ID)
-    scope_key: str = attrs.field(validator=_NAME)
-    plate: str | None = attrs.field(default=None, converter=_strip, validator=_ID)
-    region: str | None = attrs.field(default=None, converter=_strip, validator=_ID)
-    asset_type: str = attrs.field(default="", validator=_NAME)
-    description: str = attrs.field(default="", validator=_TEXT)
-    model: str = attrs.field(default="", validator=_NAME)
-    serial: str = attrs.field(default="", validator=_NAME)
-    customer_ref: str = attrs.field(default="", validator=_NAME)
-    last_test_number: str | None = attrs.field(default=None, validator=_ID)
+    external_key: str = attrs.field(converter=_key, metadata={"max_length": MAX_KEY_LENGTH})
+    number: str = _bounded(MAX_IDENTIFIER_LENGTH)
+    scope_key: str = _bounded(MAX_NAME_LENGTH)
+    plate: str | None = _bounded(MAX_IDENTIFIER_LENGTH, default=None, converter=_strip)
+    region: str | None = _bounded(MAX_IDENTIFIER_LENGTH, default=None, converter=_strip)
+    asset_type: str = _bounded(MAX_NAME_LENGTH, default="")
+    description: str = _bounded(MAX_TEXT_LENGTH, default="")
+    model: str = _bounded(MAX_NAME_LENGTH, default="")
+    serial: str = _bounded(MAX_NAME_LENGTH, default="")
+    customer_ref: str = _bounded(MAX_NAME_LENGTH, default="")
+    last_test_number: str | None = _bounded(MAX_IDENTIFIER_LENGTH, default=None)
     last_test_date: dt.date | None = None
 
 
@@ -205,6 +212,88 @@ def _first_error(exc: BaseException) -> InvalidInputError:
     return InvalidInputError(str(exc) or "Invalid value.")
 
 
+class _PlainRows:
+    """The common case of :func:`_row`, without building the row class.
+
+    A row that is a plain ``dict`` of text (blank cells and ``None`` allowed)
+    and ISO dates is checked here exactly as the attrs class checks it: known
+    columns, required fields present, the same length bounds, the key and the
+    ``_strip`` fields stripped. :attr:`values` gives the fields the class would
+    hold, as a dict, or ``None`` for any other row (a wrong type, a missing
+    field, a bound exceeded, an unknown column); the full path then builds the
+    class and raises the precise error. ``None`` is always safe: the fast path
+    only accepts rows the class accepts, with the same values (a Hypothesis
+    test holds the two equal).
+
+    The check is compiled once per class, one branch per field, from the attrs
+    fields (names are checked identifiers; limits and defaults are bound as
+    constants, never written into the source).
+    """
+
+    def __init__(self, cls: type) -> None:
+        fields = attrs.fields(attrs.resolve_types(cls))
+        lines = [
+            "def values(raw):",
+            "    if type(raw) is not dict or not raw.keys() <= NAMES:",
+            "        return None",
+            "    get = raw.get",
+        ]
+        consts: dict[str, Any] = {
+            "NAMES": frozenset(f.name for f in fields),
+            "fromisoformat": dt.date.fromisoformat,
+        }
+        for n, f in enumerate(fields):
+            if not f.name.isidentifier():  # pragma: no cover (attrs names are identifiers)
+                raise TypeError(f"{cls.__name__}.{f.name} is not an identifier.")
+            v, limit, default = f"v{n}", f"L{n}", f"D{n}"
+            consts[limit] = f.metadata.get("max_length")
+            consts[default] = f.default
+            required = f.default is attrs.NOTHING
+            date = f.type in (dt.date, dt.date | None)
+            if f.converter not in (None, _strip, _key) or (
+                not date and consts[limit] is None
+            ) or (f.converter is _key and not required) or (
+                f.converter is _strip and f.default is not None
+            ):
+                raise TypeError(f"{cls.__name__}.{f.name}: no fast path for this field.")
+            lines.append(f"    {v} = get({f.name!r})")
+            if required:  # absent, None or blank: the full path names the missing field
+                lines.append(f"    if type({v}) is not str or not {v} or len({v}) > {limit}:")
+                lines.append("        return None")
+            elif date:
+                lines += [
+                    f"    if {v} is None:",
+                    f"        {v} = {default}",
+                    f"    elif type({v}) is not str:",
+                    "        return None",
+                    f"    elif not {v}:",
+                    f"        {v} = {default}",
+                    "    else:",
+                    "        try:",
+                    f"            {v} = fromisoformat({v})",
+                    "        except ValueError:",
+                    "            return None",
+                ]
+            else:
+                lines += [
+                    f"    if {v} is None:",
+                    f"        {v} = {default}",
+                    f"    elif type({v}) is not str or len({v}) > {limit}:",
+                    "        return None",
+                    f"    elif not {v}:",
+                    f"        {v} = {default}",
+                ]
+            if f.converter is _key:
+                lines += [f"    {v} = {v}.strip()", f"    if not {v}:", "        return None"]
+            elif f.converter is _strip:
+                lines += [f"    if {v} is not None:", f"        {v} = {v}.strip() or None"]
+        items = ", ".join(f"{f.name!r}: v{n}" for n, f in enumerate(fields))
+        lines.append(f"    return {{{items}}}")
+        exec("\n".join(lines), consts)  # noqa: S102 (trusted: built from the field list above)
+        #: ``raw -> dict of field values | None``.
+        self.values: Callable[[object], dict[str, Any] | None] = consts["values"]
+
+
 def _batches(rows: Iterable[R], size: int) -> Iterator[list[R]]:
     if not 1 <= size <= MAX_BATCH_SIZE:
         raise InvalidInputError.for_field(
@@ -222,6 +311,10 @@ class _KeyTracker:
         self._seen: set[str] = set()
 
     def check(self, keys: list[str]) -> None:
+        batch = set(keys)
+        if len(batch) == len(keys) and self._seen.isdisjoint(batch):
+            self._seen |= batch
+            return
         duplicates = [k for k in keys if k in self._seen]
         batch_seen: set[str] = set()
         for key in keys:
@@ -233,6 +326,30 @@ class _KeyTracker:
         self._seen |= batch_seen
 
 
+_ASSET_ROWS = _PlainRows(AssetRow)
+
+
+@runtime_checkable
+class _RowUpserts(Protocol):
+    """A repository that also upserts records given as field dicts (the SQL adapter)."""
+
+    def upsert_rows(self, tenant_id: int, rows: list[dict[str, Any]]) -> UpsertCounts:
+        """``upsert_many`` of records given as dicts of every field but ``id``."""
+        ...
+
+
+def _asset_values(batch: list[Any], first: int) -> list[dict[str, Any]]:
+    """The batch's rows as AssetRow field values; InvalidRowError names a bad row."""
+    fast = _ASSET_ROWS.values
+    parsed = []
+    for i, raw in enumerate(batch):
+        values = fast(raw)
+        if values is None:
+            values = attrs.asdict(_row(AssetRow, raw, first + i), recurse=False)
+        parsed.append(values)
+    return parsed
+
+
 def upsert_assets(
     storage: Storage,
     tenant_id: int,
@@ -241,53 +358,62 @@ def upsert_assets(
     batch_size: int = 1000,
     on_progress: Callable[[BulkReport], None] | None = None,
 ) -> BulkReport:
-    """Insert or update assets by external key, a batch per transaction."""
+    """Insert or update assets by external key, a batch per transaction.
+
+    Each row is validated as :class:`AssetRow` and its number and plate
+    normalized; the records go to storage as field dicts (the SQL adapter
+    binds them as they are) or as :class:`~portalkit.domain.records.Asset`.
+    """
     report = BulkReport()
     keys = _KeyTracker()
     for batch in _batches(rows, batch_size):
         first = report.processed + 1
-        parsed = [_row(AssetRow, raw, first + i) for i, raw in enumerate(batch)]
-        keys.check([r.external_key for r in parsed])
+        parsed = _asset_values(batch, first)
+        keys.check([v["external_key"] for v in parsed])
         with storage.unit_of_work() as uow:
-            scope_keys = list({r.scope_key for r in parsed})
             nodes = {
-                n.external_key: n
-                for n in uow.scopes.get_many_by_external_key(tenant_id, scope_keys)
+                n.external_key: (n.id, n.path)
+                for n in uow.scopes.get_many_by_external_key(
+                    tenant_id, list({v["scope_key"] for v in parsed})
+                )
             }
-            assets = []
-            for i, row in enumerate(parsed):
-                node = nodes.get(row.scope_key)
+            records = []
+            for i, v in enumerate(parsed):
+                node = nodes.get(v["scope_key"])
                 if node is None:
                     raise InvalidRowError(
-                        first + i, UnknownScopeError(f"Unknown scope key {row.scope_key!r}.")
+                        first + i, UnknownScopeError(f"Unknown scope key {v['scope_key']!r}.")
                     )
+                number = v["number"]
+                plate = v["plate"]
                 try:
-                    number_key, plate_key, plate_fold = asset_keys(row.number, row.plate)
+                    number_key, plate_key, plate_fold = asset_keys(number, plate)
                 except InvalidInputError as exc:
                     raise InvalidRowError(first + i, exc) from None
-                assets.append(
-                    Asset(
-                        id=0,
-                        tenant_id=tenant_id,
-                        scope_id=node.id,
-                        scope_path=node.path,
-                        number=row.number.strip(),
-                        number_key=number_key,
-                        plate=row.plate,
-                        plate_key=plate_key,
-                        plate_fold=plate_fold,
-                        region=row.region,
-                        external_key=row.external_key,
-                        asset_type=row.asset_type,
-                        description=row.description,
-                        model=row.model,
-                        serial=row.serial,
-                        customer_ref=row.customer_ref,
-                        last_test_number=row.last_test_number,
-                        last_test_date=row.last_test_date,
-                    )
-                )
-            counts = uow.assets.upsert_many(tenant_id, assets)
+                records.append({
+                    "tenant_id": tenant_id,
+                    "scope_id": node[0],
+                    "scope_path": node[1],
+                    "number": number.strip(),
+                    "number_key": number_key,
+                    "plate": plate,
+                    "plate_key": plate_key,
+                    "plate_fold": plate_fold,
+                    "region": v["region"],
+                    "external_key": v["external_key"],
+                    "asset_type": v["asset_type"],
+                    "description": v["description"],
+                    "model": v["model"],
+                    "serial": v["serial"],
+                    "customer_ref": v["customer_ref"],
+                    "last_test_number": v["last_test_number"],
+                    "last_test_date": v["last_test_date"],
+                })
+            repository = uow.assets
+            if isinstance(repository, _RowUpserts):
+                counts = repository.upsert_rows(tenant_id, records)
+            else:
+                counts = repository.upsert_many(tenant_id, [Asset(id=0, **r) for r in records])
             uow.commit()
         report = report._add(len(batch), counts)
         if on_progress is not None:

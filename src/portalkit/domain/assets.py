@@ -12,10 +12,10 @@ __all__ = ["fold_similar", "normalize_identifier"]
 
 _DROP_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Pd", "Cc"})
 _DROP_CHARS = frozenset(" .\t\r\n\u00b7")
-# For ASCII text NFKC changes nothing and case-folding is lower(): one translate.
-_ASCII_DROP = str.maketrans(
-    "", "", "".join(chr(c) for c in range(128) if chr(c) in _DROP_CHARS or c < 32 or c == 127)
-    + "-"
+# For ASCII text NFKC changes nothing and case-folding is lower(): one deletion
+# over the encoded bytes (a C table lookup, twice as fast as str.translate).
+_ASCII_DROP = bytes(
+    c for c in range(128) if chr(c) in _DROP_CHARS or chr(c) == "-" or c < 32 or c == 127
 )
 
 
@@ -27,7 +27,12 @@ def normalize_identifier(text: str) -> str:
     function is idempotent.
     """
     if text.isascii():
-        return text.lower().translate(_ASCII_DROP)
+        return text.encode("ascii").translate(None, _ASCII_DROP).lower().decode("ascii")
+    return _normalize_unicode(text)
+
+
+def _normalize_unicode(text: str) -> str:
+    """The general case of :func:`normalize_identifier` (any text, ASCII included)."""
     result = text
     # Dropping a separator can bring a combining mark next to a new base letter,
     # and case-folding can un-normalize; repeat until nothing changes.
@@ -44,8 +49,11 @@ def normalize_identifier(text: str) -> str:
 
 
 _SIMILAR = str.maketrans({"o": "0", "i": "1", "l": "1"})
+_ASCII_SIMILAR = bytes.maketrans(b"oil", b"011")
 
 
 def fold_similar(key: str) -> str:
     """Fold characters that look alike on plates (O/0, I/L/1) in a normalized key."""
+    if key.isascii():
+        return key.encode("ascii").translate(_ASCII_SIMILAR).decode("ascii")
     return key.translate(_SIMILAR)

@@ -100,6 +100,7 @@ class TableMapping(Generic[E]):
         if missing:  # pragma: no cover (a schema bug, caught by the first test run)
             raise ConfigurationError(f"{table.name} lacks columns {sorted(missing)}")
         self.write_names = tuple(n for n in self.names if n != "id")
+        self.write_name_set = frozenset(self.write_names)
         self.columns = tuple(table.c[n] for n in self.names)
         self.getter: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*self.write_names)
         self.path_field = path_field
@@ -304,11 +305,25 @@ class SqlRepository(_Base, Generic[E]):
         *entities* and :class:`~portalkit.errors.InvalidInputError` if one is
         missing; nothing is written then.
         """
-        if not entities:
+        return self.upsert_rows(tenant_id, [self._m.to_row(e) for e in entities])
+
+    def upsert_rows(self, tenant_id: int, rows: list[dict[str, Any]]) -> UpsertCounts:
+        """:meth:`upsert_many` of records given as dicts of every field but ``id``.
+
+        For bulk loads that already hold plain values: the dicts are bound as
+        statement parameters as they are (their ``tenant_id`` is set to
+        *tenant_id*), so no entity is built per row. A dict with other keys is
+        :class:`~portalkit.errors.InvalidInputError`.
+        """
+        if not rows:
             return UpsertCounts()
-        rows = [self._m.to_row(e) for e in entities]
+        names = self._m.write_name_set
         keys: list[str] = []
         for row in rows:
+            if row.keys() != names:
+                raise InvalidInputError(
+                    f"Each row needs exactly the fields {', '.join(sorted(names))}."
+                )
             row["tenant_id"] = tenant_id
             keys.append(row["external_key"])
         check_upsert_keys(keys)

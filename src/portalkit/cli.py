@@ -1,7 +1,8 @@
-"""The ``portalkit`` command line: database upgrades, imports, the demo, configuration checks.
+"""The ``portalkit`` command line: database upgrades, imports, invitations, the demo, checks.
 
 Configuration comes from options or the environment: ``PORTALKIT_DATABASE_URL``
-and ``PORTALKIT_SECRET_KEY``.
+and ``PORTALKIT_SECRET_KEY``; ``portalkit invite`` also reads
+``PORTALKIT_SMTP_HOST``, ``_PORT``, ``_SECURITY``, ``_USERNAME`` and ``_PASSWORD``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from portalkit._cli_invite import add_invite_parser, mailer_for, run_invite
 from portalkit._portal import Portal
 from portalkit._services.sync import BulkReport
+from portalkit.adapters.smtp import SmtpMailer
 from portalkit.errors import InvalidRowError, PortalkitError
+from portalkit.ports import Mailer
 
 __all__ = ["main"]
 
@@ -24,14 +28,16 @@ DEMO_URL = "sqlite:///portalkit-demo.db"
 DEMO_SECRET = "portalkit-demo-secret-do-not-use-in-production"  # noqa: S105
 
 
-def _portal(args: argparse.Namespace, *, demo: bool = False) -> Portal:
+def _portal(
+    args: argparse.Namespace, *, demo: bool = False, mailer: Mailer | None = None
+) -> Portal:
     url = args.url or os.environ.get("PORTALKIT_DATABASE_URL") or (DEMO_URL if demo else None)
     if not url:
         raise PortalkitError("Give the database with --url or PORTALKIT_DATABASE_URL.")
     secret = os.environ.get("PORTALKIT_SECRET_KEY") or (DEMO_SECRET if demo else None)
     if not secret:
         raise PortalkitError("Set PORTALKIT_SECRET_KEY (at least 32 bytes).")
-    return Portal.from_url(url, secret_key=secret)
+    return Portal.from_url(url, secret_key=secret, mailer=mailer)
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -110,6 +116,19 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _invite(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise PortalkitError(f"No such file: {path}.")
+    mailer = mailer_for(args)
+    try:
+        with _portal(args, mailer=mailer) as portal:
+            return run_invite(args, portal)
+    finally:
+        if isinstance(mailer, SmtpMailer):
+            mailer.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``portalkit``."""
     parser = argparse.ArgumentParser(prog="portalkit", description=__doc__.splitlines()[0])
@@ -129,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--tenant", help="tenant slug (default: the default tenant)")
     importer.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
     importer.set_defaults(func=_import)
+    add_invite_parser(commands, _invite)
     commands.add_parser(
         "demo", help="create the demo database and load the demo data"
     ).set_defaults(func=_demo)

@@ -9,7 +9,8 @@ records with them (moving a scope node) stay with the staff API
 path read-only after creation.
 
 Customers with the bulk-invite action (seed 003) and invitations are in
-:mod:`portalkit.contrib.django.admin_invitations`.
+:mod:`portalkit.contrib.django.admin_invitations`; broadcast messages
+(seed 001) in :mod:`portalkit.contrib.django.admin_messages`.
 """
 
 from __future__ import annotations
@@ -378,5 +379,5 @@ class AssetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-# Invitations and the bulk-invite action live in their own module.
-from portalkit.contrib.django import admin_invitations  # noqa: E402, F401
+# Invitations and the bulk-invite action, and broadcast messages, live in their own modules.
+from portalkit.contrib.django import admin_invitations, admin_messages  # noqa: E402, F401

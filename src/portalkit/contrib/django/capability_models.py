@@ -275,6 +275,9 @@ class MessageModel(models.Model):
     created_at = _field(models.DateTimeField())
     created_by_user_id = _optional_ref()
 
+    def __str__(self) -> str:
+        return str(self.title)
+
     class Meta:
         db_table = "portalkit_dj_messages"
         verbose_name = "broadcast message"

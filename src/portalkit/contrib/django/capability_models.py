@@ -275,15 +275,15 @@ class MessageModel(models.Model):
     created_at = _field(models.DateTimeField())
     created_by_user_id = _optional_ref()
 
-    def __str__(self) -> str:
-        return str(self.title)
-
     class Meta:
         db_table = "portalkit_dj_messages"
         verbose_name = "broadcast message"
         indexes = [  # noqa: RUF012
             models.Index(fields=["tenant", "starts_at"], name="pk_dj_messages_i1"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.title)
 
 
 class MeterReadingModel(models.Model):

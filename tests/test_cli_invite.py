@@ -7,6 +7,8 @@ real SMTP server on loopback (aiosmtpd).
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -309,7 +311,7 @@ def shared_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(valid=st.lists(st.booleans(), min_size=1, max_size=12))
 def test_exactly_the_bad_lines_are_reported(
@@ -331,3 +333,54 @@ def test_exactly_the_bad_lines_are_reported(
     assert reported == bad_lines
     assert status == (1 if bad_lines else 0)
     assert invitations(shared_database) == []
+
+
+@pytest.fixture
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A prepared SQLite portal database file that each example copies."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PORTALKIT_SECRET_KEY", SECRET)
+        path = tmp_path_factory.mktemp("template") / "portal.db"
+        _prepare(f"sqlite:///{path}")
+        yield path
+
+
+def _copy(source: Path, target: Path) -> str:
+    """A copy of a SQLite database (through the backup API, WAL included); its URL."""
+    target.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(
+        sqlite3.connect(target)
+    ) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    contacts=st.integers(min_value=1, max_value=6),
+    refusals=st.lists(st.sets(st.integers(min_value=0, max_value=5)), min_size=1, max_size=3),
+)
+def test_reruns_email_each_contact_exactly_once(
+    template_database: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    contacts: int,
+    refusals: list[set[int]],
+) -> None:
+    """Whatever the server refuses run after run, a final clean run leaves one email each."""
+    monkeypatch.setenv("PORTALKIT_SECRET_KEY", SECRET)
+    url = _copy(template_database, tmp_path / "example.db")
+    emails = [f"c{i}@example.com" for i in range(contacts)]
+    path = write(tmp_path / "c.csv", "email,name\n" + "".join(f"{e},C\n" for e in emails))
+    with running_server(Outbox()) as server:
+        options = ["--smtp-host", server.host, "--smtp-port", str(server.port),
+                   "--smtp-security", "none"]
+        for refused in [*refusals, set()]:
+            server.outbox.refuse = frozenset(emails[i] for i in refused if i < contacts)
+            invite(url, path, *options)
+            received = [m["To"].addresses[0].addr_spec for m in server.outbox.messages]
+            assert len(received) == len(set(received)), received  # nobody twice, ever
+        assert sorted(received) == sorted(emails)
+    capsys.readouterr()

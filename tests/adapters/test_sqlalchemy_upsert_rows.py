@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 import pytest
 
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
+from portalkit.domain.principals import User
 from portalkit.domain.records import Asset
 from portalkit.domain.scopes import ScopeKind
 from portalkit.domain.tenants import Tenant
@@ -85,3 +88,23 @@ def test_rows_with_a_repeated_key_write_nothing(storage: SqlAlchemyStorage) -> N
             uow.assets.upsert_rows(tenant_id, rows)
         assert uow.assets.count(tenant_id) == 0
         assert uow.assets.upsert_rows(tenant_id, []) == UpsertCounts()
+
+
+def test_column_types_convert_as_sqlalchemy_does(storage: SqlAlchemyStorage) -> None:
+    """Aware datetimes, booleans and dates go through the column types (stored as naive
+    UTC, read back aware); a naive datetime is refused as SQLAlchemy's binding refuses it."""
+    tenant_id, _ = _assets(storage)
+    plus2 = dt.timezone(dt.timedelta(hours=2))
+    user = User(id=0, tenant_id=tenant_id, email="a@x.example", name="A", is_active=False,
+                is_staff=True, external_key="u1",
+                created_at=dt.datetime(2024, 1, 1, 12, 0, tzinfo=plus2))
+    with storage.unit_of_work() as uow:
+        assert uow.users.upsert_many(tenant_id, [user]) == UpsertCounts(inserted=1)
+        stored = uow.users.get_by_external_key(tenant_id, "u1")
+        assert stored is not None
+        assert (stored.is_active, stored.is_staff) == (False, True)
+        assert stored.created_at == dt.datetime(2024, 1, 1, 10, 0, tzinfo=dt.timezone.utc)
+        naive = attrs.evolve(user, external_key="u2", created_at=dt.datetime(2024, 1, 1))
+        with pytest.raises(InvalidInputError):
+            uow.users.upsert_many(tenant_id, [naive])
+        assert uow.users.count(tenant_id) == 1

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import portalkit
-from portalkit._services.sync import _ASSET_ROWS, AssetRow, _row
+from portalkit._services.sync import _ASSET_ROW_FIELDS, _ASSET_ROWS, AssetRow, _row
 from portalkit.errors import DuplicateKeyError, InvalidInputError, InvalidRowError
 
 
@@ -243,13 +243,13 @@ def test_fast_row_path_agrees_with_the_row_class(raw: dict[str, Any]) -> None:
     and types; everything else (None) goes to the full path, which names the error."""
     fast = _ASSET_ROWS.values(raw)
     try:
-        full: dict[str, Any] | None = attrs.asdict(_row(AssetRow, raw, 1), recurse=False)
+        full: tuple[Any, ...] | None = attrs.astuple(_row(AssetRow, raw, 1), recurse=False)
     except InvalidRowError:
         full = None
     if fast is not None:
         assert fast == full
         assert full is not None
-        assert [type(v) for v in fast.values()] == [type(v) for v in full.values()]
+        assert [type(v) for v in fast] == [type(v) for v in full]
 
 
 def test_fast_row_path_takes_plain_csv_rows() -> None:
@@ -257,4 +257,9 @@ def test_fast_row_path_takes_plain_csv_rows() -> None:
     raw = {"external_key": "A1", "number": "FL-1", "scope_key": "S1", "plate": "",
            "region": "", "asset_type": "Truck", "description": "", "model": "M2",
            "serial": "", "customer_ref": "", "last_test_number": "", "last_test_date": "2026-03-04"}
-    assert _ASSET_ROWS.values(raw) == attrs.asdict(_row(AssetRow, raw, 1), recurse=False)
+    assert _ASSET_ROWS.values(raw) == attrs.astuple(_row(AssetRow, raw, 1), recurse=False)
+
+
+def test_asset_row_fields_are_in_the_order_the_upsert_unpacks() -> None:
+    """upsert_assets unpacks row values by position: AssetRow's field order is fixed."""
+    assert tuple(f.name for f in attrs.fields(AssetRow)) == _ASSET_ROW_FIELDS

@@ -219,7 +219,7 @@ class _PlainRows:
     and ISO dates is checked here exactly as the attrs class checks it: known
     columns, required fields present, the same length bounds, the key and the
     ``_strip`` fields stripped. :attr:`values` gives the fields the class would
-    hold, as a dict, or ``None`` for any other row (a wrong type, a missing
+    hold, as a tuple in field order, or ``None`` for any other row (a wrong type, a missing
     field, a bound exceeded, an unknown column); the full path then builds the
     class and raises the precise error. ``None`` is always safe: the fast path
     only accepts rows the class accepts, with the same values (a Hypothesis
@@ -287,11 +287,10 @@ class _PlainRows:
                 lines += [f"    {v} = {v}.strip()", f"    if not {v}:", "        return None"]
             elif f.converter is _strip:
                 lines += [f"    if {v} is not None:", f"        {v} = {v}.strip() or None"]
-        items = ", ".join(f"{f.name!r}: v{n}" for n, f in enumerate(fields))
-        lines.append(f"    return {{{items}}}")
+        lines.append(f"    return ({', '.join(f'v{n}' for n in range(len(fields)))},)")
         exec("\n".join(lines), consts)  # noqa: S102 (trusted: built from the field list above)
-        #: ``raw -> dict of field values | None``.
-        self.values: Callable[[object], dict[str, Any] | None] = consts["values"]
+        #: ``raw -> the field values in field order (as attrs.astuple) | None``.
+        self.values: Callable[[object], tuple[Any, ...] | None] = consts["values"]
 
 
 def _batches(rows: Iterable[R], size: int) -> Iterator[list[R]]:
@@ -338,16 +337,23 @@ class _RowUpserts(Protocol):
         ...
 
 
-def _asset_values(batch: list[Any], first: int) -> list[dict[str, Any]]:
-    """The batch's rows as AssetRow field values; InvalidRowError names a bad row."""
+def _asset_values(batch: list[Any], first: int) -> list[tuple[Any, ...]]:
+    """The batch's rows as AssetRow field values in field order; InvalidRowError names a bad row."""
     fast = _ASSET_ROWS.values
     parsed = []
     for i, raw in enumerate(batch):
         values = fast(raw)
         if values is None:
-            values = attrs.asdict(_row(AssetRow, raw, first + i), recurse=False)
+            values = attrs.astuple(_row(AssetRow, raw, first + i), recurse=False)
         parsed.append(values)
     return parsed
+
+
+#: AssetRow's fields in the order :func:`upsert_assets` unpacks them (a test holds them equal).
+_ASSET_ROW_FIELDS = (
+    "external_key", "number", "scope_key", "plate", "region", "asset_type", "description",
+    "model", "serial", "customer_ref", "last_test_number", "last_test_date",
+)
 
 
 def upsert_assets(
@@ -369,23 +375,24 @@ def upsert_assets(
     for batch in _batches(rows, batch_size):
         first = report.processed + 1
         parsed = _asset_values(batch, first)
-        keys.check([v["external_key"] for v in parsed])
+        keys.check([v[0] for v in parsed])
         with storage.unit_of_work() as uow:
             nodes = {
                 n.external_key: (n.id, n.path)
                 for n in uow.scopes.get_many_by_external_key(
-                    tenant_id, list({v["scope_key"] for v in parsed})
+                    tenant_id, list({v[2] for v in parsed})
                 )
             }
             records = []
-            for i, v in enumerate(parsed):
-                node = nodes.get(v["scope_key"])
+            for i, (
+                external_key, number, scope_key, plate, region, asset_type, description,
+                model, serial, customer_ref, last_test_number, last_test_date,
+            ) in enumerate(parsed):
+                node = nodes.get(scope_key)
                 if node is None:
                     raise InvalidRowError(
-                        first + i, UnknownScopeError(f"Unknown scope key {v['scope_key']!r}.")
+                        first + i, UnknownScopeError(f"Unknown scope key {scope_key!r}.")
                     )
-                number = v["number"]
-                plate = v["plate"]
                 try:
                     number_key, plate_key, plate_fold = asset_keys(number, plate)
                 except InvalidInputError as exc:
@@ -399,15 +406,15 @@ def upsert_assets(
                     "plate": plate,
                     "plate_key": plate_key,
                     "plate_fold": plate_fold,
-                    "region": v["region"],
-                    "external_key": v["external_key"],
-                    "asset_type": v["asset_type"],
-                    "description": v["description"],
-                    "model": v["model"],
-                    "serial": v["serial"],
-                    "customer_ref": v["customer_ref"],
-                    "last_test_number": v["last_test_number"],
-                    "last_test_date": v["last_test_date"],
+                    "region": region,
+                    "external_key": external_key,
+                    "asset_type": asset_type,
+                    "description": description,
+                    "model": model,
+                    "serial": serial,
+                    "customer_ref": customer_ref,
+                    "last_test_number": last_test_number,
+                    "last_test_date": last_test_date,
                 })
             repository = uow.assets
             if isinstance(repository, _RowUpserts):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
@@ -23,6 +24,7 @@ from cattrs.preconf.json import make_converter
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Dialect,
     Executable,
     Select,
     String,
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAPPINGS",
+    "DriverStatement",
     "NamedRepository",
     "OutboxRepository",
     "ScopeRepository",
@@ -124,6 +127,10 @@ class TableMapping(Generic[E]):
                 c.tenant_id == bindparam("_tenant"), c.external_key == bindparam("_key")
             )
         self._upserts: dict[str, Executable] = {}
+        self._by_keys: dict[tuple[str, bool], Select[Any]] = {}
+        self._driver_upserts: weakref.WeakKeyDictionary[Dialect, DriverStatement] = (
+            weakref.WeakKeyDictionary()
+        )
         self._from_rows = _row_reader(entity, self.names)
         self._to_row = _row_writer(entity, self.write_names)
 
@@ -161,6 +168,90 @@ class TableMapping(Generic[E]):
             )
             self._upserts[dialect] = stmt
         return stmt
+
+
+    def by_keys(self, dialect: str, *, count: bool = False) -> Select[Any]:
+        """The tenant's (``_tenant``) records whose external key is in ``_keys``, by id,
+        or their count; bind ``_keys`` with :func:`keys_parameter`.
+
+        One array (PostgreSQL) or JSON (SQLite) parameter, not one per key: a
+        short statement, built and compiled once however many keys there are.
+        """
+        stmt = self._by_keys.get((dialect, count))
+        if stmt is None:
+            c = self.table.c
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
+
+                wanted = c.external_key == any_(bindparam("_keys", type_=ARRAY(String())))
+            else:
+                each = func.json_each(bindparam("_keys", type_=String())).table_valued("value")
+                wanted = c.external_key.in_(select(each.c.value))
+            where = (c.tenant_id == bindparam("_tenant"), wanted)
+            stmt = (
+                select(func.count()).select_from(self.table).where(*where)
+                if count
+                else self.select_all.where(*where).order_by(c.id)
+            )
+            self._by_keys[(dialect, count)] = stmt
+        return stmt
+
+    def driver_upsert(self, dialect: Dialect) -> DriverStatement:
+        """:meth:`upsert` compiled once for *dialect* (a positional one, such as SQLite's),
+        for the driver's own executemany."""
+        found = self._driver_upserts.get(dialect)
+        if found is None:
+            upsert: Any = self.upsert(dialect.name)
+            compiled = upsert.compile(dialect=dialect, column_keys=list(self.write_names))
+            order: list[str] | None = compiled.positiontup
+            if not dialect.positional or not order or set(order) != self.write_name_set:
+                raise ConfigurationError(  # pragma: no cover (a dialect we do not bind this way)
+                    f"Cannot bind the {self.table.name} upsert positionally on {dialect.name}."
+                )
+            processors = []
+            for index, name in enumerate(order):
+                process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    processors.append((index, process))
+            found = DriverStatement(
+                sql=str(compiled),
+                values=cast(Any, operator.itemgetter(*order)),
+                processors=tuple(processors),
+            )
+            self._driver_upserts[dialect] = found
+        return found
+
+
+@attrs.frozen
+class DriverStatement:
+    """A statement compiled once, with what the driver needs to bind a row positionally."""
+
+    #: The SQL text, in the dialect's positional parameter style.
+    sql: str
+    #: ``row dict -> tuple of its values in parameter order``.
+    values: Callable[[dict[str, Any]], tuple[Any, ...]]
+    #: (position, the column type's bind processor) for columns that convert values
+    #: (dates, datetimes, JSON …), as SQLAlchemy applies them.
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Each row's values in parameter order, in their bound form."""
+        params = list(map(self.values, rows))
+        if self.processors:
+            try:
+                for n, values in enumerate(params):
+                    bound = list(values)
+                    for index, process in self.processors:
+                        bound[index] = process(bound[index])
+                    params[n] = tuple(bound)
+            except (ValueError, TypeError) as exc:  # as translate() says for SQLAlchemy's binds
+                raise InvalidInputError("A value has the wrong type for storage.") from exc
+        return params
+
+
+def keys_parameter(dialect: str, keys: Sequence[str]) -> Any:
+    """The value of :meth:`TableMapping.by_keys`'s ``_keys`` parameter."""
+    return list(keys) if dialect == "postgresql" else json.dumps(list(keys))
 
 
 def _row_reader(entity: type[E], names: Sequence[str]) -> Callable[[Iterable[Any]], list[E]]:
@@ -216,15 +307,17 @@ class _Base:
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 
-    def _write(self, stmt: Executable, params: Any = None) -> CursorResult[Any]:
-        """Execute a write; on PostgreSQL inside a savepoint, so a failed write
-        (a unique violation) leaves the unit usable, as it is in SQLite and memory."""
+    def _write(self, stmt: Executable | str, params: Any = None) -> CursorResult[Any]:
+        """Execute a write (a statement, or SQL text in the driver's parameter style);
+        on PostgreSQL inside a savepoint, so a failed write (a unique violation)
+        leaves the unit usable, as it is in SQLite and memory."""
         connection = self._uow.connection
+        run = connection.exec_driver_sql if isinstance(stmt, str) else connection.execute
         try:
             if self._uow.uses_savepoints:
                 with connection.begin_nested():
-                    return connection.execute(stmt, params)
-            return connection.execute(stmt, params)
+                    return run(stmt, params)  # type: ignore[arg-type]
+            return run(stmt, params)  # type: ignore[arg-type]
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 
@@ -328,25 +421,28 @@ class SqlRepository(_Base, Generic[E]):
             keys.append(row["external_key"])
         check_upsert_keys(keys)
         existing = self._count_existing(tenant_id, keys)
-        self._write(self._m.upsert(self._uow.dialect), rows)
+        if self._uow.dialect == "sqlite":
+            # SQLAlchemy would build each row's parameters through its compiler
+            # (a third of the write's time); the driver takes the tuples as they are.
+            statement = self._m.driver_upsert(self._uow.connection.dialect)
+            self._write(statement.sql, statement.parameters(rows))
+        else:
+            # PostgreSQL: SQLAlchemy's "insertmanyvalues" sends multi-row VALUES.
+            self._write(self._m.upsert(self._uow.dialect), rows)
         return UpsertCounts(inserted=len(rows) - existing, updated=existing)
 
     def _count_existing(self, tenant_id: int, keys: Sequence[str]) -> int:
         """How many of *keys* this tenant already has (they will be updated)."""
-        table = self._m.table
-        if self._uow.dialect == "postgresql":
-            # One array parameter: a short, cacheable statement however many keys.
-            from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
-
-            wanted = table.c.external_key == any_(bindparam("_keys", type_=ARRAY(String())))
-        else:
-            # One JSON parameter instead of a thousand bound ones.
-            each = func.json_each(bindparam("_keys")).table_valued("value")
-            wanted = table.c.external_key.in_(select(each.c.value))
-        stmt = select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id, wanted)
-        encode = (lambda v: v) if self._uow.dialect == "postgresql" else json.dumps
+        dialect = self._uow.dialect
+        stmt = self._m.by_keys(dialect, count=True)
         return sum(
-            int(self._execute(stmt, {"_keys": encode(keys[i : i + _KEY_CHUNK])}).scalar_one())
+            int(
+                self._execute(
+                    stmt,
+                    {"_tenant": tenant_id,
+                     "_keys": keys_parameter(dialect, keys[i : i + _KEY_CHUNK])},
+                ).scalar_one()
+            )
             for i in range(0, len(keys), _KEY_CHUNK)
         )
 
@@ -438,11 +534,13 @@ class ScopeRepository(SqlRepository[ScopeNode]):
         """The nodes with these host keys that exist in this tenant, by id."""
         if not keys:
             return []
-        table = self._m.table
-        stmt = self._m.select_all.where(
-            table.c.tenant_id == tenant_id, table.c.external_key.in_(list(set(keys)))
-        ).order_by(table.c.id)
-        return self._m.from_rows(self._execute(stmt).all())
+        dialect = self._uow.dialect
+        return self._m.from_rows(
+            self._execute(
+                self._m.by_keys(dialect),
+                {"_tenant": tenant_id, "_keys": keys_parameter(dialect, list(set(keys)))},
+            ).all()
+        )
 
 
 class UserRepository(SqlRepository[User]):

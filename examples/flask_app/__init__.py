@@ -113,8 +113,8 @@ def _layout_context() -> dict[str, Any]:
             if (user is not None or permission == perms.ASSET_VIEW)
             and policy.granted_paths(principal, permission)
         ]
-    if principal is not None and user is not None:
-        unread = pk.portal_from().messages.unread_count(principal)
+        if user is not None:  # one COUNT, with the request's policy
+            unread = pk.portal_from().messages.unread_count(principal, policy=policy)
     return {
         "nav": nav,
         "brand": tenant.settings,

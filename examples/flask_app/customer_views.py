@@ -47,7 +47,7 @@ def home() -> ResponseReturnValue:
     """Dashboard: asset lookup, messages and KPI tiles."""
     portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
     tiles = portal.accounts.kpi_tiles(who, policy=policy)
-    inbox = portal.messages.inbox(who) if pk.user_from() is not None else []
+    inbox = portal.messages.inbox(who, policy=policy) if pk.user_from() is not None else []
     return render_template("home.html", tiles=tiles, inbox=inbox[:3])
 
 
@@ -92,22 +92,22 @@ def _asset_page(asset_id: int, errors: dict[str, str] | None = None, status: int
     if "identification" in keys:
         data["fields"] = portal.assets.fields(who, asset)
     if "outstanding_service_requests" in keys:
-        data["requests"] = portal.requests.list(who, asset=asset.id)
+        data["requests"] = portal.requests.list(who, asset=asset.id, policy=policy)
     if "open_pending_repairs" in keys:
         data["repairs"] = portal.jobs.list(
             who, asset=asset.id, status=("scheduled", "in_progress", "unscheduled"), policy=policy
         ).items
     if "appointments" in keys:
-        data["appointments"] = portal.appointments.list(who, asset=asset.id)
+        data["appointments"] = portal.appointments.list(who, asset=asset.id, policy=policy)
         if perms.APPOINTMENT_EDIT in keys["appointments"].actions:
             now = portal.clock.now()
             data["slots"] = portal.appointments.available(
-                who, asset, start=now, end=now + dt.timedelta(days=7)
+                who, asset, start=now, end=now + dt.timedelta(days=7), policy=policy
             )[:12]
     if "add_meter_reading" in keys:
-        data["meters"] = portal.meters.meters(who, asset)
+        data["meters"] = portal.meters.meters(who, asset, policy=policy)
     if "maintenance_schedule" in keys:
-        data["schedule"] = portal.maintenance.schedule(who, asset)
+        data["schedule"] = portal.maintenance.schedule(who, asset, policy=policy)
     return render_template(
         "asset.html", asset=asset, sections=sections.items, keys=keys, data=data,
         errors=errors or {}, form=request.form, nonce=uuid.uuid4().hex,
@@ -140,6 +140,7 @@ def request_service(asset_id: int) -> ResponseReturnValue:
         _who(), asset=asset_id, description=form.get("description", ""),
         job_type=form.get("job_type") or None,
         idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+        policy=pk.policy_from(),
     ), "Your service request was sent.")
 
 
@@ -152,6 +153,7 @@ def book(asset_id: int) -> ResponseReturnValue:
         _who(), asset=asset_id, starts_at=form.get("starts_at", ""),
         notes=form.get("notes", ""),
         idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+        policy=pk.policy_from(),
     ), "Your appointment is booked.")
 
 
@@ -160,7 +162,7 @@ def book(asset_id: int) -> ResponseReturnValue:
 def cancel(asset_id: int, appointment_id: int) -> ResponseReturnValue:
     """Cancel an appointment."""
     return _act(asset_id, lambda: pk.portal_from().appointments.cancel(
-        _who(), appointment_id, client_key=pk.client_key_from(),
+        _who(), appointment_id, client_key=pk.client_key_from(), policy=pk.policy_from(),
     ), "The appointment was cancelled.")
 
 
@@ -173,6 +175,7 @@ def meter_reading(asset_id: int) -> ResponseReturnValue:
         _who(), meter=form.get("meter", ""), value=form.get("value", ""),
         is_replacement=form.get("is_replacement") == "on",
         idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+        policy=pk.policy_from(),
     ), "The meter reading was recorded.")
 
 
@@ -272,7 +275,7 @@ def contracts() -> ResponseReturnValue:
 @pk.sensitive
 def call_off() -> ResponseReturnValue:
     """Ask for items on rent to be picked up."""
-    portal, who = pk.portal_from(), _who()
+    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
@@ -284,7 +287,7 @@ def call_off() -> ResponseReturnValue:
             portal.rentals.call_off(
                 who, items=items, pickup_on=form.get("pickup_on", ""),
                 notes=form.get("notes", ""), idempotency_key=form.get("nonce") or None,
-                client_key=pk.client_key_from(),
+                client_key=pk.client_key_from(), policy=policy,
             )
         except InvalidInputError as error:
             errors = dict(error.fields) or {"_": error.message}
@@ -292,7 +295,7 @@ def call_off() -> ResponseReturnValue:
             flash("Your call-off request was sent to the store.", "success")
             return redirect(url_for("customer.contracts"))
     return render_template(
-        "call_off.html", items=portal.rentals.items_out(who), errors=errors,
+        "call_off.html", items=portal.rentals.items_out(who, policy=policy), errors=errors,
         form=request.form, nonce=uuid.uuid4().hex,
     ), 400 if errors else 200
 
@@ -304,14 +307,16 @@ def messages() -> ResponseReturnValue:
     """Broadcast messages for the signed-in user."""
     if pk.user_from() is None:
         raise PermissionDeniedError()
-    return render_template("messages.html", inbox=pk.portal_from().messages.inbox(_who()))
+    return render_template(
+        "messages.html", inbox=pk.portal_from().messages.inbox(_who(), policy=pk.policy_from())
+    )
 
 
 @bp.post("/messages/<int:message_id>/read")
 @pk.require(perms.MESSAGE_VIEW)
 def mark_read(message_id: int) -> ResponseReturnValue:
     """Mark a message as read."""
-    pk.portal_from().messages.mark_read(_who(), message_id)
+    pk.portal_from().messages.mark_read(_who(), message_id, policy=pk.policy_from())
     return redirect(url_for("customer.messages"))
 
 
@@ -331,19 +336,21 @@ def quote(document_id: int) -> ResponseReturnValue:
                     who, document_id, signer_name=form.get("signer_name", ""),
                     signature=form.get("signature", ""),
                     idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+                    policy=policy,
                 )
                 flash("Thank you: the quote is approved.", "success")
             else:
                 portal.quotes.decline(
                     who, document_id, reason=form.get("reason", ""),
                     idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
+                    policy=policy,
                 )
                 flash("The quote is declined.", "success")
         except InvalidInputError as error:
             errors = dict(error.fields) or {"_": error.message}
         else:
             return redirect(url_for("customer.quote", document_id=document_id))
-    decisions = portal.quotes.decisions(who, document_id)
+    decisions = portal.quotes.decisions(who, document_id, policy=policy)
     can_decide = bool(policy.granted_paths(who, perms.QUOTE_DECIDE))
     return render_template(
         "quote.html", document=document, decisions=decisions, can_decide=can_decide,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -404,6 +404,18 @@ class InvitationRepository(Repository[Invitation], Protocol):
 
 class BroadcastMessageRepository(Repository[BroadcastMessage], Protocol):
     """Broadcast messages."""
+
+    def count_unread(
+        self, tenant_id: int, user_id: int, group_ids: Collection[int], now: dt.datetime
+    ) -> int:
+        """How many messages *user_id* has not marked read among those showing
+        at *now* (start inclusive, end exclusive) to everyone or to one of
+        *group_ids*: ONE statement, never the messages themselves.
+
+        An adapter without it still works: the message service then reads the
+        inbox to count it.
+        """
+        ...
 
 
 class MessageReadRepository(Repository[MessageRead], Protocol):

@@ -8,14 +8,18 @@ provides only a ``storage`` fixture (a fresh, migrated, empty storage); see
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, And, Eq, In, Not, Or, Range, ScopeUnder
+from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
@@ -794,6 +798,70 @@ class AuditContract:
             assert uow.audit.find(tenant.id, Eq("action", "login"), order_by=("-id",)) == [
                 unscoped, scoped
             ]
+
+
+class MessageContract:
+    """Broadcast messages: the unread count of a page header, in one statement."""
+
+    # One storage per test serves every example (each uses tenants of its own);
+    # the adapters' subclasses share this one method.
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(
+        specs=st.lists(
+            st.tuples(
+                st.booleans(),  # to everyone
+                st.frozensets(st.integers(0, 3), min_size=1, max_size=3),  # group indexes
+                st.integers(-3, 3),  # start, hours from now
+                st.one_of(st.none(), st.integers(-2, 4)),  # end, hours from now
+                st.booleans(),  # read by the user
+                st.booleans(),  # read by someone else
+            ),
+            max_size=8,
+        ),
+        member_of=st.frozensets(st.integers(0, 3), max_size=3),
+    )
+    def test_count_unread_counts_live_unread_messages_for_the_user(
+        self,
+        storage: Storage,
+        specs: list[tuple[bool, frozenset[int], int, int | None, bool, bool]],
+        member_of: frozenset[int],
+    ) -> None:
+        """count_unread == the live messages for everyone or the user's groups that
+        the user has not read (start inclusive, end exclusive; others' marks ignored)."""
+        tenant, _, _ = setup_tenant(storage, f"m{uuid.uuid4().hex[:10]}")
+        other, _, _ = setup_tenant(storage, f"m{uuid.uuid4().hex[:10]}")
+        group_ids = [1000 + n for n in range(4)]
+        expected = 0
+        with storage.unit_of_work() as uow:
+            for everyone, groups, start, end, read, read_by_other in specs:
+                audience = frozenset() if everyone else frozenset(group_ids[g] for g in groups)
+                message = uow.messages.add(BroadcastMessage(
+                    id=0, tenant_id=tenant.id, title="t", body="b", to_everyone=everyone,
+                    group_ids=audience, starts_at=T0 + dt.timedelta(hours=start),
+                    ends_at=None if end is None else T0 + dt.timedelta(hours=start + end),
+                    created_at=T0,
+                ))
+                # The same message in another tenant never counts.
+                uow.messages.add(attrs.evolve(message, id=0, tenant_id=other.id))
+                for user_id, mark in ((7, read), (8, read_by_other)):
+                    if mark:
+                        uow.message_reads.add(MessageRead(
+                            id=0, tenant_id=tenant.id, message_id=message.id, user_id=user_id,
+                            read_at=T0,
+                        ))
+                if not read and applies_to(message, {group_ids[g] for g in member_of}, T0):
+                    expected += 1
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            mine = [group_ids[g] for g in member_of]
+            assert uow.messages.count_unread(tenant.id, 7, mine, T0) == expected
 
 
 def assert_portalkit_error(exc: BaseException) -> None:

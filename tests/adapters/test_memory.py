@@ -64,3 +64,7 @@ class TestOutbox(contract.OutboxContract):
 
 class TestAudit(contract.AuditContract):
     """Audit contract on memory."""
+
+
+class TestMessages(contract.MessageContract):
+    """Message contract on memory."""

@@ -66,3 +66,7 @@ class TestOutbox(contract.OutboxContract):
 
 class TestAudit(contract.AuditContract):
     """Audit contract on PostgreSQL."""
+
+
+class TestMessages(contract.MessageContract):
+    """Message contract on PostgreSQL."""

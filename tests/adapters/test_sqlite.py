@@ -64,3 +64,7 @@ class TestOutbox(contract.OutboxContract):
 
 class TestAudit(contract.AuditContract):
     """Audit contract on SQLite."""
+
+
+class TestMessages(contract.MessageContract):
+    """Message contract on SQLite."""

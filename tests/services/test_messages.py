@@ -12,8 +12,9 @@ from portalkit._services.messages import MessageService
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.domain.principals import Principal, PrincipalKind
-from portalkit.errors import InvalidInputError, NotFoundError
+from portalkit.errors import ConfigurationError, InvalidInputError, NotFoundError
 from portalkit.ports import Storage
+from tests.services.documents_world import count_statements
 
 SECRET = "messages-test-secret-key-0123456789-abcdefgh"
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -32,6 +33,7 @@ class World:
     dee: Principal
     drivers: int
     managers: int
+    portal: portalkit.Portal
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -72,6 +74,7 @@ def world(request: pytest.FixtureRequest) -> World:
         dee=who("dee"),
         drivers=drivers.id,
         managers=managers.id,
+        portal=portal,
     )
 
 
@@ -176,3 +179,84 @@ def test_bad_messages_are_refused(world: World, kwargs: dict[str, object]) -> No
         world.service.post(world.tenant_id, **kwargs)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError):
         world.service.edit(world.tenant_id, 1, colour="red")
+
+
+# The request's policy (policy=) and the one-statement unread count --------------
+def test_the_request_policy_gives_the_same_answers(world: World) -> None:
+    """inbox, unread_count and mark_read answer alike with and without policy=."""
+    world.service.post(world.tenant_id, title="To all", body="Hello")
+    world.clock.advance(minutes=1)
+    drivers = world.service.post(world.tenant_id, title="Drivers", body="Fuel", groups=["Drivers"])
+    world.clock.advance(minutes=1)
+    for who in (world.ann, world.bob, world.cy, world.dee):
+        policy = world.portal.policy.policy_for(who)
+        assert world.service.inbox(who, policy=policy) == world.service.inbox(who)
+        assert world.service.unread_count(who, policy=policy) == world.service.unread_count(who)
+    ann = world.portal.policy.policy_for(world.ann)
+    assert world.service.unread_count(world.ann, policy=ann) == 2
+    world.service.mark_read(world.ann, drivers.id, policy=ann)
+    assert world.service.unread_count(world.ann, policy=ann) == 1
+    bob = world.portal.policy.policy_for(world.bob)
+    with pytest.raises(NotFoundError):
+        world.service.mark_read(world.bob, drivers.id, policy=bob)
+    guest = Principal(tenant_id=world.tenant_id, kind=PrincipalKind.GUEST)
+    assert world.service.unread_count(guest, policy=world.portal.policy.policy_for(guest)) == 0
+
+
+def test_a_policy_of_another_tenant_is_refused(world: World) -> None:
+    """Another tenant's policy is a programming error: ConfigurationError."""
+    other = world.portal.create_tenant("other", "Other")
+    stranger = Principal(tenant_id=other.id, kind=PrincipalKind.GUEST)
+    foreign = world.portal.policy.policy_for(stranger)
+    with pytest.raises(ConfigurationError):
+        world.service.unread_count(world.ann, policy=foreign)
+    with pytest.raises(ConfigurationError):
+        world.service.inbox(world.ann, policy=foreign)
+
+
+def test_unread_count_with_the_request_policy_is_one_statement(world: World) -> None:
+    """With policy=, the header's unread count is ONE statement, whatever the inbox size."""
+    if getattr(world.portal.storage, "engine", None) is None:
+        pytest.skip("statement counts apply to SQL storage")
+    for n in range(5):
+        world.service.post(world.tenant_id, title=f"All {n}", body="x")
+        world.service.post(world.tenant_id, title=f"Drivers {n}", body="x", groups=["Drivers"])
+    for who, expected in ((world.ann, 10), (world.cy, 5)):  # ann is a driver; cy in no group
+        policy = world.portal.policy.policy_for(who)
+        with count_statements(world.portal) as statements:
+            assert world.service.unread_count(who, policy=policy) == expected
+        assert len(statements) == 1, statements
+
+
+def test_a_custom_permission_check_is_still_asked(world: World) -> None:
+    """A host's own permission check decides even when a policy is passed."""
+    asked: list[str] = []
+
+    def nobody(uow: object, principal: Principal, permission: str, path: str | None) -> bool:
+        asked.append(permission)
+        return False
+
+    service = MessageService(world.portal.storage, clock=world.clock, permission_check=nobody)
+    world.service.post(world.tenant_id, title="To all", body="Hello")
+    policy = world.portal.policy.policy_for(world.ann)
+    assert service.unread_count(world.ann, policy=policy) == 0
+    assert service.inbox(world.ann, policy=policy) == []
+    assert asked == ["message.view", "message.view"]
+
+
+def test_an_adapter_without_count_unread_still_counts(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host's storage adapter written before ``count_unread`` gets the same count
+    (the service reads the inbox instead)."""
+    if not isinstance(world.portal.storage, MemoryStorage):
+        pytest.skip("simulated on the memory adapter")
+    from portalkit.adapters import memory  # noqa: PLC0415
+
+    posted = world.service.post(world.tenant_id, title="To all", body="Hello")
+    world.service.post(world.tenant_id, title="Drivers", body="Fuel", groups=["Drivers"])
+    world.service.mark_read(world.ann, posted.id)
+    expected = {who: world.service.unread_count(who) for who in (world.ann, world.bob)}
+    monkeypatch.delattr(memory._Messages, "count_unread")
+    assert {who: world.service.unread_count(who) for who in (world.ann, world.bob)} == expected
+    assert expected == {world.ann: 1, world.bob: 1}

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import attrs
 
 from portalkit._services import audit
+from portalkit._services.listing import policy_in
 from portalkit._services.policy import load_policy
 from portalkit.domain.actions import (
     ActionSettings,
@@ -62,18 +63,67 @@ class _KeyTaken(Exception):
     """Another unit claimed the same idempotency key first; retry to read its result."""
 
 
-@attrs.frozen
 class ActionContext:
-    """What a use case sees inside its unit of work: tenant, policy, settings, now."""
+    """What a use case sees inside its unit of work: tenant, policy, settings, now.
 
-    uow: UnitOfWork
-    tenant: Tenant
-    policy: Policy
-    principal: Principal
-    settings: ActionSettings
-    now: dt.datetime
-    client_key: str | None
-    action: str = ""
+    The tenant record and the action settings are read from the unit the
+    first time they are asked for (a list that needs neither costs no
+    statement for them); :attr:`tenant_id` never needs a query.
+    """
+
+    __slots__ = (
+        "_settings",
+        "_tenant",
+        "action",
+        "client_key",
+        "now",
+        "policy",
+        "principal",
+        "uow",
+    )
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        policy: Policy,
+        principal: Principal,
+        now: dt.datetime,
+        client_key: str | None,
+        action: str = "",
+        tenant: Tenant | None = None,
+        settings: ActionSettings | None = None,
+    ) -> None:
+        self.uow = uow
+        self.policy = policy
+        self.principal = principal
+        self.now = now
+        self.client_key = client_key
+        self.action = action
+        self._tenant = tenant
+        self._settings = settings
+
+    @property
+    def tenant_id(self) -> int:
+        """The principal's tenant (no query)."""
+        return self.principal.tenant_id
+
+    @property
+    def tenant(self) -> Tenant:
+        """The tenant record, read once; NotFoundError if there is none."""
+        if self._tenant is None:
+            found = self.uow.tenants.get(self.principal.tenant_id)
+            if found is None:
+                raise NotFoundError()
+            self._tenant = found
+        return self._tenant
+
+    @property
+    def settings(self) -> ActionSettings:
+        """The tenant's action settings, read once (defaults when none are stored)."""
+        if self._settings is None:
+            self._settings = settings_of(self.uow, self.principal.tenant_id)
+        return self._settings
 
 
 def _owner(principal: Principal) -> str:
@@ -129,25 +179,39 @@ class ActionService:
 
     # Context -----------------------------------------------------------------
     def _context(
-        self, uow: UnitOfWork, principal: Principal, client_key: str | None, action: str = ""
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        client_key: str | None,
+        action: str = "",
+        *,
+        policy: Policy | None = None,
     ) -> ActionContext:
-        tenant = uow.tenants.get(principal.tenant_id)
-        if tenant is None:
-            raise NotFoundError()
+        """The context of one use case; *policy* (the request's) saves loading it again."""
+        tenant: Tenant | None = None
+        if policy is None:
+            tenant = uow.tenants.get(principal.tenant_id)
+            if tenant is None:
+                raise NotFoundError()
+        policy = policy_in(uow, principal, policy, self._load_policy)
         return ActionContext(
             uow=uow,
             tenant=tenant,
-            policy=self._load_policy(uow, principal),
+            policy=policy,
             principal=principal,
-            settings=settings_of(uow, tenant.id),
             now=self._clock.now(),
             client_key=client_key,
             action=action,
         )
 
-    def _read(self, principal: Principal, body: Callable[[ActionContext], T]) -> T:
+    def _read(
+        self,
+        principal: Principal,
+        body: Callable[[ActionContext], T],
+        policy: Policy | None = None,
+    ) -> T:
         with self._storage.unit_of_work() as uow:
-            return body(self._context(uow, principal, None))
+            return body(self._context(uow, principal, None, policy=policy))
 
     @staticmethod
     def _require(ctx: ActionContext, action: str, resource: Asset | ScopeNode | Any) -> None:
@@ -162,7 +226,7 @@ class ActionService:
     @staticmethod
     def _asset(ctx: ActionContext, asset: object, action: str, field: str = "asset") -> Asset:
         asset_id = parse_id(field, asset)
-        found = ctx.uow.assets.get(ctx.tenant.id, asset_id) if asset_id is not None else None
+        found = ctx.uow.assets.get(ctx.tenant_id, asset_id) if asset_id is not None else None
         if found is None:
             raise NotFoundError()
         ActionService._require(ctx, action, found)
@@ -179,8 +243,13 @@ class ActionService:
         client_key: str | None,
         perform: Callable[[ActionContext], tuple[T, str]],
         load: Callable[[UnitOfWork, int, str], T],
+        policy: Policy | None = None,
     ) -> T:
-        """Run *perform* once per idempotency key, in one unit of work with its events."""
+        """Run *perform* once per idempotency key, in one unit of work with its events.
+
+        *policy*, when given, is the request's policy of *principal* (it is not
+        loaded again); it must be of the principal's tenant.
+        """
         key = clean_idempotency_key(idempotency_key)
         print_ = fingerprint(action, values)
         owner = _owner(principal)
@@ -195,6 +264,7 @@ class ActionService:
                     client_key=client_key,
                     perform=perform,
                     load=load,
+                    policy=policy,
                 )
             except _KeyTaken:
                 continue
@@ -229,6 +299,7 @@ class ActionService:
         client_key: str | None,
         perform: Callable[[ActionContext], tuple[T, str]],
         load: Callable[[UnitOfWork, int, str], T],
+        policy: Policy | None,
     ) -> T:
         with self._storage.unit_of_work() as uow:
             tid = principal.tenant_id
@@ -255,7 +326,7 @@ class ActionService:
                     )
                 except ConflictError:
                     raise _KeyTaken() from None
-            ctx = self._context(uow, principal, client_key, action)
+            ctx = self._context(uow, principal, client_key, action, policy=policy)
             result, ref = perform(ctx)
             if claim is not None:
                 uow.actions.idempotency.update(attrs.evolve(claim, result_ref=ref))
@@ -274,7 +345,7 @@ class ActionService:
         """Add the outbox event and the audit entry of an action to its unit."""
         body = {
             "event_version": 1,
-            "tenant_id": ctx.tenant.id,
+            "tenant_id": ctx.tenant_id,
             "tenant": ctx.tenant.slug,
             "user_id": ctx.principal.user_id,
             "principal": ctx.principal.kind.value,
@@ -283,13 +354,13 @@ class ActionService:
         }
         ctx.uow.outbox.add(
             OutboxEvent(
-                id=0, tenant_id=ctx.tenant.id, topic=topic, payload=body, created_at=ctx.now
+                id=0, tenant_id=ctx.tenant_id, topic=topic, payload=body, created_at=ctx.now
             )
         )
         audit.record(
             ctx.uow,
             self._clock,
-            tenant_id=ctx.tenant.id,
+            tenant_id=ctx.tenant_id,
             action=ctx.action or topic,
             outcome=audit.SUCCESS,
             actor=ctx.principal,

@@ -31,6 +31,7 @@ from portalkit.domain.actions import (
 )
 from portalkit.domain.filters import FALSE, Eq, Filter, Range, all_of
 from portalkit.domain.i18n import Msg
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
 from portalkit.domain.records import Asset
 from portalkit.errors import (
@@ -66,7 +67,7 @@ class Appointments(ActionService):
     ) -> list[SlotOffer]:
         if self._availability is not None:
             return sorted(
-                self._availability.offers(ctx.tenant.id, scope_path, start, end),
+                self._availability.offers(ctx.tenant_id, scope_path, start, end),
                 key=lambda o: (o.starts_at, o.location),
             )
         s = ctx.settings
@@ -86,6 +87,7 @@ class Appointments(ActionService):
         *,
         start: dt.datetime | None = None,
         end: dt.datetime | None = None,
+        policy: Policy | None = None,
     ) -> list[AvailableSlot]:
         """Slots with free places for *asset* between *start* (default now) and *end*
         (default: the booking horizon); never a slot in the past."""
@@ -101,7 +103,7 @@ class Appointments(ActionService):
             if not offers:
                 return []
             stored = ctx.uow.actions.slots.find(
-                ctx.tenant.id, Range("starts_at", offers[0].starts_at, offers[-1].ends_at)
+                ctx.tenant_id, Range("starts_at", offers[0].starts_at, offers[-1].ends_at)
             )
             booked = {(sl.location, sl.starts_at): sl.booked for sl in stored}
             out = []
@@ -111,7 +113,7 @@ class Appointments(ActionService):
                     out.append(AvailableSlot(o.starts_at, o.ends_at, o.location, free))
             return out
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)
 
     def _reserve(
         self, ctx: ActionContext, scope_path: str, starts_at: dt.datetime, location: str
@@ -129,8 +131,8 @@ class Appointments(ActionService):
             raise InvalidInputError.for_field("starts_at", Msg("action.slot_not_offered"))
         offer = offers[0]
         check_slot(offer, ctx.now, ctx.settings)
-        slot = ctx.uow.actions.slots.ensure(ctx.tenant.id, offer)
-        if not ctx.uow.actions.slots.reserve(ctx.tenant.id, slot.id):
+        slot = ctx.uow.actions.slots.ensure(ctx.tenant_id, offer)
+        if not ctx.uow.actions.slots.reserve(ctx.tenant_id, slot.id):
             raise ConflictError(Msg("action.slot_full"))
         return slot
 
@@ -142,6 +144,7 @@ class Appointments(ActionService):
         *,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
         **fields: object,
     ) -> Appointment:
         """Book a slot for an asset (``asset``, ``starts_at``, optional ``location``, ``notes``).
@@ -165,6 +168,7 @@ class Appointments(ActionService):
             values=raw,
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._book(ctx, raw),
             load=lambda uow, tid, ref: load_one(uow, uow.actions.appointments.get, tid, ref),
         )
@@ -180,7 +184,7 @@ class Appointments(ActionService):
         appointment = ctx.uow.actions.appointments.add(
             Appointment(
                 id=0,
-                tenant_id=ctx.tenant.id,
+                tenant_id=ctx.tenant_id,
                 scope_id=asset.scope_id,
                 scope_path=asset.scope_path,
                 asset_id=asset.id,
@@ -206,7 +210,7 @@ class Appointments(ActionService):
     def _own(self, ctx: ActionContext, appointment: object, action: str) -> Appointment:
         appointment_id = parse_id("appointment", appointment)
         found = (
-            ctx.uow.actions.appointments.get(ctx.tenant.id, appointment_id)
+            ctx.uow.actions.appointments.get(ctx.tenant_id, appointment_id)
             if appointment_id is not None
             else None
         )
@@ -228,6 +232,7 @@ class Appointments(ActionService):
         *,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
         **fields: object,
     ) -> Appointment:
         """Move an upcoming appointment to another slot and/or change its notes
@@ -242,6 +247,7 @@ class Appointments(ActionService):
             values={"appointment": appointment_id, **raw},
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._reschedule(ctx, appointment_id, raw),
             load=lambda uow, tid, ref: load_one(uow, uow.actions.appointments.get, tid, ref),
         )
@@ -270,7 +276,7 @@ class Appointments(ActionService):
             )
             if (starts_at, location) != (current.starts_at, current.location):
                 slot = self._reserve(ctx, current.scope_path, starts_at, location)
-                ctx.uow.actions.slots.release(ctx.tenant.id, current.slot_id)
+                ctx.uow.actions.slots.release(ctx.tenant_id, current.slot_id)
                 changed = attrs.evolve(
                     changed,
                     slot_id=slot.id,
@@ -298,6 +304,7 @@ class Appointments(ActionService):
         *,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
     ) -> Appointment:
         """Cancel an upcoming appointment (needs Customer Appointment Cancel).
 
@@ -310,6 +317,7 @@ class Appointments(ActionService):
             values={"appointment": appointment_id},
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._cancel(ctx, appointment_id),
             load=lambda uow, tid, ref: load_one(uow, uow.actions.appointments.get, tid, ref),
         )
@@ -323,7 +331,7 @@ class Appointments(ActionService):
             updated_at=ctx.now,
         )
         ctx.uow.actions.appointments.update(cancelled)
-        ctx.uow.actions.slots.release(ctx.tenant.id, current.slot_id)
+        ctx.uow.actions.slots.release(ctx.tenant_id, current.slot_id)
         self._emit(
             ctx,
             "appointment.cancelled",
@@ -341,6 +349,7 @@ class Appointments(ActionService):
         include_past: bool = False,
         include_cancelled: bool = False,
         limit: int = 100,
+        policy: Policy | None = None,
     ) -> list[Appointment]:
         """The appointments the principal may view (Customer Appointment View), soonest first."""
 
@@ -356,13 +365,13 @@ class Appointments(ActionService):
             if not include_cancelled:
                 parts.append(Eq("status", AppointmentStatus.BOOKED.value))
             return ctx.uow.actions.appointments.find(
-                ctx.tenant.id,
+                ctx.tenant_id,
                 all_of(*parts),
                 order_by=("starts_at",),
                 limit=max(1, min(limit, 500)),
             )
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)
 
 
 def _appointment_payload(a: Appointment) -> dict[str, Any]:

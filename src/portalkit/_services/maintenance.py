@@ -15,6 +15,7 @@ from portalkit.domain.actions import (
     split_schedule,
 )
 from portalkit.domain.filters import Eq, In, all_of
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
 from portalkit.domain.records import Asset
 from portalkit.errors import (
@@ -30,7 +31,12 @@ class Maintenance(ActionService):
     """An asset's upcoming and overdue PMs and SAs, each kind behind its permission."""
 
     def schedule(
-        self, principal: Principal, asset: int | Asset, *, horizon_days: int | None = None
+        self,
+        principal: Principal,
+        asset: int | Asset,
+        *,
+        horizon_days: int | None = None,
+        policy: Policy | None = None,
     ) -> Schedule:
         """The schedule of *asset*: PMs if PMs View is allowed, SAs if SAs View is.
 
@@ -41,7 +47,7 @@ class Maintenance(ActionService):
 
         def body(ctx: ActionContext) -> Schedule:
             asset_id = parse_id("asset", asset)
-            found = ctx.uow.assets.get(ctx.tenant.id, asset_id) if asset_id else None
+            found = ctx.uow.assets.get(ctx.tenant_id, asset_id) if asset_id else None
             if found is None:
                 raise NotFoundError()
             kinds = frozenset(
@@ -55,7 +61,7 @@ class Maintenance(ActionService):
             if not kinds:
                 self._require(ctx, perms.PM_VIEW, found)
             items = ctx.uow.actions.maintenance.find(
-                ctx.tenant.id, all_of(Eq("asset_id", found.id), In("kind", tuple(sorted(kinds))))
+                ctx.tenant_id, all_of(Eq("asset_id", found.id), In("kind", tuple(sorted(kinds))))
             )
             return split_schedule(
                 items,
@@ -64,4 +70,4 @@ class Maintenance(ActionService):
                 kinds=kinds,
             )
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)

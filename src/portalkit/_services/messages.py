@@ -7,7 +7,8 @@ it): :meth:`MessageService.post`, :meth:`~MessageService.edit`,
 Customer side: :meth:`MessageService.inbox` lists what applies to a user now
 (to everyone, or to a group they are in, inside its time window), newest first,
 each with the user's own read state; :meth:`~MessageService.mark_read` and
-:meth:`~MessageService.unread_count`. Reading needs the ``message.view``
+:meth:`~MessageService.unread_count` (one counting statement when the
+request's policy is passed as ``policy=``). Reading needs the ``message.view``
 permission; guests and share links have no inbox.
 """
 
@@ -20,7 +21,9 @@ from typing import Any
 
 import attrs
 
-from portalkit._services.invitations import PermissionCheck, policy_allows
+from portalkit._services.invitations import PermissionCheck
+from portalkit._services.listing import PolicyProvider, policy_in
+from portalkit._services.policy import load_policy
 from portalkit.domain.filters import Eq, Filter, In, Or, Range, all_of
 from portalkit.domain.messages import (
     BroadcastMessage,
@@ -29,6 +32,7 @@ from portalkit.domain.messages import (
     newest_first,
     validate_message,
 )
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Group, Principal, PrincipalKind
 from portalkit.errors import InvalidInputError, NotFoundError
 from portalkit.perms import PermissionRegistry
@@ -82,7 +86,8 @@ class MessageService:
     ) -> None:
         self._storage = storage
         self._clock = clock
-        self._allowed = permission_check or functools.partial(policy_allows, registry=registry)
+        self._custom_check = permission_check
+        self._load_policy: PolicyProvider = functools.partial(load_policy, registry=registry)
 
     # Staff side ------------------------------------------------------------
     def post(
@@ -163,26 +168,51 @@ class MessageService:
             return uow.messages.find(tenant_id, where, order_by=("-starts_at", "-id"))
 
     # Customer side ---------------------------------------------------------
-    def inbox(self, principal: Principal) -> list[MessageView]:
+    def inbox(self, principal: Principal, *, policy: Policy | None = None) -> list[MessageView]:
         """The messages that apply to *principal* now, newest first, with read state.
 
         Empty for guests, share links and users without ``message.view``.
+        *policy*, when given, is the request's policy of *principal* (see
+        :meth:`unread_count`).
         """
         now = self._clock.now()
         with self._storage.unit_of_work() as uow:
-            user_id = self._reader(uow, principal)
-            if user_id is None:
+            reader = self._reader(uow, principal, policy)
+            if reader is None:
                 return []
-            messages = self._applying(uow, principal.tenant_id, user_id, now)
+            user_id, groups = reader
+            messages = self._applying(uow, principal.tenant_id, groups, now)
             reads = self._reads(uow, principal.tenant_id, user_id, [m.id for m in messages])
         return [MessageView(message=m, read_at=reads.get(m.id)) for m in messages]
 
-    def unread_count(self, principal: Principal) -> int:
-        """How many of the principal's current messages are unread."""
-        return sum(1 for view in self.inbox(principal) if not view.read)
+    def unread_count(self, principal: Principal, *, policy: Policy | None = None) -> int:
+        """How many of the principal's current messages are unread.
 
-    def mark_read(self, principal: Principal, message_id: int) -> MessageView:
+        One counting statement (through the repository's ``count_unread``)
+        when *policy*, the request's compiled policy of *principal*, is given:
+        the permission and the user's groups are then read from it instead of
+        being loaded again. It must be of the principal's tenant
+        (:class:`~portalkit.errors.ConfigurationError` otherwise).
+        """
+        now = self._clock.now()
+        with self._storage.unit_of_work() as uow:
+            reader = self._reader(uow, principal, policy)
+            if reader is None:
+                return 0
+            user_id, groups = reader
+            count_unread = getattr(uow.messages, "count_unread", None)
+            if count_unread is None:  # a host's adapter written before the port had it
+                live = self._applying(uow, principal.tenant_id, groups, now)
+                read = self._reads(uow, principal.tenant_id, user_id, [m.id for m in live])
+                return sum(1 for m in live if m.id not in read)
+            return int(count_unread(principal.tenant_id, user_id, groups, now))
+
+    def mark_read(
+        self, principal: Principal, message_id: int, *, policy: Policy | None = None
+    ) -> MessageView:
         """Mark a message read for this user (again is harmless).
+
+        *policy*: the request's policy of *principal*, if loaded already.
 
         Raises:
             NotFoundError: The message does not exist or does not apply to
@@ -191,11 +221,12 @@ class MessageService:
         now = self._clock.now()
         tid = principal.tenant_id
         with self._storage.unit_of_work() as uow:
-            user_id = self._reader(uow, principal)
+            reader = self._reader(uow, principal, policy)
             message = uow.messages.get(tid, message_id)
-            if user_id is None or message is None:
+            if reader is None or message is None:
                 raise NotFoundError()
-            if not applies_to(message, self._groups_of(uow, tid, user_id), now):
+            user_id, groups = reader
+            if not applies_to(message, groups, now):
                 raise NotFoundError()
             existing = self._reads(uow, tid, user_id, [message.id]).get(message.id)
             if existing is not None:
@@ -209,20 +240,33 @@ class MessageService:
         return MessageView(message=message, read_at=now)
 
     # Internals -------------------------------------------------------------
-    def _reader(self, uow: UnitOfWork, principal: Principal) -> int | None:
+    def _reader(
+        self, uow: UnitOfWork, principal: Principal, policy: Policy | None
+    ) -> tuple[int, frozenset[int]] | None:
+        """The reading user's id and groups, or None if *principal* has no inbox.
+
+        With the default permission check the policy (given, or loaded once)
+        answers both questions; a host's own check is asked as before.
+        """
         if principal.kind is not PrincipalKind.USER or principal.user_id is None:
             return None
-        if not self._allowed(uow, principal, MESSAGE_VIEW, None):
+        if self._custom_check is None:
+            policy = policy_in(uow, principal, policy, self._load_policy)
+            if not policy.granted_paths(principal, MESSAGE_VIEW):
+                return None
+            return principal.user_id, frozenset(policy.groups_of(principal))
+        if not self._custom_check(uow, principal, MESSAGE_VIEW, None):
             return None
-        return principal.user_id
+        return principal.user_id, self._groups_of(uow, principal.tenant_id, principal.user_id)
 
-    def _groups_of(self, uow: UnitOfWork, tenant_id: int, user_id: int) -> set[int]:
-        return {m.group_id for m in uow.memberships.find(tenant_id, Eq("user_id", user_id))}
+    def _groups_of(self, uow: UnitOfWork, tenant_id: int, user_id: int) -> frozenset[int]:
+        return frozenset(
+            m.group_id for m in uow.memberships.find(tenant_id, Eq("user_id", user_id))
+        )
 
     def _applying(
-        self, uow: UnitOfWork, tenant_id: int, user_id: int, now: dt.datetime
+        self, uow: UnitOfWork, tenant_id: int, groups: frozenset[int], now: dt.datetime
     ) -> list[BroadcastMessage]:
-        groups = self._groups_of(uow, tenant_id, user_id)
         live = uow.messages.find(tenant_id, _live(now), order_by=("-starts_at", "-id"))
         return newest_first(m for m in live if applies_to(m, groups, now))
 

@@ -27,6 +27,7 @@ from portalkit.domain.actions import (
     parse_number,
 )
 from portalkit.domain.filters import Eq
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
 from portalkit.domain.records import Asset
 from portalkit.errors import (
@@ -44,16 +45,18 @@ class Meters(ActionService):
 
     FIELDS = frozenset({"meter", "value", "read_at", "unit", "is_replacement"})
 
-    def meters(self, principal: Principal, asset: int | Asset) -> list[Meter]:
+    def meters(
+        self, principal: Principal, asset: int | Asset, *, policy: Policy | None = None
+    ) -> list[Meter]:
         """The meters of an asset the principal may record readings for."""
 
         def body(ctx: ActionContext) -> list[Meter]:
             found = self._asset(ctx, asset, perms.METER_READING_EDIT)
             return ctx.uow.actions.meters.find(
-                ctx.tenant.id, Eq("asset_id", found.id), order_by=("name",)
+                ctx.tenant_id, Eq("asset_id", found.id), order_by=("name",)
             )
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)
 
     def record(
         self,
@@ -63,6 +66,7 @@ class Meters(ActionService):
         *,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
         **fields: object,
     ) -> MeterReading:
         """Record a reading (``meter``, ``value``, optional ``read_at`` (default now),
@@ -83,12 +87,13 @@ class Meters(ActionService):
             values=raw,
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._record(ctx, raw),
             load=lambda uow, tid, ref: load_one(uow, uow.actions.readings.get, tid, ref),
         )
 
     def _record(self, ctx: ActionContext, data: Mapping[str, object]) -> tuple[MeterReading, str]:
-        tid = ctx.tenant.id
+        tid = ctx.tenant_id
         meter_id = parse_id("meter", data.get("meter"))
         value = parse_number("value", data.get("value"))
         read_at = (
@@ -154,21 +159,26 @@ class Meters(ActionService):
         return reading, f"meter_reading:{reading.id}"
 
     def readings(
-        self, principal: Principal, meter: int | Meter, *, limit: int = 20
+        self,
+        principal: Principal,
+        meter: int | Meter,
+        *,
+        limit: int = 20,
+        policy: Policy | None = None,
     ) -> list[MeterReading]:
         """A meter's readings, newest first."""
 
         def body(ctx: ActionContext) -> list[MeterReading]:
             meter_id = parse_id("meter", meter)
-            found = ctx.uow.actions.meters.get(ctx.tenant.id, meter_id) if meter_id else None
+            found = ctx.uow.actions.meters.get(ctx.tenant_id, meter_id) if meter_id else None
             if found is None:
                 raise NotFoundError()
             self._asset(ctx, found.asset_id, perms.METER_READING_EDIT)
             return ctx.uow.actions.readings.find(
-                ctx.tenant.id,
+                ctx.tenant_id,
                 Eq("meter_id", found.id),
                 order_by=("-read_at", "-id"),
                 limit=max(1, min(limit, 500)),
             )
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)

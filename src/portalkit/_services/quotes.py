@@ -23,6 +23,7 @@ from portalkit.domain.actions import (
 from portalkit.domain.documents import KindRegistry, default_kinds, visibility_filter
 from portalkit.domain.filters import Eq, evaluate
 from portalkit.domain.i18n import Msg
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
 from portalkit.domain.records import Document
 from portalkit.errors import (
@@ -82,6 +83,7 @@ class Quotes(ActionService):
         signature: str,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
     ) -> QuoteDecision:
         """Approve with a typed signature and the signer's name (both required)."""
         return self._decide(
@@ -91,6 +93,7 @@ class Quotes(ActionService):
             text={"signer_name": signer_name, "signature": signature},
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
         )
 
     def decline(
@@ -101,6 +104,7 @@ class Quotes(ActionService):
         reason: str,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
     ) -> QuoteDecision:
         """Decline with a reason (required)."""
         return self._decide(
@@ -110,6 +114,7 @@ class Quotes(ActionService):
             text={"message": reason},
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
         )
 
     def request_changes(
@@ -120,6 +125,7 @@ class Quotes(ActionService):
         message: str,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
     ) -> QuoteDecision:
         """Ask for changes with a message (required); the quote stays open."""
         return self._decide(
@@ -129,6 +135,7 @@ class Quotes(ActionService):
             text={"message": message},
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
         )
 
     def _decide(
@@ -140,6 +147,7 @@ class Quotes(ActionService):
         text: Mapping[str, object],
         idempotency_key: str | None,
         client_key: str | None,
+        policy: Policy | None,
     ) -> QuoteDecision:
         document_id = parse_id("document", document)
         return self._submit(
@@ -148,6 +156,7 @@ class Quotes(ActionService):
             values={"document": document_id, **text},
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._record(ctx, document_id, decision, text),
             load=lambda uow, tid, ref: load_one(uow, uow.actions.quote_decisions.get, tid, ref),
         )
@@ -155,7 +164,7 @@ class Quotes(ActionService):
     def _visible(self, ctx: ActionContext, document_id: int | None) -> Document:
         """The quote or proposal if the principal can see it (the documents rule) and
         may decide on it; NotFound / PermissionDenied otherwise."""
-        doc = ctx.uow.documents.get(ctx.tenant.id, document_id) if document_id else None
+        doc = ctx.uow.documents.get(ctx.tenant_id, document_id) if document_id else None
         if doc is None or not self._can_see(ctx, doc):
             raise NotFoundError()
         if not ctx.policy.decide(ctx.principal, perms.QUOTE_DECIDE, doc).allowed:
@@ -199,13 +208,13 @@ class Quotes(ActionService):
             field = "reason" if decision is QuoteDecisionKind.DECLINED else "message"
             message = clean_text(field, text.get("message"), max_length=limit, required=True)
         doc = self._visible(ctx, document_id)
-        earlier = ctx.uow.actions.quote_decisions.find(ctx.tenant.id, Eq("document_id", doc.id))
+        earlier = ctx.uow.actions.quote_decisions.find(ctx.tenant_id, Eq("document_id", doc.id))
         check_quote_decidable(doc.kind, doc.status, earlier)
         try:
             stored = ctx.uow.actions.quote_decisions.add(
                 QuoteDecision(
                     id=0,
-                    tenant_id=ctx.tenant.id,
+                    tenant_id=ctx.tenant_id,
                     document_id=doc.id,
                     scope_path=doc.scope_path,
                     decision=decision.value,
@@ -240,15 +249,17 @@ class Quotes(ActionService):
         )
         return stored, f"quote_decision:{stored.id}"
 
-    def decisions(self, principal: Principal, document: int | Document) -> list[QuoteDecision]:
+    def decisions(
+        self, principal: Principal, document: int | Document, *, policy: Policy | None = None
+    ) -> list[QuoteDecision]:
         """The decisions recorded on a quote the principal can see, oldest first."""
 
         def body(ctx: ActionContext) -> list[QuoteDecision]:
-            doc = ctx.uow.documents.get(ctx.tenant.id, parse_id("document", document) or 0)
+            doc = ctx.uow.documents.get(ctx.tenant_id, parse_id("document", document) or 0)
             if doc is None or not self._can_see(ctx, doc):
                 raise NotFoundError()
             return ctx.uow.actions.quote_decisions.find(
-                ctx.tenant.id, Eq("document_id", doc.id), order_by=("decided_at",)
+                ctx.tenant_id, Eq("document_id", doc.id), order_by=("decided_at",)
             )
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)

@@ -28,6 +28,7 @@ from portalkit.domain.actions import (
 )
 from portalkit.domain.filters import FALSE, Eq, In
 from portalkit.domain.i18n import Msg
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
 from portalkit.errors import (
     AlreadyUsedError,
@@ -45,7 +46,9 @@ class Rentals(ActionService):
 
     FIELDS = frozenset({"items", "pickup_on", "notes"})
 
-    def items_out(self, principal: Principal, *, limit: int = 500) -> list[RentalItem]:
+    def items_out(
+        self, principal: Principal, *, limit: int = 500, policy: Policy | None = None
+    ) -> list[RentalItem]:
         """Items still out (not fully called off or returned) that the principal may see."""
 
         def body(ctx: ActionContext) -> list[RentalItem]:
@@ -53,11 +56,11 @@ class Rentals(ActionService):
             if spec == FALSE:
                 return []
             found = ctx.uow.actions.rentals.find(
-                ctx.tenant.id, spec, order_by=("contract_number", "item_number")
+                ctx.tenant_id, spec, order_by=("contract_number", "item_number")
             )
             return [i for i in found if remaining_quantity(i) > 0][: max(1, min(limit, 5000))]
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)
 
     def call_off(
         self,
@@ -67,6 +70,7 @@ class Rentals(ActionService):
         *,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
         **fields: object,
     ) -> list[CallOff]:
         """Ask for items to be picked up: ``items`` (``{item id: quantity}`` or a list
@@ -86,6 +90,7 @@ class Rentals(ActionService):
             values=values,
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._call_off(ctx, lines, data),
             load=lambda uow, tid, ref: uow.actions.call_offs.find(
                 tid, Eq("request_ref", ref.split(":", 1)[1])
@@ -100,7 +105,7 @@ class Rentals(ActionService):
         today = ctx.now.astimezone(timezone_of(s.timezone)).date()
         check_pickup_date(pickup_on, today, s.pickup_horizon_days)
         notes = clean_text("notes", data.get("notes"), max_length=s.description_max_length)
-        tid = ctx.tenant.id
+        tid = ctx.tenant_id
         ref = secrets.token_hex(8)
         created: list[CallOff] = []
         for item_id, quantity in lines:

@@ -23,6 +23,7 @@ from portalkit.domain.actions import (
 )
 from portalkit.domain.filters import Eq, all_of, any_of
 from portalkit.domain.i18n import Msg
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
 from portalkit.domain.records import Asset, Job
 from portalkit.domain.scopes import ScopeKind
@@ -50,6 +51,7 @@ class ServiceRequests(ActionService):
         *,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
         **fields: object,
     ) -> ServiceRequest:
         """Request a job at one of the principal's sites (``site``, optional ``asset``
@@ -77,6 +79,7 @@ class ServiceRequests(ActionService):
             values=values,
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._create(ctx, RequestKind.JOB, values),
             load=lambda uow, tid, ref: load_one(uow, uow.actions.requests.get, tid, ref),
         )
@@ -89,6 +92,7 @@ class ServiceRequests(ActionService):
         *,
         idempotency_key: str | None = None,
         client_key: str | None = None,
+        policy: Policy | None = None,
         **fields: object,
     ) -> ServiceRequest:
         """Request service on an asset (``asset``, ``description``, optional ``job_type``).
@@ -111,6 +115,7 @@ class ServiceRequests(ActionService):
             values=values,
             idempotency_key=idempotency_key,
             client_key=client_key,
+            policy=policy,
             perform=lambda ctx: self._create(ctx, RequestKind.SERVICE, values),
             load=lambda uow, tid, ref: load_one(uow, uow.actions.requests.get, tid, ref),
         )
@@ -128,7 +133,7 @@ class ServiceRequests(ActionService):
             max_length=s.description_max_length,
             required=kind is RequestKind.SERVICE,
         )
-        tid = ctx.tenant.id
+        tid = ctx.tenant_id
         asset: Asset | None = None
         if kind is RequestKind.JOB:
             site = ctx.uow.scopes.get(tid, values["site"])
@@ -202,7 +207,12 @@ class ServiceRequests(ActionService):
         return request, f"service_request:{request.id}"
 
     def list(
-        self, principal: Principal, *, asset: int | Asset | None = None, limit: int = 50
+        self,
+        principal: Principal,
+        *,
+        asset: int | Asset | None = None,
+        limit: int = 50,
+        policy: Policy | None = None,
     ) -> list[ServiceRequest]:
         """The principal's visible requests, newest first (service requests need
         Service Request View, job requests Jobs View)."""
@@ -221,7 +231,7 @@ class ServiceRequests(ActionService):
             if asset is not None:
                 visible = all_of(visible, Eq("asset_id", parse_id("asset", asset)))
             return ctx.uow.actions.requests.find(
-                ctx.tenant.id, visible, order_by=("-created_at",), limit=max(1, min(limit, 500))
+                ctx.tenant_id, visible, order_by=("-created_at",), limit=max(1, min(limit, 500))
             )
 
-        return self._read(principal, body)
+        return self._read(principal, body, policy)

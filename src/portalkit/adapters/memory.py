@@ -15,7 +15,7 @@ import datetime as dt
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar, cast
 
@@ -26,7 +26,7 @@ from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
 from portalkit.domain.invitations import Invitation, InvitationStatus
-from portalkit.domain.messages import BroadcastMessage, MessageRead
+from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
@@ -403,6 +403,21 @@ class _Invitations(_Table[Invitation]):
 
 class _Messages(_Table[BroadcastMessage]):
     name = "messages"
+
+    def count_unread(
+        self, tenant_id: int, user_id: int, group_ids: Collection[int], now: dt.datetime
+    ) -> int:
+        """Live messages for everyone or *group_ids* without *user_id*'s read mark."""
+        read = {
+            mark.message_id
+            for mark in self._uow._tables.get("message_reads", {}).values()
+            if mark.tenant_id == tenant_id and mark.user_id == user_id
+        }
+        return sum(
+            1
+            for m in self._matching(tenant_id, TRUE)
+            if m.id not in read and applies_to(m, group_ids, now)
+        )
 
 
 class _MessageReads(_Table[MessageRead]):

@@ -63,3 +63,7 @@ class TestOutbox(contract.OutboxContract):
 
 class TestAudit(contract.AuditContract):
     """Audit contract on the Django ORM (SQLite)."""
+
+
+class TestMessages(contract.MessageContract):
+    """Message contract on the Django ORM (SQLite)."""

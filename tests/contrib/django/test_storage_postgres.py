@@ -70,3 +70,7 @@ class TestOutbox(contract.OutboxContract):
 
 class TestAudit(contract.AuditContract):
     """Audit contract on the Django ORM (PostgreSQL)."""
+
+
+class TestMessages(contract.MessageContract):
+    """Message contract on the Django ORM (PostgreSQL)."""

@@ -21,6 +21,7 @@ from portalkit.adapters.sqlalchemy.identity_repositories import (
 from portalkit.adapters.sqlalchemy.invitation_repositories import (
     INVITATION_MAPPINGS,
     InvitationRepository,
+    MessageRepository,
 )
 from portalkit.adapters.sqlalchemy.repositories import (
     MAPPINGS,
@@ -34,7 +35,7 @@ from portalkit.adapters.sqlalchemy.repositories import (
 from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
-from portalkit.domain.messages import BroadcastMessage, MessageRead
+from portalkit.domain.messages import MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.errors import StorageError
@@ -76,9 +77,7 @@ class SqlAlchemyUnitOfWork:
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
         # Invitations and broadcast messages.
         self.invitations = InvitationRepository(self, INVITATION_MAPPINGS["invitations"])
-        self.messages: SqlRepository[BroadcastMessage] = SqlRepository(
-            self, INVITATION_MAPPINGS["messages"]
-        )
+        self.messages = MessageRepository(self, INVITATION_MAPPINGS["messages"])
         self.message_reads: SqlRepository[MessageRead] = SqlRepository(
             self, INVITATION_MAPPINGS["message_reads"]
         )

@@ -15,10 +15,11 @@ in the SQLAlchemy adapter:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from portalkit.contrib.django import capability_models as cm
@@ -54,6 +55,7 @@ __all__ = [
     "DjangoOneTimeCodes",
     "IdempotencyKeyRepository",
     "InvitationRepository",
+    "MessageRepository",
     "MeterRepository",
     "RentalItemRepository",
     "ShareLinkRepository",
@@ -106,6 +108,35 @@ class InvitationRepository(DjangoRepository[Invitation]):
                 .update(**row)
             )
         return bool(changed == 1)
+
+
+class MessageRepository(DjangoRepository[BroadcastMessage]):
+    """Broadcast messages, with the unread count of a page header."""
+
+    def count_unread(
+        self, tenant_id: int, user_id: int, group_ids: Collection[int], now: dt.datetime
+    ) -> int:
+        """Messages showing at *now* to everyone or to one of *group_ids* that
+        *user_id* has not marked read: ONE query (a ``COUNT`` when the user is
+        in no group; group lists are JSON, so they are checked here)."""
+        at = to_db(now)
+        read = cm.MessageReadModel._base_manager.using(self._uow.alias).filter(
+            tenant_id=tenant_id, message_id=OuterRef("id"), user_id=user_id
+        )
+        live = (
+            self._tenant(tenant_id)
+            .filter(Q(starts_at__lte=at), Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+            .exclude(Exists(read))
+        )
+        with self._uow.reading():
+            if not group_ids:
+                return int(live.filter(to_everyone=True).count())
+            groups = frozenset(group_ids)
+            return sum(
+                1
+                for everyone, audience in live.values_list("to_everyone", "group_ids")
+                if everyone or not groups.isdisjoint(audience or ())
+            )
 
 
 class ShareLinkRepository(DjangoRepository[ShareLink]):

@@ -28,6 +28,7 @@ from portalkit.contrib.django.capability_repositories import (
     DjangoActionRepositories,
     DjangoOneTimeCodes,
     InvitationRepository,
+    MessageRepository,
     ShareLinkRepository,
 )
 from portalkit.contrib.django.models import ThrottleModel
@@ -49,7 +50,7 @@ from portalkit.contrib.django.values import (
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
 from portalkit.domain.identity import ThrottleRule, ThrottleState
-from portalkit.domain.messages import BroadcastMessage, MessageRead
+from portalkit.domain.messages import MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.errors import (
@@ -96,7 +97,7 @@ class DjangoUnitOfWork:
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
         c = CAPABILITY_MAPPINGS
         self.invitations = InvitationRepository(self, c["invitations"])
-        self.messages: DjangoRepository[BroadcastMessage] = DjangoRepository(self, c["messages"])
+        self.messages = MessageRepository(self, c["messages"])
         self.message_reads: DjangoRepository[MessageRead] = DjangoRepository(
             self, c["message_reads"]
         )

@@ -239,11 +239,14 @@ class DriverStatement:
         params = list(map(self.values, rows))
         if self.processors:
             try:
-                for n, values in enumerate(params):
-                    bound = list(values)
+                for n, row in enumerate(params):
+                    values = row
                     for index, process in self.processors:
-                        bound[index] = process(bound[index])
-                    params[n] = tuple(bound)
+                        value = values[index]
+                        bound = process(value)
+                        if bound is not value:  # most rows: None stays None, no new tuple
+                            values = (*values[:index], bound, *values[index + 1 :])
+                    params[n] = values
             except (ValueError, TypeError) as exc:  # as translate() says for SQLAlchemy's binds
                 raise InvalidInputError("A value has the wrong type for storage.") from exc
         return params

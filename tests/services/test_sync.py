@@ -230,7 +230,8 @@ _RAW_ROWS = (
         {"external_key": _TEXTS, "number": _TEXTS, "scope_key": _TEXTS},
         optional={
             **dict.fromkeys(_FIELDS[3:-1], _TEXTS | st.none()),
-            "last_test_date": st.dates().map(dt.date.isoformat) | st.sampled_from(["", None]),
+            "last_test_date": st.dates().map(dt.date.isoformat) | st.dates()
+            | st.sampled_from(["", None]),
         },
     )
 )

@@ -216,14 +216,14 @@ class _PlainRows:
     """The common case of :func:`_row`, without building the row class.
 
     A row that is a plain ``dict`` of text (blank cells and ``None`` allowed)
-    and ISO dates is checked here exactly as the attrs class checks it: known
-    columns, required fields present, the same length bounds, the key and the
-    ``_strip`` fields stripped. :attr:`values` gives the fields the class would
-    hold, as a tuple in field order, or ``None`` for any other row (a wrong type, a missing
-    field, a bound exceeded, an unknown column); the full path then builds the
-    class and raises the precise error. ``None`` is always safe: the fast path
-    only accepts rows the class accepts, with the same values (a Hypothesis
-    test holds the two equal).
+    and dates (ISO text or ``date``) is checked here exactly as the attrs class
+    checks it: known columns, required fields present, the same length bounds,
+    the key and the ``_strip`` fields stripped. :attr:`values` gives the fields
+    the class would hold, as a tuple in field order, or ``None`` for any other
+    row (a wrong type, a missing field, a bound exceeded, an unknown column);
+    the full path then builds the class and raises the precise error. ``None``
+    is always safe: the fast path only accepts rows the class accepts, with the
+    same values (a Hypothesis test holds the two equal).
 
     The check is compiled once per class, one branch per field, from the attrs
     fields (names are checked identifiers; limits and defaults are bound as
@@ -241,6 +241,7 @@ class _PlainRows:
         consts: dict[str, Any] = {
             "NAMES": frozenset(f.name for f in fields),
             "fromisoformat": dt.date.fromisoformat,
+            "date": dt.date,
         }
         for n, f in enumerate(fields):
             if not f.name.isidentifier():  # pragma: no cover (attrs names are identifiers)
@@ -264,6 +265,8 @@ class _PlainRows:
                 lines += [
                     f"    if {v} is None:",
                     f"        {v} = {default}",
+                    f"    elif type({v}) is date:",
+                    "        pass",
                     f"    elif type({v}) is not str:",
                     "        return None",
                     f"    elif not {v}:",

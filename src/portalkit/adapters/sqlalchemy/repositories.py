@@ -169,7 +169,6 @@ class TableMapping(Generic[E]):
             self._upserts[dialect] = stmt
         return stmt
 
-
     def by_keys(self, dialect: str, *, count: bool = False) -> Select[Any]:
         """The tenant's (``_tenant``) records whose external key is in ``_keys``, by id,
         or their count; bind ``_keys`` with :func:`keys_parameter`.
@@ -425,12 +424,12 @@ class SqlRepository(_Base, Generic[E]):
         check_upsert_keys(keys)
         existing = self._count_existing(tenant_id, keys)
         if self._uow.dialect == "sqlite":
-            # SQLAlchemy would build each row's parameters through its compiler
-            # (a third of the write's time); the driver takes the tuples as they are.
+            # Core would build each row's parameters through the compiled statement
+            # (about 5 µs a row, a third of the write); the driver takes tuples as they are.
             statement = self._m.driver_upsert(self._uow.connection.dialect)
             self._write(statement.sql, statement.parameters(rows))
         else:
-            # PostgreSQL: SQLAlchemy's "insertmanyvalues" sends multi-row VALUES.
+            # PostgreSQL: Core's executemany (psycopg sends the rows in one pipeline).
             self._write(self._m.upsert(self._uow.dialect), rows)
         return UpsertCounts(inserted=len(rows) - existing, updated=existing)
 
@@ -438,16 +437,11 @@ class SqlRepository(_Base, Generic[E]):
         """How many of *keys* this tenant already has (they will be updated)."""
         dialect = self._uow.dialect
         stmt = self._m.by_keys(dialect, count=True)
-        return sum(
-            int(
-                self._execute(
-                    stmt,
-                    {"_tenant": tenant_id,
-                     "_keys": keys_parameter(dialect, keys[i : i + _KEY_CHUNK])},
-                ).scalar_one()
-            )
-            for i in range(0, len(keys), _KEY_CHUNK)
-        )
+        total = 0
+        for i in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys_parameter(dialect, keys[i : i + _KEY_CHUNK])
+            total += int(self._execute(stmt, {"_tenant": tenant_id, "_keys": chunk}).scalar_one())
+        return total
 
     # Scoped records --------------------------------------------------------
     def rewrite_scope_prefix(self, tenant_id: int, old: str, new: str) -> int:

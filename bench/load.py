@@ -38,7 +38,17 @@ run works in a schema of its own, dropped afterwards.
 Reports throughput, p50/p95/p99 latency per route and error counts, and
 checks: 0 server errors (5xx, resets, timeouts), p99 <= 200 ms for every
 page, and every accepted service request stored exactly once (count of
-accepted answers == rows).
+accepted answers == rows). It also reports where the CPU went during the
+measured window (Linux): the server (gunicorn and its workers), the local
+PostgreSQL server, the load driver and every other process on the machine,
+the server's CPU per request, and the share of it spent on sign-ins
+(Argon2id, measured once with the portal's parameters).
+
+Server settings: one gunicorn worker per core (the GIL lets one process use
+one core) with 4 threads each, which overlap the database round trips; more
+threads only queue more requests behind the same core, and more workers
+than cores only add switching (measured on 2 cores: 2 x 4 served more
+requests with a lower p99 than 3 x 8, 4 x 2 or 2 x 2).
 """
 
 from __future__ import annotations
@@ -228,6 +238,122 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
             server.wait(10)
 
 
+# Where the CPU goes (Linux /proc; figures are None elsewhere) -------------------------
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+
+
+def tree_cpu(pid: int | None) -> float | None:
+    """CPU seconds of *pid* and its live descendants (plus children it reaped)."""
+    if pid is None:
+        return None
+    fields = _stat(pid)
+    if fields is None:
+        return None
+    # utime, stime, cutime, cstime are fields 14-17 (here 11-14).
+    total = sum(int(v) for v in fields[11:15]) / _TICK
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for child in children:
+        total += tree_cpu(int(child)) or 0.0
+    return total
+
+
+def machine_cpu() -> tuple[float, float] | None:
+    """(busy, total) CPU seconds of the whole machine so far, all cores."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values) - idle) / _TICK, sum(values) / _TICK
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's reaped children (the driver, once it has ended)."""
+    import resource  # noqa: PLC0415
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def postgres_pid(url: str) -> int | None:
+    """The local PostgreSQL server's main process, if it runs on this machine."""
+    from sqlalchemy import create_engine  # noqa: PLC0415
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            backend = int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    finally:
+        engine.dispose()
+    fields = _stat(backend)
+    return int(fields[1]) if fields else None  # the backend's parent: the postmaster
+
+
+def argon2_verify_ms(repeat: int = 5) -> float:
+    """CPU milliseconds of one sign-in's Argon2id verification (the portal's parameters)."""
+    import portalkit  # noqa: PLC0415
+
+    portal = portalkit.Portal.from_url("memory://", secret_key=SECRET)
+    hashed = portal.hasher.hash(PASSWORD)
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        portal.hasher.verify(hashed, PASSWORD)
+        times.append(time.process_time() - start)
+    return statistics.median(times) * 1000
+
+
+class CpuWindow:
+    """CPU used by the server, the database and the whole machine in a time window."""
+
+    def __init__(self, server: int, database: int | None) -> None:
+        self.pids = {"server": server, "database": database, "driver": None}
+        self.start: dict[str, float | None] = {}
+        self.machine: tuple[float, float] | None = None
+        self.seconds = 0.0
+
+    def begin(self, driver: int) -> None:
+        """Snapshot at the start of the measured window."""
+        self.pids["driver"] = driver
+        self.start = {name: tree_cpu(pid) for name, pid in self.pids.items()}
+        self.machine = machine_cpu()
+        self.seconds = time.monotonic()
+
+    def end(self, driver_lifetime_cpu: float | None = None) -> dict[str, Any]:
+        """CPU seconds per part over the window, and the machine's busy share.
+
+        The driver has exited by then: its lifetime CPU (from the parent's
+        rusage) minus what it had used when the window began.
+        """
+        wall = time.monotonic() - self.seconds
+        used: dict[str, Any] = {}
+        for name, pid in self.pids.items():
+            now = driver_lifetime_cpu if name == "driver" else tree_cpu(pid)
+            then = self.start.get(name)
+            used[f"{name}_cpu_s"] = None if now is None or then is None else round(now - then, 2)
+        machine = machine_cpu()
+        if machine is not None and self.machine is not None:
+            busy = machine[0] - self.machine[0]
+            total = machine[1] - self.machine[1]
+            used["machine_busy_share"] = round(busy / total, 3) if total else None
+            ours = sum(v for k, v in used.items() if k.endswith("_cpu_s") and v is not None)
+            used["other_processes_cpu_s"] = round(max(0.0, busy - ours), 2)
+        used["window_s"] = round(wall, 1)
+        used["cores"] = os.cpu_count()
+        return used
+
+
 # The clients (run in the driver subprocess) ------------------------------------------
 
 
@@ -279,7 +405,7 @@ class Client:
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
-        if response.getheader("Connection", "").lower() == "close":
+        if response.getheader("Connection", "").lower() == "close" and self.connection:
             self.connection.close()
             self.connection = None
         return response.status, text, {k.lower(): v for k, v in response.getheaders()}
@@ -514,8 +640,14 @@ def main() -> None:
         "--ramp", type=float,
         help="seconds of ramp-up (clients sign in; not measured): 10, or 3 with --quick",
     )
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2,
+        help="gunicorn worker processes (default: one per core)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4,
+        help="threads per worker (default 4: enough to overlap database round trips)",
+    )
     parser.add_argument("--drive", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
@@ -557,13 +689,21 @@ def main() -> None:
             {"plan": plan, "port": port, "clients": clients, "duration": duration,
              "think": args.think, "ramp": ramp, "out": str(out)}
         ))
-        driver = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--drive", str(config)],
-            timeout=ramp + duration + 2 * REQUEST_TIMEOUT + 120,
-            check=False,
+        window = CpuWindow(server.pid, postgres_pid(base))
+        driver = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--drive", str(config)]
         )
-        if driver.returncode != 0 or not out.exists():
-            raise SystemExit(f"the driver failed ({driver.returncode})")
+        time.sleep(ramp)  # the ramp-up is not measured: neither is its CPU
+        before = _children_cpu()
+        window.begin(driver.pid)
+        try:
+            returncode = driver.wait(timeout=duration + 2 * REQUEST_TIMEOUT + 120)
+        except subprocess.TimeoutExpired:
+            driver.kill()
+            returncode = driver.wait()
+        cpu = window.end(_children_cpu() - before)
+        if returncode != 0 or not out.exists():
+            raise SystemExit(f"the driver failed ({returncode})")
         stop_server(server)
         server_log = log.read_text()
         raw = json.loads(out.read_text())
@@ -574,6 +714,7 @@ def main() -> None:
         _admin_sql(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         shutil.rmtree(work, ignore_errors=True)
     figures = summarize(raw, stored)
+    figures["cpu"] = cpu_figures(cpu, figures, argon2_verify_ms())
     report(figures, server_log)
     mismatches = abs(figures["service_requests_accepted"] - stored)
     write_json(args.json, {
@@ -595,6 +736,18 @@ def main() -> None:
         "targets": {"errors": "== 0", "p99_ms": "<= 200", "stored_over_accepted": "== 1"},
         "mismatches": mismatches,
     })
+
+
+def cpu_figures(cpu: dict[str, Any], figures: dict[str, Any], argon2_ms: float) -> dict[str, Any]:
+    """Server CPU per request and the sign-ins' (Argon2id) share of it."""
+    out = dict(cpu)
+    out["argon2_verify_cpu_ms"] = round(argon2_ms, 1)
+    server = cpu.get("server_cpu_s")
+    sign_ins = sum(figures["routes"].get(r, {}).get("count", 0) for r in ARGON2_ROUTES)
+    if server:
+        out["server_cpu_ms_per_request"] = round(server * 1000 / max(1, figures["requests"]), 2)
+        out["argon2_share_of_server_cpu"] = round(sign_ins * argon2_ms / (server * 1000), 3)
+    return out
 
 
 def report(figures: dict[str, Any], server_log: str) -> None:
@@ -621,6 +774,17 @@ def report(figures: dict[str, Any], server_log: str) -> None:
         f"p99 of the slowest page {figures['p99_ms']} ms (sign-in with Argon2id "
         f"{figures['p99_ms_with_sign_in']} ms)"
     )
+    cpu = figures.get("cpu", {})
+    if cpu.get("server_cpu_s") is not None:
+        print(
+            f"CPU over {cpu['window_s']} s on {cpu['cores']} cores: server {cpu['server_cpu_s']} s "
+            f"({cpu.get('server_cpu_ms_per_request')} ms/request, Argon2id "
+            f"{cpu.get('argon2_share_of_server_cpu', 0):.0%} of it at "
+            f"{cpu['argon2_verify_cpu_ms']} ms a sign-in), database {cpu['database_cpu_s']} s, "
+            f"load driver {cpu['driver_cpu_s']} s, other processes "
+            f"{cpu.get('other_processes_cpu_s')} s; machine busy "
+            f"{cpu.get('machine_busy_share', 0):.0%}"
+        )
     tracebacks = server_log.count("Traceback")
     if tracebacks:
         print(f"\nthe server logged {tracebacks} tracebacks:\n{server_log[-4000:]}")

@@ -4,6 +4,15 @@
 (:meth:`ActionService._submit`): strict input, the idempotency key claimed
 first, the access check, the action, its outbox event and its audit entry in
 one unit of work; a denial audited in a unit of its own.
+
+Every public read and write of the action services takes ``policy=``: the
+request's compiled policy of the same principal (``portal.policy.policy_for``
+once per request, ``pk.policy_from()`` in Flask). It is used instead of
+loading the policy again, exactly like the documents and jobs services'
+``policy=``; a policy of another tenant is a
+:class:`~portalkit.errors.ConfigurationError`. With it, a read costs only its
+own statements: the tenant record and the action settings are read only by
+the use cases that need them.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ def create_app(
     mailer: Any = None,
     demo: bool = True,
     config: Mapping[str, Any] | None = None,
+    hash_lock: str | None = None,
 ) -> Flask:
     """Build the example portal.
 
@@ -44,14 +45,27 @@ def create_app(
             console when None).
         demo: Create the schema and load the demo data set.
         config: Extra Flask settings (``TESTING``, ``PORTALKIT_*`` ...).
+        hash_lock: A lock file shared by the server's worker processes: at
+            most one Argon2id computation (sign-in) runs at a time, so
+            sign-ins never take every core from the pages (see
+            :mod:`examples.flask_app.hashing`). None (the default) runs them
+            side by side.
     """
     key = secret_key or os.environ.get("PORTALKIT_SECRET_KEY") or secrets.token_urlsafe(48)
     if mailer is None:
         from portalkit.adapters.mail import ConsoleMailer  # noqa: PLC0415
 
         mailer = ConsoleMailer()
+    hasher = None
+    if hash_lock:
+        from portalkit.adapters.crypto import Argon2idHasher  # noqa: PLC0415
+
+        from .hashing import OneAtATimeHasher  # noqa: PLC0415
+
+        hasher = OneAtATimeHasher(Argon2idHasher(), hash_lock)
     portal = Portal.from_url(
         database_url,
+        hasher=hasher,
         secret_key=key,
         default_tenant=DEMO_TENANT,
         document_source=DemoDocuments(),

@@ -117,12 +117,13 @@ def test_each_page_reads_the_policy_once_and_stays_in_budget(app: Any, client: F
 def test_the_header_counts_unread_messages_without_loading_them(
     app: Any, client: FlaskClient
 ) -> None:
-    """The layout's unread badge is one statement that loads no message (no title,
-    no body, no read mark): the inbox is not read to count it."""
+    """The layout's unread badge is one COUNT that loads no message (no title, no
+    body, no read mark), also for a user in groups: the inbox is not read to count it."""
     asset_id, _, _ = _city_fleet(app)
     with count_statements(app.extensions["portalkit"].portal) as statements:
         assert client.get(f"/assets/{asset_id}").status_code == 200
     messages = [s for s in statements if "portalkit_messages" in s]
     assert len(messages) == 1, messages
+    assert messages[0].lstrip().lower().startswith("select count(")
     assert "portalkit_messages.title" not in messages[0]
     assert "portalkit_message_reads.read_at" not in messages[0]

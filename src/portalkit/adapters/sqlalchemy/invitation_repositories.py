@@ -12,7 +12,20 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 
 from portalkit.adapters.sqlalchemy import invitation_tables as itables
 from portalkit.adapters.sqlalchemy.repositories import SqlRepository, TableMapping
@@ -67,10 +80,8 @@ class InvitationRepository(SqlRepository[Invitation]):
         return self._write(stmt, params).rowcount == 1
 
 
-def _unread(count: bool) -> Select[Any]:
-    """Live messages without the user's read mark: their count (to everyone
-    only), or their audience columns (to check group messages against the
-    user's groups, which are stored as a JSON list)."""
+def _unread_where() -> ColumnElement[bool]:
+    """Live messages of the tenant without the user's read mark."""
     m = _table(itables.MessageRow)
     r = _table(itables.MessageReadRow)
     now = bindparam("_now", type_=m.c.starts_at.type)
@@ -79,19 +90,60 @@ def _unread(count: bool) -> Select[Any]:
         r.c.message_id == m.c.id,
         r.c.user_id == bindparam("_user"),
     )
-    where = and_(
+    return and_(
         m.c.tenant_id == bindparam("_tenant"),
         m.c.starts_at <= now,
         or_(m.c.ends_at.is_(None), m.c.ends_at > now),
         ~read,
     )
-    if count:
-        return select(func.count()).select_from(m).where(where, m.c.to_everyone.is_(True))
-    return select(m.c.to_everyone, m.c.group_ids).where(where)
 
 
-_COUNT_UNREAD = _unread(count=True)
-_UNREAD_AUDIENCE = _unread(count=False)
+def _in_groups(dialect: str) -> ColumnElement[bool] | None:
+    """The message goes to one of the groups bound as ``_groups``, in SQL, if the
+    dialect can look into the stored JSON list (None otherwise)."""
+    m = _table(itables.MessageRow)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY, BIGINT  # noqa: PLC0415
+
+        element = func.jsonb_array_elements_text(m.c.group_ids).table_valued("value")
+        wanted = bindparam("_groups", type_=ARRAY(BIGINT))
+        return exists().select_from(element).where(
+            sql_cast(element.c.value, BIGINT) == any_(wanted)
+        )
+    if dialect == "sqlite":
+        element = func.json_each(m.c.group_ids).table_valued("value")
+        return exists().select_from(element).where(
+            element.c.value.in_(bindparam("_groups", expanding=True))
+        )
+    return None
+
+
+_EVERYONE_ONLY = (
+    select(func.count())
+    .select_from(_table(itables.MessageRow))
+    .where(_unread_where(), _table(itables.MessageRow).c.to_everyone.is_(True))
+)
+_UNREAD_AUDIENCE = select(
+    _table(itables.MessageRow).c.to_everyone, _table(itables.MessageRow).c.group_ids
+).where(_unread_where())
+_BY_GROUPS: dict[str, Select[Any] | None] = {}
+
+
+def _count_by_groups(dialect: str) -> Select[Any] | None:
+    """``COUNT`` of unread live messages to everyone or to a bound group (per dialect)."""
+    if dialect not in _BY_GROUPS:
+        in_groups = _in_groups(dialect)
+        _BY_GROUPS[dialect] = (
+            None
+            if in_groups is None
+            else select(func.count())
+            .select_from(_table(itables.MessageRow))
+            .where(
+                _unread_where(),
+                or_(_table(itables.MessageRow).c.to_everyone.is_(True), in_groups),
+            )
+        )
+    return _BY_GROUPS[dialect]
 
 
 class MessageRepository(SqlRepository[BroadcastMessage]):
@@ -101,11 +153,16 @@ class MessageRepository(SqlRepository[BroadcastMessage]):
         self, tenant_id: int, user_id: int, group_ids: Collection[int], now: dt.datetime
     ) -> int:
         """Messages showing at *now* to everyone or to one of *group_ids* that
-        *user_id* has not marked read: ONE statement (a ``COUNT`` when the user
-        is in no group)."""
-        params = {"_tenant": tenant_id, "_user": user_id, "_now": now}
+        *user_id* has not marked read: ONE ``COUNT`` statement (on PostgreSQL
+        and SQLite the stored group lists are searched in SQL; elsewhere the
+        statement returns the unread messages' audiences, counted here)."""
+        params: dict[str, Any] = {"_tenant": tenant_id, "_user": user_id, "_now": now}
         if not group_ids:
-            return int(self._execute(_COUNT_UNREAD, params).scalar_one())
-        groups = frozenset(group_ids)
+            return int(self._execute(_EVERYONE_ONLY, params).scalar_one())
+        groups = sorted(frozenset(group_ids))
+        counting = _count_by_groups(self._uow.dialect)
+        if counting is not None:
+            return int(self._execute(counting, {**params, "_groups": groups}).scalar_one())
         rows: list[Any] = list(self._execute(_UNREAD_AUDIENCE, params).all())
-        return sum(1 for row in rows if row[0] or not groups.isdisjoint(row[1] or ()))
+        wanted = frozenset(groups)
+        return sum(1 for row in rows if row[0] or not wanted.isdisjoint(row[1] or ()))

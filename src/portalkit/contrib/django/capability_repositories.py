@@ -19,6 +19,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 
@@ -117,8 +118,9 @@ class MessageRepository(DjangoRepository[BroadcastMessage]):
         self, tenant_id: int, user_id: int, group_ids: Collection[int], now: dt.datetime
     ) -> int:
         """Messages showing at *now* to everyone or to one of *group_ids* that
-        *user_id* has not marked read: ONE query (a ``COUNT`` when the user is
-        in no group; group lists are JSON, so they are checked here)."""
+        *user_id* has not marked read: ONE query, a ``COUNT`` (on SQLite, where
+        JSON containment is not available, the query returns the unread
+        messages' audiences for groups, counted here)."""
         at = to_db(now)
         read = cm.MessageReadModel._base_manager.using(self._uow.alias).filter(
             tenant_id=tenant_id, message_id=OuterRef("id"), user_id=user_id
@@ -132,6 +134,11 @@ class MessageRepository(DjangoRepository[BroadcastMessage]):
             if not group_ids:
                 return int(live.filter(to_everyone=True).count())
             groups = frozenset(group_ids)
+            if connections[self._uow.alias].vendor == "postgresql":
+                audience = Q(to_everyone=True)
+                for group in sorted(groups):
+                    audience |= Q(group_ids__contains=[group])
+                return int(live.filter(audience).count())
             return sum(
                 1
                 for everyone, audience in live.values_list("to_everyone", "group_ids")

@@ -4,9 +4,10 @@ The same inputs go to both: 50% hits in the principal's organizations, 25%
 numbers that exist only in other organizations (out of scope), 25% numbers
 that exist nowhere. The hand-written query is the floor: one SELECT on the
 normalized number and plate columns with the principal's organizations as
-path ranges, through the same engine. portalkit validates and normalizes the
-text, builds the scope filter from the principal's policy (loaded once, as a
-web request would) and groups the matches; lookup throttling is switched off
+path ranges, through the same engine, reading the asset's columns into plain
+rows (what any resolver must return; no entity objects). portalkit validates
+and normalizes the text, builds the scope filter from the principal's policy
+(loaded once, as a web request would) and groups the matches; lookup throttling is switched off
 for the comparison (``lookup_rate=0``) and timed separately.
 
     python bench/resolve.py [--quick] [--json PATH]
@@ -41,8 +42,9 @@ LOOKUPS = 2000
 ASSETS = Base.metadata.tables["portalkit_assets"]
 SCOPES = Base.metadata.tables["portalkit_scopes"]
 
+# The floor reads what a resolver returns: the asset's row (its columns, no ORM).
 RAW_SQL = text(
-    "SELECT id, scope_path FROM portalkit_assets WHERE tenant_id = :tid "
+    "SELECT " + ", ".join(ASSETS.c.keys()) + " FROM portalkit_assets WHERE tenant_id = :tid "
     "AND (number_key = :key OR plate_key = :key) AND ("
     + " OR ".join(f"(scope_path >= :lo{i} AND scope_path < :hi{i})" for i in range(MINE))
     + ") LIMIT 50"

@@ -112,7 +112,7 @@ def _compile(spec: Filter, table: Table) -> ColumnElement[bool]:
     return _guard(column, and_(*bounds))
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Slot:
     """A placeholder for a value bound at execution time (``:p0``, ``:p1`` …)."""
 
@@ -138,38 +138,107 @@ def parameterize(spec: Filter) -> tuple[Filter, dict[str, Any]]:
     statement compiled once for the shape serves every call with new
     parameters, and SQLAlchemy's compiled cache sees one statement. Scope
     paths stay in the shape: they belong to the principal's (recurring) policy.
+    Equal shapes come back as the same object, so the statement cache finds
+    them by identity.
     """
     values: dict[str, Any] = {}
 
-    def slot(value: Any, *, expanding: bool = False) -> Slot:
-        placeholder = Slot(len(values), expanding)
-        values[placeholder.name] = value
-        return placeholder
+    def slot(value: Any) -> int:
+        index = len(values)
+        values[f"p{index}"] = value
+        return index
 
     def walk(node: Filter) -> Filter:
         if isinstance(node, (And, Or)):
+            if _has_no_values(node):
+                return node
             parts = tuple(walk(p) for p in node.parts)
-            unchanged = all(a is b for a, b in zip(parts, node.parts, strict=True))
-            return node if unchanged else type(node)(parts)
+            return _junction_shape(isinstance(node, And), parts)
         if isinstance(node, Not):
             part = walk(node.part)
-            return node if part is node.part else Not(part)
+            return node if part is node.part else _not_shape(part)
         if isinstance(node, Eq):
-            return node if node.value is None else Eq(node.field, slot(node.value))
+            return node if node.value is None else _eq_shape(node.field, slot(node.value))
         if isinstance(node, In):
             present = [v for v in node.values if v is not None]
-            return In(node.field, (slot(present, expanding=True),)) if present else node
+            return _in_shape(node.field, slot(present)) if present else node
         if isinstance(node, Range):
-            return Range(
-                node.field,
-                None if node.low is None else slot(node.low),
-                None if node.high is None else slot(node.high),
-                node.include_low,
-                node.include_high,
-            )
+            low = None if node.low is None else slot(node.low)
+            high = None if node.high is None else slot(node.high)
+            return _range_shape(node.field, low, high, node.include_low, node.include_high)
         return node
 
     return walk(spec), values
+
+
+# Shape builders: each returns one object per distinct shape (an interning
+# table), so a recurring shape hashes and compares by identity.
+_SHAPES = 4096
+
+
+@functools.lru_cache(maxsize=_SHAPES)
+def _eq_shape(field: str, index: int) -> Filter:
+    return Eq(field, Slot(index))
+
+
+@functools.lru_cache(maxsize=_SHAPES)
+def _in_shape(field: str, index: int) -> Filter:
+    return In(field, (Slot(index, expanding=True),))
+
+
+@functools.lru_cache(maxsize=_SHAPES)
+def _range_shape(
+    field: str, low: int | None, high: int | None, include_low: bool, include_high: bool
+) -> Filter:
+    return Range(
+        field,
+        None if low is None else Slot(low),
+        None if high is None else Slot(high),
+        include_low,
+        include_high,
+    )
+
+
+@functools.lru_cache(maxsize=_SHAPES)
+def _junction_shape(conjunction: bool, parts: tuple[Filter, ...]) -> Filter:
+    return And(parts) if conjunction else Or(parts)
+
+
+@functools.lru_cache(maxsize=_SHAPES)
+def _not_shape(part: Filter) -> Filter:
+    return Not(part)
+
+
+#: Value-free subtrees seen so far: a principal's scope filter (an Or of
+#: ScopeUnder) is the same object on every call of a request, and finding it
+#: here skips walking it. Only positive answers are kept (a lookup's values
+#: change with every call); the table is cleared when full.
+_VALUE_FREE: dict[Filter, bool] = {}
+_VALUE_FREE_MAX = 4096
+
+
+def _has_no_values(node: Filter) -> bool:
+    """True when *node* holds nothing :func:`parameterize` would bind (scope paths only)."""
+    try:
+        if node in _VALUE_FREE:
+            return True
+    except TypeError:  # an unhashable value inside: it has values
+        return False
+    if isinstance(node, (And, Or)):
+        free = all(_has_no_values(p) for p in node.parts)
+    elif isinstance(node, Not):
+        free = _has_no_values(node.part)
+    elif isinstance(node, Eq):
+        return node.value is None
+    elif isinstance(node, In):
+        return all(v is None for v in node.values)
+    else:
+        return not isinstance(node, Range)
+    if free:
+        if len(_VALUE_FREE) >= _VALUE_FREE_MAX:
+            _VALUE_FREE.clear()
+        _VALUE_FREE[node] = True
+    return free
 
 
 def compile_order_by(order_by: Sequence[str], table: Table) -> list[UnaryExpression[Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -62,35 +63,118 @@ class SqlAlchemyUnitOfWork:
         #: PostgreSQL aborts a transaction on any error; writes run in a
         #: savepoint there so a ConflictError leaves the unit usable.
         self.uses_savepoints = self.dialect == "postgresql"
-        self.tenants = TenantRepository(self)
-        self.scopes = ScopeRepository(self, MAPPINGS["scopes"])
-        self.users = UserRepository(self, MAPPINGS["users"])
-        self.roles: NamedRepository[Role] = NamedRepository(self, MAPPINGS["roles"])
-        self.groups: NamedRepository[Group] = NamedRepository(self, MAPPINGS["groups"])
-        self.memberships: SqlRepository[Membership] = SqlRepository(self, MAPPINGS["memberships"])
-        self.grants: SqlRepository[Grant] = SqlRepository(self, MAPPINGS["grants"])
-        self.assets: SqlRepository[Asset] = ListedRepository(self, MAPPINGS["assets"])
-        self.documents: SqlRepository[Document] = ListedRepository(self, MAPPINGS["documents"])
-        self.jobs: SqlRepository[Job] = ListedRepository(self, MAPPINGS["jobs"])
-        self.customers: SqlRepository[CustomerRecord] = SqlRepository(self, MAPPINGS["customers"])
-        self.audit: SqlRepository[AuditEntry] = SqlRepository(self, MAPPINGS["audit"])
-        self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
-        # Invitations and broadcast messages.
-        self.invitations = InvitationRepository(self, INVITATION_MAPPINGS["invitations"])
-        self.messages = MessageRepository(self, INVITATION_MAPPINGS["messages"])
-        self.message_reads: SqlRepository[MessageRead] = SqlRepository(
-            self, INVITATION_MAPPINGS["message_reads"]
-        )
-        self.codes = SqlOneTimeCodes(self, IDENTITY_MAPPINGS["codes"])
-        self.actions = SqlActionRepositories(self)
-        # Documents capability (share links, default account ledger, defects).
-        m = DOCUMENT_MAPPINGS
-        self.share_links = ShareLinkRepository(self, m["share_links"])
-        self.account_balances: SqlRepository[AccountBalance] = SqlRepository(
-            self, m["account_balances"]
-        )
-        self.contracts: SqlRepository[Contract] = SqlRepository(self, m["contracts"])
-        self.defects: SqlRepository[Defect] = ListedRepository(self, m["defects"])
+
+    # Repositories are built on first use: a request touches two or three of
+    # some thirty, and building them all cost more than a lookup's query.
+    @functools.cached_property
+    def tenants(self) -> TenantRepository:
+        """Tenants."""
+        return TenantRepository(self)
+
+    @functools.cached_property
+    def scopes(self) -> ScopeRepository:
+        """The scope tree."""
+        return ScopeRepository(self, MAPPINGS["scopes"])
+
+    @functools.cached_property
+    def users(self) -> UserRepository:
+        """Users."""
+        return UserRepository(self, MAPPINGS["users"])
+
+    @functools.cached_property
+    def roles(self) -> NamedRepository[Role]:
+        """Roles."""
+        return NamedRepository(self, MAPPINGS["roles"])
+
+    @functools.cached_property
+    def groups(self) -> NamedRepository[Group]:
+        """Groups."""
+        return NamedRepository(self, MAPPINGS["groups"])
+
+    @functools.cached_property
+    def memberships(self) -> SqlRepository[Membership]:
+        """Group memberships."""
+        return SqlRepository(self, MAPPINGS["memberships"])
+
+    @functools.cached_property
+    def grants(self) -> SqlRepository[Grant]:
+        """Direct grants."""
+        return SqlRepository(self, MAPPINGS["grants"])
+
+    @functools.cached_property
+    def assets(self) -> SqlRepository[Asset]:
+        """Assets."""
+        return ListedRepository(self, MAPPINGS["assets"])
+
+    @functools.cached_property
+    def documents(self) -> SqlRepository[Document]:
+        """Documents."""
+        return ListedRepository(self, MAPPINGS["documents"])
+
+    @functools.cached_property
+    def jobs(self) -> SqlRepository[Job]:
+        """Jobs."""
+        return ListedRepository(self, MAPPINGS["jobs"])
+
+    @functools.cached_property
+    def customers(self) -> SqlRepository[CustomerRecord]:
+        """Customer records."""
+        return SqlRepository(self, MAPPINGS["customers"])
+
+    @functools.cached_property
+    def audit(self) -> SqlRepository[AuditEntry]:
+        """The audit log."""
+        return SqlRepository(self, MAPPINGS["audit"])
+
+    @functools.cached_property
+    def outbox(self) -> OutboxRepository:
+        """The event outbox."""
+        return OutboxRepository(self, MAPPINGS["outbox"])
+
+    @functools.cached_property
+    def invitations(self) -> InvitationRepository:
+        """Invitations."""
+        return InvitationRepository(self, INVITATION_MAPPINGS["invitations"])
+
+    @functools.cached_property
+    def messages(self) -> MessageRepository:
+        """Broadcast messages."""
+        return MessageRepository(self, INVITATION_MAPPINGS["messages"])
+
+    @functools.cached_property
+    def message_reads(self) -> SqlRepository[MessageRead]:
+        """Who has read which message."""
+        return SqlRepository(self, INVITATION_MAPPINGS["message_reads"])
+
+    @functools.cached_property
+    def codes(self) -> SqlOneTimeCodes:
+        """One-time codes (password reset, registration proofs)."""
+        return SqlOneTimeCodes(self, IDENTITY_MAPPINGS["codes"])
+
+    @functools.cached_property
+    def actions(self) -> SqlActionRepositories:
+        """Customer actions (service requests, appointments, readings...)."""
+        return SqlActionRepositories(self)
+
+    @functools.cached_property
+    def share_links(self) -> ShareLinkRepository:
+        """Document share links."""
+        return ShareLinkRepository(self, DOCUMENT_MAPPINGS["share_links"])
+
+    @functools.cached_property
+    def account_balances(self) -> SqlRepository[AccountBalance]:
+        """The default account ledger's balances."""
+        return SqlRepository(self, DOCUMENT_MAPPINGS["account_balances"])
+
+    @functools.cached_property
+    def contracts(self) -> SqlRepository[Contract]:
+        """Rental contracts."""
+        return SqlRepository(self, DOCUMENT_MAPPINGS["contracts"])
+
+    @functools.cached_property
+    def defects(self) -> SqlRepository[Defect]:
+        """Defects."""
+        return ListedRepository(self, DOCUMENT_MAPPINGS["defects"])
 
     @property
     def connection(self) -> Connection:

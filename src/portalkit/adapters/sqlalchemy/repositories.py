@@ -42,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portalkit.adapters.sqlalchemy import tables
 from portalkit.adapters.sqlalchemy.compiler import compile_filter, compile_order_by
+from portalkit.adapters.sqlalchemy.row_reader import row_reader
 from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter
@@ -131,7 +132,7 @@ class TableMapping(Generic[E]):
         self._driver_upserts: weakref.WeakKeyDictionary[Dialect, DriverStatement] = (
             weakref.WeakKeyDictionary()
         )
-        self._from_rows = _row_reader(entity, self.names)
+        self._from_rows = row_reader(entity, self.names)
         self._to_row = _row_writer(entity, self.write_names)
 
     def to_row(self, entity: E) -> dict[str, Any]:
@@ -254,20 +255,6 @@ class DriverStatement:
 def keys_parameter(dialect: str, keys: Sequence[str]) -> Any:
     """The value of :meth:`TableMapping.by_keys`'s ``_keys`` parameter."""
     return list(keys) if dialect == "postgresql" else json.dumps(list(keys))
-
-
-def _row_reader(entity: type[E], names: Sequence[str]) -> Callable[[Iterable[Any]], list[E]]:
-    """A compiled ``rows -> [entity(name=row[i], ...)]``: twice as fast as ``**dict(zip())``.
-
-    The source is built only from the attrs field names (checked identifiers).
-    """
-    if not all(name.isidentifier() for name in names):  # pragma: no cover
-        raise ConfigurationError(f"Unexpected field names on {entity.__name__}.")
-    args = ", ".join(f"{name}=row[{index}]" for index, name in enumerate(names))
-    reader: Callable[[Iterable[Any]], list[E]] = eval(  # noqa: S307 (trusted, generated above)
-        f"lambda rows: [make({args}) for row in rows]", {"make": entity}
-    )
-    return reader
 
 
 def _row_writer(entity: type[E], names: Sequence[str]) -> Callable[[E], dict[str, Any]]:

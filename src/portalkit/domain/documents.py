@@ -69,7 +69,7 @@ def _hidden(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class DocumentKind:
     """One kind of document and the rule that says which of its statuses customers see.
 

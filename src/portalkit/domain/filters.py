@@ -123,9 +123,12 @@ def all_of(*parts: Filter) -> Filter:
     """``And`` of *parts*, flattened, with TRUE dropped and FALSE absorbing."""
     flat: list[Filter] = []
     for part in parts:
-        if part == FALSE:
+        if isinstance(part, And):
+            flat.extend(part.parts)
+        elif isinstance(part, Or) and not part.parts:
             return FALSE
-        flat.extend(part.parts if isinstance(part, And) else (part,))
+        else:
+            flat.append(part)
     return flat[0] if len(flat) == 1 else And(flat)
 
 
@@ -133,9 +136,12 @@ def any_of(*parts: Filter) -> Filter:
     """``Or`` of *parts*, flattened, with FALSE dropped and TRUE absorbing."""
     flat: list[Filter] = []
     for part in parts:
-        if part == TRUE:
+        if isinstance(part, Or):
+            flat.extend(part.parts)
+        elif isinstance(part, And) and not part.parts:
             return TRUE
-        flat.extend(part.parts if isinstance(part, Or) else (part,))
+        else:
+            flat.append(part)
     return flat[0] if len(flat) == 1 else Or(flat)
 
 

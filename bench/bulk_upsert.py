@@ -32,6 +32,7 @@ from _util import (
     median,
     parse_args,
     peak_memory,
+    postgres_schema,
     postgres_url,
     print_table,
     timed,
@@ -216,7 +217,8 @@ def main() -> None:
                                repeat))
     pg = postgres_url()
     if pg:
-        results.append(measure(pg, "postgresql", count, small, repeat))
+        with postgres_schema(pg) as url:
+            results.append(measure(url, "postgresql", count, small, repeat))
     else:
         print("PostgreSQL: skipped (set PORTALKIT_BENCH_DATABASE_URL)")
     print_table(

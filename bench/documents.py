@@ -27,15 +27,20 @@ import gc
 import random
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _util import median, parse_args, postgres_url, print_table, timed, write_json
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from _util import (
+    median,
+    parse_args,
+    postgres_schema,
+    postgres_url,
+    print_table,
+    timed,
+    write_json,
+)
+from sqlalchemy import Engine, insert, text
 
 import portalkit
 from portalkit._services.documents import DocumentService
@@ -84,22 +89,6 @@ LIMIT {PAGE}
 def _end(path: str) -> str:
     """The exclusive upper bound of a path's subtree ("/" + 1 is "0")."""
     return path[:-1] + "0"
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A URL whose connections use a fresh schema, dropped afterwards."""
-    schema = f"pk_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    own = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield own.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def load(engine: Engine, tenant_id: int, organizations: int, seed: int = 7) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _util import parse_args, postgres_url, print_table, write_json
+from _util import parse_args, postgres_schema, postgres_url, print_table, write_json
 from sqlalchemy import Engine, insert, text
 
 import portalkit
@@ -53,10 +53,7 @@ RAW_SQL = text(
 
 def build(url: str, count: int) -> tuple[portalkit.Portal, Engine, Any, list[str]]:
     """Load *count* assets over ORGS organizations; return the portal and a principal."""
-    storage = SqlAlchemyStorage.from_url(url)
-    with storage.engine.begin() as conn:  # start from an empty database
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS portalkit_alembic_version"))
+    storage = SqlAlchemyStorage.from_url(url)  # a fresh file or schema
     portal = portalkit.Portal(storage, secret_key=SECRET)
     portal.upgrade()
     with portal.admin() as admin:
@@ -188,7 +185,8 @@ def main() -> None:
         for n, size in enumerate(sizes):
             results.append(measure(targets[n][0], "sqlite", size))
             if pg:
-                results.append(measure(pg, "postgresql", size))
+                with postgres_schema(pg) as url:
+                    results.append(measure(url, "postgresql", size))
         if not pg:
             print("PostgreSQL: skipped (set PORTALKIT_BENCH_DATABASE_URL)")
     print_table(

@@ -89,6 +89,10 @@ def test_bad_row_names_its_number_and_keeps_earlier_batches(
         ({"colour": "red"}, "Unknown columns: colour"),
         ({"last_test_date": "yesterday"}, "Invalid value for last_test_date"),
         ({"number": None}, "Missing value for number"),
+        ({"external_key": "K\x00"}, "External key contains a NUL character"),
+        ({"scope_key": "S\x001"}, "Scope key contains a NUL character"),
+        ({"plate": "AB\x0012"}, "Plate contains a NUL character"),
+        ({"description": "a\x00b"}, "Description contains a NUL character"),
     ],
 )
 def test_invalid_rows(
@@ -264,3 +268,17 @@ def test_fast_row_path_takes_plain_csv_rows() -> None:
 def test_asset_row_fields_are_in_the_order_the_upsert_unpacks() -> None:
     """upsert_assets unpacks row values by position: AssetRow's field order is fixed."""
     assert tuple(f.name for f in attrs.fields(AssetRow)) == _ASSET_ROW_FIELDS
+
+
+@pytest.mark.parametrize("field", ["external_key", "name", "email", "phone", "postal_code"])
+def test_nul_in_customer_rows_is_a_row_error(portal: portalkit.Portal, field: str) -> None:
+    """NUL (PostgreSQL cannot store it) is the row's fault on every database; nothing written."""
+    rows = [
+        {"external_key": "C1", "name": "City Fleet"},
+        {"external_key": "C2", "name": "Green Acres", field: "x\x00y"},
+    ]
+    with pytest.raises(InvalidRowError, match="contains a NUL character") as info:
+        portal.upsert_customers(rows)
+    assert info.value.row == 2
+    with portal.admin() as admin:
+        assert admin.uow.customers.count(admin.tenant.id) == 0

@@ -51,11 +51,16 @@ def _max_length(limit: int) -> Callable[[object, attrs.Attribute[Any], object], 
     """An attrs validator refusing text longer than *limit* (before any normalization)."""
 
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, str) and len(value) > limit:
+        if isinstance(value, str):
             label = attribute.name.replace("_", " ").capitalize()
-            raise InvalidInputError.for_field(
-                attribute.name, f"{label} is longer than {limit} characters."
-            )
+            if len(value) > limit:
+                raise InvalidInputError.for_field(
+                    attribute.name, f"{label} is longer than {limit} characters."
+                )
+            if "\x00" in value:  # PostgreSQL cannot store it; refused on every database
+                raise InvalidInputError.for_field(
+                    attribute.name, f"{label} contains a NUL character."
+                )
 
     return check
 
@@ -78,6 +83,8 @@ def _key(value: str) -> str:
         raise InvalidInputError.for_field("external_key", "External key is required.")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInputError.for_field("external_key", "External key is too long.")
+    if "\x00" in key:
+        raise InvalidInputError.for_field("external_key", "External key contains a NUL character.")
     return key
 
 
@@ -242,6 +249,7 @@ class _PlainRows:
             "NAMES": frozenset(f.name for f in fields),
             "fromisoformat": dt.date.fromisoformat,
             "date": dt.date,
+            "NUL": "\x00",
         }
         for n, f in enumerate(fields):
             if not f.name.isidentifier():  # pragma: no cover (attrs names are identifiers)
@@ -259,7 +267,9 @@ class _PlainRows:
                 raise TypeError(f"{cls.__name__}.{f.name}: no fast path for this field.")
             lines.append(f"    {v} = get({f.name!r})")
             if required:  # absent, None or blank: the full path names the missing field
-                lines.append(f"    if type({v}) is not str or not {v} or len({v}) > {limit}:")
+                lines.append(
+                    f"    if type({v}) is not str or not {v} or len({v}) > {limit} or NUL in {v}:"
+                )
                 lines.append("        return None")
             elif date:
                 lines += [
@@ -281,7 +291,7 @@ class _PlainRows:
                 lines += [
                     f"    if {v} is None:",
                     f"        {v} = {default}",
-                    f"    elif type({v}) is not str or len({v}) > {limit}:",
+                    f"    elif type({v}) is not str or len({v}) > {limit} or NUL in {v}:",
                     "        return None",
                     f"    elif not {v}:",
                     f"        {v} = {default}",

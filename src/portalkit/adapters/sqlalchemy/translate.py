@@ -35,6 +35,9 @@ def translate(exc: Exception) -> PortalkitError:
         # A bind parameter was refused before reaching the database (a naive
         # datetime, a value of the wrong type): the caller's input, not the db.
         return InvalidInputError("A value has the wrong type for storage.")
+    if isinstance(exc, sa_exc.DataError) and "(0x00)" in str(exc.orig):
+        # PostgreSQL refuses NUL in text before running anything: the input's fault.
+        return InvalidInputError("Text cannot contain NUL characters.")
     if isinstance(exc, sa_exc.IntegrityError):
         return ConflictError("A record with the same key already exists.")
     if isinstance(exc, sa_exc.DBAPIError):

@@ -186,16 +186,24 @@ def prepare(url: str, clients: int, run_id: str) -> dict[str, Any]:
 
 
 def start_server(
-    url: str, port: int, workers: int, threads: int, log: Path, hash_lock: str | None = None
+    url: str,
+    port: int,
+    workers: int,
+    threads: int,
+    log: Path,
+    hash_lock: str | None = None,
+    hash_niceness: int | None = None,
 ) -> subprocess.Popen[bytes]:
     """gunicorn serving the example portal on 127.0.0.1:*port*, in a subprocess.
 
-    With *hash_lock*, the workers run one Argon2id computation at a time.
+    With *hash_lock*, the workers run one Argon2id computation at a time; with
+    *hash_niceness*, each worker runs them on a thread that lowered its priority
+    by that much.
     """
     config = {"PORTALKIT_TRUSTED_PROXIES": ("127.0.0.1",)}
     factory = (
         f"examples.flask_app:create_app({url!r}, secret_key={SECRET!r}, demo=False, "
-        f"config={config!r}, hash_lock={hash_lock!r})"
+        f"config={config!r}, hash_lock={hash_lock!r}, hash_niceness={hash_niceness!r})"
     )
     command = [
         sys.executable, "-m", "gunicorn",
@@ -659,6 +667,11 @@ def main() -> None:
         "--parallel-sign-ins", action="store_true",
         help="let sign-ins (Argon2id) run side by side (default: one at a time per server)",
     )
+    parser.add_argument(
+        "--niceness", type=int, default=None,
+        help="run sign-ins (Argon2id) on a thread per worker whose nice value is raised "
+        "by this much, 1-19 (0: on the request's thread at its priority)",
+    )
     parser.add_argument("--drive", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
@@ -687,11 +700,13 @@ def main() -> None:
         port = _free_port()
         log = work / "server.log"
         hash_lock = None if args.parallel_sign_ins else str(work / "argon2.lock")
-        server = start_server(url, port, args.workers, args.threads, log, hash_lock)
+        niceness = args.niceness or None
+        server = start_server(url, port, args.workers, args.threads, log, hash_lock, niceness)
         wait_ready(port, server, log)
         print(
             f"gunicorn: {args.workers} workers x {args.threads} threads on 127.0.0.1:{port}, "
-            f"sign-ins {'side by side' if args.parallel_sign_ins else 'one at a time'}; "
+            f"sign-ins {'side by side' if args.parallel_sign_ins else 'one at a time'}"
+            f"{f' at nice +{niceness}' if niceness else ''}; "
             f"{clients} clients, {ramp:.0f} s ramp-up then {duration:.0f} s measured, "
             f"think time {args.think} s ...",
             flush=True,
@@ -738,6 +753,7 @@ def main() -> None:
             "workers": args.workers,
             "threads": args.threads, "server": "gunicorn gthread", "database": "postgresql",
             "sign_ins": "side by side" if args.parallel_sign_ins else "one at a time",
+            "sign_in_niceness": niceness or 0,
             "mix": dict(MIX),
         },
         "results": {"portalkit": figures},

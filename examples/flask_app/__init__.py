@@ -17,6 +17,7 @@ from flask import Flask
 from portalkit import Portal, perms
 from portalkit.contrib import flask as pk
 from portalkit.demo import DEMO_TENANT, load_demo
+from portalkit.ports import PasswordHasher
 
 from . import auth_views, customer_views, staff_views
 from .sources import DemoDocuments, DemoKpis
@@ -34,6 +35,7 @@ def create_app(
     demo: bool = True,
     config: Mapping[str, Any] | None = None,
     hash_lock: str | None = None,
+    hash_niceness: int | None = None,
 ) -> Flask:
     """Build the example portal.
 
@@ -50,19 +52,18 @@ def create_app(
             sign-ins never take every core from the pages (see
             :mod:`examples.flask_app.hashing`). None (the default) runs them
             side by side.
+        hash_niceness: Run password hashing on one low-priority thread per
+            worker process, its nice value raised by this much (1 to 19;
+            :class:`~portalkit.adapters.hashing_pool.LowPriorityHasher`): pages
+            get the CPU first and sign-ins take what is left. None (the
+            default) hashes on the request's thread at its priority.
     """
     key = secret_key or os.environ.get("PORTALKIT_SECRET_KEY") or secrets.token_urlsafe(48)
     if mailer is None:
         from portalkit.adapters.mail import ConsoleMailer  # noqa: PLC0415
 
         mailer = ConsoleMailer()
-    hasher = None
-    if hash_lock:
-        from portalkit.adapters.crypto import Argon2idHasher  # noqa: PLC0415
-
-        from .hashing import OneAtATimeHasher  # noqa: PLC0415
-
-        hasher = OneAtATimeHasher(Argon2idHasher(), hash_lock)
+    hasher = _hasher(hash_lock, hash_niceness)
     portal = Portal.from_url(
         database_url,
         hasher=hasher,
@@ -92,6 +93,24 @@ def create_app(
     app.context_processor(_layout_context)
     app.jinja_env.filters["money"] = _money
     return app
+
+
+def _hasher(lock: str | None, niceness: int | None) -> PasswordHasher | None:
+    """Argon2id, one at a time across workers (*lock*) and/or on a low-priority thread."""
+    if not lock and niceness is None:
+        return None  # the Portal's default Argon2idHasher
+    from portalkit.adapters.crypto import Argon2idHasher  # noqa: PLC0415
+
+    hasher: PasswordHasher = Argon2idHasher()
+    if lock:
+        from .hashing import OneAtATimeHasher  # noqa: PLC0415
+
+        hasher = OneAtATimeHasher(hasher, lock)
+    if niceness is not None:
+        from portalkit.adapters.hashing_pool import LowPriorityHasher  # noqa: PLC0415
+
+        hasher = LowPriorityHasher(hasher, niceness=niceness)
+    return hasher
 
 
 #: The menu: (endpoint, url arguments, label, the permission that shows it).

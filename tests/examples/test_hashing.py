@@ -1,4 +1,4 @@
-"""The example's OneAtATimeHasher: one computation at a time, same answers."""
+"""The example's hashers: OneAtATimeHasher (one at a time) and create_app's hashing options."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+from examples.flask_app import create_app
 from examples.flask_app.hashing import OneAtATimeHasher
 
 from portalkit.adapters.crypto import Argon2idHasher
+from portalkit.adapters.hashing_pool import LowPriorityHasher
+from portalkit.demo import DEMO_PASSWORD
+from portalkit.errors import ConfigurationError
 
 
 class _Timed:
@@ -68,3 +73,42 @@ def test_computations_never_overlap_across_hashers_sharing_the_lock(tmp_path: Pa
     spans = sorted(inner.spans)
     assert len(spans) == 8
     assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(spans))
+
+
+def test_create_app_hashes_on_a_low_priority_thread(tmp_path: Path) -> None:
+    """create_app(hash_niceness=...) wraps Argon2id (and the lock, if given) in a
+    LowPriorityHasher; signing in through the app works with the right password and
+    is refused with a wrong one or an unknown account."""
+
+    app = create_app(
+        f"sqlite:///{tmp_path / 'portal.db'}",
+        secret_key="hashing-example-test-secret-key-0123456789-abcdef",
+        config={"WTF_CSRF_ENABLED": False},
+        hash_lock=str(tmp_path / "argon2.lock"),
+        hash_niceness=5,
+    )
+    portal = app.extensions["portalkit"].portal
+    try:
+        assert isinstance(portal.hasher, LowPriorityHasher)
+        assert isinstance(portal.hasher.inner, OneAtATimeHasher)
+        assert portal.hasher.niceness == 5
+        who = "ann@cityfleet.example"
+        for password, status in ((DEMO_PASSWORD, 302), ("wrong-password-1", 401)):
+            answer = app.test_client().post(
+                "/login", data={"identifier": who, "password": password}
+            )
+            assert answer.status_code == status
+        unknown = app.test_client().post(
+            "/login", data={"identifier": "nobody@cityfleet.example", "password": "x" * 12}
+        )
+        assert unknown.status_code == 401
+    finally:
+        portal.hasher.close()
+        portal.close()
+
+
+def test_create_app_refuses_an_out_of_range_niceness(tmp_path: Path) -> None:
+    """A niceness outside 0-19 stops the app at start-up with a ConfigurationError."""
+
+    with pytest.raises(ConfigurationError, match="niceness=25"):
+        create_app(f"sqlite:///{tmp_path / 'portal.db'}", demo=False, hash_niceness=25)

@@ -45,14 +45,19 @@ the server's CPU per request, and the share of it spent on sign-ins
 (Argon2id, measured once with the portal's parameters).
 
 Server settings: one gunicorn worker per core (the GIL lets one process use
-one core) with 4 threads each, which overlap the database round trips; more
-threads only queue more requests behind the same core, and more workers
-than cores only add switching (measured on 2 cores: 2 x 4 served more
-requests with a lower p99 than 3 x 8, 4 x 2 or 2 x 2). Sign-ins run one at a
-time across the workers (the example's ``create_app(hash_lock=...)``): one
-Argon2id verification with the default four lanes keeps about 1.6 cores busy
-for about 140 ms, so two at once stall every page on a 2-core server;
-``--parallel-sign-ins`` lets them run side by side, for comparison.
+one core) with 8 threads each, which overlap the database round trips and
+leave threads for pages while sign-ins wait their turn (measured on 2 cores
+before sign-ins were moved off the request threads: 2 x 4 served more
+requests with a lower p99 than 3 x 8, 4 x 2 or 2 x 2). One Argon2id
+verification with the default four lanes keeps about 1.6 cores busy for
+about 140 ms, and every page in flight stalls behind it. So each worker runs
+its sign-ins on one thread of its own at the lowest priority
+(:class:`portalkit.adapters.hashing_pool.LowPriorityHasher`, nice +19;
+``--niceness N`` to choose, ``--niceness 0`` to hash on the request's thread
+at its priority): the kernel serves pages first and sign-ins take the CPU
+nobody else wants. Sign-ins also run one at a time across the workers (the
+example's ``create_app(hash_lock=...)``, a lock file); ``--parallel-sign-ins``
+lets them run side by side, for comparison.
 """
 
 from __future__ import annotations
@@ -660,17 +665,18 @@ def main() -> None:
         help="gunicorn worker processes (default: one per core)",
     )
     parser.add_argument(
-        "--threads", type=int, default=4,
-        help="threads per worker (default 4: enough to overlap database round trips)",
+        "--threads", type=int, default=8,
+        help="threads per worker (default 8: overlap database round trips, and leave "
+        "threads for pages while sign-ins wait for the low-priority hashing thread)",
     )
     parser.add_argument(
         "--parallel-sign-ins", action="store_true",
         help="let sign-ins (Argon2id) run side by side (default: one at a time per server)",
     )
     parser.add_argument(
-        "--niceness", type=int, default=None,
+        "--niceness", type=int, default=19,
         help="run sign-ins (Argon2id) on a thread per worker whose nice value is raised "
-        "by this much, 1-19 (0: on the request's thread at its priority)",
+        "by this much, 1-19 (default 19; 0: on the request's thread at its priority)",
     )
     parser.add_argument("--drive", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

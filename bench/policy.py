@@ -162,16 +162,18 @@ class Workload:
 
 
 # --------------------------------------------------------------------------- implementations
-# Each builder returns (decide, a function giving the questions in the
-# library's own form). Building decide is timed as setup; preparing the
-# questions is not.
+# Each implementation has a builder returning decide (timed as setup) and a
+# function giving the questions in the library's own form (not timed). The
+# questions are made first, before the builder runs: made afterwards, they
+# would land in the holes the build's temporary objects leave all over the
+# heap, and every decision would pay cache misses just to read its own
+# arguments, which a request, holding freshly made objects, does not.
 
-Questions = Callable[[], list[tuple[Any, ...]]]
-Built = tuple[Callable[..., Any], Questions]
-Builder = Callable[[Workload], Built]
+Questions = Callable[[Workload], list[tuple[Any, ...]]]
+Builder = Callable[[Workload], Callable[..., Any]]
 
 
-def build_floor(wl: Workload) -> Built:
+def build_floor(wl: Workload) -> Callable[..., Any]:
     """Grants expanded to every node below them; one dict get and one `in`."""
     role_sets = {r: frozenset(p) for r, p in ROLE_PERMS.items()}
     users: dict[int, dict[str, frozenset[str]]] = {}
@@ -187,10 +189,15 @@ def build_floor(wl: Workload) -> Built:
     def decide(u: int, a: str, p: str, users: Any = users) -> bool:
         return a in users.get(u, empty_user).get(p, empty)
 
-    return decide, lambda: list(wl.queries)
+    return decide
 
 
-def build_portalkit(wl: Workload) -> Built:
+def floor_questions(wl: Workload) -> list[tuple[Any, ...]]:
+    """(user id, action, path), as the workload has them."""
+    return list(wl.queries)
+
+
+def build_portalkit(wl: Workload) -> Callable[..., Any]:
     """Entities as a storage adapter returns them, compiled by Policy.build."""
     roles = [
         Role(id=i, tenant_id=TENANT, name=name, permissions=frozenset(ps))
@@ -214,12 +221,17 @@ def build_portalkit(wl: Workload) -> Built:
         tenant_id=TENANT, settings=TenantSettings(), users=users, roles=roles,
         grants=grants, organizations=orgs,
     )
-    decide = policy.decide
+    return policy.decide
 
-    # Each question carries its own principal and resource objects, as each
-    # request does (a host builds the principal from the session and loads the
-    # resource); the scope path strings are shared, as they are in the floor.
-    return decide, lambda: [
+
+def portalkit_questions(wl: Workload) -> list[tuple[Any, ...]]:
+    """(principal, action, target) objects.
+
+    Each question carries its own principal and resource objects, as each
+    request does (a host builds the principal from the session and loads the
+    resource); the scope path strings are shared, as they are in the floor.
+    """
+    return [
         (Principal(tenant_id=TENANT, kind=PrincipalKind.USER, user_id=u), a, Target(TENANT, p))
         for u, a, p in wl.queries
     ]
@@ -243,7 +255,7 @@ m = r.act == p.act && g(r.sub, p.sub, r.dom)
 """
 
 
-def build_pycasbin(wl: Workload) -> Built:
+def build_pycasbin(wl: Workload) -> Callable[..., Any]:
     """RBAC with domains; grants expanded per node; FastEnforcer keyed by action."""
     import casbin  # noqa: PLC0415 (bench-only extra)
     from casbin.persist.adapter import Adapter, load_policy_line  # noqa: PLC0415
@@ -265,13 +277,18 @@ def build_pycasbin(wl: Workload) -> Built:
         enforcer = casbin.FastEnforcer(f.name, RowsAdapter(), cache_key_order=[1])
     finally:
         os.unlink(f.name)
-    return enforcer.enforce, lambda: [(f"u{u}", a, p) for u, a, p in wl.queries]
+    return enforcer.enforce  # type: ignore[no-any-return]
 
 
-IMPLS: dict[str, Builder] = {
-    "floor": build_floor,
-    "portalkit": build_portalkit,
-    "pycasbin": build_pycasbin,
+def pycasbin_questions(wl: Workload) -> list[tuple[Any, ...]]:
+    """(subject name, action, domain) strings."""
+    return [(f"u{u}", a, p) for u, a, p in wl.queries]
+
+
+IMPLS: dict[str, tuple[Builder, Questions]] = {
+    "floor": (build_floor, floor_questions),
+    "portalkit": (build_portalkit, portalkit_questions),
+    "pycasbin": (build_pycasbin, pycasbin_questions),
 }
 
 
@@ -298,13 +315,14 @@ def timer_overhead_ns(n: int = 100_000) -> int:
 
 def measure(name: str, wl: Workload, overhead_ns: int) -> dict[str, Any]:
     """Set up one implementation and time it (runs in a forked child)."""
+    build, questions = IMPLS[name]
+    queries = questions(wl)
+    n = len(queries)
     rss0 = rss_kb()
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
-    decide, questions = IMPLS[name](wl)
+    decide = build(wl)
     setup_s, setup_wall_s = time.process_time() - c0, time.perf_counter() - t0
-    queries = questions()
-    n = len(queries)
     decisions = bytearray(n)
     for i, q in enumerate(queries):                    # first pass: record answers, warm caches
         answer = decide(*q)

@@ -546,8 +546,12 @@ _KINDS = (ScopeKind.PARENT_GROUP, ScopeKind.DIVISION, ScopeKind.SITE, ScopeKind.
 
 @st.composite
 def worlds(draw: st.DrawFn) -> tuple[World, list[Principal], list[Target]]:
-    """Random scope forests, users, roles, groups, grants and settings over two tenants."""
-    w = World()
+    """Random scope forests, users, roles, groups, grants and settings over two tenants.
+
+    Ids start at 1 (dense: the policy indexes its users by a list) or far
+    from 0 (sparse: by a dict), so that both of its tables are checked.
+    """
+    w = World(ids=itertools.count(draw(st.sampled_from((1, 1_000_000)))))
     for tenant in (T, T, OTHER_T):
         for _ in range(draw(st.integers(0 if tenant == T else 1, 2))):
             w.node(None, tenant=tenant)
@@ -591,6 +595,8 @@ def worlds(draw: st.DrawFn) -> tuple[World, list[Principal], list[Target]]:
     principals.append(Principal(tenant_id=OTHER_T, kind=PrincipalKind.GUEST))
     principals.append(Principal(tenant_id=T, kind=PrincipalKind.SHARE, user_id=w.users[0].id))
     principals.append(Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=None))
+    # Not an id, though True == 1 and hashes like it.
+    principals.append(Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=True))
     targets = [Target(n.tenant_id, n.path) for n in w.nodes]
     targets.append(Target(T, draw(st.sampled_from(w.nodes)).path))  # a foreign path
     return w, principals, targets
@@ -613,7 +619,7 @@ def oracle(w: World, principal: Principal, action: str, target: Target) -> Reaso
         if s.login_required or s.guest_user_id is None:
             return Reason.LOGIN_REQUIRED
         uid = s.guest_user_id
-    elif principal.kind is PrincipalKind.USER and principal.user_id is not None:
+    elif principal.kind is PrincipalKind.USER and type(principal.user_id) is int:
         uid = principal.user_id
     else:
         return Reason.NOT_A_USER
@@ -771,3 +777,40 @@ def test_long_grant_lists_report_missing_requirements() -> None:
         Reason.REQUIREMENT_MISSING)
     assert p.decide(who(u), perms.APPOINTMENT_VIEW, Target(T, None)).reason is (  # type: ignore[arg-type]
         Reason.NO_SCOPE)
+
+
+@pytest.mark.parametrize("first_id", [1, 10**9], ids=["dense ids", "sparse ids"])
+def test_every_entry_of_a_user_is_scanned(first_id: int) -> None:
+    """A user with grants in four organizations: each is found, whichever comes first."""
+    w = World(ids=itertools.count(first_id))
+    orgs = [w.node(None) for _ in range(4)]
+    sites = [w.node(w.node(org, ScopeKind.DIVISION)) for org in orgs]
+    outside = w.node(w.node(None))
+    ann = w.user()
+    roles = [w.role(perms.ASSET_VIEW), w.role(perms.PM_VIEW), w.role(perms.SA_VIEW),
+             w.role(perms.INVOICE_VIEW)]
+    grants = [w.grant(ann, role, org) for role, org in zip(roles, orgs, strict=True)]
+    p = w.policy()
+    assert bool(p._table) is (first_id == 1)  # the two tables are both in use
+    for grant, role, site in zip(grants, roles, sites, strict=True):
+        (action,) = role.permissions
+        d = p.decide(who(ann), action, at(site))
+        assert (d.allowed, d.grant_id) == (True, grant.id)
+        assert p.decide(who(ann), action, at(outside)).reason is Reason.NO_GRANT
+        for other in sites:
+            if other is not site:
+                assert p.decide(who(ann), action, at(other)).reason is Reason.NO_GRANT
+
+
+def test_a_bool_is_not_a_user_id() -> None:
+    """True == 1, but a principal whose user id is True holds nobody's grants."""
+    w = World()
+    ann = w.user()
+    assert ann.id == 1
+    w.grant(ann, w.role(perms.ASSET_VIEW), w.node(None))
+    p = w.policy()
+    node = w.nodes[0]
+    assert p.decide(who(ann), perms.ASSET_VIEW, at(node)).allowed
+    fake = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=True)
+    assert p.decide(fake, perms.ASSET_VIEW, at(node)).reason is Reason.NOT_A_USER
+    assert p.granted_paths(fake, perms.ASSET_VIEW) == []

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
+from django.db import connections
 
 import portalkit
 from portalkit.adapters.clock import ManualClock
@@ -45,15 +47,38 @@ _POSTGRES = os.environ.get("PORTALKIT_TEST_DATABASE_URL")
         ),
     ]
 )
-def portal(request: pytest.FixtureRequest) -> Iterator[portalkit.Portal]:
+def portal(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[portalkit.Portal]:
     """A portal over the Django storage (emptied test database), with a manual clock."""
     if request.param == "postgres":
         request.getfixturevalue("postgres_url")
     elif request.node.originalname in THREADED:
         pytest.skip("parallel writers need PostgreSQL under Django's in-memory SQLite")
+    if request.node.originalname in THREADED:
+        close_connections_when_threads_end(monkeypatch)
     storage = DjangoStorage(request.param)
     yield portalkit.Portal(storage, secret_key=SECRET, clock=ManualClock())
     forget_thread_connections()
+
+
+def close_connections_when_threads_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every thread close its own Django connections when it finishes.
+
+    Django closes a thread's connections at the end of each request; the
+    tests' worker threads serve no request, so without this their connections
+    are only dropped when the thread object is collected, and psycopg's
+    ResourceWarning can then fire in the middle of a test (an error here).
+    """
+    run = threading.Thread.run
+
+    def run_then_close(self: threading.Thread) -> None:
+        try:
+            run(self)
+        finally:
+            connections.close_all()
+
+    monkeypatch.setattr(threading.Thread, "run", run_then_close)
 
 
 def forget_thread_connections() -> None:

@@ -459,7 +459,7 @@ class Policy:
         self._table: list[_Entries | None] = []
         if self._hot and all(type(uid) is int and uid >= 0 for uid in self._hot):
             top = max(self._hot)
-            if top < 2 * len(self._hot) + 1024:
+            if top < 2 * len(self._hot) + 64:
                 self._table = [None] * (top + 1)
                 for uid, entries in self._hot.items():
                     self._table[uid] = entries

@@ -7,10 +7,17 @@ real SMTP server on loopback (aiosmtpd).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -384,3 +391,50 @@ def test_reruns_email_each_contact_exactly_once(
             assert len(received) == len(set(received)), received  # nobody twice, ever
         assert sorted(received) == sorted(emails)
     capsys.readouterr()
+
+
+class SlowOutbox(Outbox):
+    """A mail server that takes a while over each message."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(0.2)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(
+    sqlite_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGINT in the middle of a real run: exit 130 with a one-line note and no
+    traceback; running the same command again invites everyone else, and every
+    contact has exactly one invitation."""
+    contacts = [f"c{i:02d}@example.com" for i in range(20)]
+    path = write(tmp_path / "contacts.csv",
+                 "email,name\n" + "".join(f"{c},Contact {c[:3]}\n" for c in contacts))
+    with running_server(SlowOutbox()) as server:
+        command = [sys.executable, "-m", "portalkit", "--url", sqlite_database, "invite", path,
+                   "--sender", SENDER, "--smtp-host", "127.0.0.1", "--smtp-port",
+                   str(server.port), "--smtp-security", "none"]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+        deadline = time.monotonic() + 60
+        while len(server.outbox.messages) < 3:
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the sender is too slow"
+            time.sleep(0.01)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+        first = len(server.outbox.messages)
+    assert child.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    assert "portalkit: interrupted. What was committed is kept" in err
+    assert first < len(contacts)
+    with running_server(Outbox()) as server:
+        assert invite(sqlite_database, path, "--smtp-host", "127.0.0.1", "--smtp-port",
+                      str(server.port), "--smtp-security", "none") == 0
+        rest = len(server.outbox.messages)
+    assert "failed" not in capsys.readouterr().out.replace("0 failed", "")
+    records = Counter(i.email for i in invitations(sqlite_database))
+    assert set(records) == set(contacts)
+    assert max(records.values()) == 1
+    assert all(not i.unsent for i in invitations(sqlite_database))
+    assert first + rest >= len(contacts)  # each contact got at least one email

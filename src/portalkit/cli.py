@@ -23,6 +23,8 @@ from portalkit.ports import Mailer
 
 __all__ = ["main"]
 
+#: The exit status after Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 DEMO_URL = "sqlite:///portalkit-demo.db"
 #: Used only by ``portalkit demo`` when no secret is configured; never in production.
 DEMO_SECRET = "portalkit-demo-secret-do-not-use-in-production"  # noqa: S105
@@ -163,4 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PortalkitError as exc:
         print(f"portalkit: error: {exc.message}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Every batch commits on its own, so a stop loses nothing committed.
+        print(
+            "portalkit: interrupted. What was committed is kept; run the same command again "
+            "to continue (imports are idempotent, invitations skip contacts already sent one).",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
     return status

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import portalkit
@@ -185,3 +187,35 @@ def test_update_settings(portal: portalkit.Portal) -> None:
     assert settings.login_required is False
     assert settings.guest_user_id == guest.id
     assert settings.served_organization_ids == frozenset({org.id})
+
+
+@pytest.mark.parametrize(
+    ("field", "call"),
+    [
+        ("name", lambda a, org: a.add_organization("Acme\x00 Ltd")),
+        ("name", lambda a, org: a.add_scope(org, kind="site", name="Depot\x00")),
+        ("name", lambda a, org: a.create_user("nul@example.com", "Ann\x00")),
+        ("name", lambda a, org: a.define_role("viewer\x00", [])),
+        ("name", lambda a, org: a.add_group("Drivers\x00")),
+        ("number", lambda a, org: a.upsert_asset(number="T\x001", scope=org)),
+        ("description", lambda a, org: a.upsert_asset(number="T1", scope=org,
+                                                      description="Tipper\x00")),
+        ("title", lambda a, org: a.add_document(kind="invoice", status="sent", number="I1",
+                                                scope=org, title="Q3\x00")),
+        ("number", lambda a, org: a.add_job(number="J\x001", status="open", scope=org)),
+    ],
+)
+def test_nul_in_any_text_is_refused_on_every_database(
+    portal: portalkit.Portal, field: str, call: Any
+) -> None:
+    """NUL is an input error naming its field (PostgreSQL cannot store it, SQLite
+    would); nothing of the block is written."""
+    with portal.admin() as admin:
+        org = admin.add_organization("Org")
+    with pytest.raises(InvalidInputError) as caught, portal.admin() as admin:  # noqa: PT012
+        admin.add_organization("Lost")
+        call(admin, org)
+    assert list(caught.value.fields) == [field]
+    assert "NUL" in str(caught.value.fields[field])
+    with portal.admin() as admin:
+        assert [n.name for n in admin.uow.scopes.find(admin.tenant.id)] == ["Org"]

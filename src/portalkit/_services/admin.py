@@ -53,7 +53,28 @@ def _text(field: str, value: object, *, max_length: int = 200, required: bool = 
         raise InvalidInputError.for_field(
             field, f"{field.replace('_', ' ').capitalize()} is longer than {max_length} characters."
         )
+    if "\x00" in text:
+        raise InvalidInputError.for_field(field, _NUL_MESSAGE.format(field=_label(field)))
     return text
+
+
+_NUL_MESSAGE = "{field} must not contain a NUL character."
+
+
+def _label(field: str) -> str:
+    return field.replace("_", " ").capitalize()
+
+
+def _record_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The extra keyword fields of a record, refusing NUL in any text.
+
+    PostgreSQL cannot store NUL in text and SQLite would keep it; refusing it
+    here gives one answer on every database.
+    """
+    for name, value in fields.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInputError.for_field(name, _NUL_MESSAGE.format(field=_label(name)))
+    return fields
 
 
 def _optional_text(field: str, value: object, *, max_length: int = 200) -> str | None:
@@ -356,7 +377,7 @@ class AdminSession:
             plate_key=plate_key,
             plate_fold=plate_fold,
             external_key=_optional_text("external_key", external_key),
-            **fields,
+            **_record_fields(fields),
         )
         if asset.external_key is not None:
             existing = self._uow.assets.get_by_external_key(self._tenant.id, asset.external_key)
@@ -389,7 +410,7 @@ class AdminSession:
                 number=_text("number", number, max_length=64),
                 issued_on=issued_on,
                 created_at=self._clock.now(),
-                **fields,
+                **_record_fields(fields),
             )
         )
 
@@ -405,6 +426,6 @@ class AdminSession:
                 number=_text("number", number, max_length=64),
                 status=_text("status", status, max_length=40).lower(),
                 created_at=self._clock.now(),
-                **fields,
+                **_record_fields(fields),
             )
         )

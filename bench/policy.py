@@ -26,6 +26,9 @@ Then portalkit and the floor run again at 1,000 and 100,000 users (same
 organizations and query count) to show how the time per decision grows with
 the number of users; the floor's growth is what the memory hierarchy alone
 costs, and ``portalkit_flatness_over_floor`` is portalkit's growth beyond it.
+Random questions are the worst case for the caches (each one about another
+user); ``scaling_pages`` repeats the three sizes with the questions a portal
+actually asks, asset pages (one user and place, eight permissions in a row).
 
 Usage::
 
@@ -97,12 +100,20 @@ ROLE_WEIGHTS = (30, 25, 15, 10, 10, 10)
 ACTIONS = tuple(sorted({a for ps in ROLE_PERMS.values() for a in ps}))
 ORG, DIV, SITE = 0, 1, 2
 GRANT_LEVEL_WEIGHTS = (60, 25, 15)
+#: The permissions behind the asset page's sections and their actions (seed 000).
+PAGE_ACTIONS = (
+    perms.ASSET_IDENTIFICATION_VIEW, perms.SERVICE_REQUEST_VIEW, perms.PENDING_REPAIR_VIEW,
+    perms.APPOINTMENT_VIEW, perms.SERVICE_REQUEST_EDIT, perms.METER_READING_EDIT,
+    perms.PM_VIEW, perms.SA_VIEW,
+)
 
 
 class Workload:
     """The neutral workload: scope paths, grants (user, role, path) and queries."""
 
-    def __init__(self, n_orgs: int, n_users: int, n_queries: int, seed: int) -> None:
+    def __init__(
+        self, n_orgs: int, n_users: int, n_queries: int, seed: int, *, pages: bool = False
+    ) -> None:
         self.n_orgs, self.n_users, self.n_queries, self.seed = n_orgs, n_users, n_queries, seed
         rng = random.Random(seed)
         next_id = iter(range(1, 10**9))
@@ -141,7 +152,10 @@ class Workload:
                 self.grants.append((u, role, path))
                 user_grants[u].append((role, path))
         self.queries: list[tuple[int, str, str]] = []  # (user, action, path)
-        for _ in range(n_queries):
+        # With pages=True the same number of questions comes as asset pages: one
+        # user and one place per page, every section's permission asked in turn
+        # (what Policy.sections does for one request).
+        for _ in range(n_queries // len(PAGE_ACTIONS) if pages else n_queries):
             u = rng.randrange(1, n_users + 1)
             if rng.random() < 0.6:                     # inside one of the user's grants
                 role, g = rng.choice(user_grants[u])
@@ -158,7 +172,10 @@ class Workload:
                     else self.sites[o][d][rng.randrange(SITES)]
                 )
                 act = rng.choice(ACTIONS)
-            self.queries.append((u, act, path))
+            if pages:
+                self.queries.extend((u, a, path) for a in PAGE_ACTIONS)
+            else:
+                self.queries.append((u, act, path))
 
 
 # --------------------------------------------------------------------------- implementations
@@ -229,12 +246,18 @@ def portalkit_questions(wl: Workload) -> list[tuple[Any, ...]]:
 
     Each question carries its own principal and resource objects, as each
     request does (a host builds the principal from the session and loads the
-    resource); the scope path strings are shared, as they are in the floor.
+    resource); the questions of one page share theirs. The scope path strings
+    are shared, as they are in the floor.
     """
-    return [
-        (Principal(tenant_id=TENANT, kind=PrincipalKind.USER, user_id=u), a, Target(TENANT, p))
-        for u, a, p in wl.queries
-    ]
+    out: list[tuple[Any, ...]] = []
+    last: tuple[int, str] | None = None
+    for u, a, p in wl.queries:
+        if (u, p) != last:
+            last = (u, p)
+            principal = Principal(tenant_id=TENANT, kind=PrincipalKind.USER, user_id=u)
+            target = Target(TENANT, p)
+        out.append((principal, a, target))
+    return out
 
 
 CASBIN_MODEL = """\
@@ -394,7 +417,7 @@ def casbin_available() -> bool:
 
 def run_scale(
     n_orgs: int, n_users: int, n_queries: int, impls: Sequence[str], overhead: int,
-    repeat: int = 1,
+    repeat: int = 1, *, pages: bool = False,
 ) -> dict[str, Any]:
     """Every implementation on one workload; decisions compared with the floor's.
 
@@ -402,9 +425,10 @@ def run_scale(
     figure is the median over the runs.
     """
     t0 = time.perf_counter()
-    wl = Workload(n_orgs, n_users, n_queries, SEED)
+    wl = Workload(n_orgs, n_users, n_queries, SEED, pages=pages)
     print(f"\nusers={n_users} orgs={n_orgs} nodes={len(wl.subtree)} grants={len(wl.grants)} "
-          f"queries={n_queries} (workload built in {time.perf_counter() - t0:.1f}s)", flush=True)
+          f"queries={len(wl.queries)}{' as pages' if pages else ''} "
+          f"(workload built in {time.perf_counter() - t0:.1f}s)", flush=True)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in impls}
     for _ in range(repeat):
         for name in impls:
@@ -462,6 +486,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             scale_runs[users] = run_scale(n_orgs, users, n_queries, ["floor", "portalkit"],
                                           overhead, args.repeat)
+    page_runs = {
+        users: run_scale(n_orgs, users, n_queries, ["floor", "portalkit"], overhead,
+                         args.repeat, pages=True)
+        for users in scaling
+    }
     pk = main_run["portalkit"]
     floor = main_run["floor"]
     casbin = main_run.get("pycasbin", {})
@@ -478,15 +507,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     # portalkit adds on top of it (1.0: nothing).
     ratios["portalkit_flatness"] = round(pk_growth, 2)
     ratios["portalkit_flatness_over_floor"] = round(pk_growth / floor_growth, 2)
-    mismatches = sum(r["mismatches"] for r in scale_runs.values())
+    ratios["portalkit_flatness_pages"] = round(
+        page_runs[hi]["portalkit"]["mean_us"] / page_runs[lo]["portalkit"]["mean_us"], 2
+    )
+    ratios["floor_flatness_pages"] = round(
+        page_runs[hi]["floor"]["mean_us"] / page_runs[lo]["floor"]["mean_us"], 2
+    )
+    mismatches = sum(r["mismatches"] for r in [*scale_runs.values(), *page_runs.values()])
     if n_users not in scaling:
         mismatches += main_run["mismatches"]
-    print("\nscaling: mean us per decision (setup s)")
-    for users, run in scale_runs.items():
-        print(f"  users={users:>7}: portalkit {run['portalkit']['mean_us']:.3f} "
-              f"({run['portalkit']['setup_s']:.2f}s)  floor {run['floor']['mean_us']:.3f} "
-              f"({run['floor']['setup_s']:.2f}s)  ratio "
-              f"{run['portalkit']['mean_us'] / run['floor']['mean_us']:.2f}")
+    for title, series in (("random questions", scale_runs), ("asset pages", page_runs)):
+        print(f"\nscaling, {title}: mean us per decision (setup s)")
+        for users, run in series.items():
+            print(f"  users={users:>7}: portalkit {run['portalkit']['mean_us']:.3f} "
+                  f"({run['portalkit']['setup_s']:.2f}s)  floor {run['floor']['mean_us']:.3f} "
+                  f"({run['floor']['setup_s']:.2f}s)  ratio "
+                  f"{run['portalkit']['mean_us'] / run['floor']['mean_us']:.2f}")
     print(f"\nratios: {ratios}\nmismatches: {mismatches}")
     strip = {"allowed_fraction", "mismatches", "grants"}
     out = {
@@ -504,6 +540,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "portalkit_over_floor": round(
                          run["portalkit"]["mean_us"] / run["floor"]["mean_us"], 2)}
             for u, run in scale_runs.items()
+        },
+        "scaling_pages": {
+            str(u): {"portalkit": {"mean_us": run["portalkit"]["mean_us"]},
+                     "floor": {"mean_us": run["floor"]["mean_us"]}}
+            for u, run in page_runs.items()
         },
         "ratios": ratios,
         "targets": {

@@ -619,7 +619,8 @@ def oracle(w: World, principal: Principal, action: str, target: Target) -> Reaso
         if s.login_required or s.guest_user_id is None:
             return Reason.LOGIN_REQUIRED
         uid = s.guest_user_id
-    elif principal.kind is PrincipalKind.USER and type(principal.user_id) is int:
+    elif (principal.kind is PrincipalKind.USER and isinstance(principal.user_id, int)
+          and not isinstance(principal.user_id, bool)):
         uid = principal.user_id
     else:
         return Reason.NOT_A_USER
@@ -802,15 +803,24 @@ def test_every_entry_of_a_user_is_scanned(first_id: int) -> None:
                 assert p.decide(who(ann), action, at(other)).reason is Reason.NO_GRANT
 
 
-def test_a_bool_is_not_a_user_id() -> None:
-    """True == 1, but a principal whose user id is True holds nobody's grants."""
-    w = World()
+class UserId(int):
+    """A host's own id type."""
+
+
+@pytest.mark.parametrize("first_id", [1, 10**9], ids=["dense ids", "sparse ids"])
+def test_a_bool_is_not_a_user_id_but_an_int_subclass_is(first_id: int) -> None:
+    """True == 1, but a principal whose user id is True holds nobody's grants; an
+    int subclass (a host's id type) is the id it equals."""
+    w = World(ids=itertools.count(first_id))
+    node = w.node(None)
     ann = w.user()
-    assert ann.id == 1
-    w.grant(ann, w.role(perms.ASSET_VIEW), w.node(None))
+    w.grant(ann, w.role(perms.ASSET_VIEW), node)
     p = w.policy()
-    node = w.nodes[0]
     assert p.decide(who(ann), perms.ASSET_VIEW, at(node)).allowed
-    fake = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=True)
-    assert p.decide(fake, perms.ASSET_VIEW, at(node)).reason is Reason.NOT_A_USER
-    assert p.granted_paths(fake, perms.ASSET_VIEW) == []
+    for fake in (True, False, None, "1", 1.0):
+        principal = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=fake)
+        assert p.decide(principal, perms.ASSET_VIEW, at(node)).reason is Reason.NOT_A_USER
+        assert p.granted_paths(principal, perms.ASSET_VIEW) == []
+    own = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=UserId(ann.id))
+    assert p.decide(own, perms.ASSET_VIEW, at(node)).allowed
+    assert p.granted_paths(own, perms.ASSET_VIEW) == [node.path]

@@ -549,6 +549,7 @@ class Policy:
         hot_get = self._hot.get
         table = self._table
         size = len(table)
+        entries_of = self._entries_of
         bits_get = self._bits.get
         guest_uid = self._guest_uid
         path_ok_get = self._path_ok.get
@@ -567,8 +568,8 @@ class Policy:
                         if kind is user_kind
                         else (guest_uid if kind is guest_kind else None)
                     )
-                    if uid.__class__ is not int:  # None, or not an id at all (True)
-                        entries = None
+                    if uid.__class__ is not int:  # None, True, an int subclass: rare
+                        entries = entries_of(uid)
                     elif size:
                         entries = table[uid] if 0 <= uid < size else None
                     else:
@@ -623,6 +624,11 @@ class Policy:
             self._path_ok[path] = ok
         return ok
 
+    def _entries_of(self, uid: object) -> _Entries | None:
+        """A user's entries when the id is not exactly an int (None for a bool)."""
+        user_id = _user_id(uid)
+        return None if user_id is None else self._hot.get(user_id)
+
     def _paths_of(self, uid: int, action: str) -> Mapping[str, Decision]:
         """{granted path: decision} of one (user, action); empty if none."""
         entries = self._hot.get(uid)
@@ -663,7 +669,8 @@ class Policy:
             uid = self._guest_uid
         else:
             return Reason.NOT_A_USER
-        if type(uid) is not int:  # None, or a bool that would pass for 0 or 1
+        uid = _user_id(uid)
+        if uid is None:
             return Reason.NOT_A_USER
         active = self._active.get(uid)
         if active is None:
@@ -929,6 +936,13 @@ class Policy:
         """The ids of the groups the principal's user belongs to."""
         uid = self._user_of(principal)
         return () if isinstance(uid, Reason) else self._groups_of.get(uid, ())
+
+
+def _user_id(value: object) -> int | None:
+    """*value* as a plain user id; None for None and for bools (True == 1, but is no id)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    return None
 
 
 #: One user's compiled grants, flat: (granted path, action mask, decision) * n.

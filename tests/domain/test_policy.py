@@ -595,8 +595,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, list[Principal], list[Target]]:
     principals.append(Principal(tenant_id=OTHER_T, kind=PrincipalKind.GUEST))
     principals.append(Principal(tenant_id=T, kind=PrincipalKind.SHARE, user_id=w.users[0].id))
     principals.append(Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=None))
-    # Not an id, though True == 1 and hashes like it.
-    principals.append(Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=True))
+    principals.append(_smuggled(True))  # not an id, though True == 1 and hashes like it
     targets = [Target(n.tenant_id, n.path) for n in w.nodes]
     targets.append(Target(T, draw(st.sampled_from(w.nodes)).path))  # a foreign path
     return w, principals, targets
@@ -740,7 +739,10 @@ def test_switch_for_only_to_allowed_organizations(
     for principal, action, target in _questions(principals, targets):
         switched = p.switch_for(principal, action, target)
         if switched is None:
-            wide = attrs.evolve(principal, active_organization=None)
+            wide = (
+                principal if principal.active_organization is None
+                else attrs.evolve(principal, active_organization=None)
+            )
             assert not p.decide(wide, action, target).allowed
         else:
             assert p.decide(switched, action, target).allowed
@@ -807,10 +809,24 @@ class UserId(int):
     """A host's own id type."""
 
 
+def _smuggled(user_id: object) -> Principal:
+    """A principal with a user id its constructor refuses (set past the check)."""
+    principal = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=None)
+    object.__setattr__(principal, "user_id", user_id)
+    return principal
+
+
+@pytest.mark.parametrize("user_id", [True, False, "1", 1.0])
+def test_principal_refuses_a_user_id_that_is_not_an_int(user_id: object) -> None:
+    with pytest.raises(TypeError, match="user_id must be an int or None"):
+        Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=user_id)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("first_id", [1, 10**9], ids=["dense ids", "sparse ids"])
 def test_a_bool_is_not_a_user_id_but_an_int_subclass_is(first_id: int) -> None:
-    """True == 1, but a principal whose user id is True holds nobody's grants; an
-    int subclass (a host's id type) is the id it equals."""
+    """True == 1, but a principal whose user id is True (were it to get past the
+    constructor) holds nobody's grants; an int subclass (a host's id type) is
+    the id it equals."""
     w = World(ids=itertools.count(first_id))
     node = w.node(None)
     ann = w.user()
@@ -818,7 +834,7 @@ def test_a_bool_is_not_a_user_id_but_an_int_subclass_is(first_id: int) -> None:
     p = w.policy()
     assert p.decide(who(ann), perms.ASSET_VIEW, at(node)).allowed
     for fake in (True, False, None, "1", 1.0):
-        principal = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=fake)
+        principal = _smuggled(fake)
         assert p.decide(principal, perms.ASSET_VIEW, at(node)).reason is Reason.NOT_A_USER
         assert p.granted_paths(principal, perms.ASSET_VIEW) == []
     own = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=UserId(ann.id))

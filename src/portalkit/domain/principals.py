@@ -106,9 +106,18 @@ class Principal:
     it may do is looked up from current grants on every decision, so a revoked
     grant applies at once. ``active_organization`` narrows a user with grants in
     several organizations to one of them (an organization's path), or None for all.
+
+    Raises:
+        TypeError: ``user_id`` is neither None nor an int (a bool is refused
+            too: ``True == 1`` would otherwise pass for user 1).
     """
 
     tenant_id: int
     kind: PrincipalKind
-    user_id: int | None = None
+    user_id: int | None = attrs.field(default=None)
     active_organization: str | None = None
+
+    @user_id.validator
+    def _check_user_id(self, _attribute: object, value: object) -> None:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TypeError(f"user_id must be an int or None, not {type(value).__name__}")

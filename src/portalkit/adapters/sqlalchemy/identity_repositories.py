@@ -140,6 +140,15 @@ class SqlThrottle:
         )
         self._select_locked = locked.with_for_update() if self._dialect == "postgresql" else locked
         self._delete_keys = delete(_THROTTLE).where(c.key.in_(bindparam("keys", expanding=True)))
+        self._update_states = (
+            update(_THROTTLE)
+            .where(c.key == bindparam("b_key"))
+            .values(
+                failures=bindparam("b_failures"),
+                window_start=bindparam("b_window_start"),
+                last_failure=bindparam("b_last_failure"),
+            )
+        )
 
     def _ensure_row(self, connection: Any, key: str) -> None:
         values = {"key": key, "failures": 0, "window_start": None, "last_failure": None}
@@ -194,6 +203,21 @@ class SqlThrottle:
             for row in connection.execute(self._select_locked, {"keys": list(keys)})
         }
 
+    def _store_many(self, connection: Any, states: dict[str, ThrottleState]) -> None:
+        """Write several keys' states with one executemany (one round trip on psycopg)."""
+        connection.execute(
+            self._update_states,
+            [
+                {
+                    "b_key": key,
+                    "b_failures": state.failures,
+                    "b_window_start": state.window_start,
+                    "b_last_failure": state.last_failure,
+                }
+                for key, state in states.items()
+            ],
+        )
+
     def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
         """Count one attempt against every key in one transaction, or against none."""
         if not limits:
@@ -206,8 +230,9 @@ class SqlThrottle:
                 fresh = {key: states[key].refreshed(rule, now) for key, rule in limits}
                 wait = max(fresh[key].retry_after(rule, now) for key, rule in limits)
                 if wait <= 0:
-                    for key, rule in limits:
-                        self._store(connection, key, fresh[key].failed(rule, now))
+                    self._store_many(
+                        connection, {key: fresh[key].failed(rule, now) for key, rule in limits}
+                    )
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
         if wait > 0:
@@ -230,8 +255,7 @@ class SqlThrottle:
                 if forgive:
                     keys = sorted({key for key, _ in forgive})
                     states = self._locked_states(connection, keys)
-                    for key in keys:
-                        self._store(connection, key, states[key].forgiven())
+                    self._store_many(connection, {key: states[key].forgiven() for key in keys})
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 

@@ -41,17 +41,13 @@ ScopeRef = ScopeNode | int
 def _text(field: str, value: object, *, max_length: int = 200, required: bool = True) -> str:
     """Strip and check a short text field."""
     if not isinstance(value, str):
-        raise InvalidInputError.for_field(
-            field, f"{field.replace('_', ' ').capitalize()} must be text."
-        )
+        raise InvalidInputError.for_field(field, f"{_label(field)} must be text.")
     text = value.strip()
     if required and not text:
-        raise InvalidInputError.for_field(
-            field, f"{field.replace('_', ' ').capitalize()} is required."
-        )
+        raise InvalidInputError.for_field(field, f"{_label(field)} is required.")
     if len(text) > max_length:
         raise InvalidInputError.for_field(
-            field, f"{field.replace('_', ' ').capitalize()} is longer than {max_length} characters."
+            field, f"{_label(field)} is longer than {max_length} characters."
         )
     if "\x00" in text:
         raise InvalidInputError.for_field(field, _NUL_MESSAGE.format(field=_label(field)))
@@ -62,6 +58,7 @@ _NUL_MESSAGE = "{field} must not contain a NUL character."
 
 
 def _label(field: str) -> str:
+    """A field name as the start of a message: ``external_key`` -> ``External key``."""
     return field.replace("_", " ").capitalize()
 
 

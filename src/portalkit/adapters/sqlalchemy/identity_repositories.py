@@ -150,46 +150,9 @@ class SqlThrottle:
             )
         )
 
-    def _ensure_row(self, connection: Any, key: str) -> None:
-        values = {"key": key, "failures": 0, "window_start": None, "last_failure": None}
-        if self._dialect == "postgresql":
-            connection.execute(pg_insert(_THROTTLE).values(values).on_conflict_do_nothing())
-        else:
-            connection.execute(sqlite_insert(_THROTTLE).values(values).on_conflict_do_nothing())
-
-    def _locked_state(self, connection: Any, key: str) -> ThrottleState:
-        c = _THROTTLE.c
-        stmt = select(c.failures, c.window_start, c.last_failure).where(c.key == key)
-        if self._dialect == "postgresql":
-            stmt = stmt.with_for_update()
-        row = connection.execute(stmt).one()
-        return ThrottleState(failures=row[0], window_start=row[1], last_failure=row[2])
-
-    def _store(self, connection: Any, key: str, state: ThrottleState) -> None:
-        connection.execute(
-            update(_THROTTLE)
-            .where(_THROTTLE.c.key == key)
-            .values(
-                failures=state.failures,
-                window_start=state.window_start,
-                last_failure=state.last_failure,
-            )
-        )
-
     def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
         """Count one attempt against *key*; raise ThrottledError (counting nothing) if blocked."""
-        wait = 0.0
-        try:
-            with self._engine.begin() as connection:
-                self._ensure_row(connection, key)
-                state = self._locked_state(connection, key).refreshed(rule, now)
-                wait = state.retry_after(rule, now)
-                if wait <= 0:
-                    self._store(connection, key, state.failed(rule, now))
-        except SQLAlchemyError as exc:
-            raise translate(exc) from exc
-        if wait > 0:
-            raise ThrottledError(wait)
+        self.acquire_many([(key, rule)], now)
 
     def _locked_states(self, connection: Any, keys: Sequence[str]) -> dict[str, ThrottleState]:
         """Make sure the rows exist, then lock them in key order (no deadlocks)."""
@@ -261,19 +224,13 @@ class SqlThrottle:
 
     def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
         """Take back one counted attempt of *key*."""
-        try:
-            with self._engine.begin() as connection:
-                self._ensure_row(connection, key)
-                state = self._locked_state(connection, key)
-                self._store(connection, key, state.forgiven())
-        except SQLAlchemyError as exc:
-            raise translate(exc) from exc
+        self.settle(forgive=[(key, rule)], now=now)
 
     def reset(self, key: str) -> None:
         """Forget every failure of *key*."""
         try:
             with self._engine.begin() as connection:
-                connection.execute(delete(_THROTTLE).where(_THROTTLE.c.key == key))
+                connection.execute(self._delete_keys, {"keys": [key]})
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 

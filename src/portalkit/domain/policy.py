@@ -61,6 +61,7 @@ from portalkit.domain.principals import (
     PrincipalKind,
     Role,
     User,
+    _plain_user_id,  # the one rule for user ids, shared with Principal
 )
 from portalkit.domain.scopes import ScopeNode
 from portalkit.domain.tenants import TenantSettings
@@ -626,7 +627,7 @@ class Policy:
 
     def _entries_of(self, uid: object) -> _Entries | None:
         """A user's entries when the id is not exactly an int (None for a bool)."""
-        user_id = _user_id(uid)
+        user_id = _plain_user_id(uid)
         return None if user_id is None else self._hot.get(user_id)
 
     def _paths_of(self, uid: int, action: str) -> Mapping[str, Decision]:
@@ -669,7 +670,7 @@ class Policy:
             uid = self._guest_uid
         else:
             return Reason.NOT_A_USER
-        uid = _user_id(uid)
+        uid = _plain_user_id(uid)
         if uid is None:
             return Reason.NOT_A_USER
         active = self._active.get(uid)
@@ -936,13 +937,6 @@ class Policy:
         """The ids of the groups the principal's user belongs to."""
         uid = self._user_of(principal)
         return () if isinstance(uid, Reason) else self._groups_of.get(uid, ())
-
-
-def _user_id(value: object) -> int | None:
-    """*value* as a plain user id; None for None and for bools (True == 1, but is no id)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    return None
 
 
 #: One user's compiled grants, flat: (granted path, action mask, decision) * n.

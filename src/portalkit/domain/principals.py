@@ -119,5 +119,13 @@ class Principal:
 
     @user_id.validator
     def _check_user_id(self, _attribute: object, value: object) -> None:
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        if value is not None and _plain_user_id(value) is None:
             raise TypeError(f"user_id must be an int or None, not {type(value).__name__}")
+
+
+def _plain_user_id(value: object) -> int | None:
+    """*value* as a plain int user id; None for None, bools (True == 1, but is no
+    id) and anything else that is not an int."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    return None

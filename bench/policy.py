@@ -28,7 +28,8 @@ the number of users; the floor's growth is what the memory hierarchy alone
 costs, and ``portalkit_flatness_over_floor`` is portalkit's growth beyond it.
 Random questions are the worst case for the caches (each one about another
 user); ``scaling_pages`` repeats the three sizes with the questions a portal
-actually asks, asset pages (one user and place, eight permissions in a row).
+actually asks, asset pages (one user and place, every permission of the page's
+sections in a row).
 
 Usage::
 
@@ -56,7 +57,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from portalkit import perms
-from portalkit.domain.policy import Policy, Target
+from portalkit.domain.policy import ASSET_PAGE, Policy, Target
 from portalkit.domain.principals import Grant, Principal, PrincipalKind, Role, User
 from portalkit.domain.scopes import ScopeKind, ScopeNode
 from portalkit.domain.tenants import TenantSettings
@@ -100,12 +101,9 @@ ROLE_WEIGHTS = (30, 25, 15, 10, 10, 10)
 ACTIONS = tuple(sorted({a for ps in ROLE_PERMS.values() for a in ps}))
 ORG, DIV, SITE = 0, 1, 2
 GRANT_LEVEL_WEIGHTS = (60, 25, 15)
-#: The permissions behind the asset page's sections and their actions (seed 000).
-PAGE_ACTIONS = (
-    perms.ASSET_IDENTIFICATION_VIEW, perms.SERVICE_REQUEST_VIEW, perms.PENDING_REPAIR_VIEW,
-    perms.APPOINTMENT_VIEW, perms.SERVICE_REQUEST_EDIT, perms.METER_READING_EDIT,
-    perms.PM_VIEW, perms.SA_VIEW,
-)
+#: What Policy.sections asks for one asset page: each section's permissions
+#: and actions (seed 000), taken from the library's own page definition.
+PAGE_ACTIONS = tuple(dict.fromkeys(a for s in ASSET_PAGE for a in (*s.permissions, *s.actions)))
 
 
 class Workload:

@@ -70,6 +70,7 @@ __all__ = [
     "Page",
     "PasswordPolicy",
     "Portal",
+    "PortalRequest",
     "PortalkitError",
     "Principal",
     "PrincipalKind",

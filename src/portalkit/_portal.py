@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from portalkit import perms
+from portalkit._request import PortalRequest, RequestRouting
 from portalkit._services.accounts import AccountService
 from portalkit._services.actions import (
     ActionRecords,
@@ -30,7 +31,12 @@ from portalkit._services.assets import AssetService
 from portalkit._services.audit import AuditTrail
 from portalkit._services.documents import DocumentService
 from portalkit._services.events import EventFeed
-from portalkit._services.identity import IdentityConfig, IdentityService, SignIn
+from portalkit._services.identity import (
+    IdentityConfig,
+    IdentityService,
+    SignIn,
+    set_password,
+)
 from portalkit._services.invitations import InvitationService
 from portalkit._services.jobs import JobService
 from portalkit._services.messages import MessageService
@@ -60,6 +66,7 @@ from portalkit.ports import (
     Mailer,
     PasswordHasher,
     Storage,
+    UnitOfWork,
 )
 
 __all__ = ["MIN_SECRET_BYTES", "Portal"]
@@ -181,6 +188,10 @@ class Portal:
         identity: IdentityConfig | None = None,
     ) -> None:
         self._storage = storage
+        # Services open their units through this: inside `portal.request()`
+        # they join the request's one unit of work.
+        self._routing = RequestRouting(storage)
+        storage = self._routing
         self._secret_keys = _secret_keys(secret_key)
         self._clock: Clock = clock or SystemClock()
         self._default_tenant = validate_slug(default_tenant)
@@ -318,7 +329,7 @@ class Portal:
         self, slug: str, name: str, *, settings: TenantSettings | None = None
     ) -> Tenant:
         """Register a business that runs a portal; *slug* is its URL name."""
-        with self._storage.unit_of_work() as uow:
+        with self._routing.unit_of_work() as uow:
             tenant = uow.tenants.add(
                 Tenant(
                     id=0,
@@ -333,7 +344,7 @@ class Portal:
     def tenant(self, slug: str | None = None) -> Tenant:
         """The tenant with *slug* (the default tenant when None)."""
         slug = slug or self._default_tenant
-        with self._storage.unit_of_work() as uow:
+        with self._routing.unit_of_work(read_only=True) as uow:
             tenant = uow.tenants.get_by_slug(slug)
         if tenant is None:
             raise NotFoundError("Unknown portal.")
@@ -346,6 +357,44 @@ class Portal:
             if slug not in (None, self._default_tenant):
                 raise
             return self.create_tenant(self._default_tenant, "Default")
+
+    # Requests ----------------------------------------------------------------
+    def request(
+        self,
+        tenant: str | Tenant | None = None,
+        *,
+        session: str | None = None,
+        client: str | None = None,
+        locale: str | None = None,
+        user_agent: str | None = None,
+    ) -> PortalRequest:
+        """One customer request, as a context manager: ``with portal.request(...) as req:``.
+
+        Args:
+            tenant: The tenant's slug (or the :class:`Tenant`); the default
+                tenant when None.
+            session: The session value from the request's cookie, if any.
+            client: The client's address (behind proxies, the one your
+                integration trusts), for throttling and audit.
+            locale: The language asked for (``"es"``).
+            user_agent: The client's user agent, kept as the label of a
+                session started by :meth:`PortalRequest.sign_in`.
+
+        Entering the block resolves the tenant (:class:`NotFoundError` for an
+        unknown one) and the session (an expired, revoked, forged or
+        cross-tenant value gives the guest principal and sets
+        :attr:`PortalRequest.clear_session`). Everything inside runs in one
+        unit of work that commits when the block ends without an exception.
+        """
+        return PortalRequest(
+            self,
+            self._routing,
+            tenant=tenant,
+            session=session,
+            client=client,
+            locale=locale,
+            user_agent=user_agent,
+        )
 
     # Signing in ------------------------------------------------------------
     def login(
@@ -377,6 +426,12 @@ class Portal:
         return Principal(tenant_id=self.tenant(tenant).id, kind=PrincipalKind.GUEST)
 
     # Staff side ------------------------------------------------------------
+    def _set_password(self, uow: UnitOfWork, tenant: Tenant, user: User, password: str) -> User:
+        return set_password(
+            uow, tenant, user, password, password,
+            hasher=self.hasher, policy=self.identity.password_policy,
+        )
+
     @contextlib.contextmanager
     def admin(self, tenant: str | None = None) -> Iterator[AdminSession]:
         """Staff operations on a tenant, committed together when the block ends.
@@ -385,8 +440,11 @@ class Portal:
         tenant is created on first use.
         """
         the_tenant = self._tenant_for_admin(tenant)
-        with self._storage.unit_of_work() as uow:
-            yield AdminSession(uow, the_tenant, self._clock, self._registry, self._phones)
+        with self._routing.unit_of_work() as uow:
+            yield AdminSession(
+                uow, the_tenant, self._clock, self._registry, self._phones,
+                passwords=self._set_password,
+            )
             uow.commit()
 
     def upsert_assets(

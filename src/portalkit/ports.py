@@ -78,6 +78,7 @@ __all__ = [
     "RentalItemRepository",
     "Repository",
     "RoleRepository",
+    "Savepoint",
     "ScopeRepository",
     "ScopedRepository",
     "ShareLinkRepository",
@@ -589,6 +590,16 @@ class Throttle(Protocol):
         """After a success: forget the keys in *reset*, take one count back on *forgive*."""
         ...
 
+    def within(self, uow: UnitOfWork) -> Throttle:
+        """These counters as written inside *uow*'s transaction, where that is needed.
+
+        Where the database has a single writer (SQLite), a unit that holds the
+        write lock would wait for itself if the counters used a connection of
+        their own; there the returned throttle writes in the unit's
+        transaction (and commits with it). Elsewhere it is the throttle itself.
+        """
+        ...
+
 
 class OneTimeCodeRepository(Protocol):
     """Password-reset and email-proof codes: at most one per tenant, purpose and subject."""
@@ -722,12 +733,43 @@ class UnitOfWork(Protocol):
         """Discard every write since the unit began (or last committed)."""
         ...
 
+    def begin_writes(self) -> None:
+        """Make a unit opened with ``read_only=True`` a writing one.
+
+        What was read so far is kept; on SQLite the read transaction ends and
+        the next statement begins ``BEGIN IMMEDIATE`` (a deferred read
+        transaction cannot always be upgraded to a write one). A no-op on a
+        unit that already writes.
+        """
+        ...
+
+    def savepoint(self) -> Savepoint:
+        """A point inside the current transaction that the unit can go back to."""
+        ...
+
+
+class Savepoint(Protocol):
+    """A point inside a transaction (:meth:`UnitOfWork.savepoint`)."""
+
+    def release(self) -> None:
+        """Keep every write since the point (they commit with the transaction)."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard every write since the point; the transaction goes on."""
+        ...
+
 
 class Storage(Protocol):
     """A storage backend: makes units of work and manages its schema."""
 
-    def unit_of_work(self) -> UnitOfWork:
-        """A new unit of work (a transaction)."""
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work (a transaction).
+
+        A ``read_only`` unit refuses :meth:`UnitOfWork.commit`; on SQLite it
+        begins a deferred transaction, so readers never wait for each other
+        or for a writer (WAL).
+        """
         ...
 
     def upgrade(self) -> None:

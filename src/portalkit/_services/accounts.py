@@ -100,7 +100,7 @@ class StoredAccountSource:
 
     def balance(self, tenant_id: int, organization_id: int) -> AccountBalance | None:
         """The stored balance row of the organization, or None."""
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             found = uow.account_balances.find(
                 tenant_id, Eq("organization_id", organization_id), limit=1
             )
@@ -108,7 +108,7 @@ class StoredAccountSource:
 
     def contracts(self, tenant_id: int, organization_id: int) -> Sequence[Contract]:
         """The stored contracts of the organization, by number."""
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return uow.contracts.find(
                 tenant_id, Eq("organization_id", organization_id), order_by=("number",)
             )
@@ -120,7 +120,7 @@ class StoredAccountSource:
         (``uow.actions.rentals``, synced by the host), so the Items Out page
         and call-off-rent requests read one source.
         """
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             rentals = uow.actions.rentals.find(
                 tenant_id,
                 ScopeUnder(f"/org:{organization_id}/"),
@@ -177,7 +177,7 @@ class AccountService:
         self._codec = CursorCodec(derive_key(secret_keys, "cursor.accounts"))
 
     def _policy(self, principal: Principal, policy: Policy | None) -> Policy:
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return policy_in(uow, principal, policy, self._policies)
 
     def _organization(
@@ -340,7 +340,7 @@ class AccountService:
         sorting = Sorting.parse(sort, ASSET_SORTS)
         check_page_size(size)
         context = list_context(principal, "assets", criteria, sorting.key)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             the_policy = policy_in(uow, principal, policy, self._policies)
             where = all_of(the_policy.filter_for(principal, ASSET_VIEW), criteria)
             return page_of(
@@ -357,7 +357,7 @@ class AccountService:
         query, only when the tenant shows it.
         """
         items = builtins.list(assets)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             the_policy = policy_in(uow, principal, policy, self._policies)
             fields = visible_fields(ASSET, the_policy.settings.field_overrides)
             names = (
@@ -407,7 +407,7 @@ class AccountService:
         sorting = Sorting.parse(sort, DEFECT_SORTS)
         check_page_size(size)
         context = list_context(principal, "defects", criteria, sorting.key)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             the_policy = policy_in(uow, principal, policy, self._policies)
             where = all_of(the_policy.filter_for(principal, DEFECT_VIEW), criteria)
             return page_of(

@@ -219,7 +219,7 @@ class ActionService:
         body: Callable[[ActionContext], T],
         policy: Policy | None = None,
     ) -> T:
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return body(self._context(uow, principal, None, policy=policy))
 
     @staticmethod

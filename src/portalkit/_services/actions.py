@@ -97,7 +97,7 @@ class ActionRecords:
 
     def settings(self, tenant_id: int) -> ActionSettings:
         """The tenant's action settings."""
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return settings_of(uow, tenant_id)
 
     def set_settings(self, tenant_id: int, settings: ActionSettings) -> ActionSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -24,6 +24,7 @@ from portalkit.domain.records import Asset, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import (
+    ConfigurationError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -36,6 +37,9 @@ __all__ = ["AdminSession", "ScopeRef"]
 
 #: A scope node given by value or by id.
 ScopeRef = ScopeNode | int
+
+#: Sets a user's password inside a unit of work (the identity rules, bound by the portal).
+PasswordSetter = Callable[[UnitOfWork, Tenant, User, str], User]
 
 
 def _text(field: str, value: object, *, max_length: int = 200, required: bool = True) -> str:
@@ -105,7 +109,10 @@ class AdminSession:
         clock: Clock,
         registry: PermissionRegistry | None = None,
         phones: PhoneNormalizer | None = None,
+        *,
+        passwords: PasswordSetter | None = None,
     ) -> None:
+        self._passwords = passwords
         self._phones = phones
         self._uow = uow
         self._tenant = tenant
@@ -267,6 +274,20 @@ class AdminSession:
         if user is None:
             raise NotFoundError()
         return user
+
+    def set_password(self, user: User | int, password: str) -> User:
+        """Give a user a password they can sign in with (the portal's password rules apply).
+
+        Every session the user had ends. For accounts people set up
+        themselves, prefer an invitation: the password then never passes
+        through staff hands.
+
+        Raises:
+            InvalidInputError: The password breaks a rule (``fields`` says which).
+        """
+        if self._passwords is None:
+            raise ConfigurationError("Passwords can be set only through Portal.admin().")
+        return self._passwords(self._uow, self._tenant, self.user(user), password)
 
     def set_user_active(self, user: User | int, active: bool) -> User:
         """Enable or disable a user; disabling ends every session at once."""

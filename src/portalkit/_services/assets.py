@@ -127,13 +127,13 @@ class AssetService:
         only = _organization_filter(organization)
         region = lookup_region(region)
         if policy is None:
-            with self._storage.unit_of_work() as uow:
+            with self._storage.unit_of_work(read_only=True) as uow:
                 policy = load_policy(uow, principal, registry=self._registry)
         settings = policy.settings
         if settings.lookup_rate > 0:
             # Outside any transaction: the counters commit on their own (SQLite has one writer).
             self._limit(principal, client_key, settings.lookup_rate)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return self._resolve(
                 uow,
                 principal=principal,
@@ -175,7 +175,7 @@ class AssetService:
 
     def get(self, principal: Principal, asset_id: int, *, policy: Policy | None = None) -> Asset:
         """The asset with *asset_id* if the principal may see it; NotFoundError otherwise."""
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             policy = policy or load_policy(uow, principal, registry=self._registry)
             asset = uow.assets.get(principal.tenant_id, asset_id)
         if asset is None or not policy.decide(principal, LOOKUP_PERMISSION, asset).allowed:
@@ -187,7 +187,7 @@ class AssetService:
     ) -> Sections | NoAccess:
         """The asset page's sections the principal may see, or NoAccess (seed 000)."""
         if policy is None:
-            with self._storage.unit_of_work() as uow:
+            with self._storage.unit_of_work(read_only=True) as uow:
                 policy = load_policy(uow, principal, registry=self._registry)
         return policy.sections(principal, asset)
 
@@ -196,7 +196,7 @@ class AssetService:
 
         Hidden fields are left out; renamed ones carry the tenant's label.
         """
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             tenant = uow.tenants.get(principal.tenant_id)
             org = uow.scopes.get_many(principal.tenant_id, [_org_id(asset.scope_path)])
         settings = tenant.settings if tenant is not None else TenantSettings()

@@ -325,7 +325,7 @@ class AuditTrail:
         )
         if before is not None:
             spec = all_of(spec, Range("id", None, before))
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             found = uow.audit.find(tenant_id, spec, order_by=("-id",), limit=limit + 1)
         more = len(found) > limit
         entries = tuple(found[:limit])

@@ -291,7 +291,7 @@ class DocumentService:
         context = list_context(
             principal, "documents", sorted(k.name for k in kinds), criteria, sorting.key
         )
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             policy = policy_in(uow, principal, policy, self._policies)
             where = all_of(self.visible_filter(policy, principal, kinds), criteria)
             return page_of(
@@ -320,7 +320,7 @@ class DocumentService:
     ) -> int:
         """How many documents *principal* may see (one SQL statement)."""
         kinds, criteria = self._criteria(kind, status, None, issued_from, issued_to)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             policy = policy_in(uow, principal, policy, self._policies)
             where = all_of(self.visible_filter(policy, principal, kinds), criteria)
             return uow.documents.count(principal.tenant_id, where)
@@ -354,7 +354,7 @@ class DocumentService:
             NotFoundError: no such document, or not visible to *principal*.
         """
         document_id = _as_id(document_id)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             policy = policy_in(uow, principal, policy, self._policies)
             document = self._visible_one(uow, policy, principal, document_id)
         if document is None:
@@ -547,7 +547,7 @@ class DocumentService:
             NotFoundError: the document is not visible to *principal*.
         """
         document_id = _as_id(document_id)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             policy = self._policies(uow, principal)
             document, staff = self._shareable(uow, policy, principal, document_id)
             where: Filter = Eq("document_id", document.id)

@@ -82,7 +82,7 @@ class EventFeed:
                 that is being handled without acknowledging).
         """
         self._check_limit(limit)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             if tenant is None and topics is None and after is None:
                 return uow.outbox.pending(limit)
             spec: Filter = all_of(
@@ -109,12 +109,12 @@ class EventFeed:
 
     def pending_count(self, tenant: int) -> int:
         """How many of *tenant*'s events wait to be acknowledged."""
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return uow.outbox.count(tenant, Eq("delivered_at", None))
 
     def get(self, tenant: int, event_id: int) -> OutboxEvent | None:
         """One event by id (delivered or not), or None."""
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return uow.outbox.get(tenant, event_id)
 
     def consume(

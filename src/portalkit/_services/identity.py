@@ -324,7 +324,7 @@ class IdentityService:
         Every applicable lookup runs; the first kind (email, phone, username)
         naming exactly one user wins.
         """
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             found = [self._lookup(uow, tenant, c) for c in login_candidates(identifier)]
         return next((users[0] for users in found if len(users) == 1), None)
 
@@ -421,7 +421,7 @@ class IdentityService:
         ended = InvalidTokenError("Your session has ended. Please sign in again.")
         if claims.tenant_id != tenant.id:
             raise ended
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             user = uow.users.get(tenant.id, claims.user_id)
         if user is None or not user.is_active:
             raise ended
@@ -492,7 +492,7 @@ class IdentityService:
                 breaks the policy (``password`` / ``password_confirmation``).
             ThrottledError: Too many wrong current passwords.
         """
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             user = self._user(uow, tenant, user_id)
         self.config.password_policy.check(
             new_password, confirmation, context_words_of(tenant.name, user.email, user.name)
@@ -672,7 +672,7 @@ class IdentityService:
                 e164 = self._phones.normalize(phone, tenant.settings.default_region)
             except InvalidInputError as exc:
                 fields.update(exc.fields)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             user = self._user(uow, tenant, user_id)
         contact_changed = address != user.email or e164 != user.phone
         if contact_changed and not current_password:

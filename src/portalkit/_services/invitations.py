@@ -276,7 +276,7 @@ class InvitationService:
         """
         the_template = (template or self._template).check(self._extra)
         shared = dict(values or {})
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             tenant, inviter = self._sender(uow, sender)
             target = self._target(uow, tenant, scope_id, role, group)
             if not self._allowed(uow, sender, INVITATION_SEND, target.scope_path):
@@ -322,7 +322,7 @@ class InvitationService:
                 raise ConflictError(skipped.message)
             field = "email" if skipped.reason is SkipReason.INVALID_EMAIL else "contact"
             raise InvalidInputError.for_field(field, skipped.message)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             email = normalize_email(_field(contact, "email"))
             found = uow.invitations.find(
                 sender.tenant_id, Eq("email", email), order_by=("-id",), limit=1
@@ -416,7 +416,7 @@ class InvitationService:
             parts.append(_status_filter(InvitationStatus(status), self._clock.now()))
         if unsent is not None:
             parts.append(Eq("unsent", unsent))
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             self._sender(uow, sender)
             if not self._allowed(uow, sender, INVITATION_SEND, None):
                 raise PermissionDeniedError()
@@ -492,7 +492,7 @@ class InvitationService:
         """
         claims = self._signer.verify(TokenPurpose.INVITE, token)
         now = self._clock.now()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             tenant = self._tenant(uow, tenant_id)
             invitation = uow.invitations.get(tenant_id, claims.id)
             if invitation is None:
@@ -538,7 +538,7 @@ class InvitationService:
         """
         claims = self._signer.verify(TokenPurpose.INVITE, token)
         now = self._clock.now()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             tenant = self._tenant(uow, tenant_id)
             invitation = uow.invitations.get(tenant_id, claims.id)
         if invitation is None:

@@ -144,7 +144,7 @@ class JobService:
         sorting = Sorting.parse(sort, JOB_SORTS)
         check_page_size(size)
         context = list_context(principal, "jobs", criteria, sorting.key)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             the_policy = policy_in(uow, principal, policy, self._policies)
             where = all_of(the_policy.filter_for(principal, JOB_VIEW), criteria)
             return page_of(
@@ -162,7 +162,7 @@ class JobService:
         """
         if not isinstance(job_id, int) or isinstance(job_id, bool) or job_id < 1:
             raise NotFoundError()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             the_policy = policy_in(uow, principal, policy, self._policies)
             where = all_of(Eq("id", job_id), the_policy.filter_for(principal, JOB_VIEW))
             found = uow.jobs.find(principal.tenant_id, where, limit=1)

@@ -164,7 +164,7 @@ class MessageService:
     def all(self, tenant_id: int, *, live_only: bool = False) -> list[BroadcastMessage]:
         """Every message of the tenant (or only those showing now), newest first."""
         where = _live(self._clock.now()) if live_only else all_of()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return uow.messages.find(tenant_id, where, order_by=("-starts_at", "-id"))
 
     # Customer side ---------------------------------------------------------
@@ -176,7 +176,7 @@ class MessageService:
         :meth:`unread_count`).
         """
         now = self._clock.now()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             reader = self._reader(uow, principal, policy)
             if reader is None:
                 return []
@@ -195,7 +195,7 @@ class MessageService:
         (:class:`~portalkit.errors.ConfigurationError` otherwise).
         """
         now = self._clock.now()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             reader = self._reader(uow, principal, policy)
             if reader is None:
                 return 0

@@ -43,7 +43,7 @@ cycles cannot exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from portalkit.domain.filters import Eq, Filter, In, any_of
 from portalkit.domain.policy import (
@@ -55,9 +55,9 @@ from portalkit.domain.policy import (
     Sections,
     organization_id,
 )
-from portalkit.domain.principals import Grant, Membership, Principal, PrincipalKind
+from portalkit.domain.principals import Grant, Membership, Principal, PrincipalKind, User
 from portalkit.domain.scopes import ScopeNode, validate_path
-from portalkit.domain.tenants import TenantSettings
+from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -95,6 +95,8 @@ def load_policy(
     principal: Principal,
     *others: Principal,
     registry: PermissionRegistry | None = None,
+    tenant: Tenant | None = None,
+    known_users: Sequence[User] = (),
 ) -> Policy:
     """The current policy for *principal* (and *others*), read from *uow*.
 
@@ -102,10 +104,12 @@ def load_policy(
     docstring); pass several principals when one request decides for more
     than one (a share link and its creator). Principals of other tenants
     gain nothing. An unknown tenant gives a policy that denies everything
-    (``portal_disabled``).
+    (``portal_disabled``). *tenant* and *known_users*, when the caller has
+    just read them in the same unit of work (a request), are not read again.
     """
     tid = principal.tenant_id
-    tenant = uow.tenants.get(tid)
+    if tenant is None or tenant.id != tid:
+        tenant = uow.tenants.get(tid)
     settings = tenant.settings if tenant is not None else _CLOSED
     uids = sorted(
         {
@@ -114,7 +118,12 @@ def load_policy(
             if p.tenant_id == tid and (uid := _acting_user(p, settings)) is not None
         }
     )
-    users = uow.users.find(tid, In("id", uids)) if uids and tenant is not None else []
+    if tenant is None or not uids:
+        users: Sequence[User] = []
+    elif {u.id for u in known_users if u.tenant_id == tid} >= set(uids):
+        users = [u for u in known_users if u.tenant_id == tid and u.id in uids]
+    else:
+        users = uow.users.find(tid, In("id", uids))
     if not users:
         return Policy.build(
             tenant_id=tid, settings=settings, users=(), roles=(), grants=(),
@@ -187,7 +196,7 @@ class PolicyService:
 
     def policy_for(self, principal: Principal, *others: Principal) -> Policy:
         """The current compiled policy for *principal* (and *others*): load once per request."""
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             return load_policy(uow, principal, *others, registry=self._registry)
 
     def decide(self, principal: Principal, action: str, resource: Resource) -> Decision:
@@ -219,15 +228,11 @@ class PolicyService:
         """The paths of the organizations the principal can act in."""
         return self.policy_for(principal).organizations(principal)
 
-    def narrow(
-        self, principal: Principal, organization: str | int | ScopeNode | None
-    ) -> Principal:
+    def narrow(self, principal: Principal, organization: str | int | ScopeNode | None) -> Principal:
         """The principal narrowed to one of its organizations (PermissionDeniedError if not)."""
         return self.policy_for(principal).narrow(principal, organization)
 
-    def switch_for(
-        self, principal: Principal, action: str, resource: Resource
-    ) -> Principal | None:
+    def switch_for(self, principal: Principal, action: str, resource: Resource) -> Principal | None:
         """The principal to follow a deep link with (switched if needed), or None."""
         return self.policy_for(principal).switch_for(principal, action, resource)
 

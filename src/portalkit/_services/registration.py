@@ -173,7 +173,7 @@ class RegistrationService:
         """
         e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
         now = self._clock.now()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             records = self._records_with_phone(uow, tenant, e164, str(phone))
         limits = [Limit(throttle_key("claim", tenant.id, "record", r.id), self.config.claim_record)
                   for r in records]
@@ -265,7 +265,7 @@ class RegistrationService:
         ):
             raise InvalidTokenError(CODE_FAILED)
         digits = normalize_code(bare_code or code)
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(read_only=True) as uow:
             found = uow.customers.get(tenant.id, record_id)
         if found is None or not found.email:
             raise InvalidTokenError(CODE_FAILED)

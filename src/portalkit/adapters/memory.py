@@ -32,7 +32,13 @@ from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
 from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ConflictError, DuplicateKeyError, InvalidInputError, NotFoundError
+from portalkit.errors import (
+    ConflictError,
+    DuplicateKeyError,
+    InvalidInputError,
+    NotFoundError,
+    StorageError,
+)
 from portalkit.ports import UpsertCounts
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -458,9 +464,10 @@ class _Defects(_Table[Defect]):
 class MemoryUnitOfWork:
     """A serialized transaction over a private copy of the memory tables."""
 
-    def __init__(self, storage: MemoryStorage) -> None:
+    def __init__(self, storage: MemoryStorage, *, read_only: bool = False) -> None:
         self._storage = storage
         self._tables: _Tables = {}
+        self.read_only = read_only
         self.tenants = _Tenants(self)
         self.scopes = _Scopes(self)
         self.users = _Users(self)
@@ -501,10 +508,35 @@ class MemoryUnitOfWork:
         self._storage._lock.release()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise StorageError("A read-only unit of work cannot commit; call begin_writes() first.")
         self._storage._tables = {name: dict(rows) for name, rows in self._tables.items()}
 
     def rollback(self) -> None:
         self._tables = {name: dict(rows) for name, rows in self._storage._tables.items()}
+
+    def begin_writes(self) -> None:
+        """Let this unit commit (memory units are serialized: nothing else changes)."""
+        self.read_only = False
+
+    def savepoint(self) -> MemorySavepoint:
+        """A copy of this unit's tables to go back to."""
+        return MemorySavepoint(self)
+
+
+class MemorySavepoint:
+    """A point inside a memory unit of work (the :class:`~portalkit.ports.Savepoint` port)."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+        self._tables = {name: dict(rows) for name, rows in uow._tables.items()}
+
+    def release(self) -> None:
+        """Keep the writes since the point."""
+
+    def rollback(self) -> None:
+        """Go back to the tables as they were at the point."""
+        self._uow._tables = {name: dict(rows) for name, rows in self._tables.items()}
 
 
 class MemoryStorage:
@@ -519,8 +551,8 @@ class MemoryStorage:
     def _next_id(self) -> int:
         return next(self._ids)
 
-    def unit_of_work(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self, read_only=read_only)
 
     def upgrade(self) -> None:
         """Nothing to migrate in memory."""

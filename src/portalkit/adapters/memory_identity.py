@@ -111,6 +111,10 @@ class MemoryThrottle:
         self._states: dict[str, ThrottleState] = {}
         self._lock = threading.Lock()
 
+    def within(self, uow: object) -> MemoryThrottle:
+        """The throttle itself: its counters never wait for a unit of work."""
+        return self
+
     def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
         """Count one attempt; raise ThrottledError (without counting) if blocked."""
         with self._lock:

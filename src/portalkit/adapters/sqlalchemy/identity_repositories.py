@@ -11,12 +11,14 @@ call in a short transaction of its own, so every worker process shares them.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 import attrs
-from sqlalchemy import Engine, Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +28,7 @@ from portalkit.adapters.sqlalchemy.repositories import SqlRepository, TableMappi
 from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
 from portalkit.errors import ConflictError, ThrottledError
+from portalkit.ports import UnitOfWork
 
 __all__ = ["IDENTITY_MAPPINGS", "SqlOneTimeCodes", "SqlThrottle"]
 
@@ -129,6 +132,8 @@ class SqlThrottle:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        #: Set on the copy :meth:`within` returns: write in this connection's transaction.
+        self._joined: Connection | None = None
         # Prepared once, so SQLAlchemy's statement cache serves every call.
         insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
         self._insert_missing = insert(_THROTTLE).on_conflict_do_nothing()
@@ -153,6 +158,29 @@ class SqlThrottle:
     def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
         """Count one attempt against *key*; raise ThrottledError (counting nothing) if blocked."""
         self.acquire_many([(key, rule)], now)
+
+    def within(self, uow: UnitOfWork) -> SqlThrottle:
+        """On SQLite, these counters written inside *uow*'s transaction; elsewhere ``self``.
+
+        SQLite has one writer: a unit that holds the write lock would wait for
+        itself if the counters took a connection of their own. Joined, they
+        commit (or roll back) with the unit, in a savepoint.
+        """
+        connection = getattr(uow, "connection", None)
+        if self._dialect != "sqlite" or not isinstance(connection, Connection):
+            return self
+        joined = copy.copy(self)
+        joined._joined = connection
+        return joined
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        if self._joined is None:
+            with self._engine.begin() as connection:
+                yield connection
+        else:
+            with self._joined.begin_nested():
+                yield self._joined
 
     def _locked_states(self, connection: Any, keys: Sequence[str]) -> dict[str, ThrottleState]:
         """Make sure the rows exist, then lock them in key order (no deadlocks)."""
@@ -187,7 +215,7 @@ class SqlThrottle:
             return
         wait = 0.0
         try:
-            with self._engine.begin() as connection:
+            with self._transaction() as connection:
                 keys = sorted({key for key, _ in limits})
                 states = self._locked_states(connection, keys)
                 fresh = {key: states[key].refreshed(rule, now) for key, rule in limits}
@@ -212,7 +240,7 @@ class SqlThrottle:
         if not reset and not forgive:
             return
         try:
-            with self._engine.begin() as connection:
+            with self._transaction() as connection:
                 if reset:
                     connection.execute(self._delete_keys, {"keys": list(reset)})
                 if forgive:
@@ -229,7 +257,7 @@ class SqlThrottle:
     def reset(self, key: str) -> None:
         """Forget every failure of *key*."""
         try:
-            with self._engine.begin() as connection:
+            with self._transaction() as connection:
                 connection.execute(self._delete_keys, {"keys": [key]})
         except SQLAlchemyError as exc:
             raise translate(exc) from exc

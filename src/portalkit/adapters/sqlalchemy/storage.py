@@ -25,7 +25,7 @@ from sqlalchemy.pool import StaticPool
 
 from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle
 from portalkit.adapters.sqlalchemy.translate import UNAVAILABLE_MESSAGE, translate
-from portalkit.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from portalkit.adapters.sqlalchemy.unit_of_work import DEFERRED_BEGIN, SqlAlchemyUnitOfWork
 from portalkit.errors import (
     ConfigurationError,
     DatabaseUnavailableError,
@@ -117,7 +117,11 @@ def _sqlite_planner_hints(connection: Connection) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: two units never deadlock on a
     # read-then-write upgrade, and a conditional update has exactly one winner.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only unit begins deferred: under WAL it waits for nobody.
+    if connection.info.get(DEFERRED_BEGIN):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class SqlAlchemyStorage:
@@ -194,11 +198,14 @@ class SqlAlchemyStorage:
                 error = DatabaseUnavailableError(UNAVAILABLE_MESSAGE)
             raise error from exc
 
-    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
-        """A new unit of work (one transaction). Checks the schema on first use."""
+    def unit_of_work(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        """A new unit of work (one transaction). Checks the schema on first use.
+
+        A ``read_only`` unit cannot commit; on SQLite it begins deferred.
+        """
         if not self._checked:
             self.check()
-        return SqlAlchemyUnitOfWork(self)
+        return SqlAlchemyUnitOfWork(self, read_only=read_only)
 
     def upgrade(self) -> None:
         """Create or migrate the schema to this version of portalkit (Alembic ``upgrade heads``).

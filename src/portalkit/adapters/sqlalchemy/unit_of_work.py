@@ -6,7 +6,7 @@ import functools
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, NestedTransaction
 from sqlalchemy.exc import SQLAlchemyError
 
 from portalkit.adapters.sqlalchemy.action_repositories import SqlActionRepositories
@@ -44,7 +44,10 @@ from portalkit.errors import StorageError
 if TYPE_CHECKING:
     from portalkit.adapters.sqlalchemy.storage import SqlAlchemyStorage
 
-__all__ = ["SqlAlchemyUnitOfWork"]
+__all__ = ["DEFERRED_BEGIN", "SqlAlchemyUnitOfWork", "SqlSavepoint"]
+
+#: Key in ``Connection.info``: the next transaction on SQLite begins deferred.
+DEFERRED_BEGIN = "portalkit.deferred_begin"
 
 
 class SqlAlchemyUnitOfWork:
@@ -56,9 +59,10 @@ class SqlAlchemyUnitOfWork:
     on: the next statement begins a new transaction.
     """
 
-    def __init__(self, storage: SqlAlchemyStorage) -> None:
+    def __init__(self, storage: SqlAlchemyStorage, *, read_only: bool = False) -> None:
         self._storage = storage
         self._connection: Connection | None = None
+        self.read_only = read_only
         self.dialect: str = storage.engine.dialect.name
         #: PostgreSQL aborts a transaction on any error; writes run in a
         #: savepoint there so a ConflictError leaves the unit usable.
@@ -184,7 +188,10 @@ class SqlAlchemyUnitOfWork:
         return self._connection
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
-        self._connection = self._storage._connect()
+        connection = self._storage._connect()
+        # Read by the SQLite "begin" listener: a deferred BEGIN for readers.
+        connection.info[DEFERRED_BEGIN] = self.read_only
+        self._connection = connection
         return self
 
     def __exit__(
@@ -206,6 +213,8 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         """Make every write of this unit permanent, atomically."""
+        if self.read_only:
+            raise StorageError("A read-only unit of work cannot commit; call begin_writes() first.")
         try:
             self.connection.commit()
         except SQLAlchemyError as exc:
@@ -215,5 +224,52 @@ class SqlAlchemyUnitOfWork:
         """Discard every write since the unit began (or last committed)."""
         try:
             self.connection.rollback()
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+
+    def begin_writes(self) -> None:
+        """Let this unit write; on SQLite its read transaction ends first.
+
+        A deferred SQLite transaction that has read cannot always take the
+        write lock later (another writer may have committed since its
+        snapshot: "database is locked" at once, whatever the busy timeout),
+        so the writes run in a new ``BEGIN IMMEDIATE`` transaction, which
+        waits for the lock instead.
+        """
+        if not self.read_only:
+            return
+        self.read_only = False
+        connection = self.connection
+        connection.info[DEFERRED_BEGIN] = False
+        if self.dialect == "sqlite" and connection.in_transaction():
+            self.rollback()
+
+    def savepoint(self) -> SqlSavepoint:
+        """A savepoint in the current transaction (``SAVEPOINT``)."""
+        try:
+            return SqlSavepoint(self.connection.begin_nested())
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+
+
+class SqlSavepoint:
+    """A ``SAVEPOINT`` (the :class:`~portalkit.ports.Savepoint` port)."""
+
+    def __init__(self, nested: NestedTransaction) -> None:
+        self._nested = nested
+
+    def release(self) -> None:
+        """``RELEASE SAVEPOINT``: keep the writes since the point."""
+        try:
+            if self._nested.is_active:
+                self._nested.commit()
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+
+    def rollback(self) -> None:
+        """``ROLLBACK TO SAVEPOINT``: discard the writes since the point."""
+        try:
+            if self._nested.is_active:
+                self._nested.rollback()
         except SQLAlchemyError as exc:
             raise translate(exc) from exc

@@ -61,7 +61,7 @@ from portalkit.errors import (
     ThrottledError,
 )
 
-__all__ = ["DjangoStorage", "DjangoThrottle", "DjangoUnitOfWork"]
+__all__ = ["DjangoSavepoint", "DjangoStorage", "DjangoThrottle", "DjangoUnitOfWork"]
 
 APP_LABEL = "portalkit"
 
@@ -73,8 +73,9 @@ class DjangoUnitOfWork:
     new transaction.
     """
 
-    def __init__(self, alias: str) -> None:
+    def __init__(self, alias: str, *, read_only: bool = False) -> None:
         self.alias = alias
+        self.read_only = read_only
         self._atomic: Any = None
         self.tenants = TenantRepository(self)
         self.scopes = ScopeRepository(self, MAPPINGS["scopes"])
@@ -163,6 +164,8 @@ class DjangoUnitOfWork:
     def commit(self) -> None:
         """Make every write of this unit permanent, atomically."""
         self._require_open()
+        if self.read_only:
+            raise StorageError("A read-only unit of work cannot commit; call begin_writes() first.")
         self._end(commit=True)
         self._begin()
 
@@ -171,6 +174,38 @@ class DjangoUnitOfWork:
         self._require_open()
         self._end(commit=False)
         self._begin()
+
+    def begin_writes(self) -> None:
+        """Let this unit commit."""
+        self.read_only = False
+
+    def savepoint(self) -> DjangoSavepoint:
+        """A savepoint in this unit's transaction."""
+        self._require_open()
+        with translating():
+            return DjangoSavepoint(self.alias, transaction.savepoint(using=self.alias))
+
+
+class DjangoSavepoint:
+    """A savepoint (the :class:`~portalkit.ports.Savepoint` port)."""
+
+    def __init__(self, alias: str, sid: str | None) -> None:
+        self._alias = alias
+        self._sid = sid
+
+    def release(self) -> None:
+        """Keep the writes since the point."""
+        sid, self._sid = self._sid, None
+        if sid is not None:
+            with translating():
+                transaction.savepoint_commit(sid, using=self._alias)
+
+    def rollback(self) -> None:
+        """Discard the writes since the point."""
+        sid, self._sid = self._sid, None
+        if sid is not None:
+            with translating():
+                transaction.savepoint_rollback(sid, using=self._alias)
 
 
 class DjangoStorage:
@@ -185,9 +220,9 @@ class DjangoStorage:
             raise ConfigurationError(f"No database {using!r} in settings.DATABASES.")
         self.alias = using
 
-    def unit_of_work(self) -> DjangoUnitOfWork:
-        """A new unit of work (one ``transaction.atomic()`` block)."""
-        return DjangoUnitOfWork(self.alias)
+    def unit_of_work(self, *, read_only: bool = False) -> DjangoUnitOfWork:
+        """A new unit of work (one ``transaction.atomic()`` block); ``read_only`` cannot commit."""
+        return DjangoUnitOfWork(self.alias, read_only=read_only)
 
     def upgrade(self) -> None:
         """Apply portalkit's migrations to this database (``migrate portalkit``)."""
@@ -240,6 +275,10 @@ class DjangoThrottle:
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
+
+    def within(self, uow: object) -> DjangoThrottle:
+        """The throttle itself: Django runs it on the thread's connection, in its transaction."""
+        return self
 
     def _objects(self) -> Any:
         return ThrottleModel._base_manager.using(self.alias)

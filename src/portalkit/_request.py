@@ -1,0 +1,515 @@
+"""One HTTP request as one object: :meth:`Portal.request <portalkit.Portal.request>`.
+
+A request resolves its tenant once, authenticates its session once, loads
+the principal's policy at most once (on first use) and carries the client
+key and locale, so no customer-facing call takes them again.
+
+Every unit of work a service opens while the request is active joins the
+request's single unit of work. The services are not told: the portal gives
+them a :class:`RequestRouting` storage that hands out the active request's
+unit (found through a context variable, so threads and async tasks each see
+their own request). Reads run in one read-only transaction (a deferred
+``BEGIN`` on SQLite: readers never wait). The first unit that may write turns
+it into a writing one (:meth:`~portalkit.ports.UnitOfWork.begin_writes`: on
+SQLite a new ``BEGIN IMMEDIATE`` transaction, which waits for the write lock
+instead of failing when a read transaction cannot be upgraded). Each writing
+unit runs inside a savepoint, so a service that fails or does not commit
+leaves no trace, exactly as its own transaction would have. Everything the
+request wrote commits when its block ends without an exception, and nothing
+does otherwise.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from portalkit._services.identity import SignIn
+from portalkit._services.policy import load_policy
+from portalkit.capabilities import (
+    RequestAccounts,
+    RequestAppointments,
+    RequestAssets,
+    RequestDocuments,
+    RequestInvitations,
+    RequestJobs,
+    RequestMaintenance,
+    RequestMessages,
+    RequestMeters,
+    RequestPasswordReset,
+    RequestProfile,
+    RequestQuotes,
+    RequestRegistration,
+    RequestRentals,
+    RequestServiceRequests,
+)
+from portalkit.domain.identity import ThrottleRule, ThrottleState
+from portalkit.domain.identity import client_key as make_client_key
+from portalkit.domain.policy import Policy
+from portalkit.domain.principals import Principal, PrincipalKind, User
+from portalkit.domain.tenants import Tenant
+from portalkit.errors import AuthenticationError, InvalidTokenError, StorageError
+from portalkit.ports import Savepoint, Storage, Throttle, UnitOfWork
+
+if TYPE_CHECKING:
+    from portalkit._portal import Portal
+
+__all__ = ["PortalRequest", "RequestRouting"]
+
+_ENDED = "This request has ended: use the request object only inside its `with` block."
+
+
+class RequestRouting:
+    """The storage the portal's services use: the active request's unit, or a new one.
+
+    Outside a request every call is passed to the real storage. It is an
+    implementation detail of :class:`~portalkit.Portal`; hosts use
+    :attr:`Portal.storage <portalkit.Portal.storage>`, the real one.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.active: contextvars.ContextVar[PortalRequest | None] = contextvars.ContextVar(
+            "portalkit_request", default=None
+        )
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """The active request's unit (read-only or writing), else a new unit."""
+        request = self.active.get()
+        if request is None:
+            return self.storage.unit_of_work(read_only=read_only)
+        return _JoinedUnit(request, read_only=read_only)
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema."""
+        self.storage.upgrade()
+
+    def check(self) -> None:
+        """Raise unless the storage is usable."""
+        self.storage.check()
+
+    def close(self) -> None:
+        """Release connections."""
+        self.storage.close()
+
+    def throttle(self) -> Throttle:
+        """The storage's throttle counters; inside a request that writes, joined to it if needed."""
+        return _RequestThrottle(self, self.storage.throttle())
+
+
+class _RequestThrottle:
+    """Throttle counters that do not wait for the active request's own write lock.
+
+    Counters commit on their own. Only when the active request already holds
+    the database's write lock and the database has one writer (SQLite) do
+    they join the request's transaction (:meth:`~portalkit.ports.Throttle.within`).
+    """
+
+    def __init__(self, routing: RequestRouting, throttle: Throttle) -> None:
+        self._routing = routing
+        self._throttle = throttle
+
+    def _current(self) -> Throttle:
+        request = self._routing.active.get()
+        if request is None or not request._writes or request._uow is None:
+            return self._throttle
+        return self._throttle.within(request._uow)
+
+    def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Count one attempt against *key* (ThrottledError if blocked)."""
+        self._current().acquire(key, rule, now)
+
+    def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
+        """Count one attempt against every key, or against none."""
+        self._current().acquire_many(limits, now)
+
+    def settle(
+        self,
+        *,
+        reset: Sequence[str] = (),
+        forgive: Sequence[tuple[str, ThrottleRule]] = (),
+        now: dt.datetime,
+    ) -> None:
+        """After a success: forget *reset*, take one count back on *forgive*."""
+        self._current().settle(reset=reset, forgive=forgive, now=now)
+
+    def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
+        """Take back one counted attempt."""
+        self._current().forgive(key, rule, now)
+
+    def reset(self, key: str) -> None:
+        """Forget every failure of *key*."""
+        self._current().reset(key)
+
+    def state(self, key: str) -> ThrottleState:
+        """The stored state of *key*."""
+        return self._current().state(key)
+
+    def within(self, uow: UnitOfWork) -> Throttle:
+        """The underlying throttle's :meth:`~portalkit.ports.Throttle.within`."""
+        return self._throttle.within(uow)
+
+
+class _JoinedUnit:
+    """A service's unit of work inside a request: a view of the request's one unit.
+
+    A writing view runs in a savepoint: ``commit()`` keeps its writes (they
+    become permanent when the request ends), leaving without it or with an
+    exception discards them, as a unit of its own would.
+    """
+
+    def __init__(self, request: PortalRequest, *, read_only: bool) -> None:
+        self._request = request
+        self._read_only = read_only
+        self._uow: UnitOfWork | None = None
+        self._savepoint: Savepoint | None = None
+
+    def __enter__(self) -> _JoinedUnit:
+        self._uow = self._request._unit(writes=not self._read_only)
+        if not self._read_only:
+            self._savepoint = self._uow.savepoint()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        savepoint, self._savepoint = self._savepoint, None
+        self._uow = None
+        if savepoint is not None:
+            savepoint.rollback()  # a no-op after commit() released it
+
+    def __getattr__(self, name: str) -> Any:
+        if self._uow is None:
+            raise StorageError("A unit of work must be used inside a `with` block.")
+        return getattr(self._uow, name)
+
+    def commit(self) -> None:
+        """Keep this unit's writes; they commit with the request."""
+        if self._read_only or self._uow is None:
+            raise StorageError("A read-only unit of work cannot commit; call begin_writes() first.")
+        if self._savepoint is not None:
+            self._savepoint.release()
+        self._savepoint = self._uow.savepoint()
+
+    def rollback(self) -> None:
+        """Discard this unit's writes since it began (or last committed)."""
+        if self._savepoint is not None and self._uow is not None:
+            self._savepoint.rollback()
+            self._savepoint = self._uow.savepoint()
+
+    def begin_writes(self) -> None:
+        """Let this view write (the request's unit starts writing)."""
+        if self._read_only:
+            self._read_only = False
+            self._uow = self._request._unit(writes=True)
+            self._savepoint = self._uow.savepoint()
+
+    def savepoint(self) -> Savepoint:
+        """A savepoint in the request's transaction."""
+        if self._uow is None:
+            raise StorageError("A unit of work must be used inside a `with` block.")
+        return self._uow.savepoint()
+
+
+class PortalRequest:
+    """One request to the portal: who asks, for which tenant, from where, in one transaction.
+
+    Made by :meth:`Portal.request <portalkit.Portal.request>`; use it as a
+    context manager. Inside the block:
+
+    - :attr:`tenant`, :attr:`principal`, :attr:`user` and :attr:`client_key`
+      are known; :attr:`policy` loads on first use, once;
+    - the capability attributes (:attr:`assets`, :attr:`documents`, …) take
+      no tenant, principal, policy or client key;
+    - :meth:`sign_in` / :meth:`sign_out` change who the request runs as and
+      leave the cookie value to set (:attr:`new_session`) or to clear
+      (:attr:`clear_session`).
+
+    When the block ends without an exception, everything the request wrote
+    commits at once; an exception rolls all of it back. Using the object
+    after its block ended raises :class:`RuntimeError`.
+    """
+
+    def __init__(
+        self,
+        portal: Portal,
+        routing: RequestRouting,
+        *,
+        tenant: str | Tenant | None,
+        session: str | None,
+        client: str | None,
+        locale: str | None,
+        user_agent: str | None,
+    ) -> None:
+        self._portal = portal
+        self._routing = routing
+        self._tenant_arg = tenant
+        self._session_value = session or None
+        #: The client's key for throttling and audit (from the *client* address).
+        self.client_key: str | None = make_client_key(client) if client else None
+        #: The locale asked for (``"es"``), or None for the tenant's default.
+        self.locale = locale
+        #: The client's user agent, kept as the session's label on sign-in.
+        self.user_agent = user_agent
+        #: A session value to store in the cookie (after :meth:`sign_in`).
+        self.new_session: str | None = None
+        #: True when the cookie's session value must be cleared (signed out,
+        #: or the value was expired, revoked, forged or of another tenant).
+        self.clear_session = False
+        self._state = "new"
+        self._context_token: contextvars.Token[PortalRequest | None] | None = None
+        self._uow: UnitOfWork | None = None
+        self._writes = False
+        self._tenant: Tenant | None = None
+        self._principal: Principal | None = None
+        self._user: User | None = None
+        self._policy: Policy | None = None
+
+    # The block -------------------------------------------------------------
+    def __enter__(self) -> PortalRequest:
+        if self._state != "new":
+            raise RuntimeError("A request object can be used for one `with` block only.")
+        if self._routing.active.get() is not None:
+            raise RuntimeError("A request of this portal is already active in this context.")
+        self._state = "open"
+        self._context_token = self._routing.active.set(self)
+        try:
+            self._tenant = self._resolve_tenant()
+            self._authenticate()
+        except BaseException as exc:
+            self._finish(exc)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._finish(exc)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        uow, self._uow = self._uow, None
+        self._state = "closed"
+        try:
+            if uow is not None:
+                try:
+                    if exc is None and self._writes:
+                        uow.commit()
+                finally:
+                    uow.__exit__(type(exc) if exc else None, exc, None)
+        finally:
+            if self._context_token is not None:
+                self._routing.active.reset(self._context_token)
+                self._context_token = None
+
+    def _unit(self, *, writes: bool) -> UnitOfWork:
+        """The request's one unit of work, opened on first use, writing when asked."""
+        if self._state != "open":
+            raise RuntimeError(_ENDED)
+        uow = self._uow
+        if uow is None:
+            uow = self._routing.storage.unit_of_work(read_only=not writes)
+            uow.__enter__()
+            self._uow = uow
+            self._writes = writes
+        elif writes and not self._writes:
+            uow.begin_writes()
+            self._writes = True
+        return uow
+
+    def _open(self) -> None:
+        if self._state != "open":
+            raise RuntimeError(_ENDED)
+
+    # Who and where ---------------------------------------------------------
+    def _resolve_tenant(self) -> Tenant:
+        if isinstance(self._tenant_arg, Tenant):
+            return self._tenant_arg
+        return self._portal.tenant(self._tenant_arg)
+
+    def _authenticate(self) -> None:
+        tenant = self.tenant
+        if self._session_value is not None:
+            try:
+                info = self._portal.identity.authenticate(tenant, self._session_value)
+            except (InvalidTokenError, AuthenticationError):
+                self.clear_session = True
+            else:
+                self._principal, self._user = info.principal, info.user
+                return
+        self._principal = Principal(tenant_id=tenant.id, kind=PrincipalKind.GUEST)
+
+    @property
+    def tenant(self) -> Tenant:
+        """The tenant this request is for."""
+        self._open()
+        assert self._tenant is not None
+        return self._tenant
+
+    @property
+    def principal(self) -> Principal:
+        """Who the request runs as: the signed-in user, else the tenant's guest.
+
+        The guest principal holds the tenant's guest grants when the tenant
+        requires no login, and nothing otherwise.
+        """
+        self._open()
+        assert self._principal is not None
+        return self._principal
+
+    @property
+    def user(self) -> User | None:
+        """The signed-in user, or None."""
+        self._open()
+        return self._user
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether a user is signed in."""
+        return self.user is not None
+
+    @property
+    def policy(self) -> Policy:
+        """The principal's access policy, loaded on first use and kept for the request."""
+        self._open()
+        if self._policy is None:
+            with self._routing.unit_of_work(read_only=True) as uow:
+                self._policy = load_policy(
+                    uow,
+                    self.principal,
+                    registry=self._portal._registry,
+                    tenant=self._tenant,
+                    known_users=(self._user,) if self._user is not None else (),
+                )
+        return self._policy
+
+    def _require_user(self) -> User:
+        user = self.user
+        if user is None:
+            raise AuthenticationError("Sign in to continue.")
+        return user
+
+    # Signing in and out ----------------------------------------------------
+    def sign_in(self, identifier: str, password: str) -> SignIn:
+        """Sign in by email, username or phone number and password.
+
+        The request runs as the new user from here on; store
+        ``result.session`` (also :attr:`new_session`) in the session cookie.
+
+        Raises:
+            AuthenticationError: For every kind of failure (one message).
+            ThrottledError: Too many failures for this account or client.
+        """
+        self._open()
+        result = self._portal.identity.login(
+            self.tenant, identifier, password, client_key=self.client_key
+        )
+        self._signed_in(result)
+        return result
+
+    def _signed_in(self, result: SignIn) -> None:
+        self._principal, self._user, self._policy = result.principal, result.user, None
+        self.new_session = result.session
+        self.clear_session = False
+
+    def sign_out(self) -> None:
+        """End this request's session and run the rest of the request as a guest."""
+        self._open()
+        self._principal = Principal(tenant_id=self.tenant.id, kind=PrincipalKind.GUEST)
+        self._user, self._policy, self.new_session = None, None, None
+        self.clear_session = True
+
+    def sign_out_everywhere(self) -> None:
+        """End every session of the signed-in user, this one included."""
+        user = self._require_user()
+        self._portal.identity.sign_out_everywhere(self.tenant, user.id, client_key=self.client_key)
+        self.sign_out()
+
+    # Capabilities ----------------------------------------------------------
+    @functools.cached_property
+    def assets(self) -> RequestAssets:
+        """Asset lookup by number or plate, and the asset page."""
+        return RequestAssets(self._portal.assets, self)
+
+    @functools.cached_property
+    def documents(self) -> RequestDocuments:
+        """Documents with visibility rules, downloads and share links."""
+        return RequestDocuments(self._portal.documents, self)
+
+    @functools.cached_property
+    def jobs(self) -> RequestJobs:
+        """Jobs and their search."""
+        return RequestJobs(self._portal.jobs, self)
+
+    @functools.cached_property
+    def accounts(self) -> RequestAccounts:
+        """Balance, statements, contracts, items out, assets, KPI tiles."""
+        return RequestAccounts(self._portal.accounts, self)
+
+    @functools.cached_property
+    def requests(self) -> RequestServiceRequests:
+        """Service and job requests."""
+        return RequestServiceRequests(self._portal.requests, self)
+
+    @functools.cached_property
+    def appointments(self) -> RequestAppointments:
+        """Appointments: slots, booking, rescheduling, cancelling."""
+        return RequestAppointments(self._portal.appointments, self)
+
+    @functools.cached_property
+    def meters(self) -> RequestMeters:
+        """Meters and meter readings."""
+        return RequestMeters(self._portal.meters, self)
+
+    @functools.cached_property
+    def maintenance(self) -> RequestMaintenance:
+        """Preventive maintenance schedules."""
+        return RequestMaintenance(self._portal.maintenance, self)
+
+    @functools.cached_property
+    def rentals(self) -> RequestRentals:
+        """Items on rent and call-off."""
+        return RequestRentals(self._portal.rentals, self)
+
+    @functools.cached_property
+    def quotes(self) -> RequestQuotes:
+        """Quote decisions: approve, decline, request changes."""
+        return RequestQuotes(self._portal.quotes, self)
+
+    @functools.cached_property
+    def messages(self) -> RequestMessages:
+        """Broadcast messages for the principal."""
+        return RequestMessages(self._portal.messages, self)
+
+    @functools.cached_property
+    def invitations(self) -> RequestInvitations:
+        """Invitations: accepting one, and sending them as the principal."""
+        return RequestInvitations(self._portal.invitations, self)
+
+    @functools.cached_property
+    def registration(self) -> RequestRegistration:
+        """Registration by phone + email + postal code."""
+        return RequestRegistration(self._portal.registration, self)
+
+    @functools.cached_property
+    def profile(self) -> RequestProfile:
+        """The signed-in user's profile and password."""
+        return RequestProfile(self._portal.identity, self)
+
+    @functools.cached_property
+    def password_reset(self) -> RequestPasswordReset:
+        """Password reset by emailed code."""
+        return RequestPasswordReset(self._portal.identity, self)
+
+    def __repr__(self) -> str:
+        slug = self._tenant.slug if self._tenant is not None else self._tenant_arg
+        return f"<PortalRequest tenant={slug!r} {self._state}>"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import attrs
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from portalkit import Portal, PortalConfig, perms
+from portalkit import Portal, perms
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.contrib.django import auth
 from portalkit.contrib.django.conf import DjangoPortalConfig
@@ -32,7 +33,7 @@ def make_portal(config: DjangoPortalConfig) -> Portal:
     return Portal(
         DjangoStorage(config.database),
         secret_key=config.secret_key,
-        config=PortalConfig(default_tenant=config.tenant or "default", hasher=FAST_HASHER),
+        config=attrs.evolve(config.portal_config, hasher=FAST_HASHER),
     )
 
 

@@ -146,7 +146,9 @@ def prepare(url: str, clients: int, run_id: str) -> dict[str, Any]:
     from portalkit.demo import DEMO_TENANT, load_demo  # noqa: PLC0415
 
     portal = portalkit.Portal.from_url(
-        url, secret_key=SECRET, default_tenant=DEMO_TENANT, mailer=MemoryMailer()
+        url,
+        secret_key=SECRET,
+        config=portalkit.PortalConfig(default_tenant=DEMO_TENANT, mailer=MemoryMailer()),
     )
     try:
         portal.upgrade()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portalkit import Portal, perms
+from portalkit import Portal, PortalConfig, perms
 from portalkit.adapters.mail import MemoryMailer
 from portalkit.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TENANT, load_demo
 
@@ -12,7 +12,9 @@ from portalkit.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TENANT, load_demo
 @pytest.fixture(scope="module")
 def portal() -> Portal:
     """A portal in memory with the demo data loaded once."""
-    p = Portal.from_url("memory://", secret_key="d" * 40, mailer=MemoryMailer())
+    p = Portal.from_url(
+        "memory://", secret_key="d" * 40, config=PortalConfig(mailer=MemoryMailer())
+    )
     load_demo(p)
     return p
 

@@ -1,4 +1,4 @@
-"""The permission catalogue: built-ins, host registration, requirements, feature keys."""
+"""The permission catalogue: built-ins, host catalogues, requirements, feature keys."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from portalkit import perms
 from portalkit.errors import ConfigurationError, UnknownPermissionError
+from portalkit.perms import Permission
 
 SEED_000 = {
     "ASSET_IDENTIFICATION_VIEW": "asset.identification.view",
@@ -65,10 +66,11 @@ def test_appointments_require_manage_person() -> None:
 
 def test_requirements_are_transitive() -> None:
     """A requirement's own requirements are required too."""
-    r = perms.default_registry.copy()
-    r.register("a.view")
-    r.register("b.view", requires=["a.view"])
-    r.register("c.view", requires=["b.view"])
+    r = perms.catalogue(
+        Permission("a.view"),
+        Permission("b.view", requires=["a.view"]),
+        Permission("c.view", requires=["b.view"]),
+    )
     assert r.requirements("c.view") == {"a.view", "b.view"}
     assert r.features_of("c.view") == {"a", "b", "c"}
 
@@ -96,54 +98,49 @@ def test_unknown_names_are_typed_errors() -> None:
     assert perms.validate([perms.ASSET_VIEW]) == {perms.ASSET_VIEW}
 
 
-def test_host_registration() -> None:
-    """Hosts register permissions; identical re-registration is fine, a change is not."""
-    r = perms.PermissionRegistry()
-    before = r.revision
-    name = r.register("fuel.view", label="Fuel View")
-    assert name == "fuel.view"
+def test_host_catalogue() -> None:
+    """A host catalogue lists its permissions; an identical repeat is fine, a change is not."""
+    r = perms.PermissionRegistry([Permission("fuel.view", label="Fuel View")])
     assert "fuel.view" in r
-    assert r.revision == before + 1
-    assert r.register("fuel.view", label="Fuel View") == "fuel.view"
-    assert r.revision == before + 1
-    with pytest.raises(ConfigurationError):
-        r.register("fuel.view", label="Something else")
+    assert r.get("fuel.view").feature == "fuel"
+    assert len(perms.PermissionRegistry([Permission("fuel.view")] * 2)) == 1
+    with pytest.raises(ConfigurationError, match="already registered differently"):
+        r.with_(Permission("fuel.view", label="Something else"))
     with pytest.raises(UnknownPermissionError):
-        r.register("fuel.edit", requires=["fuel.delete"])
+        r.with_(Permission("fuel.edit", requires=["fuel.delete"]))
     for bad in ("Fuel.View", "fuel", "fuel..view", "fuel.view!", "", "1a.b"):
         with pytest.raises(ConfigurationError):
-            r.register(bad)
+            Permission(bad)
     with pytest.raises(ConfigurationError):
-        r.register("fuel.log", feature="Bad Key")
-    assert r.register_feature("registration") in r.features()
+        Permission("fuel.log", feature="Bad Key")
     with pytest.raises(ConfigurationError):
-        r.register_feature("no good")
-    assert len(r) == 1
+        perms.PermissionRegistry(["fuel.view"])  # type: ignore[list-item]
+    assert "registration" in r.with_(features=["registration"]).features()
+    with pytest.raises(ConfigurationError):
+        r.with_(features=["no good"])
     assert [p.name for p in r] == ["fuel.view"]
 
 
-def test_module_level_registration_uses_default_registry() -> None:
-    """perms.register adds to the default catalogue used everywhere by default."""
-    name = perms.register("testhost.widget.view", label="Widget View")
-    assert perms.is_known(name)
-    assert perms.register_feature("testhost_switch") in perms.features()
-
-
-def test_copy_is_independent() -> None:
-    """A copied registry does not see later registrations in the original."""
-    copy = perms.default_registry.copy()
-    copy.register("copyonly.view")
-    assert "copyonly.view" in copy
-    assert not perms.is_known("copyonly.view")
+def test_catalogue_extends_the_built_ins_without_changing_them() -> None:
+    """perms.catalogue() is a new catalogue; the built-in one never changes."""
+    before = perms.names()
+    host = perms.catalogue(
+        Permission("testhost.widget.view", label="Widget View"), features=["testhost_switch"]
+    )
+    assert host.names() == before | {"testhost.widget.view"}
+    assert "testhost_switch" in host.features()
+    assert perms.names() == before
+    assert "testhost_switch" not in perms.features()
+    assert not hasattr(perms, "register")
+    assert not hasattr(perms.default_registry, "register")
 
 
 def test_permission_for_kind() -> None:
-    """Document kinds map to their view permission; host kinds once registered."""
+    """Document kinds map to their view permission; host kinds once in the catalogue."""
     assert perms.permission_for_kind("invoice") == perms.INVOICE_VIEW
-    r = perms.default_registry.copy()
     with pytest.raises(UnknownPermissionError):
-        perms.permission_for_kind("warranty", r)
-    r.register("warranty.view")
+        perms.permission_for_kind("warranty", perms.default_registry)
+    r = perms.catalogue(Permission("warranty.view"))
     assert perms.permission_for_kind("warranty", r) == "warranty.view"
 
 
@@ -152,9 +149,9 @@ _WORD = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 
 @given(st.lists(st.tuples(_WORD, _WORD), min_size=1, max_size=8, unique=True))
 def test_registered_names_validate_and_others_do_not(pairs: list[tuple[str, str]]) -> None:
-    """Whatever is registered validates; any other name raises UnknownPermissionError."""
-    r = perms.PermissionRegistry()
-    names = [r.register(f"{a}.{b}") for a, b in pairs]
+    """Whatever is in a catalogue validates; any other name raises UnknownPermissionError."""
+    names = [f"{a}.{b}" for a, b in pairs]
+    r = perms.PermissionRegistry(Permission(n) for n in names)
     assert r.validate(names) == set(names)
     assert r.names() == set(names)
     with pytest.raises(UnknownPermissionError):
@@ -170,5 +167,5 @@ def test_perms_imports_only_stdlib_attrs_and_errors() -> None:
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
-    allowed = {"__future__", "re", "threading", "collections.abc", "attrs", "portalkit.errors"}
+    allowed = {"__future__", "re", "typing", "collections.abc", "attrs", "portalkit.errors"}
     assert imported <= allowed

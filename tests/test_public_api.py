@@ -1,7 +1,7 @@
 """The public surface is deliberate: listed, sorted, documented, with stable error codes.
 
 No underscore means public, documented and typed; an underscore means internal.
-The public modules are the package root, ``errors``, ``ports``, ``perms`` and
+The public modules are the package root, ``config``, ``errors``, ``ports``, ``perms`` and
 ``domain.*``; each lists its names in a sorted ``__all__`` (ruff's RUF022
 order: CONSTANTS, then Classes, then everything else).
 """
@@ -28,7 +28,7 @@ PACKAGE_DIR = Path(portalkit.__file__).resolve().parent
 
 
 def _public_module_names() -> list[str]:
-    names = ["portalkit", "portalkit.errors", "portalkit.ports"]
+    names = ["portalkit", "portalkit.config", "portalkit.errors", "portalkit.ports"]
     if importlib.util.find_spec("portalkit.perms") is not None:
         names.append("portalkit.perms")
     names += sorted(

@@ -13,7 +13,6 @@ from sqlalchemy import event
 
 import portalkit
 from portalkit import perms
-from portalkit._services.identity import set_password
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.memory import MemoryStorage
@@ -36,7 +35,8 @@ class World:
 
 
 def _build(storage: Storage) -> World:
-    portal = portalkit.Portal(storage, secret_key=SECRET, clock=ManualClock(), hasher=FAST_HASHER)
+    portal = portalkit.Portal(storage, secret_key=SECRET, clock=ManualClock(),
+                              config=portalkit.PortalConfig(hasher=FAST_HASHER))
     portal.create_tenant("acme", "Acme")
     portal.create_tenant("other", "Other")
     with portal.admin("acme") as admin:
@@ -53,13 +53,10 @@ def _build(storage: Storage) -> World:
         asset = admin.upsert_asset(number="A-100", plate="ABC 123", scope=site)
         other = admin.upsert_asset(number="B-200", plate="XYZ 999", scope=elsewhere)
         admin.add_document(kind="invoice", status="issued", number="INV-1", scope=site)
-        tenant = admin.tenant
-        set_password(admin.uow, tenant, admin.user(ann), PASSWORD, PASSWORD,
-                     hasher=portal.hasher, policy=portal.identity.password_policy)
+        admin.set_password(ann, PASSWORD)
     with portal.admin("other") as admin:
         bob = admin.create_user("bob@other.example", "Bob Roe")
-        set_password(admin.uow, admin.tenant, admin.user(bob), PASSWORD, PASSWORD,
-                     hasher=portal.hasher, policy=portal.identity.password_policy)
+        admin.set_password(bob, PASSWORD)
     return World(portal=portal, asset=asset, other_asset=other)
 
 
@@ -353,7 +350,8 @@ def test_sqlite_concurrent_writing_requests_all_commit(
 
     def customer(n: int) -> None:
         portal = portalkit.Portal(
-            SqlAlchemyStorage.from_url(url), secret_key=SECRET, hasher=FAST_HASHER,
+            SqlAlchemyStorage.from_url(url), secret_key=SECRET,
+            config=portalkit.PortalConfig(hasher=FAST_HASHER),
             clock=world.portal.clock,
         )
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from portalkit import Portal, perms
+from portalkit import Portal, PortalConfig, perms
 from portalkit.contrib import flask as pk
 from portalkit.demo import DEMO_TENANT, load_demo
 from portalkit.ports import PasswordHasher
@@ -66,12 +66,10 @@ def create_app(
     hasher = _hasher(hash_lock, hash_niceness)
     portal = Portal.from_url(
         database_url,
-        hasher=hasher,
         secret_key=key,
-        default_tenant=DEMO_TENANT,
+        config=PortalConfig(default_tenant=DEMO_TENANT, hasher=hasher, mailer=mailer),
         document_source=DemoDocuments(),
         kpi_source=DemoKpis(),
-        mailer=mailer,
     )
     if demo:
         portal.upgrade()

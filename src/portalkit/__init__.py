@@ -1,17 +1,17 @@
 """portalkit: the engine under a customer self-service portal.
 
-Build a :class:`Portal` with :meth:`Portal.from_url` and keep it for the life of
-the application. Importing ``portalkit`` loads no web framework and no
-database driver.
+Build a :class:`Portal` with :meth:`Portal.from_url` (configured by one
+:class:`PortalConfig`) and keep it for the life of the application. Importing
+``portalkit`` loads no web framework and no database driver.
 """
 
 from portalkit import errors as errors
 from portalkit import perms as perms
 from portalkit._portal import Portal as Portal
+from portalkit._request import PortalRequest as PortalRequest
 from portalkit._services.admin import AdminSession as AdminSession
 from portalkit._services.documents import CreatedShare as CreatedShare
 from portalkit._services.documents import Download as Download
-from portalkit._services.identity import IdentityConfig as IdentityConfig
 from portalkit._services.identity import SignIn as SignIn
 from portalkit._services.invitation_types import AlreadySignedUp as AlreadySignedUp
 from portalkit._services.invitation_types import Contact as Contact
@@ -22,6 +22,10 @@ from portalkit._services.sync import AssetRow as AssetRow
 from portalkit._services.sync import BulkReport as BulkReport
 from portalkit._services.sync import CustomerRow as CustomerRow
 from portalkit._version import __version__ as __version__
+from portalkit.config import IdentityConfig as IdentityConfig
+from portalkit.config import InvitationConfig as InvitationConfig
+from portalkit.config import LimitsConfig as LimitsConfig
+from portalkit.config import PortalConfig as PortalConfig
 from portalkit.domain.filters import Filter as Filter
 from portalkit.domain.pagination import Page as Page
 from portalkit.domain.passwords import PasswordPolicy as PasswordPolicy
@@ -64,12 +68,15 @@ __all__ = [
     "Filter",
     "Found",
     "IdentityConfig",
+    "InvitationConfig",
     "Job",
+    "LimitsConfig",
     "NoAccess",
     "NotFound",
     "Page",
     "PasswordPolicy",
     "Portal",
+    "PortalConfig",
     "PortalRequest",
     "PortalkitError",
     "Principal",

@@ -31,12 +31,7 @@ from portalkit._services.assets import AssetService
 from portalkit._services.audit import AuditTrail
 from portalkit._services.documents import DocumentService
 from portalkit._services.events import EventFeed
-from portalkit._services.identity import (
-    IdentityConfig,
-    IdentityService,
-    SignIn,
-    set_password,
-)
+from portalkit._services.identity import IdentityService, SignIn, set_password
 from portalkit._services.invitations import InvitationService
 from portalkit._services.jobs import JobService
 from portalkit._services.messages import MessageService
@@ -53,7 +48,7 @@ from portalkit.adapters.clock import SystemClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.phones import PhonenumbersNormalizer, phonenumbers_available
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
-from portalkit.domain.documents import KindRegistry, default_kinds
+from portalkit.config import PortalConfig
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant, TenantSettings, validate_slug
 from portalkit.errors import ConfigurationError, NotFoundError
@@ -110,41 +105,46 @@ def storage_from_url(url: str, **engine_options: Any) -> Storage:
 
 
 class _NoMailer:
-    """The mailer of a portal built without one: sending is a configuration error."""
+    """The mailer of a portal configured without one: sending is a configuration error."""
 
     def send(self, message: EmailMessage) -> None:
         raise ConfigurationError(
-            "This portal has no mailer: pass mailer=SmtpMailer(...) to Portal or from_url()."
+            "This portal has no mailer: pass config=PortalConfig(mailer=SmtpMailer(...)) "
+            "to Portal or from_url()."
         )
 
 
 class Portal:
-    """A customer portal: storage, settings and every capability's service.
+    """A customer portal: storage, configuration and every capability's service.
+
+    The rule for its arguments: the *config* says how portalkit behaves
+    (:class:`~portalkit.config.PortalConfig`: identity and invitation
+    settings, mail, permissions, document kinds, limits); the other arguments
+    connect the host's data and time (the ports).
 
     Args:
         storage: Where the portal keeps its data (see :mod:`portalkit.ports`).
         secret_key: The key that signs tokens and links, at least 32 bytes; a
             list rotates keys (the first signs, all verify).
+        config: How the portal behaves (``PortalConfig()`` by default).
         clock: Where time comes from (the system clock by default).
-        default_tenant: The slug used when a call names no tenant.
-        registry: The permission catalogue (the built-in one by default; a
-            host with its own permissions passes a registry it extended).
         document_source: Gives the bytes of documents for downloads (the host
             owns the files); without one, downloads raise NotFoundError.
-        document_kinds: The document kinds (the six built-in ones by default).
         account_source: The host's ledger and rentals for account views; by
             default portalkit's own tables (filled by the host's sync).
         kpi_source: Values of KPI tiles.
         availability: Appointment slots from the host's calendar; by default
             the tenant's business hours.
-        mailer: Sends invitations, codes and notices
-            (:class:`~portalkit.adapters.smtp.SmtpMailer`; the demo prints with
-            :class:`~portalkit.adapters.mail.ConsoleMailer`). Without one,
-            sending raises ConfigurationError.
-        hasher: Password hashing (Argon2id with RFC 9106 parameters by default).
-        identity: Sign-in, reset and registration limits and switches.
+
+    Raises:
+        ConfigurationError: A short or missing secret key, or *config* is not
+            a PortalConfig.
 
     Attributes:
+        config: The configuration the portal was built with.
+        mailer: The configured mailer (one that raises ConfigurationError
+            when the config has none).
+        hasher: The password hasher in use.
         policy: Access decisions, ``explain()``, scoped filters, sections
             (:class:`~portalkit._services.policy.PolicyService`).
         assets: Asset lookup by number or plate and the asset page
@@ -175,18 +175,18 @@ class Portal:
         storage: Storage,
         *,
         secret_key: str | bytes | Sequence[str | bytes],
+        config: PortalConfig | None = None,
         clock: Clock | None = None,
-        default_tenant: str = "default",
-        registry: perms.PermissionRegistry | None = None,
         document_source: DocumentSource | None = None,
-        document_kinds: KindRegistry | None = None,
         account_source: AccountSource | None = None,
         kpi_source: KpiSource | None = None,
         availability: Availability | None = None,
-        mailer: Mailer | None = None,
-        hasher: PasswordHasher | None = None,
-        identity: IdentityConfig | None = None,
     ) -> None:
+        if config is None:
+            config = PortalConfig()
+        elif not isinstance(config, PortalConfig):
+            raise ConfigurationError(f"config must be a PortalConfig, not {config!r}.")
+        self.config = config
         self._storage = storage
         # Services open their units through this: inside `portal.request()`
         # they join the request's one unit of work.
@@ -194,15 +194,20 @@ class Portal:
         storage = self._routing
         self._secret_keys = _secret_keys(secret_key)
         self._clock: Clock = clock or SystemClock()
-        self._default_tenant = validate_slug(default_tenant)
-        self._registry = registry or perms.default_registry
+        self._default_tenant = config.default_tenant
+        self._registry = config.permissions
         self._throttle = storage.throttle()
         self._phones = PhonenumbersNormalizer() if phonenumbers_available() else None
         self.policy = PolicyService(storage, registry=self._registry)
         clock = self._clock
-        kinds = document_kinds or default_kinds
+        kinds = config.document_kinds
         self.assets = AssetService(
-            storage, throttle=self._throttle, clock=clock, registry=self._registry
+            storage,
+            throttle=self._throttle,
+            clock=clock,
+            registry=self._registry,
+            lookup_window=config.limits.lookup_window,
+            lookup_backoff_max=config.limits.lookup_backoff_max,
         )
         policies = functools.partial(load_policy, registry=self._registry)
         self._signer = ItsdangerousTokenSigner(self._secret_keys, clock=clock)
@@ -236,8 +241,8 @@ class Portal:
         self.action_sync = ActionSync(storage)
         self.events = EventFeed(storage, clock)
         self.audit = AuditTrail(storage)
-        self.mailer: Mailer = mailer or _NoMailer()
-        self.hasher: PasswordHasher = hasher or Argon2idHasher()
+        self.mailer: Mailer = config.mailer or _NoMailer()
+        self.hasher: PasswordHasher = config.hasher or Argon2idHasher()
         self.identity = IdentityService(
             storage,
             hasher=self.hasher,
@@ -246,17 +251,28 @@ class Portal:
             clock=clock,
             secret_keys=self._secret_keys,
             phones=self._phones,
-            config=identity,
+            config=config.identity,
+            sender_email=config.sender_email,
         )
         self.registration = RegistrationService(self.identity)
+        invitations = config.invitations
         self.invitations = InvitationService(
             storage,
             signer=self._signer,
             mailer=self.mailer,
             clock=clock,
-            password_policy=self.identity.config.password_policy,
+            password_policy=config.identity.password_policy,
             hasher=self.hasher,
             registry=self._registry,
+            validity=invitations.validity,
+            accept_path=invitations.accept_path,
+            login_path=invitations.login_path,
+            extra_tokens=invitations.extra_tokens,
+            template=invitations.template,
+            account_template=invitations.account_template,
+            format_date=invitations.format_date,
+            chunk_size=invitations.chunk_size,
+            sender_email=config.sender_email,
         )
         self.messages = MessageService(storage, clock=clock, registry=self._registry)
 
@@ -266,35 +282,36 @@ class Portal:
         url: str = DEFAULT_URL,
         *,
         secret_key: str | bytes | Sequence[str | bytes],
+        config: PortalConfig | None = None,
         clock: Clock | None = None,
-        default_tenant: str = "default",
         document_source: DocumentSource | None = None,
         account_source: AccountSource | None = None,
         kpi_source: KpiSource | None = None,
         availability: Availability | None = None,
-        mailer: Mailer | None = None,
-        hasher: PasswordHasher | None = None,
-        identity: IdentityConfig | None = None,
         **engine_options: Any,
     ) -> Portal:
         """Build a portal on the database at *url* (``memory://`` for in-memory).
 
-        The schema is not created or migrated implicitly: call :meth:`upgrade`
-        (or run ``portalkit db upgrade``) once per release.
+        *config* and the ports are those of :class:`Portal`; *engine_options*
+        go to SQLAlchemy's ``create_engine``. The schema is not created or
+        migrated implicitly: call :meth:`upgrade` (or run ``portalkit db
+        upgrade``) once per release.
         """
         return cls(
             storage_from_url(url, **engine_options),
             secret_key=secret_key,
+            config=config,
             clock=clock,
-            default_tenant=default_tenant,
             document_source=document_source,
             account_source=account_source,
             kpi_source=kpi_source,
             availability=availability,
-            mailer=mailer,
-            hasher=hasher,
-            identity=identity,
         )
+
+    @property
+    def permissions(self) -> perms.PermissionRegistry:
+        """The portal's permission catalogue (``config.permissions``)."""
+        return self._registry
 
     @property
     def storage(self) -> Storage:

@@ -18,6 +18,7 @@ from portalkit._cli_invite import add_invite_parser, mailer_for, run_invite
 from portalkit._portal import Portal
 from portalkit._services.sync import BulkReport
 from portalkit.adapters.smtp import SmtpMailer
+from portalkit.config import PortalConfig
 from portalkit.errors import InvalidRowError, PortalkitError
 from portalkit.ports import Mailer
 
@@ -39,7 +40,7 @@ def _portal(
     secret = os.environ.get("PORTALKIT_SECRET_KEY") or (DEMO_SECRET if demo else None)
     if not secret:
         raise PortalkitError("Set PORTALKIT_SECRET_KEY (at least 32 bytes).")
-    return Portal.from_url(url, secret_key=secret, mailer=mailer)
+    return Portal.from_url(url, secret_key=secret, config=PortalConfig(mailer=mailer))
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

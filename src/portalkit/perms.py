@@ -14,11 +14,20 @@ of them and grants bind a role to a scope node. Each permission has:
   *Manage Person*, so every ``appointment.*`` permission requires
   :data:`PERSON_MANAGE`. Requirements are data, checked transitively.
 
-The built-in catalogue covers the five seed portals. A host registers its own
-permissions with :func:`register` (or on its own :class:`PermissionRegistry`)::
+The built-in catalogue (:data:`default_registry`) covers the five seed portals
+and cannot be changed. A host that has permissions of its own builds its
+portal's catalogue with :func:`catalogue` (the built-ins plus its own) and
+passes it in :attr:`PortalConfig.permissions <portalkit.config.PortalConfig.permissions>`::
 
-    from portalkit import perms
-    FUEL_VIEW = perms.register("fuel.view", label="Fuel transactions View")
+    from portalkit import PortalConfig, perms
+    from portalkit.perms import Permission
+
+    FUEL_VIEW = "fuel.view"
+    config = PortalConfig(permissions=perms.catalogue(
+        Permission(FUEL_VIEW, label="Fuel transactions View"),
+        Permission("fuel.export", requires=[FUEL_VIEW]),
+        features=["registration"],                 # a switch no permission uses
+    ))
 
 Unknown names are refused with :class:`~portalkit.errors.UnknownPermissionError`
 wherever they are configured (:func:`validate`).
@@ -27,8 +36,8 @@ wherever they are configured (:func:`validate`).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import attrs
 
@@ -68,14 +77,13 @@ __all__ = [
     "STATEMENT_VIEW",
     "Permission",
     "PermissionRegistry",
+    "catalogue",
     "default_registry",
     "features",
     "get",
     "is_known",
     "names",
     "permission_for_kind",
-    "register",
-    "register_feature",
     "requirements",
     "validate",
 ]
@@ -84,107 +92,113 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$")
 _FEATURE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def _check_name(_instance: object, _attribute: object, name: str) -> None:
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ConfigurationError(
+            f"Permission names are dotted lowercase words like 'fuel.view', not {name!r}."
+        )
+
+
+def _check_feature(_instance: object, _attribute: object, key: str) -> None:
+    if not isinstance(key, str) or not _FEATURE_RE.match(key):
+        raise ConfigurationError(f"Feature keys are lowercase words, not {key!r}.")
+
+
+def _first_segment(permission: Permission) -> str:
+    return permission.name.split(".", 1)[0]
+
+
 @attrs.frozen
 class Permission:
     """One entry of the catalogue.
 
     Attributes:
         name: The dotted name roles hold, e.g. ``"appointment.cancel"``.
-        label: What staff see in a role editor ("Customer Appointment Cancel").
-        feature: The tenant switch that turns it off (see the module docstring).
+        label: What staff see in a role editor ("Customer Appointment Cancel");
+            the name by default.
+        feature: The tenant switch that turns it off (see the module
+            docstring); the name's first segment by default.
         requires: Permissions that must also be held (directly listed ones; see
             :meth:`PermissionRegistry.requirements` for the transitive closure).
         description: Longer help text.
+
+    Raises:
+        ConfigurationError: a malformed name or feature key.
     """
 
-    name: str
-    label: str
-    feature: str
-    requires: frozenset[str] = frozenset()
-    description: str = ""
+    name: str = attrs.field(validator=_check_name)
+    label: str = attrs.field(
+        default=attrs.Factory(lambda self: self.name, takes_self=True), kw_only=True
+    )
+    feature: str = attrs.field(
+        default=attrs.Factory(_first_segment, takes_self=True),
+        validator=_check_feature,
+        kw_only=True,
+    )
+    requires: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset, kw_only=True)
+    description: str = attrs.field(default="", kw_only=True)
 
 
 class PermissionRegistry:
-    """A catalogue of permissions; the built-ins live in :data:`default_registry`.
+    """An immutable catalogue of permissions; the built-ins are :data:`default_registry`.
 
-    Registering is idempotent for an identical definition and refuses a changed
-    one. A permission can only require permissions registered before it, so
-    requirement cycles cannot be built. :attr:`revision` grows with every change,
-    so a compiled policy can tell that it was built from an older catalogue.
+    A permission can only require permissions listed before it, so requirement
+    cycles cannot be built. A portal's catalogue is the built-in one extended
+    with the host's permissions (:func:`catalogue`, :meth:`with_`); nothing
+    changes a catalogue once built, so every service of a portal and the
+    integrations' admin pages see the same one.
+
+    Args:
+        permissions: The entries, in order; listing an identical one twice is fine.
+        features: Feature keys that no permission uses (a host's own switches).
+
+    Raises:
+        ConfigurationError: a name listed twice with different definitions,
+            or a malformed feature key.
+        UnknownPermissionError: a required permission is not listed before.
     """
 
-    def __init__(self, permissions: Iterable[Permission] = ()) -> None:
-        self._lock = threading.Lock()
+    def __init__(
+        self, permissions: Iterable[Permission] = (), *, features: Iterable[str] = ()
+    ) -> None:
         self._by_name: dict[str, Permission] = {}
         self._closure: dict[str, frozenset[str]] = {}
-        self._extra_features: set[str] = set()
-        self.revision = 0
         for permission in permissions:
             self._add(permission)
+        extra = frozenset(features)
+        for key in sorted(extra, key=str):
+            _check_feature(None, None, key)
+        self._extra_features = extra
 
-    # Writing ---------------------------------------------------------------
-    def register(
-        self,
-        name: str,
-        *,
-        label: str | None = None,
-        feature: str | None = None,
-        requires: Iterable[str] = (),
-        description: str = "",
-    ) -> str:
-        """Add a permission and return its name (so it can be kept as a constant).
-
-        Raises:
-            ConfigurationError: the name or feature key is malformed, or the
-                name is registered with a different definition.
-            UnknownPermissionError: a required permission is not registered.
-        """
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise ConfigurationError(
-                f"Permission names are dotted lowercase words like 'fuel.view', not {name!r}."
-            )
-        permission = Permission(
-            name=name,
-            label=label or name,
-            feature=feature or name.split(".", 1)[0],
-            requires=frozenset(requires),
-            description=description,
+    def with_(
+        self, *permissions: Permission, features: Iterable[str] = ()
+    ) -> PermissionRegistry:
+        """A new catalogue: this one plus *permissions* and extra feature keys."""
+        return PermissionRegistry(
+            [*self._by_name.values(), *permissions],
+            features=self._extra_features | frozenset(features),
         )
-        self._add(permission)
-        return name
-
-    def register_feature(self, key: str) -> str:
-        """Declare a feature key that no permission uses (a host's own switch)."""
-        if not isinstance(key, str) or not _FEATURE_RE.match(key):
-            raise ConfigurationError(f"Feature keys are lowercase words, not {key!r}.")
-        with self._lock:
-            if key not in self._extra_features:
-                self._extra_features.add(key)
-                self.revision += 1
-        return key
 
     def _add(self, permission: Permission) -> None:
-        if not _FEATURE_RE.match(permission.feature):
+        if not isinstance(permission, Permission):
             raise ConfigurationError(
-                f"Feature keys are lowercase words, not {permission.feature!r}."
+                f"A catalogue holds Permission objects, not {permission!r}."
             )
-        with self._lock:
-            existing = self._by_name.get(permission.name)
-            if existing is not None:
-                if existing == permission:
-                    return
-                raise ConfigurationError(
-                    f"Permission {permission.name!r} is already registered differently."
-                )
-            closure: set[str] = set()
-            for required in permission.requires:
-                if required not in self._by_name:
-                    raise UnknownPermissionError(required)
-                closure.add(required)
-                closure |= self._closure[required]
-            self._by_name[permission.name] = permission
-            self._closure[permission.name] = frozenset(closure)
-            self.revision += 1
+        existing = self._by_name.get(permission.name)
+        if existing is not None:
+            if existing == permission:
+                return
+            raise ConfigurationError(
+                f"Permission {permission.name!r} is already registered differently."
+            )
+        closure: set[str] = set()
+        for required in permission.requires:
+            if required not in self._by_name:
+                raise UnknownPermissionError(required)
+            closure.add(required)
+            closure |= self._closure[required]
+        self._by_name[permission.name] = permission
+        self._closure[permission.name] = frozenset(closure)
 
     # Reading ---------------------------------------------------------------
     def get(self, name: str) -> Permission:
@@ -203,12 +217,15 @@ class PermissionRegistry:
     def __len__(self) -> int:
         return len(self._by_name)
 
+    def __repr__(self) -> str:
+        return f"<PermissionRegistry of {len(self._by_name)} permissions>"
+
     def names(self) -> frozenset[str]:
-        """Every registered permission name."""
+        """Every permission name in the catalogue."""
         return frozenset(self._by_name)
 
     def validate(self, names: Iterable[str]) -> frozenset[str]:
-        """Return *names* as a frozenset if all are registered.
+        """Return *names* as a frozenset if all are in the catalogue.
 
         Raises:
             UnknownPermissionError: for the first unknown name (in sorted order).
@@ -235,17 +252,13 @@ class PermissionRegistry:
         """Every feature key in use (permissions' keys and declared extra keys)."""
         return frozenset(p.feature for p in self._by_name.values()) | self._extra_features
 
-    def copy(self) -> PermissionRegistry:
-        """An independent registry with the same permissions (for tests and hosts)."""
-        other = PermissionRegistry(self._by_name.values())
-        for key in self._extra_features:
-            other.register_feature(key)
-        return other
-
 
 def _builtin() -> PermissionRegistry:
-    r = PermissionRegistry()
-    add = r.register
+    entries: list[Permission] = []
+
+    def add(name: str, *, label: str, **more: Any) -> None:
+        entries.append(Permission(name, label=label, **more))
+
     # Assets and the asset page (seed 000; asset list of seed 002).
     add("asset.view", label="Assets View", description="See the asset list.")
     add("asset.identification.view", label="Asset Identification View")
@@ -281,11 +294,20 @@ def _builtin() -> PermissionRegistry:
     add("message.view", label="Messages View")
     add("invitation.send", label="Send Customer Portal Invitation")
     add("profile.edit", label="Profile Edit")
-    return r
+    return PermissionRegistry(entries)
 
 
-#: The catalogue used unless another registry is passed explicitly.
+#: The built-in catalogue (immutable); a portal uses it unless its
+#: :class:`~portalkit.config.PortalConfig` names another.
 default_registry: PermissionRegistry = _builtin()
+
+
+def catalogue(*permissions: Permission, features: Iterable[str] = ()) -> PermissionRegistry:
+    """The built-in catalogue plus the host's *permissions* and feature keys.
+
+    Pass the result as ``PortalConfig(permissions=...)``; see the module docstring.
+    """
+    return default_registry.with_(*permissions, features=features)
 
 ASSET_VIEW = "asset.view"
 ASSET_IDENTIFICATION_VIEW = "asset.identification.view"
@@ -327,25 +349,6 @@ DOCUMENT_KIND_PERMISSIONS: dict[str, str] = {
     "statement": STATEMENT_VIEW,
     "contract": CONTRACT_VIEW,
 }
-
-
-def register(
-    name: str,
-    *,
-    label: str | None = None,
-    feature: str | None = None,
-    requires: Iterable[str] = (),
-    description: str = "",
-) -> str:
-    """Register a host permission in the default catalogue; returns its name."""
-    return default_registry.register(
-        name, label=label, feature=feature, requires=requires, description=description
-    )
-
-
-def register_feature(key: str) -> str:
-    """Declare a host feature switch key in the default catalogue."""
-    return default_registry.register_feature(key)
 
 
 def get(name: str) -> Permission:

@@ -37,8 +37,10 @@ def world(request: pytest.FixtureRequest) -> World:
         storage,
         secret_key=SECRET,
         clock=ManualClock(),
-        mailer=MemoryMailer(),
-        hasher=Argon2idHasher(time_cost=2, memory_kib=19 * 1024, parallelism=1),
+        config=portalkit.PortalConfig(
+            mailer=MemoryMailer(),
+            hasher=Argon2idHasher(time_cost=2, memory_kib=19 * 1024, parallelism=1),
+        ),
     )
     return build_world(portal)
 

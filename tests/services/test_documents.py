@@ -534,14 +534,21 @@ def test_switching_a_kind_off_closes_downloads_and_links(world: World) -> None:
 
 
 def test_host_defined_kind_goes_through_the_same_rule(portal: portalkit.Portal) -> None:
-    """A host kind with its own permission is listed like a built-in one; its drafts hidden."""
+    """A host kind with its own permission (both configured) is listed like a built-in one."""
     from portalkit.domain.documents import KindRegistry  # noqa: PLC0415
-    from portalkit.perms import PermissionRegistry, default_registry  # noqa: PLC0415
+    from portalkit.perms import Permission  # noqa: PLC0415
 
-    registry: PermissionRegistry = default_registry
-    registry.register("work_order.view", label="Work Orders View")
     kinds = KindRegistry()
     kinds.register("work_order", label="Work orders")
+    config = portalkit.PortalConfig(
+        permissions=portalkit.perms.catalogue(
+            Permission("work_order.view", label="Work Orders View")
+        ),
+        document_kinds=kinds,
+    )
+    portal = portalkit.Portal(
+        portal.storage, secret_key="k" * 32, clock=portal.clock, config=config
+    )
     world = build_world(portal, kinds=kinds)
     with portal.admin() as admin:
         admin.define_role("orders", ["work_order.view"])
@@ -556,7 +563,8 @@ def test_host_defined_kind_goes_through_the_same_rule(portal: portalkit.Portal) 
             kind="work_order", status="open", number="WO-3", scope=world.sites["south"]
         )
     dan = world.who("dan")
-    assert [d.id for d in world.documents.list(dan, kind="work_order")] == [shown.id]
-    assert world.documents.get(dan, shown.id) == shown
+    assert [d.id for d in portal.documents.list(dan, kind="work_order")] == [shown.id]
+    assert portal.documents.get(dan, shown.id) == shown
     with pytest.raises(InvalidInputError):
-        world.documents.list(dan, kind="recipe")
+        portal.documents.list(dan, kind="recipe")
+    assert not portalkit.perms.is_known("work_order.view")  # the built-ins are untouched

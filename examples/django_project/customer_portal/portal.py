@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import attrs
+
 from portalkit import Portal
 from portalkit.adapters.mail import ConsoleMailer
 from portalkit.contrib.django.conf import DjangoPortalConfig
@@ -19,9 +21,12 @@ def make_portal(config: DjangoPortalConfig) -> Portal:
     """
     options = {
         "secret_key": config.secret_key,
-        "default_tenant": config.tenant or "demo",
+        "config": attrs.evolve(
+            config.portal_config,
+            default_tenant=config.tenant or "demo",
+            mailer=ConsoleMailer(),
+        ),
         "document_source": DemoDocuments(),
-        "mailer": ConsoleMailer(),
     }
     if config.storage == "django":
         from portalkit.contrib.django.storage import DjangoStorage  # noqa: PLC0415

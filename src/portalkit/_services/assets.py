@@ -67,6 +67,8 @@ class AssetService:
         throttle: Lookup counters shared by every worker.
         clock: Where time comes from.
         registry: The permission catalogue.
+        lookup_window: The window a tenant's lookup rate counts in.
+        lookup_backoff_max: The longest block after too many lookups.
     """
 
     def __init__(
@@ -76,14 +78,20 @@ class AssetService:
         throttle: Throttle,
         clock: Clock,
         registry: perms.PermissionRegistry | None = None,
+        lookup_window: dt.timedelta = dt.timedelta(minutes=1),
+        lookup_backoff_max: dt.timedelta = dt.timedelta(hours=24),
     ) -> None:
         self._storage = storage
         self._throttle = throttle
         self._clock = clock
         self._registry = registry
+        self._lookup_window = lookup_window
+        self._lookup_backoff_max = lookup_backoff_max
 
     def _limit(self, principal: Principal, client_key: str | None, rate: int) -> None:
-        rule = ThrottleRule(limit=max(1, rate), window=dt.timedelta(minutes=1))
+        rule = ThrottleRule(
+            limit=max(1, rate), window=self._lookup_window, backoff_max=self._lookup_backoff_max
+        )
         who = principal.user_id if principal.user_id is not None else principal.kind.value
         limits = [Limit(throttle_key("lookup", principal.tenant_id, "principal", who), rule)]
         if client_key:

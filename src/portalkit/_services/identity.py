@@ -61,7 +61,7 @@ from portalkit.domain.passwords import (
     normalize_password,
 )
 from portalkit.domain.principals import Principal, PrincipalKind, User
-from portalkit.domain.tenants import Tenant
+from portalkit.domain.tenants import DEFAULT_SENDER, Tenant
 from portalkit.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -171,7 +171,9 @@ class IdentityConfig:
         claim_role: The role (by name) a registered customer gets at their
             organization; None grants nothing (the host reacts to the
             ``registration.completed`` outbox event).
-        sender_email: From address when the tenant has none.
+
+    The From address of identity emails is the portal's one default for all
+    mail (:attr:`portalkit.config.PortalConfig.sender_email`).
     """
 
     password_policy: PasswordPolicy = attrs.field(factory=default_password_policy)
@@ -185,7 +187,6 @@ class IdentityConfig:
     codes: CodeRules = CODE_RULES
     claim_email_proof: bool = True
     claim_role: str | None = None
-    sender_email: str = "no-reply@localhost"
 
 
 @attrs.frozen(kw_only=True)
@@ -261,6 +262,7 @@ class IdentityService:
         emails: A stricter email check for the profile (the email-validator
             adapter); None uses portalkit's own syntax check only.
         config: Limits and switches (:class:`IdentityConfig`).
+        sender_email: The From address when the tenant has none.
     """
 
     def __init__(
@@ -275,6 +277,7 @@ class IdentityService:
         phones: PhoneNormalizer | None = None,
         emails: EmailChecker | None = None,
         config: IdentityConfig | None = None,
+        sender_email: str = DEFAULT_SENDER,
     ) -> None:
         if not secret_keys:
             raise ConfigurationError("A secret key is required.")
@@ -286,6 +289,7 @@ class IdentityService:
         self._phones = phones
         self._emails = emails
         self.config = config or IdentityConfig()
+        self._sender_email = sender_email
         self._session_keys = [_derive(k, "session") for k in secret_keys]
         self._ticket_keys = [_derive(k, "claim-ticket") for k in secret_keys]
         self._code_key = _derive(secret_keys[0], "codes")
@@ -700,7 +704,7 @@ class IdentityService:
     # Mail and audit ----------------------------------------------------------
     def _message(self, tenant: Tenant, to: str, subject: str, body: str) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = tenant.settings.sender_email or self.config.sender_email
+        message["From"] = tenant.settings.sender_email or self._sender_email
         message["To"] = to
         message["Subject"] = f"{tenant.settings.portal_name}: {subject}"
         message.set_content(body)

@@ -14,8 +14,8 @@ The flow, and where each guarantee comes from:
   invalid contact, duplicate in the batch) and failed, and a progress callback
   sees it after every chunk.
 * **Links** are built from the tenant's configured base URL, never from a
-  request. The email comes from the tenant's sender address, with the inviting
-  user as Reply-To.
+  request. The email comes from the tenant's sender address (the portal's
+  configured default when it has none), with the inviting user as Reply-To.
 * **Tokens** carry only the invitation id and nonce; resending draws a new
   nonce (older tokens die), revoking is immediate.
 * **Accept** is one transaction: a conditional update claims the invitation
@@ -85,7 +85,7 @@ from portalkit.domain.templates import (
     TemplateToken,
     render,
 )
-from portalkit.domain.tenants import Tenant
+from portalkit.domain.tenants import DEFAULT_SENDER, Tenant
 from portalkit.errors import (
     AlreadyUsedError,
     ConfigurationError,
@@ -184,6 +184,7 @@ class InvitationService:
         account_template: The default account-created email (seed 001).
         format_date: How ``{expiry_date}`` is written.
         chunk_size: Contacts handled per transaction in a bulk send.
+        sender_email: The From address when the tenant has none.
     """
 
     def __init__(
@@ -205,6 +206,7 @@ class InvitationService:
         account_template: EmailTemplate = DEFAULT_ACCOUNT_TEMPLATE,
         format_date: Callable[[dt.datetime], str] = english_date,
         chunk_size: int = 200,
+        sender_email: str = DEFAULT_SENDER,
     ) -> None:
         if validity <= dt.timedelta(0):
             raise ConfigurationError("The invitation validity must be positive.")
@@ -228,6 +230,7 @@ class InvitationService:
         self._account_template = account_template.check(self._extra)
         self._format_date = format_date
         self._chunk_size = chunk_size
+        self._sender_email = sender_email
 
     # Staff side ------------------------------------------------------------
     def send(
@@ -271,7 +274,7 @@ class InvitationService:
 
         Raises:
             PermissionDeniedError: The sender may not send invitations.
-            ConfigurationError: The tenant has no base URL or sender address.
+            ConfigurationError: The tenant has no base URL.
             InvalidInputError: The template, scope, role or group is not valid.
         """
         the_template = (template or self._template).check(self._extra)
@@ -443,7 +446,7 @@ class InvitationService:
         Raises:
             NotFoundError: No such active user in the tenant.
             ConflictError: The user has a password already.
-            ConfigurationError: The tenant has no base URL or sender address.
+            ConfigurationError: The tenant has no base URL.
         """
         now = self._clock.now()
         the_template = (template or self._account_template).check(self._extra)
@@ -596,11 +599,6 @@ class InvitationService:
         if not settings.base_url or not _is_http_url(settings.base_url):
             raise ConfigurationError(
                 "Set the portal's public address (TenantSettings.base_url, an http(s) URL) "
-                "before sending invitations."
-            )
-        if not settings.sender_email:
-            raise ConfigurationError(
-                "Set the portal's sender address (TenantSettings.sender_email) "
                 "before sending invitations."
             )
         return tenant
@@ -811,7 +809,7 @@ class InvitationService:
         invitation: Invitation,
         rendered: RenderedEmail,
     ) -> EmailMessage:
-        sender = str(tenant.settings.sender_email)
+        sender = tenant.settings.sender_email or self._sender_email
         message = EmailMessage()
         message["Subject"] = rendered.subject
         message["From"] = Address(

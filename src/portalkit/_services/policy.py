@@ -318,7 +318,7 @@ def validate_settings(
             this tenant.
         ConfigurationError: no login is required but there is no active guest
             user of this tenant; or a switched-off feature key is unknown
-            (declare host switches with :func:`portalkit.perms.register_feature`).
+            (declare host switches with ``perms.catalogue(..., features=[...])``).
     """
     registry = registry or default_registry
     served = settings.served_organization_ids

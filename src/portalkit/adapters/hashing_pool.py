@@ -24,11 +24,12 @@ computations (at most ``workers`` at a time) but leaves the priority alone;
 
 Example::
 
+    from portalkit import Portal, PortalConfig
     from portalkit.adapters.crypto import Argon2idHasher
     from portalkit.adapters.hashing_pool import LowPriorityHasher
 
     hasher = LowPriorityHasher(Argon2idHasher(), niceness=19)
-    portal = Portal.from_url(url, hasher=hasher, secret_key=key)
+    portal = Portal.from_url(url, secret_key=key, config=PortalConfig(hasher=hasher))
 """
 
 from __future__ import annotations

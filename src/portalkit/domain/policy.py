@@ -404,8 +404,7 @@ class Policy:
     Attributes:
         tenant_id: The tenant it decides for.
         settings: The tenant settings it was compiled with.
-        registry: The permission catalogue it was compiled with, and
-            ``registry_revision`` that catalogue's revision at the time.
+        registry: The permission catalogue it was compiled with.
         problems: Rows that were ignored because they cannot take effect
             (unknown permissions or roles, scopes outside the tenant …).
     """
@@ -425,7 +424,6 @@ class Policy:
         self.tenant_id = tenant_id
         self.settings = settings
         self.registry = registry
-        self.registry_revision = registry.revision
         self.problems = problems
         self._active = active
         self._groups_of = groups_of

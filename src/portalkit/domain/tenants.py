@@ -9,7 +9,12 @@ import attrs
 from portalkit.domain.fields import FieldOverride
 from portalkit.errors import InvalidInputError
 
-__all__ = ["Tenant", "TenantSettings", "validate_slug"]
+__all__ = ["DEFAULT_SENDER", "Tenant", "TenantSettings", "validate_slug"]
+
+#: The From address of a portal's emails when neither the tenant
+#: (:attr:`TenantSettings.sender_email`) nor the portal's configuration
+#: (:attr:`portalkit.config.PortalConfig.sender_email`) sets one.
+DEFAULT_SENDER = "no-reply@localhost"
 
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -39,7 +44,8 @@ class TenantSettings:
             ``{"invoice", "report"}``.
         portal_name, logo_url, primary_color: Branding.
         base_url: The portal's public address; links in emails are built from it.
-        sender_email: The From address of the portal's emails.
+        sender_email: The From address of the portal's emails; when empty, the
+            portal's configured default (``PortalConfig.sender_email``).
         default_region: ISO country code used to read local phone numbers.
         field_overrides: Show/hide and rename of asset and job fields (seed 002);
             see :mod:`portalkit.domain.fields`.

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from portalkit import perms
+from portalkit import PortalConfig, perms
 from portalkit.contrib.django import models as m
 from portalkit.contrib.django.conf import get_portal
 from portalkit.domain.scopes import ScopeKind
@@ -131,3 +131,23 @@ def test_customers_cannot_open_the_admin(world: World, client: Client) -> None:
     """A signed-in portal customer is not Django staff: the admin sends them to its login."""
     sign_in(client, "ann@example.com")
     assert client.get("/admin/portalkit/usermodel/").status_code == 302
+
+
+def test_admin_lists_the_configured_catalogue(
+    world: World, admin_client: Client, settings: Any
+) -> None:
+    """The role and portal pages offer the configured portal's permissions and switches."""
+    settings.PORTALKIT = {
+        **settings.PORTALKIT,
+        "CONFIG": PortalConfig(
+            permissions=perms.catalogue(
+                perms.Permission("fuel.view", label="Fuel View"), features=["fuel_cards"]
+            )
+        ),
+    }
+    role_page = admin_client.get("/admin/portalkit/rolemodel/add/").content.decode()
+    assert "Fuel View (fuel.view)" in role_page
+    tenant = m.TenantModel.objects.get(slug="acme")
+    tenant_page = admin_client.get(f"/admin/portalkit/tenantmodel/{tenant.pk}/change/")
+    assert 'value="fuel_cards"' in tenant_page.content.decode()
+    assert not perms.is_known("fuel.view")

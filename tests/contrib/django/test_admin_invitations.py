@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from portalkit import Portal, perms
+from portalkit import Portal, PortalConfig, perms
 from portalkit.adapters.smtp import SmtpMailer
 from portalkit.contrib.django import capability_models as cm
 from portalkit.contrib.django import models as m
@@ -27,9 +27,9 @@ def portal_with_smtp(config: DjangoPortalConfig) -> Portal:
     return Portal(
         DjangoStorage(config.database),
         secret_key=config.secret_key,
-        default_tenant=config.tenant or "default",
-        hasher=FAST_HASHER,
-        mailer=_mailer["smtp"],
+        config=PortalConfig(
+            default_tenant=config.tenant or "default", hasher=FAST_HASHER, mailer=_mailer["smtp"]
+        ),
     )
 
 

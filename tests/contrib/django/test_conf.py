@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from portalkit import PortalConfig, perms
 from portalkit.contrib.django.conf import get_config, get_portal, reset_portal
 from portalkit.contrib.django.storage import DjangoStorage
 from portalkit.errors import ConfigurationError
@@ -53,3 +54,34 @@ def test_unknown_database_alias_is_refused() -> None:
     """The Django storage needs a configured database alias."""
     with pytest.raises(ConfigurationError):
         DjangoStorage("nope")
+
+
+#: A host configuration with its own permission (``PORTALKIT["CONFIG"]`` by dotted path).
+HOST_CONFIG = PortalConfig(
+    permissions=perms.catalogue(perms.Permission("fuel.view", label="Fuel View"))
+)
+
+
+def test_config_reaches_the_portal_with_the_tenant_as_default() -> None:
+    """CONFIG (an object or its dotted path) is the portal's; TENANT is its default tenant."""
+    reset_portal()
+    try:
+        with override_settings(PORTALKIT={"STORAGE": "memory://", "CONFIG": HOST_CONFIG}):
+            assert get_portal().config is HOST_CONFIG
+        path = f"{__name__}.HOST_CONFIG"
+        with override_settings(
+            PORTALKIT={"STORAGE": "memory://", "CONFIG": path, "TENANT": "acme"}
+        ):
+            portal = get_portal()
+            assert portal.config.default_tenant == "acme"
+            assert "fuel.view" in portal.permissions
+    finally:
+        reset_portal()
+
+
+def test_config_that_is_not_a_portal_config_is_refused() -> None:
+    """CONFIG must be a PortalConfig."""
+    with override_settings(PORTALKIT={"CONFIG": {"mailer": None}}), pytest.raises(
+        ConfigurationError, match="CONFIG"
+    ):
+        get_config()

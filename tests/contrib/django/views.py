@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -32,8 +33,7 @@ def make_portal(config: DjangoPortalConfig) -> Portal:
     return Portal(
         DjangoStorage(config.database),
         secret_key=config.secret_key,
-        default_tenant=config.tenant or "default",
-        hasher=FAST_HASHER,
+        config=attrs.evolve(config.portal_config, hasher=FAST_HASHER),
     )
 
 

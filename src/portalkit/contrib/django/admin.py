@@ -26,8 +26,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from portalkit import perms
 from portalkit.contrib.django import models as m
+from portalkit.contrib.django.conf import get_portal
 from portalkit.domain.assets import fold_similar, normalize_identifier
 from portalkit.domain.scopes import ALLOWED_PARENTS, ScopeKind, child_path
 from portalkit.domain.tenants import TenantSettings
@@ -68,13 +68,13 @@ _SETTINGS_FIELDS = (
 
 
 def _feature_choices() -> list[tuple[str, str]]:
-    return [(key, key) for key in sorted(perms.default_registry.features())]
+    return [(key, key) for key in sorted(get_portal().permissions.features())]
 
 
 def _permission_choices() -> list[tuple[str, str]]:
     return [
         (p.name, f"{p.label} ({p.name})")
-        for p in sorted(perms.default_registry, key=lambda p: p.name)
+        for p in sorted(get_portal().permissions, key=lambda p: p.name)
     ]
 
 

@@ -10,8 +10,13 @@
         "LOGIN_URL": "/login/",       # default: settings.LOGIN_URL
         "TRUSTED_PROXIES": [],        # proxies whose X-Forwarded-For is believed
         "ERROR_TEMPLATE": None,       # a template for error pages (status, title, message)
+        "CONFIG": None,               # a portalkit.PortalConfig, or the dotted path of one
         "PORTAL": None,               # dotted path of a callable(config) -> Portal
     }
+
+``CONFIG`` says how the portal behaves (permissions, document kinds, mail,
+invitations, limits); ``TENANT``, when set, is its default tenant. The admin
+pages list the permissions and feature switches of this configuration.
 
 The :class:`~portalkit.Portal` is built once per process on first use
 (:func:`get_portal`) and rebuilt when the setting changes in tests
@@ -29,7 +34,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from portalkit import Portal
+from portalkit import Portal, PortalConfig
 from portalkit.errors import ConfigurationError
 
 __all__ = ["DjangoPortalConfig", "build_portal", "get_config", "get_portal", "reset_portal"]
@@ -45,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_URL": None,
     "TRUSTED_PROXIES": (),
     "ERROR_TEMPLATE": None,
+    "CONFIG": None,
     "PORTAL": None,
 }
 
@@ -60,6 +66,7 @@ class DjangoPortalConfig:
     login_url: str
     trusted_proxies: tuple[str, ...]
     error_template: str | None
+    portal_config: PortalConfig
     portal: str | None
 
 
@@ -88,8 +95,19 @@ def get_config() -> DjangoPortalConfig:
         login_url=str(values["LOGIN_URL"] or settings.LOGIN_URL),
         trusted_proxies=tuple(values["TRUSTED_PROXIES"]),
         error_template=values["ERROR_TEMPLATE"],
+        portal_config=_portal_config(values["CONFIG"], values["TENANT"]),
         portal=values["PORTAL"],
     )
+
+
+def _portal_config(value: object, tenant: str | None) -> PortalConfig:
+    if isinstance(value, str):
+        value = import_string(value)
+    if value is None:
+        value = PortalConfig()
+    if not isinstance(value, PortalConfig):
+        raise ConfigurationError("PORTALKIT['CONFIG'] must be a PortalConfig or its dotted path.")
+    return attrs.evolve(value, default_tenant=tenant) if tenant else value
 
 
 def build_portal(config: DjangoPortalConfig) -> Portal:
@@ -100,17 +118,16 @@ def build_portal(config: DjangoPortalConfig) -> Portal:
         if not isinstance(portal, Portal):
             raise ConfigurationError(f"{config.portal} did not return a Portal.")
         return portal
-    default_tenant = config.tenant or "default"
     if config.storage == "django":
         from portalkit.contrib.django.storage import DjangoStorage  # noqa: PLC0415
 
         return Portal(
             DjangoStorage(config.database),
             secret_key=config.secret_key,
-            default_tenant=default_tenant,
+            config=config.portal_config,
         )
     return Portal.from_url(
-        config.storage, secret_key=config.secret_key, default_tenant=default_tenant
+        config.storage, secret_key=config.secret_key, config=config.portal_config
     )
 
 

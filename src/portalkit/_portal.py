@@ -61,6 +61,7 @@ from portalkit.ports import (
     PasswordHasher,
     Storage,
 )
+from portalkit.web import CsrfTokens
 
 __all__ = ["MIN_SECRET_BYTES", "Portal"]
 
@@ -161,6 +162,8 @@ class Portal:
         invitations: Invitations and staff-created accounts
             (:class:`~portalkit._services.invitations.InvitationService`).
         messages: Broadcast messages (:class:`~portalkit._services.messages.MessageService`).
+        csrf: CSRF tokens made with the portal's secret keys, for every
+            integration (:class:`~portalkit.web.CsrfTokens`).
     """
 
     def __init__(
@@ -248,6 +251,7 @@ class Portal:
             registry=self._registry,
         )
         self.messages = MessageService(storage, clock=clock, registry=self._registry)
+        self.csrf = CsrfTokens(self._secret_keys, clock=clock)
 
     @classmethod
     def from_url(

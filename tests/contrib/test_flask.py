@@ -84,7 +84,9 @@ def test_init_app_stores_state_and_secure_defaults(app: flask.Flask) -> None:
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["MAX_CONTENT_LENGTH"] == pk.DEFAULT_MAX_CONTENT_LENGTH
     assert app.config["PORTALKIT_SECURE_COOKIES"] is False
-    assert "csrf" in app.extensions
+    # CSRF is portalkit.web's (bound to the session), not Flask-WTF's.
+    assert "csrf" not in app.extensions
+    assert app.jinja_env.globals["csrf_token"] is pk.csrf_token
 
 
 def test_secure_cookies_setting(tmp_path: Path) -> None:
@@ -116,6 +118,7 @@ def test_init_app_without_portal_is_refused() -> None:
         (errors.AlreadyUsedError(), 409),
         (errors.ThrottledError(3), 429),
         (errors.DatabaseUnavailableError(), 503),
+        (errors.MailDeliveryError("smtp down"), 503),
         (errors.ConfigurationError("x"), 500),
     ],
 )
@@ -166,7 +169,7 @@ def test_login_rotates_the_session_and_follows_safe_next(app: flask.Flask) -> No
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert pk.SESSION_KEY in sess
-        assert sess.get("csrf_token") is None
+        assert pk.CSRF_SESSION_KEY not in sess
     # The old CSRF token is worthless in the new session.
     refused = client.post("/logout", data={"csrf_token": before})
     assert refused.status_code == 400

@@ -10,6 +10,8 @@
         "LOGIN_URL": "/login/",       # default: settings.LOGIN_URL
         "TRUSTED_PROXIES": [],        # proxies whose X-Forwarded-For is believed
         "ERROR_TEMPLATE": None,       # a template for error pages (status, title, message)
+        "CONTENT_SECURITY_POLICY": DEFAULT_CONTENT_SECURITY_POLICY,  # "" sends none
+        "MAX_CONTENT_LENGTH": 1048576,  # bytes; a larger request body gets 413
         "PORTAL": None,               # dotted path of a callable(config) -> Portal
     }
 
@@ -31,6 +33,7 @@ from django.utils.module_loading import import_string
 
 from portalkit import Portal
 from portalkit.errors import ConfigurationError
+from portalkit.web import DEFAULT_CONTENT_SECURITY_POLICY, DEFAULT_MAX_CONTENT_LENGTH
 
 __all__ = ["DjangoPortalConfig", "build_portal", "get_config", "get_portal", "reset_portal"]
 
@@ -45,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_URL": None,
     "TRUSTED_PROXIES": (),
     "ERROR_TEMPLATE": None,
+    "CONTENT_SECURITY_POLICY": DEFAULT_CONTENT_SECURITY_POLICY,
+    "MAX_CONTENT_LENGTH": DEFAULT_MAX_CONTENT_LENGTH,
     "PORTAL": None,
 }
 
@@ -60,6 +65,8 @@ class DjangoPortalConfig:
     login_url: str
     trusted_proxies: tuple[str, ...]
     error_template: str | None
+    content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY
+    max_content_length: int | None = DEFAULT_MAX_CONTENT_LENGTH
     portal: str | None
 
 
@@ -88,6 +95,8 @@ def get_config() -> DjangoPortalConfig:
         login_url=str(values["LOGIN_URL"] or settings.LOGIN_URL),
         trusted_proxies=tuple(values["TRUSTED_PROXIES"]),
         error_template=values["ERROR_TEMPLATE"],
+        content_security_policy=str(values["CONTENT_SECURITY_POLICY"] or ""),
+        max_content_length=values["MAX_CONTENT_LENGTH"],
         portal=values["PORTAL"],
     )
 

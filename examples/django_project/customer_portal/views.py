@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portalkit import perms
@@ -32,7 +33,9 @@ def _state(request: HttpRequest) -> tuple[PortalRequest, Any]:
     return state, state.effective_principal
 
 
-@sensitive
+# Not @sensitive: a form on a no-referrer page posts "Origin: null", which
+# Django's CSRF check refuses.
+@never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     """The sign-in form; one answer for every wrong email/password combination."""

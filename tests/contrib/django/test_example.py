@@ -217,16 +217,31 @@ def test_both_examples_send_the_same_security_headers(
     assert _security(flask_client.get("/brand.css").headers) == expected
     assert _security(client.get("/jobs/").headers) == expected
     assert _security(flask_client.get("/jobs").headers) == expected
-    # A token page (the sign-in page is marked sensitive in both): no referrer, no-store.
-    token_page = _expected(token_page=True)
-    assert _security(client.get("/login/").headers) == token_page
-    assert _security(flask_client.get("/login").headers) == token_page
     # An authenticated page: no-store.
     sign_in(client, "ann@cityfleet.example")
     signed_in = _expected(authenticated=True)
-    django_jobs, flask_jobs = client.get("/jobs/"), _flask_signed_in(flask_example).get("/jobs")
+    flask_signed_in = _flask_signed_in(flask_example)
+    django_jobs, flask_jobs = client.get("/jobs/"), flask_signed_in.get("/jobs")
     assert django_jobs.status_code == flask_jobs.status_code == 200
     assert _security(django_jobs.headers) == _security(flask_jobs.headers) == signed_in
+    # A token page (a PDF download link): no referrer, no-store.
+    token_page = _expected(authenticated=True, token_page=True)
+    invoice = _invoice_id(example)
+    django_pdf = client.get(client.post(f"/documents/{invoice}/download/")["Location"])
+    form = flask_signed_in.get("/documents/invoices").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert found
+    redirect = flask_signed_in.post(
+        f"/documents/{invoice}/download", data={"csrf_token": found.group(1)}
+    )
+    flask_pdf = flask_signed_in.get(redirect.headers["Location"])
+    assert django_pdf.status_code == flask_pdf.status_code == 200
+    assert _security(django_pdf.headers) == _security(flask_pdf.headers) == token_page
+
+
+def _invoice_id(portal: Portal) -> int:
+    user = example_user(portal, "ann@cityfleet.example")
+    return portal.documents.list(portal.principal_for(user), kind="invoice").items[0].id
 
 
 def test_both_examples_answer_405_and_413_alike(

@@ -55,7 +55,12 @@ def require(permission: str | None = None) -> Callable[[V], V]:
 
 
 def sensitive(view: V) -> V:
-    """Mark a token page (invitation, reset, download link): never cached, no referrer."""
+    """Mark a token page (download link, a token in the address): never cached, no referrer.
+
+    Not for pages with a form: under ``Referrer-Policy: no-referrer`` browsers
+    post ``Origin: null``, which Django's CSRF check refuses; use
+    ``never_cache`` there.
+    """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -11,6 +11,9 @@ The rules (CONTRIBUTING.md, "Layers"):
 - ``portalkit._services.*`` never imports adapters, integrations, SQLAlchemy or a
   web framework: use cases see storage only through the ports.
 - ``portalkit.adapters.*`` never imports the services or the integrations.
+- ``portalkit.web`` (the framework-free web layer) imports only the standard
+  library, attrs, ``portalkit.errors``, ``portalkit.ports`` and itself: no web
+  framework, no adapter, no service.
 - ``portalkit.contrib.*`` uses only the public API: no underscore module, and from
   a module with ``__all__`` only the names it lists.
 - ``import portalkit`` loads no SQLAlchemy, no database driver and no web framework.
@@ -224,6 +227,15 @@ def adapters_rule(imp: Import, modules: dict[str, Module]) -> str | None:
     return None
 
 
+def web_rule(imp: Import, modules: dict[str, Module]) -> str | None:
+    """The web layer needs no framework, storage or service: errors, ports and itself."""
+    if _is_stdlib(imp.module) or _within(imp.module, "attrs", "attr"):
+        return None
+    if _within(imp.module, "portalkit.errors", "portalkit.ports", "portalkit.web"):
+        return None
+    return "the web layer imports only the standard library, attrs, errors, ports and itself"
+
+
 def contrib_rule(imp: Import, modules: dict[str, Module]) -> str | None:
     """Integrations use only portalkit's public API."""
     if not _within(imp.module, "portalkit") or _within(imp.module, "portalkit.contrib"):
@@ -329,6 +341,12 @@ def test_services_never_import_adapters_or_frameworks(modules: dict[str, Module]
 def test_adapters_never_import_services_or_integrations(modules: dict[str, Module]) -> None:
     """portalkit.adapters.* imports no service, facade or integration."""
     _assert_none(violations(modules, "portalkit.adapters", adapters_rule))
+
+
+def test_web_layer_imports_no_framework(modules: dict[str, Module]) -> None:
+    """portalkit.web imports nothing but the stdlib, attrs, errors, ports and itself."""
+    assert "portalkit.web" in modules
+    _assert_none(violations(modules, "portalkit.web", web_rule))
 
 
 def test_integrations_use_only_the_public_api(modules: dict[str, Module]) -> None:

@@ -1,9 +1,9 @@
 """The public surface is deliberate: listed, sorted, documented, with stable error codes.
 
 No underscore means public, documented and typed; an underscore means internal.
-The public modules are the package root, ``config``, ``errors``, ``ports``, ``perms`` and
-``domain.*``; each lists its names in a sorted ``__all__`` (ruff's RUF022
-order: CONSTANTS, then Classes, then everything else).
+The public modules are the package root, ``capabilities``, ``config``, ``errors``,
+``ports``, ``perms``, ``web.*`` and ``domain.*``; each lists its names in a sorted
+``__all__`` (ruff's RUF022 order: CONSTANTS, then Classes, then everything else).
 """
 
 from __future__ import annotations
@@ -22,13 +22,24 @@ import pytest
 import portalkit
 import portalkit.domain
 import portalkit.errors
+import portalkit.web
 from portalkit.errors import PortalkitError
 
 PACKAGE_DIR = Path(portalkit.__file__).resolve().parent
 
 
 def _public_module_names() -> list[str]:
-    names = ["portalkit", "portalkit.config", "portalkit.errors", "portalkit.ports"]
+    names = [
+        "portalkit",
+        "portalkit.capabilities",
+        "portalkit.config",
+        "portalkit.errors",
+        "portalkit.ports",
+        "portalkit.web",
+    ]
+    names += sorted(
+        info.name for info in pkgutil.walk_packages(portalkit.web.__path__, "portalkit.web.")
+    )
     if importlib.util.find_spec("portalkit.perms") is not None:
         names.append("portalkit.perms")
     names += sorted(

@@ -7,16 +7,18 @@ tests with :func:`create_app`.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from portalkit import Portal, PortalConfig, perms
 from portalkit.contrib import flask as pk
 from portalkit.demo import DEMO_TENANT, load_demo
+from portalkit.domain.tenants import TenantSettings
 from portalkit.ports import PasswordHasher
 
 from . import auth_views, customer_views, staff_views
@@ -88,6 +90,7 @@ def create_app(
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(customer_views.bp)
     app.register_blueprint(staff_views.bp)
+    app.add_url_rule("/brand.css", "brand_css", _brand_css)
     app.context_processor(_layout_context)
     app.jinja_env.filters["money"] = _money
     return app
@@ -128,6 +131,17 @@ def _money(cents: int | None, currency: str | None = "USD") -> str:
     if cents is None:
         return "-"
     return f"{cents / 100:,.2f} {currency or ''}".strip()
+
+
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")
+
+
+def _brand_css() -> Response:
+    """The tenant's colour as a stylesheet: the CSP allows no inline style."""
+    colour = pk.tenant_from().settings.primary_color
+    if not _COLOUR.fullmatch(colour):  # never let tenant text write CSS
+        colour = TenantSettings().primary_color
+    return Response(f":root {{ --brand: {colour}; }}\n", mimetype="text/css")
 
 
 def _layout_context() -> dict[str, Any]:

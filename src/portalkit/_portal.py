@@ -63,6 +63,7 @@ from portalkit.ports import (
     Storage,
     UnitOfWork,
 )
+from portalkit.web import CsrfTokens
 
 __all__ = ["MIN_SECRET_BYTES", "Portal"]
 
@@ -168,6 +169,8 @@ class Portal:
         invitations: Invitations and staff-created accounts
             (:class:`~portalkit._services.invitations.InvitationService`).
         messages: Broadcast messages (:class:`~portalkit._services.messages.MessageService`).
+        csrf: CSRF tokens made with the portal's secret keys, for every
+            integration (:class:`~portalkit.web.CsrfTokens`).
     """
 
     def __init__(
@@ -275,6 +278,7 @@ class Portal:
             sender_email=config.sender_email,
         )
         self.messages = MessageService(storage, clock=clock, registry=self._registry)
+        self.csrf = CsrfTokens(self._secret_keys, clock=clock)
 
     @classmethod
     def from_url(

@@ -48,12 +48,12 @@ from portalkit.capabilities import (
     RequestServiceRequests,
 )
 from portalkit.domain.identity import ThrottleRule, ThrottleState
-from portalkit.domain.identity import client_key as make_client_key
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import AuthenticationError, InvalidTokenError, StorageError
 from portalkit.ports import Savepoint, Storage, Throttle, UnitOfWork
+from portalkit.web.clients import client_key as make_client_key
 
 if TYPE_CHECKING:
     from portalkit._portal import Portal

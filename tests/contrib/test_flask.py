@@ -84,7 +84,9 @@ def test_init_app_stores_state_and_secure_defaults(app: flask.Flask) -> None:
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["MAX_CONTENT_LENGTH"] == pk.DEFAULT_MAX_CONTENT_LENGTH
     assert app.config["PORTALKIT_SECURE_COOKIES"] is False
-    assert "csrf" in app.extensions
+    # CSRF is portalkit.web's (bound to the session), not Flask-WTF's.
+    assert "csrf" not in app.extensions
+    assert app.jinja_env.globals["csrf_token"] is pk.csrf_token
 
 
 def test_secure_cookies_setting(tmp_path: Path) -> None:
@@ -116,6 +118,7 @@ def test_init_app_without_portal_is_refused() -> None:
         (errors.AlreadyUsedError(), 409),
         (errors.ThrottledError(3), 429),
         (errors.DatabaseUnavailableError(), 503),
+        (errors.MailDeliveryError("smtp down"), 503),
         (errors.ConfigurationError("x"), 500),
     ],
 )
@@ -166,7 +169,7 @@ def test_login_rotates_the_session_and_follows_safe_next(app: flask.Flask) -> No
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert pk.SESSION_KEY in sess
-        assert sess.get("csrf_token") is None
+        assert pk.CSRF_SESSION_KEY not in sess
     # The old CSRF token is worthless in the new session.
     refused = client.post("/logout", data={"csrf_token": before})
     assert refused.status_code == 400
@@ -220,6 +223,42 @@ def test_post_without_csrf_token_is_refused_and_stores_nothing(app: flask.Flask)
     assert tampered.status_code == 400
     with portal.storage.unit_of_work() as uow:
         assert uow.actions.requests.count(tenant.id) == before
+
+
+def test_csrf_token_is_bound_to_the_session_and_read_from_a_header(app: flask.Flask) -> None:
+    """Another browser's token is refused; the session's own works as X-CSRFToken too."""
+    mine, theirs = signed_in(app, ANN), app.test_client()
+    stolen = token(theirs)
+    refused = mine.post("/logout", data={"csrf_token": stolen})
+    assert refused.status_code == 400
+    assert "Reload the page" in refused.get_data(as_text=True)
+    assert mine.post("/logout", headers={"X-CSRFToken": token(mine, "/jobs")}).status_code == 302
+
+
+def test_expired_csrf_token_is_refused(app: flask.Flask) -> None:
+    """A token older than the portal's CSRF max age no longer posts."""
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess[pk.CSRF_SESSION_KEY] = "a-session-secret"
+    portal = app.extensions["portalkit"].portal
+    old = portal.csrf.issue("a-session-secret")
+    portal.csrf.max_age, saved = dt.timedelta(seconds=-1), portal.csrf.max_age
+    try:
+        response = client.post("/login", data={"csrf_token": old, "identifier": ANN})
+    finally:
+        portal.csrf.max_age = saved
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_wrong_method_gets_the_405_page(app: flask.Flask) -> None:
+    """Flask's own 405 is the shared page, with Allow and the security headers."""
+    response = app.test_client().get("/logout")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "Method not allowed" in response.get_data(as_text=True)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_oversized_body_is_refused(app: flask.Flask) -> None:

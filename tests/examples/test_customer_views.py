@@ -51,7 +51,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         url = f"sqlite:///{tmp_path / 'portal.db'}"
     else:
         url = request.getfixturevalue("fresh_postgres_url")
-    app = create_app(url, secret_key=SECRET, config={"WTF_CSRF_ENABLED": False})
+    app = create_app(url, secret_key=SECRET, config={"PORTALKIT_CSRF": False})
     yield app
     app.extensions["portalkit"].portal.close()
 

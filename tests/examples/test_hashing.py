@@ -83,7 +83,7 @@ def test_create_app_hashes_on_a_low_priority_thread(tmp_path: Path) -> None:
     app = create_app(
         f"sqlite:///{tmp_path / 'portal.db'}",
         secret_key="hashing-example-test-secret-key-0123456789-abcdef",
-        config={"WTF_CSRF_ENABLED": False},
+        config={"PORTALKIT_CSRF": False},
         hash_lock=str(tmp_path / "argon2.lock"),
         hash_niceness=5,
     )

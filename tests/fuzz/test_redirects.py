@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portalkit.contrib._urls import is_safe_next, safe_next
+from portalkit.web import is_safe_next, safe_next
 from tests.fuzz.hostile import ANY_INPUT, FUZZ
 
 BASE = "https://portal.example/account/profile"

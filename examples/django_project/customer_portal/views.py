@@ -6,21 +6,24 @@ middleware); sign-in failures are shown on the form.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portalkit import perms
-from portalkit.contrib._urls import safe_next
 from portalkit.contrib.django import auth
-from portalkit.contrib.django.decorators import require
+from portalkit.contrib.django.decorators import require, sensitive
 from portalkit.contrib.django.middleware import PortalRequest, portal_request
 from portalkit.domain.resolver import Ambiguous, Found
+from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import AuthenticationError, InvalidInputError, NotFoundError, ThrottledError
+from portalkit.web import safe_next
 
 _KINDS = {"quotes": "quote", "invoices": "invoice", "reports": "report"}
 
@@ -30,6 +33,8 @@ def _state(request: HttpRequest) -> tuple[PortalRequest, Any]:
     return state, state.effective_principal
 
 
+# Not @sensitive: a form on a no-referrer page posts "Origin: null", which
+# Django's CSRF check refuses.
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -49,6 +54,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(
         request, "customer_portal/login.html", {"error": error, "next": target}, status=status
     )
+
+
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")
+
+
+def portal_css(request: HttpRequest) -> HttpResponse:
+    """The stylesheet with the tenant's colour: the CSP allows no inline style."""
+    colour = portal_request(request).tenant.settings.primary_color
+    if not _COLOUR.fullmatch(colour):  # never let tenant text write CSS
+        colour = TenantSettings().primary_color
+    css = render_to_string("customer_portal/portal.css", {"brand_color": colour})
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
 @require_POST
@@ -137,7 +154,7 @@ def download(request: HttpRequest, document_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("file", args=[token]))
 
 
-@never_cache
+@sensitive
 @require()
 def file(request: HttpRequest, token: str) -> HttpResponse:
     """Send a document's PDF for a valid download token."""
@@ -147,5 +164,4 @@ def file(request: HttpRequest, token: str) -> HttpResponse:
     )
     response = HttpResponse(found.data, content_type=found.content_type)
     response["Content-Disposition"] = found.content_disposition
-    response["Referrer-Policy"] = "no-referrer"
     return response

@@ -77,6 +77,8 @@ LOGIN_URL = "/login/"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form gets the same 400 page as in the Flask integration.
+CSRF_FAILURE_VIEW = "portalkit.contrib.django.errors.csrf_failure"
 
 PORTALKIT = {
     "TENANT": "demo",

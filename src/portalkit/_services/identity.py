@@ -4,7 +4,7 @@
 (storage, password hasher, throttle, mailer, clock, phone normalizer) and the
 portal's secret keys. Every method takes the :class:`~portalkit.domain.tenants.Tenant`
 it works in and, where a customer is acting, the request's ``client_key``
-(see :func:`portalkit.domain.identity.client_key`).
+(see :func:`portalkit.web.client_key`).
 
 What a caller can observe never tells whether an account or customer record
 exists: sign-in fails with one :class:`~portalkit.errors.AuthenticationError`

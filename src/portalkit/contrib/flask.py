@@ -26,22 +26,24 @@ What the extension does:
   teardown;
 - :func:`login` / :func:`logout` keep the session credential in Flask's
   session and start a fresh session on sign-in;
-- one error mapping: every :class:`~portalkit.errors.PortalkitError` becomes a
-  400/401/403/404/409/429/503 page that shows only the customer-safe message,
-  and "not yours" and "not there" give the same 404 page;
+- one error mapping (:mod:`portalkit.web`'s table): every
+  :class:`~portalkit.errors.PortalkitError`, and Flask's own 400/403/404/405/
+  413/429, becomes a page that shows only the customer-safe message, and "not
+  yours" and "not there" give the same 404 page;
 - secure defaults: HttpOnly and SameSite=Lax session cookies (Secure with
-  ``PORTALKIT_SECURE_COOKIES``), a request size limit, CSRF protection on
-  every form (Flask-WTF's ``CSRFProtect``), :func:`sensitive` for token and
-  account pages (``Cache-Control: no-store``, ``Referrer-Policy: no-referrer``)
-  and :func:`safe_next` for redirects after sign-in.
+  ``PORTALKIT_SECURE_COOKIES``), a request size limit, a CSRF token on every
+  form (:class:`portalkit.web.CsrfTokens`, bound to the session), the security
+  headers of :func:`portalkit.web.security_headers` on every response
+  (:func:`sensitive` marks token pages), and :func:`safe_next` for redirects
+  after sign-in.
 
-It decides nothing itself: every access decision is a service call.
+It decides nothing itself: every access decision is a service call, and the
+web rules are :mod:`portalkit.web`'s, shared with the Django integration.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, cast
 
@@ -51,22 +53,29 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from portalkit import Portal
-from portalkit.contrib._urls import is_safe_next, safe_next
-from portalkit.domain.identity import client_key
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import (
     AuthenticationError,
     ConfigurationError,
-    ConflictError,
-    InvalidInputError,
     InvalidTokenError,
     NotFoundError,
     PermissionDeniedError,
     PortalkitError,
-    StorageError,
-    ThrottledError,
+)
+from portalkit.web import (
+    DEFAULT_CONTENT_SECURITY_POLICY,
+    DEFAULT_MAX_CONTENT_LENGTH,
+    ErrorPage,
+    client_key,
+    error_page,
+    error_status,
+    is_safe_next,
+    new_session_secret,
+    safe_next,
+    security_headers,
+    status_page,
 )
 
 __all__ = [
@@ -74,6 +83,7 @@ __all__ = [
     "PortalFlask",
     "SignInResult",
     "client_key_from",
+    "csrf_token",
     "error_status",
     "init_app",
     "is_safe_next",
@@ -95,36 +105,14 @@ __all__ = [
 EXTENSION_KEY = "portalkit"
 #: Where the session credential lives in Flask's session.
 SESSION_KEY = "_portalkit_session"
-#: Default request size limit (bytes) when the app sets none.
-DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+#: Where the session's CSRF secret lives in Flask's session.
+CSRF_SESSION_KEY = "_portalkit_csrf"
+#: The form field, then the headers, a state-changing request carries its CSRF token in.
+CSRF_FIELD = "csrf_token"
+_CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-_TITLES = {
-    400: "The request could not be processed",
-    401: "Please sign in",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    405: "Method not allowed",
-    409: "This has changed in the meantime",
-    413: "The request is too large",
-    429: "Too many attempts",
-    500: "Something went wrong",
-    503: "The portal is unavailable",
-}
-_GENERIC = {
-    400: "Check what you entered and try again.",
-    401: "Sign in to continue.",
-    403: "Ask your administrator if you need access.",
-    404: "The page you asked for does not exist or is not available to you.",
-    405: "This address does not accept this kind of request.",
-    409: "Reload the page and try again.",
-    413: "The data sent was larger than this portal accepts.",
-    429: "Wait a moment and try again.",
-    500: "Please try again later.",
-    503: "Please try again in a few minutes.",
-}
-
 
 class SignInResult(Protocol):
     """What a successful sign-in gives (the identity service's ``SignIn``)."""
@@ -181,12 +169,16 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
       is believed for throttling and audit (default none);
     - ``PORTALKIT_SECURE_COOKIES``: mark the session cookie Secure (default
       False so the demo runs on http://127.0.0.1; set True in production);
-    - ``PORTALKIT_CSRF``: enable Flask-WTF's CSRFProtect (default True);
+    - ``PORTALKIT_CSRF``: check a CSRF token on every POST/PUT/PATCH/DELETE
+      (default True; off when the app already has Flask-WTF's CSRFProtect);
+    - ``PORTALKIT_CONTENT_SECURITY_POLICY``: the ``Content-Security-Policy``
+      of every response (default :data:`portalkit.web.DEFAULT_CONTENT_SECURITY_POLICY`;
+      ``""`` sends none);
     - ``PORTALKIT_ERROR_TEMPLATE``: a template rendered for error pages with
       ``status``, ``title`` and ``message`` (default: a built-in page).
 
     Error pages for Flask's own 400/403/404/405/413/429 are registered only
-    where the app has none yet.
+    where the app has none yet. Security headers a view sets itself win.
     """
     if portal is None:
         raise ConfigurationError("init_app needs portal=Portal.from_url(...).")
@@ -196,6 +188,7 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
     cfg.setdefault("PORTALKIT_TRUSTED_PROXIES", ())
     cfg.setdefault("PORTALKIT_SECURE_COOKIES", False)
     cfg.setdefault("PORTALKIT_CSRF", True)
+    cfg.setdefault("PORTALKIT_CONTENT_SECURITY_POLICY", DEFAULT_CONTENT_SECURITY_POLICY)
     cfg.setdefault("PORTALKIT_ERROR_TEMPLATE", None)
     # Flask pre-fills these keys with permissive values, so setdefault cannot work.
     cfg["SESSION_COOKIE_HTTPONLY"] = True
@@ -206,10 +199,11 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
     if cfg.get("MAX_CONTENT_LENGTH") is None:
         cfg["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_CONTENT_LENGTH
     app.extensions[EXTENSION_KEY] = _State(portal)
-    if cfg["PORTALKIT_CSRF"] and "csrf" not in app.extensions:
-        from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]  # noqa: PLC0415
-
-        CSRFProtect(app)
+    if "csrf" not in app.extensions:  # the host's own Flask-WTF CSRFProtect wins
+        app.add_template_global(csrf_token)
+        if cfg["PORTALKIT_CSRF"]:
+            app.before_request(_check_csrf)
+    app.after_request(_add_security_headers)
     app.register_error_handler(PortalkitError, _handle_portalkit_error)
     handled = app.error_handler_spec.get(None, {})
     for status in (400, 403, 404, 405, 413, 429):
@@ -389,76 +383,69 @@ def require(permission: str | None = None) -> Callable[[F], F]:
 
 
 def sensitive(view: F) -> F:
-    """Mark a token or account page: never cached, never sent as a referrer."""
+    """Mark a token page (invitation, reset, download link): never cached, no referrer."""
 
     @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        response = current_app.make_response(view(*args, **kwargs))
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        g._portalkit_token_page = True
+        return view(*args, **kwargs)
 
     return cast(F, wrapper)
 
 
-# The one error mapping ------------------------------------------------------
-def error_status(error: PortalkitError) -> int:
-    """The HTTP status for a portalkit error (the one mapping of this integration)."""
-    checks: tuple[tuple[type[PortalkitError], int], ...] = (
-        (InvalidInputError, 400),
-        (InvalidTokenError, 400),
-        (AuthenticationError, 401),
-        (PermissionDeniedError, 403),
-        (NotFoundError, 404),
-        (ConflictError, 409),
-        (ThrottledError, 429),
-        (StorageError, 503),
+# CSRF and security headers (the rules are portalkit.web's) ---------------------
+def csrf_token() -> str:
+    """A CSRF token for a form of this session (the ``csrf_token()`` template global)."""
+    secret = session.get(CSRF_SESSION_KEY)
+    if not isinstance(secret, str) or not secret:
+        secret = session[CSRF_SESSION_KEY] = new_session_secret()
+    return portal_from().csrf.issue(secret)
+
+
+def _check_csrf() -> None:
+    if request.method not in _UNSAFE_METHODS:
+        return
+    token = request.form.get(CSRF_FIELD)
+    for header in _CSRF_HEADERS:
+        token = token or request.headers.get(header)
+    # InvalidTokenError: the one error mapping answers 400.
+    portal_from().csrf.verify(session.get(CSRF_SESSION_KEY), token)
+
+
+def _add_security_headers(response: Response) -> Response:
+    static = request.endpoint == "static"
+    headers = security_headers(
+        authenticated=not static and SESSION_KEY in session,
+        token_page=bool(g.get("_portalkit_token_page")),
+        content_security_policy=current_app.config["PORTALKIT_CONTENT_SECURITY_POLICY"],
     )
-    for kind, status in checks:
-        if isinstance(error, kind):
-            return status
-    return 500
+    for name, value in headers.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
-def _message(status: int, error: PortalkitError | None) -> str:
-    # 404 and 403 never echo anything: one page for "not there" and "not yours".
-    if error is not None and status in (400, 409, 429) and error.message:
-        return error.message
-    return _GENERIC.get(status, _GENERIC[500])
-
-
-def _page(status: int, message: str) -> Response:
-    title = _TITLES.get(status, _TITLES[500])
+# The one error mapping (portalkit.web's table) ----------------------------------
+def _page(page: ErrorPage) -> Response:
     template = current_app.config.get("PORTALKIT_ERROR_TEMPLATE")
     if template:
         from flask import render_template  # noqa: PLC0415
 
-        body = render_template(template, status=status, title=title, message=message)
-    else:
-        body = (
-            "<!doctype html><html lang=en><meta charset=utf-8>"
-            f"<title>{html.escape(title)}</title><h1>{html.escape(title)}</h1>"
-            f"<p>{html.escape(message)}</p><p><a href='/'>Home</a></p></html>"
+        body = render_template(
+            template, status=page.status, title=page.title, message=page.message
         )
-    response = Response(body, status=status, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
+    else:
+        body = page.html()
+    response = Response(body, status=page.status, mimetype="text/html")
+    response.headers.update(page.headers)
     return response
 
 
 def _handle_portalkit_error(error: PortalkitError) -> Response:
-    status = error_status(error)
-    if status >= 500:
+    if error_status(error) >= 500:
         current_app.logger.error("portalkit error %s", error.code, exc_info=error)
-    response = _page(status, _message(status, error))
-    if isinstance(error, ThrottledError) and error.retry_after is not None:
-        response.headers["Retry-After"] = str(max(1, int(error.retry_after)))
-    return response
+    return _page(error_page(error))
 
 
 def _handle_http_error(error: HTTPException) -> Response:
-    status = error.code or 500
-    response = _page(status, _GENERIC.get(status, _GENERIC[500]))
-    allowed = getattr(error, "valid_methods", None)
-    if status == 405 and allowed:
-        response.headers["Allow"] = ", ".join(allowed)
-    return response
+    allowed = getattr(error, "valid_methods", None) or ()
+    return _page(status_page(error.code or 500, allowed_methods=allowed))

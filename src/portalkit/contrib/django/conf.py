@@ -11,6 +11,8 @@
         "TRUSTED_PROXIES": [],        # proxies whose X-Forwarded-For is believed
         "ERROR_TEMPLATE": None,       # a template for error pages (status, title, message)
         "CONFIG": None,               # a portalkit.PortalConfig, or the dotted path of one
+        "CONTENT_SECURITY_POLICY": DEFAULT_CONTENT_SECURITY_POLICY,  # "" sends none
+        "MAX_CONTENT_LENGTH": 1048576,  # bytes; a larger request body gets 413
         "PORTAL": None,               # dotted path of a callable(config) -> Portal
     }
 
@@ -36,6 +38,7 @@ from django.utils.module_loading import import_string
 
 from portalkit import Portal, PortalConfig
 from portalkit.errors import ConfigurationError
+from portalkit.web import DEFAULT_CONTENT_SECURITY_POLICY, DEFAULT_MAX_CONTENT_LENGTH
 
 __all__ = ["DjangoPortalConfig", "build_portal", "get_config", "get_portal", "reset_portal"]
 
@@ -51,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": (),
     "ERROR_TEMPLATE": None,
     "CONFIG": None,
+    "CONTENT_SECURITY_POLICY": DEFAULT_CONTENT_SECURITY_POLICY,
+    "MAX_CONTENT_LENGTH": DEFAULT_MAX_CONTENT_LENGTH,
     "PORTAL": None,
 }
 
@@ -67,6 +72,8 @@ class DjangoPortalConfig:
     trusted_proxies: tuple[str, ...]
     error_template: str | None
     portal_config: PortalConfig
+    content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY
+    max_content_length: int | None = DEFAULT_MAX_CONTENT_LENGTH
     portal: str | None
 
 
@@ -96,6 +103,8 @@ def get_config() -> DjangoPortalConfig:
         trusted_proxies=tuple(values["TRUSTED_PROXIES"]),
         error_template=values["ERROR_TEMPLATE"],
         portal_config=_portal_config(values["CONFIG"], values["TENANT"]),
+        content_security_policy=str(values["CONTENT_SECURITY_POLICY"] or ""),
+        max_content_length=values["MAX_CONTENT_LENGTH"],
         portal=values["PORTAL"],
     )
 

@@ -1,4 +1,4 @@
-"""Guard function views: ``@require(perms.JOB_VIEW)``.
+"""Guard function views: ``@require(perms.JOB_VIEW)``; mark token pages: ``@sensitive``.
 
 Anonymous visitors go to the sign-in page (``PORTALKIT["LOGIN_URL"]``, else
 ``settings.LOGIN_URL``) with a safe ``next``. A principal without the
@@ -15,12 +15,13 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from portalkit.contrib._urls import safe_next
 from portalkit.contrib.django.errors import error_response
 from portalkit.contrib.django.middleware import portal_request
+from portalkit.contrib.django.security import mark_token_page
 from portalkit.errors import PermissionDeniedError
+from portalkit.web import safe_next
 
-__all__ = ["check_access", "require"]
+__all__ = ["check_access", "require", "sensitive"]
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -51,3 +52,19 @@ def require(permission: str | None = None) -> Callable[[V], V]:
         return cast(V, wrapper)
 
     return decorate
+
+
+def sensitive(view: V) -> V:
+    """Mark a token page (download link, a token in the address): never cached, no referrer.
+
+    Not for pages with a form: under ``Referrer-Policy: no-referrer`` browsers
+    post ``Origin: null``, which Django's CSRF check refuses; use
+    ``never_cache`` there.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark_token_page(request)
+        return view(request, *args, **kwargs)
+
+    return cast(V, wrapper)

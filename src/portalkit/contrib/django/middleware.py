@@ -20,7 +20,10 @@ Each request gets:
   that is granted nothing (``request.portalkit.principal`` is None then).
 
 Any :class:`~portalkit.errors.PortalkitError` a view raises becomes the
-response of :func:`~portalkit.contrib.django.errors.error_response`.
+response of :func:`~portalkit.contrib.django.errors.error_response`; Django's
+405 and a body over ``PORTALKIT["MAX_CONTENT_LENGTH"]`` get the same pages as
+in Flask, and every response the security headers of
+:func:`portalkit.web.security_headers` (see :mod:`~portalkit.contrib.django.security`).
 Nothing here decides access: every decision is a service call.
 """
 
@@ -30,13 +33,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from portalkit import Portal
 from portalkit.contrib.django.conf import DjangoPortalConfig, get_config, get_portal
-from portalkit.contrib.django.errors import error_response
-from portalkit.domain.identity import client_key
+from portalkit.contrib.django.errors import error_response, status_response
+from portalkit.contrib.django.security import finish_response, refuse_too_large
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant
@@ -47,6 +51,7 @@ from portalkit.errors import (
     NotFoundError,
     PortalkitError,
 )
+from portalkit.web import client_key
 
 __all__ = ["SESSION_KEY", "PortalMiddleware", "PortalRequest", "portal_request"]
 
@@ -150,11 +155,17 @@ class PortalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        _attach(request, PortalRequest(request, get_portal(), get_config()))
-        return self.get_response(request)
+        config = get_config()
+        _attach(request, PortalRequest(request, get_portal(), config))
+        response = refuse_too_large(request, config) or self.get_response(request)
+        session = getattr(request, "session", None)
+        signed_in = session is not None and SESSION_KEY in session
+        return finish_response(request, response, config, authenticated=signed_in)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
-        """A portalkit error from a view becomes its error page; others pass on."""
+        """A portalkit error (or a body too large) from a view becomes its page."""
         if isinstance(exception, PortalkitError):
             return error_response(request, exception)
+        if isinstance(exception, RequestDataTooBig):
+            return status_response(request, 413)
         return None

@@ -1,14 +1,14 @@
-"""Safe redirect targets (portalkit.contrib._urls): only local paths pass."""
+"""Safe redirect targets (portalkit.web.redirects): only local paths pass."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portalkit.contrib._urls import is_safe_next, safe_next
+from portalkit.web import is_safe_next, safe_next
 
 HOSTS = st.from_regex(r"[a-z0-9][a-z0-9.-]{0,30}(:[0-9]{1,5})?", fullmatch=True)
 
@@ -55,3 +55,45 @@ def test_accepted_targets_are_local_paths(target: str) -> None:
         assert safe_next(target) == target
     else:
         assert safe_next(target, "/fallback") == "/fallback"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%2F%2Fevil.example", "/%2f%2fevil.example", "/%5Cevil", "/%5cevil.example",
+        "/%2F%5Cevil.example", "/%5C%2Fevil.example", "/%252F%252Fevil.example",
+        "/%25252F%25252Fevil.example", "/%09/evil.example", "/%0A/evil.example",
+        "/%2F/evil.example", "/a/%5C..",
+    ],
+)
+def test_rejects_percent_encoded_slashes_and_backslashes(target: str) -> None:
+    """A server or proxy that decodes the path cannot turn it into another host."""
+    assert not is_safe_next(target)
+    assert safe_next(target, "/home") == "/home"
+
+
+@pytest.mark.parametrize(
+    "target", ["/lookup?q=AB%20123", "/a%2Fb", "/caf%C3%A9", "/jobs?next=%2F%2Fx", "/a%20b"]
+)
+def test_accepts_encoded_characters_that_stay_local(target: str) -> None:
+    """Encoded characters that decode to a local path (or live in the query) are kept."""
+    assert safe_next(target) == target
+
+
+BASE = "https://portal.example/account"
+OFF_SITE = st.lists(
+    st.sampled_from(["/", "\\", "%2F", "%2f", "%5C", "%5c", "%25", "%09", "evil.example", "@",
+                     ":", "https:", "?", "#", ".", "a", "%"]),
+    max_size=10,
+).map("".join)
+
+
+@given(OFF_SITE | st.text(max_size=60))
+def test_never_returns_an_off_site_target(target: str) -> None:
+    """Whatever comes in, the result, decoded up to three times, stays on the portal's host."""
+    chosen = safe_next(target)
+    for _ in range(4):
+        resolved = urlsplit(urljoin(BASE, chosen.replace("\\", "/")))
+        assert resolved.scheme == "https"
+        assert resolved.netloc == "portal.example"
+        chosen = unquote(chosen)

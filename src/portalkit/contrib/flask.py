@@ -3,7 +3,7 @@
 ::
 
     from flask import Flask
-    from portalkit import Portal
+    from portalkit import Portal, PortalRequest
     from portalkit.contrib import flask as pk
 
     app = Flask(__name__)
@@ -52,15 +52,12 @@ from flask import Flask, Response, current_app, g, redirect, request, session, u
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from portalkit import Portal
+from portalkit import Portal, PortalRequest
 from portalkit.domain.policy import Policy
-from portalkit.domain.principals import Principal, PrincipalKind, User
+from portalkit.domain.principals import Principal, User
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import (
-    AuthenticationError,
     ConfigurationError,
-    InvalidTokenError,
-    NotFoundError,
     PermissionDeniedError,
     PortalkitError,
 )
@@ -68,7 +65,7 @@ from portalkit.web import (
     DEFAULT_CONTENT_SECURITY_POLICY,
     DEFAULT_MAX_CONTENT_LENGTH,
     ErrorPage,
-    client_key,
+    client_address,
     error_page,
     error_status,
     is_safe_next,
@@ -93,10 +90,12 @@ __all__ = [
     "policy_from",
     "portal_from",
     "principal_from",
+    "request_from",
     "require",
     "safe_next",
     "sensitive",
     "start_session",
+    "start_session_value",
     "tenant_from",
     "user_from",
 ]
@@ -204,15 +203,16 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
         if cfg["PORTALKIT_CSRF"]:
             app.before_request(_check_csrf)
     app.after_request(_add_security_headers)
+    app.after_request(_finish_request)  # runs first: headers see the final session
     app.register_error_handler(PortalkitError, _handle_portalkit_error)
     handled = app.error_handler_spec.get(None, {})
     for status in (400, 403, 404, 405, 413, 429):
         if not handled.get(status):  # the host's own error pages win
             app.register_error_handler(status, _handle_http_error)
-    app.teardown_appcontext(_teardown)
+    app.teardown_request(_teardown)
 
 
-# Per-request accessors ------------------------------------------------------
+# The request (portal.request, one per HTTP request) ----------------------------
 def _state() -> _State:
     state = current_app.extensions.get(EXTENSION_KEY)
     if not isinstance(state, _State):
@@ -220,104 +220,112 @@ def _state() -> _State:
     return state
 
 
-def _cache() -> dict[str, Any]:
-    cache: dict[str, Any] | None = g.get("_portalkit")
-    if cache is None:
-        cache = {}
-        g._portalkit = cache
-    return cache
-
-
-def _teardown(_exc: BaseException | None) -> None:
-    g.pop("_portalkit", None)
-
-
 def portal_from() -> Portal:
     """The app's :class:`~portalkit.Portal`."""
     return _state().portal
 
 
+def request_from() -> PortalRequest:
+    """This HTTP request's :class:`~portalkit.PortalRequest`, opened on first use.
+
+    Everything portalkit does for the request runs in its one unit of work,
+    committed after the view returns a response (rolled back when the view
+    raised, even if an error page was shown).
+    """
+    current: PortalRequest | None = g.get("_portalkit_request")
+    if current is None:
+        credential = session.get(SESSION_KEY)
+        current = portal_from().request(
+            current_app.config["PORTALKIT_TENANT"],
+            session=credential if isinstance(credential, str) else None,
+            client=client_address(
+                request.remote_addr,
+                request.headers.get("X-Forwarded-For"),
+                current_app.config["PORTALKIT_TRUSTED_PROXIES"],
+            ),
+            user_agent=request.user_agent.string or None,
+        )
+        current.__enter__()
+        g._portalkit_request = current
+    return current
+
+
+def _finish_request(response: Response) -> Response:
+    current: PortalRequest | None = g.pop("_portalkit_request", None)
+    if current is None:
+        return response
+    failed = g.pop("_portalkit_failed", None)
+    try:
+        current.__exit__(type(failed) if failed else None, failed, None)
+    except PortalkitError as error:  # the commit failed: the view's answer is not true
+        response = _handle_portalkit_error(error)
+    if current.new_session is not None:
+        if session.get(SESSION_KEY) != current.new_session:  # login() already started it
+            session[SESSION_KEY] = current.new_session
+            session.permanent = True
+    elif current.clear_session:
+        session.pop(SESSION_KEY, None)
+    return response
+
+
+def _teardown(exc: BaseException | None) -> None:
+    current: PortalRequest | None = g.pop("_portalkit_request", None)
+    if current is not None:  # an unhandled exception: nothing of the request is kept
+        error = exc or RuntimeError("request ended without a response")
+        current.__exit__(type(error), error, None)
+
+
 def tenant_from() -> Tenant:
-    """The tenant this app serves, read once per request."""
-    cache = _cache()
-    if "tenant" not in cache:
-        cache["tenant"] = portal_from().tenant(current_app.config["PORTALKIT_TENANT"])
-    return cast(Tenant, cache["tenant"])
+    """The tenant this app serves (``PORTALKIT_TENANT``), read once per request."""
+    return request_from().tenant
 
 
 def client_key_from() -> str:
     """The client key of this request (for throttling and audit)."""
-    cache = _cache()
-    if "client_key" not in cache:
-        cache["client_key"] = client_key(
-            request.remote_addr,
-            request.headers.get("X-Forwarded-For"),
-            current_app.config["PORTALKIT_TRUSTED_PROXIES"],
-        )
-    return cast(str, cache["client_key"])
-
-
-def _authenticate() -> tuple[Principal | None, User | None]:
-    cache = _cache()
-    if "principal" not in cache:
-        principal: Principal | None = None
-        user: User | None = None
-        credential = session.get(SESSION_KEY)
-        tenant = tenant_from()
-        if isinstance(credential, str):
-            try:
-                info = portal_from().identity.authenticate(tenant, credential)
-            except (InvalidTokenError, AuthenticationError, NotFoundError):
-                session.pop(SESSION_KEY, None)
-            else:
-                principal, user = info.principal, info.user
-        if principal is None and not tenant.settings.login_required:
-            principal = portal_from().guest(tenant.slug)
-        cache["principal"], cache["user"] = principal, user
-    return cache["principal"], cache["user"]
+    return request_from().client_key or "ip:unknown"
 
 
 def principal_from() -> Principal | None:
     """Who this request runs as.
 
-    The signed-in user (the session credential is checked against the user's
-    security stamp on every request); else the guest principal when the tenant
-    requires no login; else None.
+    The signed-in user; else the guest principal when the tenant requires no
+    login; else None.
     """
-    return _authenticate()[0]
+    current = request_from()
+    if current.signed_in or not current.tenant.settings.login_required:
+        return current.principal
+    return None
 
 
 def user_from() -> User | None:
     """The signed-in user of this request, or None (guests have none)."""
-    return _authenticate()[1]
+    return request_from().user
 
 
 def policy_from() -> Policy:
     """The compiled access policy of this request's principal, loaded once.
 
-    Pass it as ``policy=`` to services that accept one. Without a principal
-    it is the guest's policy, which allows nothing when a login is required.
+    Without a principal it is the guest's policy, which allows nothing when a
+    login is required.
     """
-    cache = _cache()
-    if "policy" not in cache:
-        principal = principal_from() or Principal(
-            tenant_id=tenant_from().id, kind=PrincipalKind.GUEST
-        )
-        cache["policy"] = portal_from().policy.policy_for(principal)
-    return cast(Policy, cache["policy"])
+    return request_from().policy
 
 
 # Sign-in and sign-out -----------------------------------------------------
-def start_session(sign_in: SignInResult) -> None:
-    """Keep a successful sign-in's credential in a fresh Flask session.
+def start_session_value(value: str) -> None:
+    """Keep a session value in a fresh Flask session.
 
-    The old session's data (and its CSRF token) is dropped, so a session
+    The old session's data (and its CSRF secret) is dropped, so a session
     fixed by an attacker before sign-in is worthless after it.
     """
     session.clear()
-    session[SESSION_KEY] = sign_in.session
+    session[SESSION_KEY] = value
     session.permanent = True
-    _cache().clear()
+
+
+def start_session(sign_in: SignInResult) -> None:
+    """Keep a successful sign-in's session value (``sign_in.session``) in a fresh session."""
+    start_session_value(sign_in.session)
 
 
 def login(identifier: str, password: str) -> SignInResult:
@@ -329,26 +337,22 @@ def login(identifier: str, password: str) -> SignInResult:
         AuthenticationError: the one answer for every wrong combination.
         ThrottledError: too many failures.
     """
-    result = portal_from().identity.login(
-        tenant_from(), identifier, password, client_key=client_key_from()
-    )
-    start_session(result)
+    result = request_from().sign_in(identifier, password)
+    start_session_value(result.session)
     return result
 
 
 def logout() -> None:
-    """End this browser's session."""
+    """End this browser's session, on the server too."""
+    request_from().sign_out()
     session.clear()
-    _cache().clear()
 
 
 def logout_everywhere() -> None:
     """End every session of the signed-in user (all browsers), then this one."""
-    user = user_from()
-    if user is not None:
-        portal_from().identity.sign_out_everywhere(
-            tenant_from(), user.id, client_key=client_key_from()
-        )
+    current = request_from()
+    if current.signed_in:
+        current.sign_out_everywhere()
     logout()
 
 
@@ -441,11 +445,13 @@ def _page(page: ErrorPage) -> Response:
 
 
 def _handle_portalkit_error(error: PortalkitError) -> Response:
+    g._portalkit_failed = error  # the request's writes are rolled back
     if error_status(error) >= 500:
         current_app.logger.error("portalkit error %s", error.code, exc_info=error)
     return _page(error_page(error))
 
 
 def _handle_http_error(error: HTTPException) -> Response:
+    g._portalkit_failed = error
     allowed = getattr(error, "valid_methods", None) or ()
     return _page(status_page(error.code or 500, allowed_methods=allowed))

@@ -18,6 +18,7 @@ Importing it loads no web framework.
 
 from __future__ import annotations
 
+from portalkit.web.clients import client_address as client_address
 from portalkit.web.clients import client_key as client_key
 from portalkit.web.csrf import CSRF_MAX_AGE as CSRF_MAX_AGE
 from portalkit.web.csrf import CsrfTokens as CsrfTokens
@@ -46,6 +47,7 @@ __all__ = [
     "CsrfTokens",
     "ErrorPage",
     "body_too_large",
+    "client_address",
     "client_key",
     "error_page",
     "error_status",

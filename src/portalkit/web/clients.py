@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from portalkit.errors import ConfigurationError
 
-__all__ = ["client_key"]
+__all__ = ["client_address", "client_key"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -53,6 +53,37 @@ def _key_of(address: _Address) -> str:
     return f"ip:{address}"
 
 
+def client_address(
+    remote_addr: str | None,
+    forwarded_for: str | None = None,
+    trusted_proxies: Iterable[str] = (),
+) -> str | None:
+    """The client's address, believing ``X-Forwarded-For`` only from trusted proxies.
+
+    The rules are :func:`client_key`'s; the answer is the address itself
+    (``"203.0.113.7"``), for :meth:`Portal.request <portalkit.Portal.request>`,
+    or None when nothing is usable.
+    """
+    networks = _networks(trusted_proxies)
+    peer = _address(remote_addr or "")
+    if peer is None:
+        return None
+
+    def trusted(address: _Address) -> bool:
+        return any(address in network for network in networks)
+
+    client = peer
+    if forwarded_for and trusted(peer):
+        for hop in reversed(forwarded_for.split(",")):
+            address = _address(hop)
+            if address is None:
+                break
+            client = address
+            if not trusted(address):
+                break
+    return str(client)
+
+
 def client_key(
     remote_addr: str | None,
     forwarded_for: str | None = None,
@@ -68,21 +99,5 @@ def client_key(
     /64 network (one customer's devices share one). The result looks like
     ``"ip:203.0.113.7"``; ``"ip:unknown"`` when nothing is usable.
     """
-    networks = _networks(trusted_proxies)
-    peer = _address(remote_addr or "")
-    if peer is None:
-        return "ip:unknown"
-
-    def trusted(address: _Address) -> bool:
-        return any(address in network for network in networks)
-
-    client = peer
-    if forwarded_for and trusted(peer):
-        for hop in reversed(forwarded_for.split(",")):
-            address = _address(hop)
-            if address is None:
-                break
-            client = address
-            if not trusted(address):
-                break
-    return _key_of(client)
+    address = client_address(remote_addr, forwarded_for, trusted_proxies)
+    return "ip:unknown" if address is None else _key_of(ipaddress.ip_address(address))

@@ -308,7 +308,10 @@ class PortalRequest:
                     uow.__exit__(type(exc) if exc else None, exc, None)
         finally:
             if self._context_token is not None:
-                self._routing.active.reset(self._context_token)
+                try:
+                    self._routing.active.reset(self._context_token)
+                except ValueError:  # ended in another context than it began (a thread pool)
+                    self._routing.active.set(None)
                 self._context_token = None
 
     def _unit(self, *, writes: bool) -> UnitOfWork:
@@ -376,6 +379,15 @@ class PortalRequest:
     def signed_in(self) -> bool:
         """Whether a user is signed in."""
         return self.user is not None
+
+    @property
+    def must_sign_in(self) -> bool:
+        """True when nobody is signed in and the tenant requires a login.
+
+        The integrations send such a visitor to the sign-in page; the guest
+        principal of such a tenant is granted nothing anyway.
+        """
+        return not self.signed_in and self.tenant.settings.login_required
 
     @property
     def policy(self) -> Policy:

@@ -268,6 +268,10 @@ class RequestJobs(_Bound[JobService]):
     key to pass.
     """
 
+    def project(self, jobs: Iterable[Job]) -> builtins.list[dict[str, Any]]:
+        """Plain dicts of *jobs* with only the fields the tenant shows (plus ``id``)."""
+        return self._service.project(jobs, self._req.policy)
+
     def list(
         self,
         *,
@@ -337,6 +341,10 @@ class RequestAccounts(_Bound[AccountService]):
     """Use cases behind the account pages, the asset list and the KPI tiles. For this request: no
     tenant, principal, policy or client key to pass.
     """
+
+    def project_assets(self, assets: Iterable[Asset]) -> builtins.list[dict[str, Any]]:
+        """Plain dicts of *assets* with only the fields the tenant shows (plus ``id``)."""
+        return self._service.project_assets(self._req.principal, assets, policy=self._req.policy)
 
     def summary(self, *, organization: int | None = None) -> AccountSummary:
         """Balance and last payment of an organization the principal may see."""

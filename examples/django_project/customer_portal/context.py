@@ -25,16 +25,15 @@ def portal_layout(request: HttpRequest) -> dict[str, Any]:
     """The tenant's branding, the menu the principal may use, the signed-in user."""
     if request.path.startswith("/admin/"):
         return {}
-    state = portal_request(request)
     try:
-        tenant = state.tenant
-        principal = state.principal
+        req = portal_request(request)
+        tenant = req.tenant
         nav: list[tuple[str, str]] = []
-        if principal is not None:
+        if not req.must_sign_in:
             nav = [
                 (url, label) for url, label, permission in _NAV
-                if state.policy.granted_paths(principal, permission)
+                if req.policy.granted_paths(req.principal, permission)
             ]
     except PortalkitError:  # an error page about the portal itself still renders
         return {"brand": TenantSettings(), "nav": [], "portal_user": None}
-    return {"brand": tenant.settings, "nav": nav, "portal_user": state.user}
+    return {"brand": tenant.settings, "nav": nav, "portal_user": req.user}

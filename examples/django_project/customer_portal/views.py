@@ -7,7 +7,6 @@ middleware); sign-in failures are shown on the form.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -19,18 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portalkit import perms
 from portalkit.contrib.django import auth
 from portalkit.contrib.django.decorators import require, sensitive
-from portalkit.contrib.django.middleware import PortalRequest, portal_request
+from portalkit.contrib.django.middleware import portal_request
 from portalkit.domain.resolver import Ambiguous, Found
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import AuthenticationError, InvalidInputError, NotFoundError, ThrottledError
 from portalkit.web import safe_next
 
 _KINDS = {"quotes": "quote", "invoices": "invoice", "reports": "report"}
-
-
-def _state(request: HttpRequest) -> tuple[PortalRequest, Any]:
-    state = portal_request(request)
-    return state, state.effective_principal
 
 
 # Not @sensitive: a form on a no-referrer page posts "Origin: null", which
@@ -88,12 +82,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
     organization = request.GET.get("organization") or None
     if not text:
         return render(request, "customer_portal/lookup.html", {"q": ""})
-    state, who = _state(request)
+    req = portal_request(request)
     try:
-        result = state.portal.assets.resolve(
-            who, text, organization=int(organization) if organization else None,
-            client_key=state.client_key, policy=state.policy,
-        )
+        result = req.assets.resolve(text, organization=int(organization) if organization else None)
     except (InvalidInputError, ValueError) as exc:
         message = exc.message if isinstance(exc, InvalidInputError) else "Choose an organization."
         return render(
@@ -115,21 +106,20 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require(perms.ASSET_VIEW)
 def asset(request: HttpRequest, asset_id: int) -> HttpResponse:
     """The asset page: the fields this tenant shows (404 alike for not yours / not there)."""
-    state, who = _state(request)
-    found = state.portal.assets.get(who, asset_id, policy=state.policy)
-    fields = state.portal.assets.fields(who, found)
+    req = portal_request(request)
+    found = req.assets.get(asset_id)
+    fields = req.assets.fields(found)
     return render(request, "customer_portal/asset.html", {"asset": found, "fields": fields})
 
 
 @require(perms.JOB_VIEW)
 def jobs(request: HttpRequest) -> HttpResponse:
     """Jobs the principal may see, searchable by number."""
-    state, who = _state(request)
-    page = state.portal.jobs.list(
-        who, number=request.GET.get("number") or None,
-        cursor=request.GET.get("cursor") or None, policy=state.policy,
+    req = portal_request(request)
+    page = req.jobs.list(
+        number=request.GET.get("number") or None, cursor=request.GET.get("cursor") or None
     )
-    rows = state.portal.jobs.project(page.items, state.policy)
+    rows = req.jobs.project(page.items)
     return render(request, "customer_portal/jobs.html", {"rows": rows, "page": page})
 
 
@@ -138,9 +128,8 @@ def documents(request: HttpRequest, kind: str) -> HttpResponse:
     """Quotes, invoices or reports the principal may see."""
     if kind not in _KINDS:
         raise NotFoundError()
-    state, who = _state(request)
-    page = state.portal.documents.list(
-        who, kind=_KINDS[kind], cursor=request.GET.get("cursor") or None, policy=state.policy
+    page = portal_request(request).documents.list(
+        kind=_KINDS[kind], cursor=request.GET.get("cursor") or None
     )
     return render(request, "customer_portal/documents.html", {"kind": kind, "page": page})
 
@@ -149,8 +138,7 @@ def documents(request: HttpRequest, kind: str) -> HttpResponse:
 @require()
 def download(request: HttpRequest, document_id: int) -> HttpResponse:
     """Issue a short-lived download token and follow it."""
-    state, who = _state(request)
-    token = state.portal.documents.download_token(who, document_id, policy=state.policy)
+    token = portal_request(request).documents.download_token(document_id)
     return HttpResponseRedirect(reverse("file", args=[token]))
 
 
@@ -158,10 +146,7 @@ def download(request: HttpRequest, document_id: int) -> HttpResponse:
 @require()
 def file(request: HttpRequest, token: str) -> HttpResponse:
     """Send a document's PDF for a valid download token."""
-    state, who = _state(request)
-    found = state.portal.documents.open_download(
-        who, token, client_key=state.client_key, policy=state.policy
-    )
+    found = portal_request(request).documents.open_download(token)
     response = HttpResponse(found.data, content_type=found.content_type)
     response["Content-Disposition"] = found.content_disposition
     return response

@@ -292,9 +292,7 @@ def principal_from() -> Principal | None:
     login; else None.
     """
     current = request_from()
-    if current.signed_in or not current.tenant.settings.login_required:
-        return current.principal
-    return None
+    return None if current.must_sign_in else current.principal
 
 
 def user_from() -> User | None:

@@ -39,7 +39,7 @@ def demo_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         DjangoPortalConfig(
             storage=f"sqlite:///{path}", database="default", tenant="demo",
             secret_key=config.secret_key, login_url="/login/", trusted_proxies=(),
-            error_template=None, portal=None,
+            error_template=None, portal=None, portal_config=config.portal_config,
         )
     )
     _shared["portal"] = portal

@@ -42,7 +42,7 @@ def whoami(request: HttpRequest) -> HttpResponse:
     state = portal_request(request)
     if state.user is not None:
         return HttpResponse(f"user:{state.user.id}")
-    return HttpResponse("guest" if state.principal is not None else "anonymous")
+    return HttpResponse("anonymous" if state.must_sign_in else "guest")
 
 
 @require(perms.JOB_VIEW)
@@ -69,8 +69,7 @@ class JobsView(PortalPermissionMixin, View):
 
 def asset(request: HttpRequest, asset_id: int) -> HttpResponse:
     """The asset page: NotFoundError alike for "not yours" and "not there"."""
-    state = portal_request(request)
-    found = state.portal.assets.get(state.effective_principal, asset_id, policy=state.policy)
+    found = portal_request(request).assets.get(asset_id)
     return HttpResponse(f"asset:{found.number}")
 
 

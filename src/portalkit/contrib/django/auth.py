@@ -25,7 +25,6 @@ def start_session(request: HttpRequest, sign_in: SignIn) -> None:
     request.session.cycle_key()
     request.session[SESSION_KEY] = sign_in.session
     rotate_token(request)
-    portal_request(request).forget()
 
 
 def login(request: HttpRequest, identifier: str, password: str) -> SignIn:
@@ -35,26 +34,20 @@ def login(request: HttpRequest, identifier: str, password: str) -> SignIn:
         AuthenticationError: the one answer for every wrong combination.
         ThrottledError: too many failures.
     """
-    state = portal_request(request)
-    result = state.portal.identity.login(
-        state.tenant, identifier, password, client_key=state.client_key
-    )
+    result = portal_request(request).sign_in(identifier, password)
     start_session(request, result)
     return result
 
 
 def logout(request: HttpRequest) -> None:
-    """End this browser's session (all of its data, and its key)."""
+    """End this browser's session, on the server too (all of its data, and its key)."""
+    portal_request(request).sign_out()
     request.session.flush()
-    portal_request(request).forget()
 
 
 def logout_everywhere(request: HttpRequest) -> None:
     """End every session of the signed-in user (all browsers), then this one."""
     state = portal_request(request)
-    user = state.user
-    if user is not None:
-        state.portal.identity.sign_out_everywhere(
-            state.tenant, user.id, client_key=state.client_key
-        )
+    if state.signed_in:
+        state.sign_out_everywhere()
     logout(request)

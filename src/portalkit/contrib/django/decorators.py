@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from portalkit.contrib.django.conf import get_config
 from portalkit.contrib.django.errors import error_response
 from portalkit.contrib.django.middleware import portal_request
 from portalkit.contrib.django.security import mark_token_page
@@ -29,11 +30,10 @@ V = TypeVar("V", bound=Callable[..., HttpResponse])
 def check_access(request: HttpRequest, permission: str | None) -> HttpResponse | None:
     """The response that stops *request* (sign-in redirect or 403), or None to go on."""
     state = portal_request(request)
-    principal = state.principal
-    if principal is None:
+    if state.must_sign_in:
         target = safe_next(request.get_full_path())
-        return HttpResponseRedirect(f"{state.config.login_url}?{urlencode({'next': target})}")
-    if permission is not None and not state.policy.granted_paths(principal, permission):
+        return HttpResponseRedirect(f"{get_config().login_url}?{urlencode({'next': target})}")
+    if permission is not None and not state.policy.granted_paths(state.principal, permission):
         return error_response(request, PermissionDeniedError())
     return None
 

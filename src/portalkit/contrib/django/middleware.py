@@ -1,4 +1,4 @@
-"""Per-request portal state: ``request.portal``, ``request.principal``, ``request.portalkit``.
+"""One :class:`portalkit.PortalRequest` per Django request: ``request.portalkit``.
 
 Add :class:`PortalMiddleware` after Django's ``SessionMiddleware``::
 
@@ -12,12 +12,17 @@ Add :class:`PortalMiddleware` after Django's ``SessionMiddleware``::
 
 Each request gets:
 
+- ``request.portalkit`` (also :func:`portal_request`): the request's
+  :class:`~portalkit.PortalRequest`, opened on first use with the tenant of
+  ``PORTALKIT["TENANT"]``, the session value kept in Django's session, the
+  client address (``X-Forwarded-For`` believed only from
+  ``PORTALKIT["TRUSTED_PROXIES"]``) and the user agent. Everything portalkit
+  does for the request runs in its one unit of work, committed after the view
+  returns and rolled back when the view raised (even when an error page was
+  shown);
 - ``request.portal``: the process's :class:`~portalkit.Portal`;
-- ``request.portalkit``: a :class:`PortalRequest` whose tenant, signed-in
-  user, principal, client key and policy are each loaded once, on first use;
-- ``request.principal``: who the request runs as (lazy). The signed-in user;
-  else the tenant's guest when it requires no login; else a guest principal
-  that is granted nothing (``request.portalkit.principal`` is None then).
+- ``request.principal``: who the request runs as (lazy): the signed-in user,
+  else the tenant's guest.
 
 Any :class:`~portalkit.errors.PortalkitError` a view raises becomes the
 response of :func:`~portalkit.contrib.django.errors.error_response`; Django's
@@ -29,7 +34,6 @@ Nothing here decides access: every decision is a service call.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -37,133 +41,101 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-from portalkit import Portal
-from portalkit.contrib.django.conf import DjangoPortalConfig, get_config, get_portal
+from portalkit import PortalRequest
+from portalkit.contrib.django.conf import get_config, get_portal
 from portalkit.contrib.django.errors import error_response, status_response
 from portalkit.contrib.django.security import finish_response, refuse_too_large
-from portalkit.domain.policy import Policy
-from portalkit.domain.principals import Principal, PrincipalKind, User
-from portalkit.domain.tenants import Tenant
-from portalkit.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    InvalidTokenError,
-    NotFoundError,
-    PortalkitError,
-)
-from portalkit.web import client_key
+from portalkit.errors import ConfigurationError, PortalkitError
+from portalkit.web import client_address
 
 __all__ = ["SESSION_KEY", "PortalMiddleware", "PortalRequest", "portal_request"]
 
-#: Where the session credential lives in Django's session.
+#: Where the session value lives in Django's session.
 SESSION_KEY = "_portalkit_session"
-
-
-class PortalRequest:
-    """The portal's view of one request; each part is loaded once, on first use."""
-
-    def __init__(self, request: HttpRequest, portal: Portal, config: DjangoPortalConfig) -> None:
-        self.request = request
-        self.portal = portal
-        self.config = config
-
-    @functools.cached_property
-    def tenant(self) -> Tenant:
-        """The tenant this site serves (``PORTALKIT["TENANT"]``)."""
-        return self.portal.tenant(self.config.tenant)
-
-    @functools.cached_property
-    def client_key(self) -> str:
-        """The client key of this request (for throttling and audit)."""
-        meta = self.request.META
-        return client_key(
-            meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"), self.config.trusted_proxies
-        )
-
-    @functools.cached_property
-    def _session(self) -> tuple[Principal | None, User | None]:
-        principal: Principal | None = None
-        user: User | None = None
-        session = getattr(self.request, "session", None)
-        if session is None:
-            raise ConfigurationError(
-                "PortalMiddleware needs django.contrib.sessions' SessionMiddleware before it."
-            )
-        credential = session.get(SESSION_KEY)
-        tenant = self.tenant
-        if isinstance(credential, str):
-            try:
-                info = self.portal.identity.authenticate(tenant, credential)
-            except (InvalidTokenError, AuthenticationError, NotFoundError):
-                session.pop(SESSION_KEY, None)
-            else:
-                principal, user = info.principal, info.user
-        if principal is None and not tenant.settings.login_required:
-            principal = Principal(tenant_id=tenant.id, kind=PrincipalKind.GUEST)
-        return principal, user
-
-    @property
-    def principal(self) -> Principal | None:
-        """The signed-in user's principal, the guest's when no login is required, or None."""
-        return self._session[0]
-
-    @property
-    def user(self) -> User | None:
-        """The signed-in portal user, or None (guests have none)."""
-        return self._session[1]
-
-    @property
-    def signed_in(self) -> bool:
-        """Whether a portal user is signed in on this request."""
-        return self.user is not None
-
-    @property
-    def effective_principal(self) -> Principal:
-        """:attr:`principal`, or a guest granted nothing when there is none."""
-        return self.principal or Principal(tenant_id=self.tenant.id, kind=PrincipalKind.GUEST)
-
-    @functools.cached_property
-    def policy(self) -> Policy:
-        """The compiled access policy of this request's principal, loaded once."""
-        return self.portal.policy.policy_for(self.effective_principal)
-
-    def forget(self) -> None:
-        """Drop what was loaded (after sign-in or sign-out)."""
-        for name in ("_session", "policy"):
-            self.__dict__.pop(name, None)
+_OPEN = "_portalkit_open"
+_FAILED = "_portalkit_failed"
 
 
 def portal_request(request: HttpRequest) -> PortalRequest:
-    """The request's :class:`PortalRequest` (made here if the middleware is missing)."""
-    state = getattr(request, "portalkit", None)
-    if not isinstance(state, PortalRequest):
-        state = PortalRequest(request, get_portal(), get_config())
-        _attach(request, state)
-    return state
+    """The request's :class:`~portalkit.PortalRequest`, opened on first use."""
+    current = request.__dict__.get(_OPEN)
+    if isinstance(current, PortalRequest):
+        return current
+    session = getattr(request, "session", None)
+    if session is None:
+        raise ConfigurationError(
+            "PortalMiddleware needs django.contrib.sessions' SessionMiddleware before it."
+        )
+    config = get_config()
+    meta = request.META
+    credential = session.get(SESSION_KEY)
+    current = get_portal().request(
+        config.tenant,
+        session=credential if isinstance(credential, str) else None,
+        client=client_address(
+            meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"), config.trusted_proxies
+        ),
+        user_agent=meta.get("HTTP_USER_AGENT") or None,
+    )
+    current.__enter__()
+    request.__dict__[_OPEN] = current
+    return current
 
 
-def _attach(request: HttpRequest, state: PortalRequest) -> None:
-    setattr(request, "portalkit", state)  # noqa: B010 (HttpRequest declares no such attribute)
-    setattr(request, "portal", state.portal)  # noqa: B010
-    setattr(request, "principal", SimpleLazyObject(lambda: state.effective_principal))  # noqa: B010
+def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    current = request.__dict__.pop(_OPEN, None)
+    if not isinstance(current, PortalRequest):
+        return response
+    failed = request.__dict__.pop(_FAILED, None)
+    try:
+        current.__exit__(type(failed) if failed else None, failed, None)
+    except PortalkitError as error:  # the commit failed: the view's answer is not true
+        response = error_response(request, error)
+    session = request.session
+    if current.new_session is not None:
+        if session.get(SESSION_KEY) != current.new_session:  # auth.login already started it
+            session[SESSION_KEY] = current.new_session
+    elif current.clear_session:
+        session.pop(SESSION_KEY, None)
+    return response
+
+
+def _attach(request: HttpRequest) -> None:
+    lazy = SimpleLazyObject(lambda: portal_request(request))
+    setattr(request, "portalkit", lazy)  # noqa: B010 (HttpRequest declares no such attribute)
+    setattr(request, "portal", SimpleLazyObject(get_portal))  # noqa: B010
+    setattr(request, "principal", SimpleLazyObject(lambda: portal_request(request).principal))  # noqa: B010
 
 
 class PortalMiddleware:
-    """Attach the portal state to each request and map portalkit errors to responses."""
+    """One portal request per Django request; portalkit errors become their pages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         config = get_config()
-        _attach(request, PortalRequest(request, get_portal(), config))
-        response = refuse_too_large(request, config) or self.get_response(request)
-        session = getattr(request, "session", None)
-        signed_in = session is not None and SESSION_KEY in session
-        return finish_response(request, response, config, authenticated=signed_in)
+        _attach(request)
+        response: HttpResponse | None = None
+        try:
+            response = refuse_too_large(request, config) or self.get_response(request)
+            session = getattr(request, "session", None)
+            signed_in = session is not None and SESSION_KEY in session
+            # Rendering the 405 page may read the portal too: before the request ends.
+            response = finish_response(request, response, config, authenticated=signed_in)
+        except BaseException as exc:
+            request.__dict__.setdefault(_FAILED, exc)
+            raise
+        finally:
+            if response is not None:
+                response = _finish(request, response)
+            else:
+                _finish(request, HttpResponse(status=500))
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
-        """A portalkit error (or a body too large) from a view becomes its page."""
+        """A view's exception rolls the request back; a portalkit error becomes its page."""
+        request.__dict__[_FAILED] = exception
         if isinstance(exception, PortalkitError):
             return error_response(request, exception)
         if isinstance(exception, RequestDataTooBig):

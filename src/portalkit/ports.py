@@ -343,9 +343,19 @@ class GroupRepository(Repository[Group], Protocol):
 class MembershipRepository(Repository[Membership], Protocol):
     """Which users are in which groups."""
 
+    def with_groups(
+        self, tenant_id: int, user_ids: Sequence[int]
+    ) -> list[tuple[Membership, Group]]:
+        """The users' memberships, each with its group, in one read (a request's policy)."""
+        ...
+
 
 class GrantRepository(ScopedRepository[Grant], Protocol):
     """Roles held at scope nodes."""
+
+    def held_by(self, tenant_id: int, user_ids: Sequence[int]) -> list[tuple[Grant, Role]]:
+        """The grants of the users and of their groups, each with its role, in one read."""
+        ...
 
 
 class AssetRepository(ScopedRepository[Asset], KeyedRepository[Asset], Protocol):

@@ -671,6 +671,57 @@ class GrantContract:
             assert uow.grants.find(tenant.id, ScopeUnder(depot.path)) == [g2, g3]
 
 
+class HeldContract:
+    """What users hold, read at once: their groups, and grants direct or through a group."""
+
+    def test_groups_and_held_grants_of_users(self, storage: Storage) -> None:
+        """Direct and group grants come with their roles; others' and other tenants' never."""
+        tenant, organization, depot = setup_tenant(storage)
+        other, other_org, _ = setup_tenant(storage, "other")
+        with storage.unit_of_work() as uow:
+            ann = uow.users.add(make_user(tenant.id, 1))
+            bob = uow.users.add(make_user(tenant.id, 2))
+            eve = uow.users.add(make_user(other.id, 3))
+            fleet = uow.roles.add(Role(id=0, tenant_id=tenant.id, name="fleet",
+                                       permissions=frozenset({"asset.view"})))
+            jobs = uow.roles.add(Role(id=0, tenant_id=tenant.id, name="jobs",
+                                      permissions=frozenset({"job.view"})))
+            theirs = uow.roles.add(Role(id=0, tenant_id=other.id, name="fleet",
+                                        permissions=frozenset({"asset.view"})))
+            managers = uow.groups.add(Group(id=0, tenant_id=tenant.id, name="managers"))
+            outsiders = uow.groups.add(Group(id=0, tenant_id=other.id, name="managers"))
+            in_managers = uow.memberships.add(
+                Membership(id=0, tenant_id=tenant.id, group_id=managers.id, user_id=ann.id)
+            )
+            uow.memberships.add(
+                Membership(id=0, tenant_id=other.id, group_id=outsiders.id, user_id=eve.id)
+            )
+            direct = uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=fleet.id,
+                                          scope_id=depot.id, scope_path=depot.path,
+                                          user_id=ann.id))
+            via_group = uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=jobs.id,
+                                             scope_id=organization.id,
+                                             scope_path=organization.path,
+                                             group_id=managers.id))
+            uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=fleet.id,
+                                 scope_id=depot.id, scope_path=depot.path, user_id=bob.id))
+            uow.grants.add(Grant(id=0, tenant_id=other.id, role_id=theirs.id,
+                                 scope_id=other_org.id, scope_path=other_org.path,
+                                 group_id=outsiders.id))
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.memberships.with_groups(tenant.id, [ann.id]) == [(in_managers, managers)]
+            assert uow.memberships.with_groups(tenant.id, [bob.id]) == []
+            assert uow.memberships.with_groups(tenant.id, [eve.id]) == []  # another tenant's
+            assert uow.memberships.with_groups(tenant.id, []) == []
+            held = sorted(uow.grants.held_by(tenant.id, [ann.id]), key=lambda p: p[0].id)
+            assert held == [(direct, fleet), (via_group, jobs)]
+            assert [g.user_id for g, _ in uow.grants.held_by(tenant.id, [bob.id])] == [bob.id]
+            assert uow.grants.held_by(tenant.id, [eve.id]) == []
+            assert uow.grants.held_by(other.id, [ann.id]) == []
+            assert uow.grants.held_by(tenant.id, []) == []
+
+
 # Records: find semantics -------------------------------------------------------
 class FindContract:
     """find/count: filters, ordering with NULLs last, limits."""

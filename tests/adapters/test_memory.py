@@ -54,6 +54,10 @@ class TestGrants(contract.GrantContract):
     """Grant contract on memory."""
 
 
+class TestHeld(contract.HeldContract):
+    """Held-grants contract on memory."""
+
+
 class TestFind(contract.FindContract):
     """find/count contract on memory."""
 

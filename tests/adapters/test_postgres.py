@@ -56,6 +56,10 @@ class TestGrants(contract.GrantContract):
     """Grant contract on PostgreSQL."""
 
 
+class TestHeld(contract.HeldContract):
+    """Held-grants contract on PostgreSQL."""
+
+
 class TestFind(contract.FindContract):
     """find/count contract on PostgreSQL."""
 

@@ -54,6 +54,10 @@ class TestGrants(contract.GrantContract):
     """Grant contract on SQLite."""
 
 
+class TestHeld(contract.HeldContract):
+    """Held-grants contract on SQLite."""
+
+
 class TestFind(contract.FindContract):
     """find/count contract on SQLite."""
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from portalkit.domain.filters import Eq, Filter, In, any_of
+from portalkit.domain.filters import Eq, Filter, In
 from portalkit.domain.policy import (
     Decision,
     NoAccess,
@@ -130,15 +130,13 @@ def load_policy(
             organizations=(), registry=registry,
         )
     uids = [u.id for u in users]
-    memberships = uow.memberships.find(tid, In("user_id", uids))
-    group_ids = sorted({m.group_id for m in memberships})
-    groups = uow.groups.find(tid, In("id", group_ids)) if group_ids else []
-    held: Filter = In("user_id", uids)
-    if group_ids:
-        held = any_of(held, In("group_id", group_ids))
-    grants = uow.grants.find(tid, held)
-    role_ids = sorted({g.role_id for g in grants})
-    roles = uow.roles.find(tid, In("id", role_ids)) if role_ids else []
+    # Two joined reads: the users' groups, and what they hold with its roles.
+    in_groups = uow.memberships.with_groups(tid, uids)
+    memberships = [m for m, _ in in_groups]
+    groups = list({g.id: g for _, g in in_groups}.values())
+    held = uow.grants.held_by(tid, uids)
+    grants = [g for g, _ in held]
+    roles = list({r.id: r for _, r in held}.values())
     org_ids = sorted({i for g in grants if (i := _org_id(g.scope_path)) is not None})
     organizations = uow.scopes.get_many(tid, org_ids) if org_ids else []
     return Policy.build(

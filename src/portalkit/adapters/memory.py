@@ -24,7 +24,7 @@ import attrs
 from portalkit.adapters.memory_identity import MemoryCodes, MemoryThrottle
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry, OutboxEvent
-from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
+from portalkit.domain.filters import TRUE, Filter, In, evaluate, fields_of
 from portalkit.domain.invitations import Invitation, InvitationStatus
 from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
@@ -348,9 +348,36 @@ class _Memberships(_Table[Membership]):
     name = "memberships"
     unique = (("tenant_id", "group_id", "user_id"),)
 
+    def with_groups(
+        self, tenant_id: int, user_ids: Sequence[int]
+    ) -> list[tuple[Membership, Group]]:
+        """The users' memberships, each with its group."""
+        groups = self._uow.tables("groups")
+        return [
+            (m, groups[m.group_id])
+            for m in self.find(tenant_id, In("user_id", list(user_ids)))
+            if m.group_id in groups and groups[m.group_id].tenant_id == tenant_id
+        ]
+
 
 class _Grants(_Table[Grant]):
     name = "grants"
+
+    def held_by(self, tenant_id: int, user_ids: Sequence[int]) -> list[tuple[Grant, Role]]:
+        """The grants of the users and of their groups, each with its role."""
+        users = set(user_ids)
+        groups = {
+            m.group_id
+            for m in self._uow.tables("memberships").values()
+            if m.tenant_id == tenant_id and m.user_id in users
+        }
+        roles = self._uow.tables("roles")
+        return [
+            (g, roles[g.role_id])
+            for g in self.find(tenant_id)
+            if (g.user_id in users or g.group_id in groups)
+            and g.role_id in roles and roles[g.role_id].tenant_id == tenant_id
+        ]
 
 
 class _Assets(_Table[Asset]):
@@ -514,6 +541,10 @@ class MemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._tables = {name: dict(rows) for name, rows in self._storage._tables.items()}
+
+    def tables(self, name: str) -> dict[int, Any]:
+        """The rows of table *name* in this unit, by id."""
+        return self._tables.setdefault(name, {})
 
     def begin_writes(self) -> None:
         """Let this unit commit (memory units are serialized: nothing else changes)."""

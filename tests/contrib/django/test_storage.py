@@ -53,6 +53,10 @@ class TestGrants(contract.GrantContract):
     """Grant contract on the Django ORM (SQLite)."""
 
 
+class TestHeld(contract.HeldContract):
+    """Held-grants contract on the Django ORM (SQLite)."""
+
+
 class TestFind(contract.FindContract):
     """find/count contract on the Django ORM (SQLite)."""
 

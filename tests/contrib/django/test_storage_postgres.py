@@ -60,6 +60,10 @@ class TestGrants(contract.GrantContract):
     """Grant contract on the Django ORM (PostgreSQL)."""
 
 
+class TestHeld(contract.HeldContract):
+    """Held-grants contract on the Django ORM (PostgreSQL)."""
+
+
 class TestFind(contract.FindContract):
     """find/count contract on the Django ORM (PostgreSQL)."""
 

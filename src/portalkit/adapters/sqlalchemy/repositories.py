@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 import attrs
 from cattrs.preconf.json import make_converter
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CursorResult,
     Dialect,
@@ -525,6 +526,77 @@ class ScopeRepository(SqlRepository[ScopeNode]):
                 {"_tenant": tenant_id, "_keys": keys_parameter(dialect, list(set(keys)))},
             ).all()
         )
+
+
+def _joined_reader(
+    left: TableMapping[Any], right: TableMapping[Any]
+) -> Callable[[Iterable[Sequence[Any]]], list[tuple[Any, Any]]]:
+    """``rows -> [(left record, right record)]`` for rows of *left*'s then *right*'s columns."""
+    width = len(left.names)
+
+    def read(result: Iterable[Sequence[Any]]) -> list[tuple[Any, Any]]:
+        rows = list(result)
+        lefts = left.from_rows(row[:width] for row in rows)
+        rights = right.from_rows(row[width:] for row in rows)
+        return list(zip(lefts, rights, strict=True))
+
+    return read
+
+
+def _held_statements() -> tuple[Select[Any], Select[Any]]:
+    """(memberships with their groups, grants held by users or their groups with their roles)."""
+    m, g = MAPPINGS["memberships"], MAPPINGS["groups"]
+    gr, r = MAPPINGS["grants"], MAPPINGS["roles"]
+    mt, gt, grt, rt = m.table.c, g.table.c, gr.table.c, r.table.c
+    users: BindParameter[Any] = bindparam("_users", expanding=True)
+    with_groups = (
+        select(*m.columns, *g.columns)
+        .join_from(m.table, g.table, (gt.id == mt.group_id) & (gt.tenant_id == mt.tenant_id))
+        .where(mt.tenant_id == bindparam("_tenant"), mt.user_id.in_(users))
+        .order_by(mt.id)
+    )
+    groups_of_users = select(mt.group_id).where(
+        mt.tenant_id == bindparam("_tenant"), mt.user_id.in_(users)
+    )
+    held = (
+        select(*gr.columns, *r.columns)
+        .join_from(gr.table, r.table, (rt.id == grt.role_id) & (rt.tenant_id == grt.tenant_id))
+        .where(
+            grt.tenant_id == bindparam("_tenant"),
+            grt.user_id.in_(users) | grt.group_id.in_(groups_of_users.scalar_subquery()),
+        )
+        .order_by(grt.id)
+    )
+    return with_groups, held
+
+
+_WITH_GROUPS, _HELD = _held_statements()
+_READ_WITH_GROUPS = _joined_reader(MAPPINGS["memberships"], MAPPINGS["groups"])
+_READ_HELD = _joined_reader(MAPPINGS["grants"], MAPPINGS["roles"])
+
+
+class MembershipRepository(SqlRepository[Membership]):
+    """Group memberships, and a user's groups in one statement."""
+
+    def with_groups(
+        self, tenant_id: int, user_ids: Sequence[int]
+    ) -> list[tuple[Membership, Group]]:
+        """The users' memberships, each with its group (one joined ``SELECT``)."""
+        if not user_ids:
+            return []
+        rows = self._execute(_WITH_GROUPS, {"_tenant": tenant_id, "_users": list(user_ids)})
+        return _READ_WITH_GROUPS(rows.all())
+
+
+class GrantRepository(SqlRepository[Grant]):
+    """Grants, and what users hold (directly or through a group) in one statement."""
+
+    def held_by(self, tenant_id: int, user_ids: Sequence[int]) -> list[tuple[Grant, Role]]:
+        """The grants of the users and of their groups, each with its role (one ``SELECT``)."""
+        if not user_ids:
+            return []
+        rows = self._execute(_HELD, {"_tenant": tenant_id, "_users": list(user_ids)})
+        return _READ_HELD(rows.all())
 
 
 class UserRepository(SqlRepository[User]):

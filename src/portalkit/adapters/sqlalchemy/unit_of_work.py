@@ -26,6 +26,8 @@ from portalkit.adapters.sqlalchemy.invitation_repositories import (
 )
 from portalkit.adapters.sqlalchemy.repositories import (
     MAPPINGS,
+    GrantRepository,
+    MembershipRepository,
     NamedRepository,
     OutboxRepository,
     ScopeRepository,
@@ -37,7 +39,7 @@ from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
 from portalkit.domain.messages import MessageRead
-from portalkit.domain.principals import Grant, Group, Membership, Role
+from portalkit.domain.principals import Group, Role
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.errors import StorageError
 
@@ -96,14 +98,14 @@ class SqlAlchemyUnitOfWork:
         return NamedRepository(self, MAPPINGS["groups"])
 
     @functools.cached_property
-    def memberships(self) -> SqlRepository[Membership]:
+    def memberships(self) -> MembershipRepository:
         """Group memberships."""
-        return SqlRepository(self, MAPPINGS["memberships"])
+        return MembershipRepository(self, MAPPINGS["memberships"])
 
     @functools.cached_property
-    def grants(self) -> SqlRepository[Grant]:
+    def grants(self) -> GrantRepository:
         """Direct grants."""
-        return SqlRepository(self, MAPPINGS["grants"])
+        return GrantRepository(self, MAPPINGS["grants"])
 
     @functools.cached_property
     def assets(self) -> SqlRepository[Asset]:

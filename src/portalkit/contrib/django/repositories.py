@@ -28,7 +28,7 @@ from portalkit.contrib.django.compiler import compile_filter, compile_order_by
 from portalkit.contrib.django.fields import CText
 from portalkit.contrib.django.values import from_db_datetime, to_db
 from portalkit.domain.events import AuditEntry, OutboxEvent
-from portalkit.domain.filters import TRUE, Filter
+from portalkit.domain.filters import TRUE, Filter, In, any_of
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path, path_upper_bound
@@ -345,6 +345,37 @@ class UserRepository(DjangoRepository[User]):
         """The user with this (normalized) email, or None."""
         found = self._read(self._tenant(tenant_id).filter(email=email))
         return found[0] if found else None
+
+
+class MembershipRepository(DjangoRepository[Membership]):
+    """Group memberships, and a user's groups."""
+
+    def with_groups(
+        self, tenant_id: int, user_ids: Sequence[int]
+    ) -> list[tuple[Membership, Group]]:
+        """The users' memberships, each with its group."""
+        memberships = self._read(self._tenant(tenant_id).filter(user_id__in=list(user_ids)))
+        ids = sorted({m.group_id for m in memberships})
+        groups = self._uow.groups.find(tenant_id, In("id", ids)) if ids else []
+        by_id = {group.id: group for group in groups}
+        return [(m, by_id[m.group_id]) for m in memberships if m.group_id in by_id]
+
+
+class GrantRepository(DjangoRepository[Grant]):
+    """Grants, and what users hold directly or through a group."""
+
+    def held_by(self, tenant_id: int, user_ids: Sequence[int]) -> list[tuple[Grant, Role]]:
+        """The grants of the users and of their groups, each with its role."""
+        users = list(user_ids)
+        memberships = self._uow.memberships.find(tenant_id, In("user_id", users))
+        groups = sorted({m.group_id for m in memberships})
+        held: Filter = In("user_id", users)
+        if groups:
+            held = any_of(held, In("group_id", groups))
+        grants = self.find(tenant_id, held)
+        roles = self._uow.roles.find(tenant_id, In("id", sorted({g.role_id for g in grants})))
+        by_id = {role.id: role for role in roles}
+        return [(g, by_id[g.role_id]) for g in grants if g.role_id in by_id]
 
 
 class NamedRepository(DjangoRepository[E]):

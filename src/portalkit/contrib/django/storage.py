@@ -35,6 +35,8 @@ from portalkit.contrib.django.models import ThrottleModel
 from portalkit.contrib.django.repositories import (
     MAPPINGS,
     DjangoRepository,
+    GrantRepository,
+    MembershipRepository,
     NamedRepository,
     OutboxRepository,
     ScopeRepository,
@@ -51,7 +53,7 @@ from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
 from portalkit.domain.identity import ThrottleRule, ThrottleState
 from portalkit.domain.messages import MessageRead
-from portalkit.domain.principals import Grant, Group, Membership, Role
+from portalkit.domain.principals import Group, Role
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.errors import (
     ConfigurationError,
@@ -82,10 +84,8 @@ class DjangoUnitOfWork:
         self.users = UserRepository(self, MAPPINGS["users"])
         self.roles: NamedRepository[Role] = NamedRepository(self, MAPPINGS["roles"])
         self.groups: NamedRepository[Group] = NamedRepository(self, MAPPINGS["groups"])
-        self.memberships: DjangoRepository[Membership] = DjangoRepository(
-            self, MAPPINGS["memberships"]
-        )
-        self.grants: DjangoRepository[Grant] = DjangoRepository(self, MAPPINGS["grants"])
+        self.memberships = MembershipRepository(self, MAPPINGS["memberships"])
+        self.grants = GrantRepository(self, MAPPINGS["grants"])
         self.assets: DjangoRepository[Asset] = DjangoRepository(self, MAPPINGS["assets"])
         self.documents: DjangoRepository[Document] = DjangoRepository(
             self, MAPPINGS["documents"]

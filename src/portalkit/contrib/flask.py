@@ -271,12 +271,15 @@ def _authenticate() -> tuple[Principal | None, User | None]:
         credential = session.get(SESSION_KEY)
         tenant = tenant_from()
         if isinstance(credential, str):
+            identity = portal_from().identity
             try:
-                info = portal_from().identity.authenticate(tenant, credential)
+                info = identity.authenticate(tenant, credential)
             except (InvalidTokenError, AuthenticationError, NotFoundError):
                 session.pop(SESSION_KEY, None)
             else:
                 principal, user = info.principal, info.user
+                if info.touch_due:
+                    identity.touch(tenant, info.session_id)
         if principal is None and not tenant.settings.login_required:
             principal = portal_from().guest(tenant.slug)
         cache["principal"], cache["user"] = principal, user
@@ -286,8 +289,8 @@ def _authenticate() -> tuple[Principal | None, User | None]:
 def principal_from() -> Principal | None:
     """Who this request runs as.
 
-    The signed-in user (the session credential is checked against the user's
-    security stamp on every request); else the guest principal when the tenant
+    The signed-in user (the session token's record is checked on the server
+    on every request); else the guest principal when the tenant
     requires no login; else None.
     """
     return _authenticate()[0]
@@ -336,14 +339,18 @@ def login(identifier: str, password: str) -> SignInResult:
         ThrottledError: too many failures.
     """
     result = portal_from().identity.login(
-        tenant_from(), identifier, password, client_key=client_key_from()
+        tenant_from(), identifier, password, client_key=client_key_from(),
+        user_agent=request.headers.get("User-Agent"),
     )
     start_session(result)
     return result
 
 
 def logout() -> None:
-    """End this browser's session."""
+    """End this browser's session, on the server too (a copy of the cookie stops working)."""
+    credential = session.get(SESSION_KEY)
+    if isinstance(credential, str):
+        portal_from().identity.sign_out(tenant_from(), credential, client_key=client_key_from())
     session.clear()
     _cache().clear()
 

@@ -2,10 +2,11 @@
 
 Portal customers are portalkit users, never Django users: there is no custom
 user model and ``django.contrib.auth`` stays for the project's staff (admin).
-The identity service checks passwords, throttles and binds the session
-credential to the user's security stamp; this module only keeps the
-credential in ``request.session`` and cycles the session key on sign-in, so a
-session fixed by an attacker before sign-in is worthless after it.
+The identity service checks passwords, throttles and keeps the session
+record (found by the hash of an opaque token, bound to the user's security
+stamp); this module only keeps the token in ``request.session``, cycles the
+session key on sign-in, so a session fixed by an attacker before sign-in is
+worthless after it, and ends the portal session on the server at sign-out.
 """
 
 from __future__ import annotations
@@ -37,14 +38,20 @@ def login(request: HttpRequest, identifier: str, password: str) -> SignIn:
     """
     state = portal_request(request)
     result = state.portal.identity.login(
-        state.tenant, identifier, password, client_key=state.client_key
+        state.tenant, identifier, password, client_key=state.client_key,
+        user_agent=request.META.get("HTTP_USER_AGENT"),
     )
     start_session(request, result)
     return result
 
 
 def logout(request: HttpRequest) -> None:
-    """End this browser's session (all of its data, and its key)."""
+    """End this browser's session: the portal session on the server, then Django's
+    session (all of its data, and its key)."""
+    state = portal_request(request)
+    credential = request.session.get(SESSION_KEY)
+    if isinstance(credential, str):
+        state.portal.identity.sign_out(state.tenant, credential, client_key=state.client_key)
     request.session.flush()
     portal_request(request).forget()
 

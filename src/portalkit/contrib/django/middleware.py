@@ -87,12 +87,15 @@ class PortalRequest:
         credential = session.get(SESSION_KEY)
         tenant = self.tenant
         if isinstance(credential, str):
+            identity = self.portal.identity
             try:
-                info = self.portal.identity.authenticate(tenant, credential)
+                info = identity.authenticate(tenant, credential)
             except (InvalidTokenError, AuthenticationError, NotFoundError):
                 session.pop(SESSION_KEY, None)
             else:
                 principal, user = info.principal, info.user
+                if info.touch_due:
+                    identity.touch(tenant, info.session_id)
         if principal is None and not tenant.settings.login_required:
             principal = Principal(tenant_id=tenant.id, kind=PrincipalKind.GUEST)
         return principal, user

@@ -145,10 +145,12 @@ def test_timeouts_are_configurable(world: World) -> None:
         ({"session_absolute_timeout": dt.timedelta(minutes=-1)}, "session_absolute_timeout"),
         ({"session_touch_interval": 60}, "session_touch_interval"),
         ({"session_idle_timeout": dt.timedelta(days=15)}, "session_idle_timeout"),
+        ({"session_touch_interval": dt.timedelta(minutes=30)}, "session_touch_interval"),
     ],
 )
 def test_session_lifetimes_are_validated(changes: dict[str, object], field: str) -> None:
-    """Non-positive lifetimes, or idle longer than absolute, name the field."""
+    """Non-positive lifetimes, idle longer than absolute, or a touch interval not
+    shorter than the idle timeout are refused, naming the field."""
     with pytest.raises(ConfigurationError, match=field):
         IdentityConfig(**changes)  # type: ignore[arg-type]
 

@@ -171,7 +171,8 @@ class IdentityConfig:
         session_absolute_timeout: A session ends this long after sign-in,
             however active (default 14 days); at least the idle timeout.
         session_touch_interval: "Last seen" is written at most once per this
-            interval per session (default 1 minute), so most requests only read.
+            interval per session (default 1 minute), so most requests only
+            read; shorter than the idle timeout.
         login_account: Failures per account (default 10 per 15 minutes, then
             exponential back-off).
         login_client: Failures per client key.
@@ -215,6 +216,11 @@ class IdentityConfig:
         if self.session_idle_timeout > self.session_absolute_timeout:
             raise ConfigurationError(
                 "session_idle_timeout must not be longer than session_absolute_timeout."
+            )
+        if self.session_touch_interval >= self.session_idle_timeout:
+            # Activity would never be recorded before the session idles out.
+            raise ConfigurationError(
+                "session_touch_interval must be shorter than session_idle_timeout."
             )
 
 

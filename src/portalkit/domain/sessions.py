@@ -13,6 +13,11 @@ user, "sign out everywhere") ends every session of the user, with no other
 code path, because the service refuses a record whose stamp differs from the
 user's.
 
+Ending a session (sign-out, "end this session", "sign out everywhere")
+deletes its record: there is no "ended" state to check or to forget to check.
+Records that ended by a timeout or a stamp change are deleted at the user's
+next sign-in.
+
 "Last seen" is written at most once per touch interval
 (:meth:`Session.touch_due`), so a read-only page stays read-only most of the
 time.

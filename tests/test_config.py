@@ -49,12 +49,12 @@ REFUSED: list[tuple[Callable[[], object], str]] = [
         "identity.password_policy must be a PasswordPolicy",
     ),
     (
-        lambda: PortalConfig(identity=IdentityConfig(session_max_age=dt.timedelta(0))),
-        "identity.session_max_age must be positive",
+        lambda: PortalConfig(identity=IdentityConfig(session_idle_timeout=dt.timedelta(0))),
+        "session_idle_timeout must be a positive timedelta",
     ),
     (
-        lambda: PortalConfig(identity=IdentityConfig(session_max_age=14)),  # type: ignore[arg-type]
-        "identity.session_max_age must be a timedelta",
+        lambda: PortalConfig(identity=IdentityConfig(session_absolute_timeout=14)),  # type: ignore[arg-type]
+        "session_absolute_timeout must be a positive timedelta",
     ),
     *[
         (
@@ -285,7 +285,7 @@ def test_a_configured_permission_is_accepted_and_decided() -> None:
 def test_identity_hasher_mailer_and_default_tenant_reach_the_services() -> None:
     """The hasher signs in, the identity settings are the service's, the tenant is the default."""
     hasher = CountingHasher()
-    identity = IdentityConfig(session_max_age=dt.timedelta(hours=1))
+    identity = IdentityConfig(session_absolute_timeout=dt.timedelta(hours=1))
     portal, mailer = _portal(hasher=hasher, identity=identity, default_tenant="acme")
     portal.create_tenant("acme", "Acme")
     assert portal.tenant().slug == "acme"

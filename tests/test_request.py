@@ -217,6 +217,72 @@ def test_sign_out_runs_the_rest_as_guest(world: World) -> None:
         assert req.assets.resolve("A-100") == portalkit.NOT_FOUND
 
 
+def test_sign_out_ends_this_session_on_the_server_only(world: World) -> None:
+    """After sign_out a copy of the cookie is the guest; the user's other session goes on."""
+    laptop, phone = _sign_in(world.portal), _sign_in(world.portal)
+    with world.portal.request("acme", session=laptop) as req:
+        req.sign_out()
+    with world.portal.request("acme", session=laptop) as req:
+        assert not req.signed_in
+        assert req.clear_session
+    with world.portal.request("acme", session=phone) as req:
+        assert req.signed_in
+
+
+def test_sessions_lists_and_ends_the_users_own_sessions(world: World) -> None:
+    """"Where you're signed in": this session marked current; ending another signs it out."""
+    laptop, phone = _sign_in(world.portal), _sign_in(world.portal)
+    with world.portal.request("acme", session=phone) as req:
+        listed = req.sessions()
+        assert len(listed) == 2
+        assert [s.current for s in listed].count(True) == 1
+        other = next(s for s in listed if not s.current)
+        req.end_session(other.id)
+        assert req.signed_in  # ending another session leaves this one
+        with pytest.raises(NotFoundError):
+            req.end_session(other.id)
+    with world.portal.request("acme", session=laptop) as req:
+        assert not req.signed_in
+
+
+def test_a_user_cannot_end_someone_elses_session(world: World) -> None:
+    """Another user's session id is NotFoundError, and that session goes on."""
+    bob_token = _sign_in(world.portal, "other", "bob@other.example")
+    with world.portal.request("other", session=bob_token) as req:
+        bobs = req.sessions()[0].id
+    ann = _sign_in(world.portal)
+    with world.portal.request("acme", session=ann) as req, pytest.raises(NotFoundError):
+        req.end_session(bobs)
+    with world.portal.request("other", session=bob_token) as req:
+        assert req.signed_in
+
+
+def test_last_seen_is_written_at_most_once_per_interval(world: World) -> None:
+    """Read-only requests refresh "last seen" once a minute, which keeps the idle timeout away."""
+    clock = world.portal.clock
+    assert isinstance(clock, ManualClock)
+    token = _sign_in(world.portal)
+
+    def last_seen() -> object:
+        with world.portal.request("acme", session=token) as req:
+            return req.sessions()[0].last_seen_at
+
+    first = last_seen()
+    clock.advance(seconds=30)
+    assert last_seen() == first  # within the interval: no write
+    clock.advance(seconds=31)
+    assert last_seen() == first  # this request finds it due and writes it after its reads
+    assert last_seen() != first
+    for _ in range(3):  # active for 75 minutes, in steps under the 30-minute idle timeout
+        clock.advance(minutes=25)
+        assert last_seen() is not None
+    with world.portal.request("acme", session=token) as req:
+        assert req.signed_in
+    clock.advance(minutes=31)  # idle longer than the timeout
+    with world.portal.request("acme", session=token) as req:
+        assert not req.signed_in
+
+
 def test_profile_needs_a_signed_in_user(world: World) -> None:
     """Profile calls of a guest are AuthenticationError, not someone else's profile."""
     new = "another-long-passphrase-77"

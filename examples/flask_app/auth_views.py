@@ -128,6 +128,7 @@ def register_finish() -> ResponseReturnValue:
                 password=form.get("password", ""),
                 confirmation=form.get("password_again", ""),
                 client_key=pk.client_key_from(),
+                user_agent=request.headers.get("User-Agent"),
             )
         except InvalidInputError as exc:
             errors = dict(exc.fields) or {"code": exc.message}
@@ -208,6 +209,7 @@ def profile() -> ResponseReturnValue:
                     form.get("password", ""),
                     form.get("password_again", ""),
                     client_key=pk.client_key_from(),
+                    user_agent=request.headers.get("User-Agent"),
                 )
                 pk.start_session(result)
                 flash("Your password was changed; other devices were signed out.", "success")

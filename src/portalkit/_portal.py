@@ -425,13 +425,18 @@ class Portal:
         *,
         tenant: str | None = None,
         client_key: str | None = None,
+        user_agent: str | None = None,
     ) -> SignIn:
         """Sign in by email, username or phone number and password.
 
-        Returns the signed-in user, their principal and a session credential.
+        Returns the signed-in user, their principal and a session token (its
+        record is labelled from *user_agent*, the ``User-Agent`` header).
         Every failure is the same AuthenticationError (or ThrottledError).
         """
-        return self.identity.login(self.tenant(tenant), identifier, password, client_key=client_key)
+        return self.identity.login(
+            self.tenant(tenant), identifier, password, client_key=client_key,
+            user_agent=user_agent,
+        )
 
     # Principals ------------------------------------------------------------
     def principal_for(self, user: User) -> Principal:

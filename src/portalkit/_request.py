@@ -21,6 +21,7 @@ does otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import functools
@@ -50,8 +51,9 @@ from portalkit.capabilities import (
 from portalkit.domain.identity import ThrottleRule, ThrottleState
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal, PrincipalKind, User
+from portalkit.domain.sessions import SessionSummary
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import AuthenticationError, InvalidTokenError, StorageError
+from portalkit.errors import AuthenticationError, InvalidTokenError, PortalkitError, StorageError
 from portalkit.ports import Savepoint, Storage, Throttle, UnitOfWork
 from portalkit.web.clients import client_key as make_client_key
 
@@ -271,6 +273,7 @@ class PortalRequest:
         self._principal: Principal | None = None
         self._user: User | None = None
         self._policy: Policy | None = None
+        self._touch: int | None = None  # the session whose "last seen" is due
 
     # The block -------------------------------------------------------------
     def __enter__(self) -> PortalRequest:
@@ -297,6 +300,10 @@ class PortalRequest:
         self._finish(exc)
 
     def _finish(self, exc: BaseException | None) -> None:
+        touch, self._touch = self._touch, None
+        if exc is None and touch is not None and self._writes and self._state == "open":
+            self._touch_session(touch)  # rides on the request's own write
+            touch = None
         uow, self._uow = self._uow, None
         self._state = "closed"
         try:
@@ -313,6 +320,16 @@ class PortalRequest:
                 except ValueError:  # ended in another context than it began (a thread pool)
                     self._routing.active.set(None)
                 self._context_token = None
+        if touch is not None and self._tenant is not None:
+            # A read-only request stays read-only: "last seen" (at most once per
+            # interval) is one small write of its own, after the reads ended.
+            self._touch_session(touch)
+
+    def _touch_session(self, session_id: int) -> None:
+        assert self._tenant is not None
+        # "Last seen" is a convenience: if it cannot be written, the next request tries.
+        with contextlib.suppress(PortalkitError):
+            self._portal.identity.touch(self._tenant, session_id)
 
     def _unit(self, *, writes: bool) -> UnitOfWork:
         """The request's one unit of work, opened on first use, writing when asked."""
@@ -345,9 +362,11 @@ class PortalRequest:
             try:
                 info = self._portal.identity.authenticate(tenant, self._session_value)
             except (InvalidTokenError, AuthenticationError):
+                self._session_value = None
                 self.clear_session = True
             else:
                 self._principal, self._user = info.principal, info.user
+                self._touch = info.session_id if info.touch_due else None
                 return
         self._principal = Principal(tenant_id=tenant.id, kind=PrincipalKind.GUEST)
 
@@ -423,28 +442,61 @@ class PortalRequest:
         """
         self._open()
         result = self._portal.identity.login(
-            self.tenant, identifier, password, client_key=self.client_key
+            self.tenant, identifier, password, client_key=self.client_key,
+            user_agent=self.user_agent,
         )
         self._signed_in(result)
         return result
 
     def _signed_in(self, result: SignIn) -> None:
         self._principal, self._user, self._policy = result.principal, result.user, None
-        self.new_session = result.session
+        self._session_value = self.new_session = result.session
+        self._touch = None
         self.clear_session = False
 
     def sign_out(self) -> None:
-        """End this request's session and run the rest of the request as a guest."""
+        """End this request's session on the server; the rest of the request runs as a guest.
+
+        A copy of the session value stops working at once; the user's other
+        sessions go on.
+        """
         self._open()
+        if self._session_value is not None and self._user is not None:
+            self._portal.identity.sign_out(
+                self.tenant, self._session_value, client_key=self.client_key
+            )
+        self._forget_user()
+
+    def _forget_user(self) -> None:
         self._principal = Principal(tenant_id=self.tenant.id, kind=PrincipalKind.GUEST)
         self._user, self._policy, self.new_session = None, None, None
+        self._session_value, self._touch = None, None
         self.clear_session = True
 
     def sign_out_everywhere(self) -> None:
         """End every session of the signed-in user, this one included."""
         user = self._require_user()
         self._portal.identity.sign_out_everywhere(self.tenant, user.id, client_key=self.client_key)
-        self.sign_out()
+        self._forget_user()
+
+    def sessions(self) -> list[SessionSummary]:
+        """The signed-in user's live sessions ("where you're signed in"); this one is current."""
+        user = self._require_user()
+        return self._portal.identity.sessions(self.tenant, user.id, current=self._session_value)
+
+    def end_session(self, session_id: int) -> None:
+        """End one of the signed-in user's sessions (ending this one signs the request out).
+
+        Raises:
+            NotFoundError: Not a live session of this user.
+        """
+        user = self._require_user()
+        current = [s.id for s in self.sessions() if s.current]
+        self._portal.identity.end_session(
+            self.tenant, user.id, session_id, client_key=self.client_key
+        )
+        if session_id in current:
+            self._forget_user()
 
     # Capabilities ----------------------------------------------------------
     @functools.cached_property

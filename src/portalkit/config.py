@@ -203,10 +203,6 @@ def _check_identity(_instance: Any, _attribute: object, value: Any) -> None:
         raise _refuse("identity", f"must be an IdentityConfig, not {value!r}.")
     if not isinstance(value.password_policy, PasswordPolicy):
         raise _refuse("identity.password_policy", "must be a PasswordPolicy.")
-    if not isinstance(value.session_max_age, dt.timedelta):
-        raise _refuse("identity.session_max_age", "must be a timedelta.")
-    if value.session_max_age <= dt.timedelta(0):
-        raise _refuse("identity.session_max_age", "must be positive.")
     for name in _IDENTITY_RULES:
         if not isinstance(getattr(value, name), ThrottleRule):
             raise _refuse(f"identity.{name}", "must be a ThrottleRule.")

@@ -47,6 +47,7 @@ from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
+from portalkit.domain.sessions import Session
 from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
 
@@ -81,6 +82,7 @@ __all__ = [
     "Savepoint",
     "ScopeRepository",
     "ScopedRepository",
+    "SessionRepository",
     "ShareLinkRepository",
     "SlotRepository",
     "Storage",
@@ -653,6 +655,49 @@ class OneTimeCodeRepository(Protocol):
         ...
 
 
+class SessionRepository(Protocol):
+    """Server-side sessions (:class:`~portalkit.domain.sessions.Session`), one per sign-in.
+
+    Every method is limited to one tenant; a session is found by the hash of
+    its token, never by the token.
+    """
+
+    def add(self, session: Session) -> Session:
+        """Store a new session; its ``id`` is ignored and the stored copy returned."""
+        ...
+
+    def find_with_user(self, tenant_id: int, token_hash: str) -> tuple[Session, User] | None:
+        """The session with *token_hash* in this tenant and its user, in ONE statement
+        (a join), or None (unknown hash, another tenant's, or the user is gone)."""
+        ...
+
+    def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
+        """Every stored session of the user (live or not), oldest first."""
+        ...
+
+    def touch(
+        self,
+        tenant_id: int,
+        session_id: int,
+        *,
+        now: dt.datetime,
+        seen_by: dt.datetime,
+        seen_after: dt.datetime,
+    ) -> bool:
+        """Set ``last_seen_at`` to *now* if it is at or before *seen_by* and after
+        *seen_after*: one conditional UPDATE, so of concurrent callers at most
+        one writes; True if it did."""
+        ...
+
+    def delete(self, tenant_id: int, user_id: int, ids: Sequence[int]) -> int:
+        """Delete those of *ids* that are sessions of this user; how many were."""
+        ...
+
+    def delete_for_user(self, tenant_id: int, user_id: int) -> int:
+        """Delete every session of the user; how many there were."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -725,6 +770,9 @@ class UnitOfWork(Protocol):
 
     @property
     def codes(self) -> OneTimeCodeRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

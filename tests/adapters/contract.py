@@ -23,6 +23,7 @@ from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
+from portalkit.domain.sessions import Session
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import (
     ConflictError,
@@ -913,6 +914,162 @@ class MessageContract:
         with storage.unit_of_work() as uow:
             mine = [group_ids[g] for g in member_of]
             assert uow.messages.count_unread(tenant.id, 7, mine, T0) == expected
+
+
+# Sessions --------------------------------------------------------------------
+def make_session(tenant_id: int, user_id: int, n: int, **kw: Any) -> Session:
+    """The n-th session of a user (its token hash is unique per *n*, tenant and user)."""
+    fields: dict[str, Any] = {
+        "id": 0, "tenant_id": tenant_id, "user_id": user_id,
+        "token_hash": f"{tenant_id:04d}{user_id:06d}{n:04d}".ljust(64, "f"),
+        "created_at": T0 + dt.timedelta(minutes=n), "last_seen_at": T0 + dt.timedelta(minutes=n),
+        "label": f"Browser {n}", "security_stamp": "stamp",
+    }
+    fields.update(kw)
+    return Session(**fields)
+
+
+class SessionContract:
+    """Sessions: found with their user by token hash, listed, touched, deleted, per tenant."""
+
+    def _two_tenants(self, storage: Storage) -> tuple[User, User, User]:
+        """Ann and Bob in tenant "a", Cy in tenant "b"."""
+        tenant_a, _, _ = setup_tenant(storage, "a")
+        tenant_b, _, _ = setup_tenant(storage, "b")
+        with storage.unit_of_work() as uow:
+            ann = uow.users.add(make_user(tenant_a.id, 1, security_stamp="s-ann"))
+            bob = uow.users.add(make_user(tenant_a.id, 2))
+            cy = uow.users.add(make_user(tenant_b.id, 3))
+            uow.commit()
+        return ann, bob, cy
+
+    def test_add_and_find_with_user_round_trip(self, storage: Storage) -> None:
+        """add() gives an id; find_with_user() returns the session and its user, every field."""
+        ann, _, _ = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            stored = uow.sessions.add(make_session(ann.tenant_id, ann.id, 1))
+            uow.commit()
+        assert stored.id > 0
+        with storage.unit_of_work() as uow:
+            found = uow.sessions.find_with_user(ann.tenant_id, stored.token_hash)
+            assert uow.sessions.find_with_user(ann.tenant_id, "0" * 64) is None
+        assert found == (stored, ann)
+        assert found[0].created_at.tzinfo is not None
+
+    def test_token_hash_of_another_tenant_finds_nothing(self, storage: Storage) -> None:
+        """Hostile: a session of tenant "b" is never found, touched or deleted from tenant "a"."""
+        ann, _, cy = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            theirs = uow.sessions.add(make_session(cy.tenant_id, cy.id, 1))
+            uow.commit()
+        a = ann.tenant_id
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.find_with_user(a, theirs.token_hash) is None
+            assert uow.sessions.for_user(a, cy.id) == []
+            assert not uow.sessions.touch(a, theirs.id, now=T0 + dt.timedelta(hours=1),
+                                          seen_by=T0 + dt.timedelta(hours=1), seen_after=T0
+                                          - dt.timedelta(hours=1))
+            assert uow.sessions.delete(a, cy.id, [theirs.id]) == 0
+            assert uow.sessions.delete_for_user(a, cy.id) == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.find_with_user(cy.tenant_id, theirs.token_hash) == (theirs, cy)
+
+    def test_a_session_without_its_user_is_not_found(self, storage: Storage) -> None:
+        """The join needs the user: a session naming a user of another tenant finds nothing."""
+        ann, _, cy = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            stray = uow.sessions.add(make_session(ann.tenant_id, cy.id, 1))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.find_with_user(ann.tenant_id, stray.token_hash) is None
+
+    def test_token_hashes_are_unique(self, storage: Storage) -> None:
+        """Two sessions never share a token hash, even across tenants."""
+        ann, bob, cy = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            first = uow.sessions.add(make_session(ann.tenant_id, ann.id, 1))
+            with pytest.raises(ConflictError):
+                uow.sessions.add(make_session(ann.tenant_id, bob.id, 2,
+                                              token_hash=first.token_hash))
+            with pytest.raises(ConflictError):
+                uow.sessions.add(make_session(cy.tenant_id, cy.id, 3,
+                                              token_hash=first.token_hash))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.for_user(ann.tenant_id, ann.id) == [first]
+            assert uow.sessions.for_user(ann.tenant_id, bob.id) == []
+
+    def test_for_user_lists_oldest_first(self, storage: Storage) -> None:
+        """for_user() gives exactly the user's sessions in this tenant, oldest first."""
+        ann, bob, _ = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            late = uow.sessions.add(make_session(ann.tenant_id, ann.id, 5))
+            early = uow.sessions.add(make_session(ann.tenant_id, ann.id, 1))
+            uow.sessions.add(make_session(bob.tenant_id, bob.id, 2))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.for_user(ann.tenant_id, ann.id) == [early, late]
+
+    def test_touch_writes_only_when_due_and_not_idle(self, storage: Storage) -> None:
+        """touch() writes once when last seen is in (seen_after, seen_by]; then not again."""
+        ann, _, _ = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            session = uow.sessions.add(make_session(ann.tenant_id, ann.id, 0))
+            uow.commit()
+        tid, now = ann.tenant_id, T0 + dt.timedelta(minutes=5)
+        with storage.unit_of_work() as uow:
+            assert not uow.sessions.touch(tid, session.id, now=now, seen_by=T0 - dt.timedelta(
+                seconds=1), seen_after=T0 - dt.timedelta(hours=1))  # not due yet
+            assert not uow.sessions.touch(tid, session.id, now=now, seen_by=now,
+                                          seen_after=T0)  # idle since seen_after
+            assert uow.sessions.touch(tid, session.id, now=now, seen_by=T0,
+                                      seen_after=T0 - dt.timedelta(minutes=30))
+            assert not uow.sessions.touch(tid, session.id, now=now, seen_by=T0,
+                                          seen_after=T0 - dt.timedelta(minutes=30))
+            assert not uow.sessions.touch(tid, session.id + 999, now=now, seen_by=now,
+                                          seen_after=T0 - dt.timedelta(days=1))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            [touched] = uow.sessions.for_user(tid, ann.id)
+        assert touched == attrs.evolve(session, last_seen_at=now)
+
+    def test_delete_only_the_users_own_sessions(self, storage: Storage) -> None:
+        """delete() removes listed sessions of that user only; another user's id is left."""
+        ann, bob, _ = self._two_tenants(storage)
+        tid = ann.tenant_id
+        with storage.unit_of_work() as uow:
+            one = uow.sessions.add(make_session(tid, ann.id, 1))
+            two = uow.sessions.add(make_session(tid, ann.id, 2))
+            bobs = uow.sessions.add(make_session(tid, bob.id, 3))
+            assert uow.sessions.delete(tid, ann.id, []) == 0
+            assert uow.sessions.delete(tid, ann.id, [one.id, bobs.id, 12345]) == 1
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.for_user(tid, ann.id) == [two]
+            assert uow.sessions.for_user(tid, bob.id) == [bobs]
+
+    def test_delete_for_user(self, storage: Storage) -> None:
+        """delete_for_user() removes every session of the user and no one else's."""
+        ann, bob, _ = self._two_tenants(storage)
+        tid = ann.tenant_id
+        with storage.unit_of_work() as uow:
+            for n in range(3):
+                uow.sessions.add(make_session(tid, ann.id, n))
+            bobs = uow.sessions.add(make_session(tid, bob.id, 9))
+            assert uow.sessions.delete_for_user(tid, ann.id) == 3
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.for_user(tid, ann.id) == []
+            assert uow.sessions.for_user(tid, bob.id) == [bobs]
+
+    def test_uncommitted_sessions_roll_back(self, storage: Storage) -> None:
+        """A session added in a unit left without commit is not stored."""
+        ann, _, _ = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            uow.sessions.add(make_session(ann.tenant_id, ann.id, 1))
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.for_user(ann.tenant_id, ann.id) == []
 
 
 def assert_portalkit_error(exc: BaseException) -> None:

@@ -72,3 +72,7 @@ class TestAudit(contract.AuditContract):
 
 class TestMessages(contract.MessageContract):
     """Message contract on memory."""
+
+
+class TestSessions(contract.SessionContract):
+    """Session contract on memory."""

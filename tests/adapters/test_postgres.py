@@ -74,3 +74,7 @@ class TestAudit(contract.AuditContract):
 
 class TestMessages(contract.MessageContract):
     """Message contract on PostgreSQL."""
+
+
+class TestSessions(contract.SessionContract):
+    """Session contract on PostgreSQL."""

@@ -72,3 +72,7 @@ class TestAudit(contract.AuditContract):
 
 class TestMessages(contract.MessageContract):
     """Message contract on SQLite."""
+
+
+class TestSessions(contract.SessionContract):
+    """Session contract on SQLite."""

@@ -206,6 +206,22 @@ def test_logout_ends_this_session(app: flask.Flask) -> None:
     assert client.get("/jobs").status_code == 302
 
 
+def test_a_copy_of_the_cookie_is_anonymous_after_logout(app: flask.Flask) -> None:
+    """Sign-out ends the session on the server: a copy of the old cookie signs nobody in,
+    and the user's other browser stays signed in."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    client = signed_in(app, "bob@greenacres.example")
+    other_browser = signed_in(app, "bob@greenacres.example")
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie(name, cookie.value)
+    assert thief.get("/jobs").status_code == 200  # the copy works while signed in
+    client.post("/logout", data={"csrf_token": token(client, "/jobs")})
+    assert thief.get("/jobs").status_code == 302  # to the sign-in page
+    assert other_browser.get("/jobs").status_code == 200
+
+
 # Bad input --------------------------------------------------------------------------
 def test_post_without_csrf_token_is_refused_and_stores_nothing(app: flask.Flask) -> None:
     """A form without its CSRF token gets 400 and no service request is stored."""

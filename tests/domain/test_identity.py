@@ -1,4 +1,5 @@
-"""Tests for portalkit.domain.identity: login precedence, codes, sessions, claims, back-off."""
+"""Tests for portalkit.domain.identity: login precedence, codes, signed values, claims,
+back-off."""
 
 from __future__ import annotations
 
@@ -14,21 +15,17 @@ from portalkit.domain.identity import (
     CodeRules,
     IdentifierKind,
     OneTimeCode,
-    SessionClaims,
     ThrottleRule,
     ThrottleState,
     claim_problem,
     code_digest,
     login_candidates,
     normalize_code,
-    read_session_token,
     read_signed_values,
-    session_token,
     sign_values,
-    stamp_tag,
 )
 from portalkit.domain.records import CustomerRecord
-from portalkit.errors import ConfigurationError, InvalidTokenError, TokenExpiredError
+from portalkit.errors import ConfigurationError, InvalidTokenError
 
 T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
 KEY = b"k" * 32
@@ -89,48 +86,22 @@ def test_a_new_code_keeps_the_failure_count_within_the_window() -> None:
     assert code.renewed(digest="c", now=much_later, rules=rules).failed_attempts == 0
 
 
-def _claims(issued: dt.datetime = T0) -> SessionClaims:
-    return SessionClaims(tenant_id=3, user_id=7, stamp=stamp_tag(KEY, "stamp-1"), issued_at=issued)
-
-
-def test_session_tokens_round_trip_and_rotate_keys() -> None:
-    """A token reads back its claims with its key or, after rotation, in the key list."""
-    token = session_token(KEY, _claims())
-    claims = read_session_token([KEY], token, now=T0, max_age=dt.timedelta(days=1))
-    assert claims == _claims()
-    assert read_session_token([b"new" * 11, KEY], token, now=T0, max_age=dt.timedelta(days=1))
-
-
-def test_tampered_or_foreign_session_tokens_are_invalid() -> None:
-    """A changed payload, another key, garbage or another purpose's token is refused."""
-    token = session_token(KEY, _claims())
+def test_tampered_or_foreign_signed_values_are_invalid() -> None:
+    """A changed payload, another key, garbage or another purpose's string is refused."""
+    token = sign_values(KEY, "claim", [3, 7, "x", 0])
     version, payload, signature = token.split(".")
     for bad in (
         f"{version}.{payload[:-2]}xx.{signature}",
         token + "x",
         "not a token",
         None,
-        sign_values(KEY, "claim", [3, 7, "x", 0]),
+        sign_values(KEY, "other", [3, 7, "x", 0]),
     ):
         with pytest.raises(InvalidTokenError):
-            read_session_token([KEY], bad, now=T0, max_age=dt.timedelta(days=1))
+            read_signed_values([KEY], "claim", bad)
     with pytest.raises(InvalidTokenError):
-        read_session_token([b"other" * 7], token, now=T0, max_age=dt.timedelta(days=1))
-
-
-def test_old_session_tokens_expire() -> None:
-    """A token older than max_age raises TokenExpiredError."""
-    token = session_token(KEY, _claims())
-    with pytest.raises(TokenExpiredError):
-        read_session_token(
-            [KEY], token, now=T0 + dt.timedelta(days=2), max_age=dt.timedelta(days=1)
-        )
-
-
-def test_stamp_tags_change_with_the_stamp() -> None:
-    """A new security stamp gives a new tag (that is how every session ends at once)."""
-    assert stamp_tag(KEY, "a") != stamp_tag(KEY, "b")
-    assert stamp_tag(KEY, "a") == stamp_tag(KEY, "a")
+        read_signed_values([b"other" * 7], "claim", token)
+    assert read_signed_values([b"new" * 11, KEY], "claim", token) == [3, 7, "x", 0]
 
 
 @given(st.lists(st.one_of(st.integers(), st.text(max_size=20)), max_size=5))

@@ -44,14 +44,10 @@ from portalkit.domain.identity import (
     IdentifierKind,
     LoginCandidate,
     OneTimeCode,
-    SessionClaims,
     ThrottleRule,
     code_digest,
     login_candidates,
     normalize_code,
-    read_session_token,
-    session_token,
-    stamp_tag,
 )
 from portalkit.domain.passwords import (
     MAX_PASSWORD_CHARS,
@@ -61,12 +57,14 @@ from portalkit.domain.passwords import (
     normalize_password,
 )
 from portalkit.domain.principals import Principal, PrincipalKind, User
+from portalkit.domain.sessions import Session, SessionSummary, session_label, token_hash
 from portalkit.domain.tenants import DEFAULT_SENDER, Tenant
 from portalkit.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidInputError,
     InvalidTokenError,
+    NotFoundError,
     ThrottledError,
 )
 from portalkit.ports import Clock, Mailer, PasswordHasher, Storage, Throttle, UnitOfWork
@@ -75,10 +73,12 @@ __all__ = [
     "CLAIM_FAILED",
     "CODE_FAILED",
     "CURRENT_PASSWORD_FIELD",
+    "SESSION_ENDED",
     "ClaimTicket",
     "IdentityConfig",
     "IdentityService",
     "SessionInfo",
+    "SessionSummary",
     "SignIn",
     "default_password_policy",
     "new_security_stamp",
@@ -95,6 +95,9 @@ CLAIM_FAILED = (
 )
 #: The one message for every unusable reset or proof code.
 CODE_FAILED = "This code is not valid or has expired. Request a new one and try again."
+#: The one message for every session that cannot be used (expired, ended,
+#: forged, another tenant's): which of these it was is never told.
+SESSION_ENDED = "Your session has ended. Please sign in again."
 
 _LETTERS_EXTRA = frozenset(" -'\u2019.")
 
@@ -147,6 +150,14 @@ CLAIM_CLIENT = ThrottleRule(limit=30, window=dt.timedelta(hours=1))
 RESET_REQUESTS = ThrottleRule(limit=5, window=dt.timedelta(hours=1))
 RESET_CLIENT = ThrottleRule(limit=30, window=dt.timedelta(hours=1))
 CODE_RULES = CodeRules()
+SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=30)
+SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(days=14)
+SESSION_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+
+def _positive(instance: object, attribute: attrs.Attribute[dt.timedelta], value: object) -> None:
+    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+        raise ConfigurationError(f"{attribute.name} must be a positive timedelta.")
 
 
 @attrs.frozen(kw_only=True)
@@ -155,7 +166,13 @@ class IdentityConfig:
 
     Attributes:
         password_policy: The password rules (:func:`default_password_policy`).
-        session_max_age: How long a session credential is valid.
+        session_idle_timeout: A session ends after this long without a
+            request (default 30 minutes).
+        session_absolute_timeout: A session ends this long after sign-in,
+            however active (default 14 days); at least the idle timeout.
+        session_touch_interval: "Last seen" is written at most once per this
+            interval per session (default 1 minute), so most requests only
+            read; shorter than the idle timeout.
         login_account: Failures per account (default 10 per 15 minutes, then
             exponential back-off).
         login_client: Failures per client key.
@@ -177,7 +194,15 @@ class IdentityConfig:
     """
 
     password_policy: PasswordPolicy = attrs.field(factory=default_password_policy)
-    session_max_age: dt.timedelta = dt.timedelta(days=14)
+    session_idle_timeout: dt.timedelta = attrs.field(
+        default=SESSION_IDLE_TIMEOUT, validator=_positive
+    )
+    session_absolute_timeout: dt.timedelta = attrs.field(
+        default=SESSION_ABSOLUTE_TIMEOUT, validator=_positive
+    )
+    session_touch_interval: dt.timedelta = attrs.field(
+        default=SESSION_TOUCH_INTERVAL, validator=_positive
+    )
     login_account: ThrottleRule = LOGIN_ACCOUNT
     login_client: ThrottleRule = LOGIN_CLIENT
     claim_record: ThrottleRule = CLAIM_RECORD
@@ -188,14 +213,40 @@ class IdentityConfig:
     claim_email_proof: bool = True
     claim_role: str | None = None
 
+    def __attrs_post_init__(self) -> None:
+        if self.session_idle_timeout > self.session_absolute_timeout:
+            raise ConfigurationError(
+                "session_idle_timeout must not be longer than session_absolute_timeout."
+            )
+        if self.session_touch_interval >= self.session_idle_timeout:
+            # Activity would never be recorded before the session idles out.
+            raise ConfigurationError(
+                "session_touch_interval must be shorter than session_idle_timeout."
+            )
+
 
 @attrs.frozen(kw_only=True)
 class SessionInfo:
-    """A valid session: who it is and when it was issued."""
+    """A live session: who it is, which session, and whether to record activity.
+
+    Attributes:
+        session_id: The session's record (pass it to ``touch``; a user sees it
+            in ``sessions`` and ends it with ``end_session``).
+        issued_at: When the user signed in.
+        last_seen_at: The last recorded activity.
+        expires_at: When it ends unless seen again (the earlier of the idle and
+            absolute timeouts).
+        touch_due: True when the caller should call ``touch`` for this
+            request (at most once per ``session_touch_interval``).
+    """
 
     principal: Principal
     user: User
+    session_id: int
     issued_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+    touch_due: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -203,14 +254,18 @@ class SignIn:
     """A successful sign-in.
 
     Attributes:
-        session: The session credential; store it in the host's session (a
-            signed, HttpOnly cookie) and pass it to ``authenticate`` on each request.
-        expires_at: When the credential stops working.
+        session: The session token: opaque and random; only its hash is
+            stored. Keep it in an HttpOnly cookie and pass it to
+            ``authenticate`` on each request and to ``sign_out`` at the end.
+        session_id: The session's record.
+        expires_at: When the session ends at the latest (the absolute
+            timeout); the idle timeout can end it sooner.
     """
 
     principal: Principal
     user: User
     session: str = attrs.field(repr=False)
+    session_id: int
     expires_at: dt.datetime
 
 
@@ -290,7 +345,6 @@ class IdentityService:
         self._emails = emails
         self.config = config or IdentityConfig()
         self._sender_email = sender_email
-        self._session_keys = [_derive(k, "session") for k in secret_keys]
         self._ticket_keys = [_derive(k, "claim-ticket") for k in secret_keys]
         self._code_key = _derive(secret_keys[0], "codes")
 
@@ -339,8 +393,12 @@ class IdentityService:
         password: str,
         *,
         client_key: str | None = None,
+        user_agent: str | None = None,
     ) -> SignIn:
         """Sign in by email, username or phone number and password.
+
+        Creates a session record (labelled from *user_agent*, the request's
+        ``User-Agent`` header) and returns its token.
 
         Raises:
             AuthenticationError: For every kind of failure, after one Argon2
@@ -387,64 +445,180 @@ class IdentityService:
                 uow.users.update(current)
             record(uow, self._clock, tenant_id=tenant.id, action="login", outcome=SUCCESS,
                    actor=current.id, target=f"user:{current.id}", client_key=client_key)
+            signed = self._sign_in(uow, tenant, current, now, user_agent)
             uow.commit()
-        return self._sign_in(tenant, current, now)
+        return signed
 
     # Sessions ----------------------------------------------------------------
-    def _sign_in(self, tenant: Tenant, user: User, now: dt.datetime) -> SignIn:
-        issued = now.replace(microsecond=0)
-        token = session_token(
-            self._session_keys[0],
-            SessionClaims(
-                tenant_id=tenant.id,
-                user_id=user.id,
-                stamp=stamp_tag(self._session_keys[0], user.security_stamp),
-                issued_at=issued,
-            ),
+    def _live(self, session: Session, user: User, now: dt.datetime) -> bool:
+        config = self.config
+        return (
+            session.is_live(now, idle=config.session_idle_timeout,
+                            absolute=config.session_absolute_timeout)
+            and user.is_active
+            and not session.ended_by_stamp(user.security_stamp)
         )
+
+    def _sign_in(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        user: User,
+        now: dt.datetime,
+        user_agent: str | None = None,
+    ) -> SignIn:
+        """Create a session record for *user* inside *uow* (the caller commits).
+
+        The user's sessions that have ended (timed out, or from before a stamp
+        change) are deleted on the way, so the table holds about one row per
+        device in use.
+        """
+        dead = [s.id for s in uow.sessions.for_user(tenant.id, user.id)
+                if not self._live(s, user, now)]
+        if dead:
+            uow.sessions.delete(tenant.id, user.id, dead)
+        token = secrets.token_urlsafe(32)
+        digest = token_hash(token)
+        assert digest is not None  # token_urlsafe's alphabet is the accepted one
+        stored = uow.sessions.add(Session(
+            id=0, tenant_id=tenant.id, user_id=user.id, token_hash=digest, created_at=now,
+            last_seen_at=now, label=session_label(user_agent),
+            security_stamp=user.security_stamp,
+        ))
         return SignIn(
             principal=Principal(tenant_id=tenant.id, kind=PrincipalKind.USER, user_id=user.id),
             user=user,
             session=token,
-            expires_at=issued + self.config.session_max_age,
+            session_id=stored.id,
+            expires_at=now + self.config.session_absolute_timeout,
         )
 
     def authenticate(self, tenant: Tenant, session: str) -> SessionInfo:
-        """The signed-in user of a session credential.
+        """The signed-in user of a session token: one read (the session joined with its user).
+
+        Writes nothing; when :attr:`SessionInfo.touch_due` is True the caller
+        records the activity with :meth:`touch`.
 
         Raises:
-            InvalidTokenError: Malformed, forged, for another tenant, ended by a
-                security-stamp change (password change or reset, sign-out
-                everywhere, disabled user), or the user is gone.
-            TokenExpiredError: Older than ``session_max_age``.
+            InvalidTokenError: With :data:`SESSION_ENDED` for every kind of
+                failure: malformed or unknown token, another tenant's, signed
+                out, idle or absolute timeout passed, the user disabled or
+                gone, or the security stamp changed since sign-in (password
+                change or reset, sign-out everywhere).
         """
-        claims = read_session_token(
-            self._session_keys, session, now=self._clock.now(),
-            max_age=self.config.session_max_age,
-        )
-        ended = InvalidTokenError("Your session has ended. Please sign in again.")
-        if claims.tenant_id != tenant.id:
+        ended = InvalidTokenError(SESSION_ENDED)
+        digest = token_hash(session)
+        if digest is None:
             raise ended
+        now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:
-            user = uow.users.get(tenant.id, claims.user_id)
-        if user is None or not user.is_active:
+            found = uow.sessions.find_with_user(tenant.id, digest)
+        if found is None:
             raise ended
-        tags = (stamp_tag(key, user.security_stamp) for key in self._session_keys)
-        if not any(hmac.compare_digest(tag, claims.stamp) for tag in tags):
+        stored, user = found
+        if stored.tenant_id != tenant.id or user.tenant_id != tenant.id:
             raise ended
+        if not self._live(stored, user, now):
+            raise ended
+        config = self.config
         return SessionInfo(
             principal=Principal(tenant_id=tenant.id, kind=PrincipalKind.USER, user_id=user.id),
             user=user,
-            issued_at=claims.issued_at,
+            session_id=stored.id,
+            issued_at=stored.created_at,
+            last_seen_at=stored.last_seen_at,
+            expires_at=stored.expires_at(idle=config.session_idle_timeout,
+                                          absolute=config.session_absolute_timeout),
+            touch_due=stored.touch_due(now, config.session_touch_interval),
         )
+
+    def touch(self, tenant: Tenant, session_id: int) -> bool:
+        """Record activity on a session ("last seen" = now), if it is due.
+
+        One conditional write: nothing happens unless the last recorded
+        activity is at least ``session_touch_interval`` old (so concurrent
+        requests write once) and the session has not idled out. Returns True
+        if it wrote.
+        """
+        now = self._clock.now()
+        with self._storage.unit_of_work() as uow:
+            written = uow.sessions.touch(
+                tenant.id, session_id, now=now,
+                seen_by=now - self.config.session_touch_interval,
+                seen_after=now - self.config.session_idle_timeout,
+            )
+            if written:
+                uow.commit()
+        return written
+
+    def sign_out(
+        self, tenant: Tenant, session: str, *, client_key: str | None = None
+    ) -> None:
+        """End exactly this session on the server (a copy of the token stops working).
+
+        Does nothing, and says nothing, for a token that names no session of
+        this tenant.
+        """
+        digest = token_hash(session)
+        if digest is None:
+            return
+        with self._storage.unit_of_work() as uow:
+            found = uow.sessions.find_with_user(tenant.id, digest)
+            if found is None:
+                return
+            ended, user = found
+            uow.sessions.delete(tenant.id, user.id, [ended.id])
+            record(uow, self._clock, tenant_id=tenant.id, action="session.end",
+                   actor=user.id, target=f"session:{ended.id}", client_key=client_key)
+            uow.commit()
+
+    def sessions(
+        self, tenant: Tenant, user_id: int, *, current: str | None = None
+    ) -> list[SessionSummary]:
+        """The user's live sessions, oldest first; *current* (this request's
+        token) marks the one it belongs to."""
+        now = self._clock.now()
+        mine = token_hash(current) if current is not None else None
+        with self._storage.unit_of_work() as uow:
+            user = self._user(uow, tenant, user_id)
+            stored = uow.sessions.for_user(tenant.id, user.id)
+        return [
+            SessionSummary(
+                id=s.id, created_at=s.created_at, last_seen_at=s.last_seen_at, label=s.label,
+                current=mine is not None and hmac.compare_digest(s.token_hash, mine),
+            )
+            for s in stored
+            if self._live(s, user, now)
+        ]
+
+    def end_session(
+        self, tenant: Tenant, user_id: int, session_id: int, *, client_key: str | None = None
+    ) -> None:
+        """End one of the user's own sessions (by its id from :meth:`sessions`).
+
+        Raises:
+            NotFoundError: No such session of this user (another user's session
+                is not there, as far as this user can tell; nothing is ended).
+        """
+        with self._storage.unit_of_work() as uow:
+            user = self._user(uow, tenant, user_id)
+            if not isinstance(session_id, int) or isinstance(session_id, bool) or not (
+                uow.sessions.delete(tenant.id, user.id, [session_id])
+            ):
+                raise NotFoundError()
+            record(uow, self._clock, tenant_id=tenant.id, action="session.end",
+                   actor=user.id, target=f"session:{session_id}", client_key=client_key)
+            uow.commit()
 
     def sign_out_everywhere(
         self, tenant: Tenant, user_id: int, *, client_key: str | None = None
     ) -> None:
-        """End every session of the user at once (rotates the security stamp)."""
+        """End every session of the user at once (rotates the security stamp and
+        deletes the session records)."""
         with self._storage.unit_of_work() as uow:
             user = self._user(uow, tenant, user_id)
             uow.users.update(attrs.evolve(user, security_stamp=new_security_stamp()))
+            uow.sessions.delete_for_user(tenant.id, user.id)
             record(uow, self._clock, tenant_id=tenant.id, action="session.revoke_all",
                    actor=user.id, target=f"user:{user.id}", client_key=client_key)
             uow.commit()
@@ -452,7 +626,7 @@ class IdentityService:
     def _user(self, uow: UnitOfWork, tenant: Tenant, user_id: int) -> User:
         user = uow.users.get(tenant.id, user_id)
         if user is None or not user.is_active:
-            raise InvalidTokenError("Your session has ended. Please sign in again.")
+            raise InvalidTokenError(SESSION_ENDED)
         return user
 
     # Password change ---------------------------------------------------------
@@ -484,10 +658,11 @@ class IdentityService:
         confirmation: str | None,
         *,
         client_key: str | None = None,
+        user_agent: str | None = None,
     ) -> SignIn:
-        """Change a signed-in user's password; every other session ends.
+        """Change a signed-in user's password; every session ends.
 
-        Returns a new sign-in for the current session (the old credential stops
+        Returns a new session for the current browser (the old token stops
         working, as every other does). A host that prefers seed 003's "changing
         your password logs you out" simply drops it.
 
@@ -508,8 +683,9 @@ class IdentityService:
                                 hasher=self._hasher, policy=self.config.password_policy)
             record(uow, self._clock, tenant_id=tenant.id, action="password.change",
                    actor=user.id, target=f"user:{user.id}", client_key=client_key)
+            signed = self._sign_in(uow, tenant, user, self._clock.now(), user_agent)
             uow.commit()
-        return self._sign_in(tenant, user, self._clock.now())
+        return signed
 
     # Password reset ----------------------------------------------------------
     def _new_code(self) -> str:

@@ -240,6 +240,7 @@ class RegistrationService:
         password: str,
         confirmation: str | None,
         client_key: str | None = None,
+        user_agent: str | None = None,
     ) -> SignIn:
         """Finish registration by proof: check the emailed code, create the user, sign in.
 
@@ -310,8 +311,9 @@ class RegistrationService:
             ))
             record(uow, self._clock, tenant_id=tenant.id, action="registration.complete",
                    actor=user.id, target=f"customer:{found.id}", client_key=client_key)
+            signed = self._sign_in(uow, tenant, user, now, user_agent)
             uow.commit()
-        return self._sign_in(tenant, user, now)
+        return signed
 
     def _grant_claim_role(
         self, uow: UnitOfWork, tenant: Tenant, found: CustomerRecord, user: User

@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import attrs
 
-from portalkit.adapters.memory_identity import MemoryCodes, MemoryThrottle
+from portalkit.adapters.memory_identity import MemoryCodes, MemorySessions, MemoryThrottle
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, In, evaluate, fields_of
@@ -516,6 +516,7 @@ class MemoryUnitOfWork:
         self.contracts = _Contracts(self)
         self.defects = _Defects(self)
         self.codes = MemoryCodes(self)
+        self.sessions = MemorySessions(self)
         self.invitations = _Invitations(self)
         self.messages = _Messages(self)
         self.message_reads = _MessageReads(self)

@@ -1,7 +1,9 @@
-"""In-memory identity storage: one-time codes (in the memory unit of work) and a throttle.
+"""In-memory identity storage: one-time codes and sessions (in the memory unit of work)
+and a throttle.
 
-:class:`MemoryCodes` lives in a :class:`~portalkit.adapters.memory.MemoryUnitOfWork`
-as ``uow.codes``; :class:`MemoryThrottle` is shared by every thread of one process
+:class:`MemoryCodes` and :class:`MemorySessions` live in a
+:class:`~portalkit.adapters.memory.MemoryUnitOfWork` as ``uow.codes`` and
+``uow.sessions``; :class:`MemoryThrottle` is shared by every thread of one process
 (``MemoryStorage.throttle()`` gives the storage's one instance; a database
 storage's ``throttle()`` gives the SQL throttle that every worker shares).
 """
@@ -16,14 +18,17 @@ from typing import TYPE_CHECKING
 import attrs
 
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
-from portalkit.errors import ThrottledError
+from portalkit.domain.principals import User
+from portalkit.domain.sessions import Session
+from portalkit.errors import ConflictError, ThrottledError
 
 if TYPE_CHECKING:
     from portalkit.adapters.memory import MemoryUnitOfWork
 
-__all__ = ["MemoryCodes", "MemoryThrottle"]
+__all__ = ["MemoryCodes", "MemorySessions", "MemoryThrottle"]
 
 _TABLE = "one_time_codes"
+_SESSIONS = "sessions"
 
 
 class MemoryCodes:
@@ -102,6 +107,82 @@ class MemoryCodes:
             failures_since=code.failures_since or now,
         )
         return True
+
+
+class MemorySessions:
+    """The :class:`~portalkit.ports.SessionRepository` of the memory adapter."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> dict[int, Session]:
+        rows: dict[int, Session] = self._uow._tables.setdefault(_SESSIONS, {})
+        return rows
+
+    def add(self, session: Session) -> Session:
+        """Store a new session with a fresh id."""
+        if any(s.token_hash == session.token_hash for s in self._rows.values()):
+            raise ConflictError()
+        stored = attrs.evolve(session, id=self._uow._storage._next_id())
+        self._rows[stored.id] = stored
+        return stored
+
+    def find_with_user(self, tenant_id: int, token_hash: str) -> tuple[Session, User] | None:
+        """The session with *token_hash* in this tenant and its user, or None."""
+        found = next(
+            (
+                s
+                for s in self._rows.values()
+                if s.token_hash == token_hash and s.tenant_id == tenant_id
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        user = self._uow.users.get(tenant_id, found.user_id)
+        return None if user is None else (found, user)
+
+    def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
+        """Every stored session of the user, oldest first."""
+        return sorted(
+            (s for s in self._rows.values() if (s.tenant_id, s.user_id) == (tenant_id, user_id)),
+            key=lambda s: (s.created_at, s.id),
+        )
+
+    def touch(
+        self,
+        tenant_id: int,
+        session_id: int,
+        *,
+        now: dt.datetime,
+        seen_by: dt.datetime,
+        seen_after: dt.datetime,
+    ) -> bool:
+        """Set ``last_seen_at`` if it is at or before *seen_by* and after *seen_after*."""
+        found = self._rows.get(session_id)
+        if found is None or found.tenant_id != tenant_id:
+            return False
+        if not seen_after < found.last_seen_at <= seen_by:
+            return False
+        self._rows[session_id] = attrs.evolve(found, last_seen_at=now)
+        return True
+
+    def delete(self, tenant_id: int, user_id: int, ids: Sequence[int]) -> int:
+        """Delete those of *ids* that are sessions of this user."""
+        wanted = set(ids)
+        doomed = [
+            s.id
+            for s in self._rows.values()
+            if s.id in wanted and (s.tenant_id, s.user_id) == (tenant_id, user_id)
+        ]
+        for the_id in doomed:
+            del self._rows[the_id]
+        return len(doomed)
+
+    def delete_for_user(self, tenant_id: int, user_id: int) -> int:
+        """Delete every session of the user."""
+        return self.delete(tenant_id, user_id, [s.id for s in self.for_user(tenant_id, user_id)])
 
 
 class MemoryThrottle:

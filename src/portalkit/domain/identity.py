@@ -18,11 +18,8 @@ One-time codes
     subject, so a stolen table does not reveal codes without the key.
 
 Sessions
-    A session credential is a signed string naming the tenant, the user, when
-    it was issued and a tag of the user's *security stamp*
-    (:func:`session_token`). Changing the stamp (password change or reset,
-    disabling the user, "sign out everywhere") makes every credential issued
-    before it fail :func:`read_session_token`'s caller's stamp check at once.
+    Sessions are server-side records; their rules are in
+    :mod:`portalkit.domain.sessions`.
 
 Throttling
     :class:`ThrottleRule` and :class:`ThrottleState` hold the arithmetic: at
@@ -46,7 +43,7 @@ import attrs
 
 from portalkit.domain.contact import looks_like_email, looks_like_phone, normalize_email
 from portalkit.domain.records import CustomerRecord
-from portalkit.errors import ConfigurationError, InvalidTokenError, TokenExpiredError
+from portalkit.errors import ConfigurationError, InvalidTokenError
 
 __all__ = [
     "CODE_DIGITS",
@@ -58,18 +55,14 @@ __all__ = [
     "IdentifierKind",
     "LoginCandidate",
     "OneTimeCode",
-    "SessionClaims",
     "ThrottleRule",
     "ThrottleState",
     "claim_problem",
     "code_digest",
     "login_candidates",
     "normalize_code",
-    "read_session_token",
     "read_signed_values",
-    "session_token",
     "sign_values",
-    "stamp_tag",
 ]
 
 #: Digits in a one-time code (at least 6).
@@ -78,8 +71,6 @@ CODE_DIGITS = 6
 MAX_CODE_LIFETIME = dt.timedelta(minutes=15)
 #: Wrong guesses allowed per subject before every code of it stops working.
 MAX_CODE_ATTEMPTS = 5
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 # Login identifiers -------------------------------------------------------------
@@ -209,29 +200,7 @@ def code_digest(key: bytes, purpose: str, tenant_id: int, subject_id: int, code:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-# Sessions ----------------------------------------------------------------------
-def stamp_tag(key: bytes, security_stamp: str) -> str:
-    """A short keyed tag of a security stamp, carried in session credentials."""
-    digest = hmac.new(key, f"portalkit-stamp:{security_stamp}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
-
-
-@attrs.frozen(kw_only=True)
-class SessionClaims:
-    """What a verified session credential says.
-
-    Attributes:
-        tenant_id, user_id: Who it is for.
-        stamp: The tag of the security stamp it was issued under.
-        issued_at: When it was issued (UTC, whole seconds).
-    """
-
-    tenant_id: int
-    user_id: int
-    stamp: str
-    issued_at: dt.datetime
-
-
+# Signed values -----------------------------------------------------------------
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -278,38 +247,6 @@ def read_signed_values(keys: Sequence[bytes], purpose: str, token: object) -> li
     if not isinstance(values, list):
         raise invalid
     return values
-
-
-def session_token(key: bytes, claims: SessionClaims) -> str:
-    """The session credential for *claims*, signed with *key* (URL- and cookie-safe)."""
-    seconds = int((claims.issued_at - _EPOCH).total_seconds())
-    return sign_values(key, "session", [claims.tenant_id, claims.user_id, claims.stamp, seconds])
-
-
-def read_session_token(
-    keys: Sequence[bytes], token: object, *, now: dt.datetime, max_age: dt.timedelta
-) -> SessionClaims:
-    """Verify a session credential with any of *keys* and return its claims.
-
-    Raises:
-        InvalidTokenError: Malformed, tampered with, or signed with an unknown key.
-        TokenExpiredError: Genuine but older than *max_age*.
-    """
-    invalid = InvalidTokenError("Your session is not valid. Please sign in again.")
-    try:
-        tenant_id, user_id, stamp, seconds = read_signed_values(keys, "session", token)
-        issued = _EPOCH + dt.timedelta(seconds=int(seconds))  # type: ignore[call-overload]
-        claims = SessionClaims(
-            tenant_id=int(tenant_id),  # type: ignore[call-overload]
-            user_id=int(user_id),  # type: ignore[call-overload]
-            stamp=str(stamp),
-            issued_at=issued,
-        )
-    except (InvalidTokenError, ValueError, TypeError, OverflowError) as exc:
-        raise invalid from exc
-    if now - claims.issued_at > max_age or claims.issued_at - now > dt.timedelta(minutes=5):
-        raise TokenExpiredError("Your session has expired. Please sign in again.")
-    return claims
 
 
 # Registration by proof ---------------------------------------------------------

@@ -110,6 +110,20 @@ def test_logout_ends_the_session(world: World, client: Client) -> None:
     assert client.get("/whoami/").content == b"anonymous"
 
 
+def test_logout_ends_the_portal_session_on_the_server(world: World, client: Client) -> None:
+    """The portal token of a signed-out session is worthless in any other Django session."""
+    sign_in(client, "ann@example.com")
+    token = client.session[SESSION_KEY]
+    copy = Client()
+    session = copy.session
+    session[SESSION_KEY] = token
+    session.save()
+    copy.cookies["sessionid"] = session.session_key
+    assert copy.get("/whoami/").content == f"user:{world.ann.id}".encode()
+    client.post("/logout/")
+    assert copy.get("/whoami/").content == b"anonymous"
+
+
 def test_logout_everywhere_ends_other_browsers(world: World) -> None:
     """Signing out everywhere ends the sessions of every browser of the user."""
     first, second = Client(), Client()

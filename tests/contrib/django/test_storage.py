@@ -71,3 +71,7 @@ class TestAudit(contract.AuditContract):
 
 class TestMessages(contract.MessageContract):
     """Message contract on the Django ORM (SQLite)."""
+
+
+class TestSessions(contract.SessionContract):
+    """Session contract on the Django ORM (SQLite)."""

@@ -78,3 +78,7 @@ class TestAudit(contract.AuditContract):
 
 class TestMessages(contract.MessageContract):
     """Message contract on the Django ORM (PostgreSQL)."""
+
+
+class TestSessions(contract.SessionContract):
+    """Session contract on the Django ORM (PostgreSQL)."""

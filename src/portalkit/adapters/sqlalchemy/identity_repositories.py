@@ -1,4 +1,5 @@
-"""Identity storage over SQLAlchemy Core: one-time codes (in the unit of work) and a throttle.
+"""Identity storage over SQLAlchemy Core: one-time codes and sessions (in the unit of
+work) and a throttle.
 
 Single use is enforced by the database: :meth:`SqlOneTimeCodes.consume` and
 :meth:`SqlOneTimeCodes.record_failure` are each one conditional ``UPDATE``, so
@@ -7,6 +8,8 @@ counted past the limit. :class:`SqlThrottle` keeps its counters in
 ``portalkit_throttle`` and updates a key under a row lock (``SELECT … FOR
 UPDATE`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite), each
 call in a short transaction of its own, so every worker process shares them.
+:class:`SqlSessions` finds a session and its user in one joined SELECT, and
+writes "last seen" with one conditional ``UPDATE``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import contextlib
 import copy
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
@@ -24,13 +27,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from portalkit.adapters.sqlalchemy import identity_tables
-from portalkit.adapters.sqlalchemy.repositories import SqlRepository, TableMapping
+from portalkit.adapters.sqlalchemy.repositories import MAPPINGS, SqlRepository, TableMapping
 from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
+from portalkit.domain.principals import User
+from portalkit.domain.sessions import Session
 from portalkit.errors import ConflictError, ThrottledError
 from portalkit.ports import UnitOfWork
 
-__all__ = ["IDENTITY_MAPPINGS", "SqlOneTimeCodes", "SqlThrottle"]
+if TYPE_CHECKING:
+    from portalkit.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+
+__all__ = ["IDENTITY_MAPPINGS", "SqlOneTimeCodes", "SqlSessions", "SqlThrottle"]
 
 
 def _table(model: type[Any]) -> Table:
@@ -39,6 +47,7 @@ def _table(model: type[Any]) -> Table:
 
 IDENTITY_MAPPINGS: dict[str, TableMapping[Any]] = {
     "codes": TableMapping(OneTimeCode, _table(identity_tables.OneTimeCodeRow)),
+    "sessions": TableMapping(Session, _table(identity_tables.SessionRow)),
 }
 
 _CODES = _table(identity_tables.OneTimeCodeRow)
@@ -119,6 +128,99 @@ class SqlOneTimeCodes(SqlRepository[OneTimeCode]):
             )
         )
         return self._write(stmt).rowcount == 1
+
+
+_SESSIONS = _table(identity_tables.SessionRow)
+_SESSION_MAPPING: TableMapping[Session] = IDENTITY_MAPPINGS["sessions"]
+_USER_MAPPING: TableMapping[User] = MAPPINGS["users"]
+_USERS = _USER_MAPPING.table
+_SESSION_WIDTH = len(_SESSION_MAPPING.columns)
+# Built once: the session and its user, joined on tenant and id, by token hash.
+_FIND_WITH_USER = (
+    select(*_SESSION_MAPPING.columns, *_USER_MAPPING.columns)
+    .join_from(
+        _SESSIONS,
+        _USERS,
+        (_USERS.c.id == _SESSIONS.c.user_id) & (_USERS.c.tenant_id == _SESSIONS.c.tenant_id),
+    )
+    .where(
+        _SESSIONS.c.tenant_id == bindparam("_tenant"),
+        _SESSIONS.c.token_hash == bindparam("_hash"),
+    )
+)
+_FOR_USER = _SESSION_MAPPING.select_all.where(
+    _SESSIONS.c.tenant_id == bindparam("_tenant"), _SESSIONS.c.user_id == bindparam("_user")
+).order_by(_SESSIONS.c.created_at, _SESSIONS.c.id)
+_TOUCH = (
+    update(_SESSIONS)
+    .where(
+        _SESSIONS.c.tenant_id == bindparam("_tenant"),
+        _SESSIONS.c.id == bindparam("_id"),
+        _SESSIONS.c.last_seen_at <= bindparam("_seen_by"),
+        _SESSIONS.c.last_seen_at > bindparam("_seen_after"),
+    )
+    .values(last_seen_at=bindparam("_now"))
+)
+
+
+class SqlSessions:
+    """The :class:`~portalkit.ports.SessionRepository` over ``portalkit_sessions``."""
+
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        # The generic repository does the plain work (insert, statement execution).
+        self._rows = SqlRepository(uow, _SESSION_MAPPING)
+        self._execute = self._rows._execute
+        self._write = self._rows._write
+
+    def add(self, session: Session) -> Session:
+        """Store a new session; its ``id`` is ignored and the stored copy returned."""
+        return self._rows.add(session)
+
+    def find_with_user(self, tenant_id: int, token_hash: str) -> tuple[Session, User] | None:
+        """The session with *token_hash* in this tenant and its user: one joined SELECT."""
+        row = self._execute(_FIND_WITH_USER, {"_tenant": tenant_id, "_hash": token_hash}).first()
+        if row is None:
+            return None
+        [session] = _SESSION_MAPPING.from_rows([row[:_SESSION_WIDTH]])
+        [user] = _USER_MAPPING.from_rows([row[_SESSION_WIDTH:]])
+        return session, user
+
+    def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
+        """Every stored session of the user, oldest first."""
+        rows = self._execute(_FOR_USER, {"_tenant": tenant_id, "_user": user_id}).all()
+        return _SESSION_MAPPING.from_rows(rows)
+
+    def touch(
+        self,
+        tenant_id: int,
+        session_id: int,
+        *,
+        now: dt.datetime,
+        seen_by: dt.datetime,
+        seen_after: dt.datetime,
+    ) -> bool:
+        """Set ``last_seen_at`` in one conditional UPDATE; True for the one caller that did."""
+        params = {
+            "_tenant": tenant_id, "_id": session_id, "_now": now,
+            "_seen_by": seen_by, "_seen_after": seen_after,
+        }
+        return self._write(_TOUCH, params).rowcount == 1
+
+    def delete(self, tenant_id: int, user_id: int, ids: Sequence[int]) -> int:
+        """Delete those of *ids* that are sessions of this user; how many were."""
+        if not ids:
+            return 0
+        c = _SESSIONS.c
+        stmt = delete(_SESSIONS).where(
+            c.tenant_id == tenant_id, c.user_id == user_id, c.id.in_(list(ids))
+        )
+        return int(self._write(stmt).rowcount)
+
+    def delete_for_user(self, tenant_id: int, user_id: int) -> int:
+        """Delete every session of the user; how many there were."""
+        c = _SESSIONS.c
+        stmt = delete(_SESSIONS).where(c.tenant_id == tenant_id, c.user_id == user_id)
+        return int(self._write(stmt).rowcount)
 
 
 class SqlThrottle:

@@ -18,6 +18,7 @@ from portalkit.adapters.sqlalchemy.document_repositories import (
 from portalkit.adapters.sqlalchemy.identity_repositories import (
     IDENTITY_MAPPINGS,
     SqlOneTimeCodes,
+    SqlSessions,
 )
 from portalkit.adapters.sqlalchemy.invitation_repositories import (
     INVITATION_MAPPINGS,
@@ -156,6 +157,11 @@ class SqlAlchemyUnitOfWork:
     def codes(self) -> SqlOneTimeCodes:
         """One-time codes (password reset, registration proofs)."""
         return SqlOneTimeCodes(self, IDENTITY_MAPPINGS["codes"])
+
+    @functools.cached_property
+    def sessions(self) -> SqlSessions:
+        """Server-side sessions."""
+        return SqlSessions(self)
 
     @functools.cached_property
     def actions(self) -> SqlActionRepositories:

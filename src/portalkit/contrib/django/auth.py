@@ -2,10 +2,11 @@
 
 Portal customers are portalkit users, never Django users: there is no custom
 user model and ``django.contrib.auth`` stays for the project's staff (admin).
-The identity service checks passwords, throttles and binds the session
-credential to the user's security stamp; this module only keeps the
-credential in ``request.session`` and cycles the session key on sign-in, so a
-session fixed by an attacker before sign-in is worthless after it.
+The identity service checks passwords, throttles and keeps the session
+record (found by the hash of an opaque token, bound to the user's security
+stamp); this module only keeps the token in ``request.session``, cycles the
+session key on sign-in, so a session fixed by an attacker before sign-in is
+worthless after it, and ends the portal session on the server at sign-out.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Django models of portalkit's capabilities beyond the core records.
 
 Invitations and broadcast messages, share links, the default account ledger
-(balances, contracts, defects), one-time codes, and customer actions (service
+(balances, contracts, defects), one-time codes, sessions, and customer actions (service
 requests, appointment slots and appointments, meters and readings,
 maintenance items, rental items and call-offs, quote decisions, idempotency
 keys, action settings). Column for column they mirror the SQLAlchemy schema
@@ -39,6 +39,7 @@ __all__ = [
     "QuoteDecisionModel",
     "RentalItemModel",
     "ServiceRequestModel",
+    "SessionModel",
     "ShareLinkModel",
     "SlotModel",
 ]
@@ -353,6 +354,29 @@ class OneTimeCodeModel(models.Model):
             models.UniqueConstraint(
                 fields=["tenant", "purpose", "subject_id"], name="pk_dj_one_time_codes_u1"
             ),
+        ]
+
+
+class SessionModel(models.Model):
+    """A sign-in (``portalkit_dj_sessions``): the hash of its token, never the token."""
+
+    tenant = _tenant()
+    # A real foreign key: the session is found with its user in one join, and
+    # goes when the user does.
+    user = _field(models.ForeignKey(
+        "UserModel", on_delete=models.CASCADE, db_column="user_id", related_name="+"
+    ))
+    token_hash = _text(unique=True)
+    created_at = _field(models.DateTimeField())
+    last_seen_at = _field(models.DateTimeField())
+    label = _text(default="", blank=True)
+    security_stamp = _text()
+
+    class Meta:
+        db_table = "portalkit_dj_sessions"
+        verbose_name = "session"
+        indexes = [  # noqa: RUF012
+            models.Index(fields=["tenant", "user"], name="pk_dj_sessions_i1"),
         ]
 
 

@@ -7,6 +7,8 @@ in the SQLAlchemy adapter:
 - :meth:`InvitationRepository.update_if`: ``WHERE status = … AND nonce = …``;
 - :meth:`DjangoOneTimeCodes.consume` / ``record_failure``: one conditional
   update each, so of concurrent callers at most one wins;
+- :meth:`DjangoSessions.touch`: "last seen" only if it is due (and the session
+  is not idle past its timeout);
 - :meth:`SlotRepository.reserve`: ``booked = booked + 1 WHERE booked < capacity``;
 - :meth:`RentalItemRepository.call_off`: the same pattern for quantities;
 - :meth:`MeterRepository.update_if_unchanged`: compare-and-set on the last reading.
@@ -15,7 +17,7 @@ in the SQLAlchemy adapter:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -24,7 +26,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from portalkit.contrib.django import capability_models as cm
-from portalkit.contrib.django.repositories import DjangoRepository, ModelMapping
+from portalkit.contrib.django.repositories import MAPPINGS, DjangoRepository, ModelMapping
 from portalkit.contrib.django.values import to_db
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.actions import (
@@ -44,6 +46,8 @@ from portalkit.domain.actions import (
 from portalkit.domain.identity import CodePurpose, OneTimeCode
 from portalkit.domain.invitations import Invitation, InvitationKind, InvitationStatus
 from portalkit.domain.messages import BroadcastMessage, MessageRead
+from portalkit.domain.principals import User
+from portalkit.domain.sessions import Session
 from portalkit.domain.shares import ShareLink
 from portalkit.errors import ConflictError, NotFoundError
 
@@ -54,6 +58,7 @@ __all__ = [
     "CAPABILITY_MAPPINGS",
     "DjangoActionRepositories",
     "DjangoOneTimeCodes",
+    "DjangoSessions",
     "IdempotencyKeyRepository",
     "InvitationRepository",
     "MessageRepository",
@@ -75,6 +80,7 @@ CAPABILITY_MAPPINGS: dict[str, ModelMapping[Any]] = {
     "contracts": ModelMapping(Contract, cm.ContractModel, path_field="scope_path"),
     "defects": ModelMapping(Defect, cm.DefectModel, path_field="scope_path"),
     "codes": ModelMapping(OneTimeCode, cm.OneTimeCodeModel, enums={"purpose": CodePurpose}),
+    "sessions": ModelMapping(Session, cm.SessionModel),
     "requests": ModelMapping(ServiceRequest, cm.ServiceRequestModel, path_field="scope_path"),
     "slots": ModelMapping(Slot, cm.SlotModel),
     "appointments": ModelMapping(Appointment, cm.AppointmentModel, path_field="scope_path"),
@@ -153,6 +159,79 @@ class ShareLinkRepository(DjangoRepository[ShareLink]):
         """The link whose secret hashes to *secret_hash*, or None."""
         found = self._read(self._tenant(tenant_id).filter(secret_hash=secret_hash))
         return found[0] if found else None
+
+
+class DjangoSessions:
+    """The :class:`~portalkit.ports.SessionRepository` over ``portalkit_dj_sessions``."""
+
+    def __init__(self, uow: DjangoUnitOfWork, mapping: ModelMapping[Session]) -> None:
+        # The generic repository does the plain work (insert, tenant filter, reads).
+        self._rows = DjangoRepository(uow, mapping)
+        self._uow = uow
+        self._m = mapping
+        self._users: ModelMapping[User] = MAPPINGS["users"]
+        self._joined = (*mapping.names, *(f"user__{n}" for n in self._users.names))
+
+    def add(self, session: Session) -> Session:
+        """Store a new session; its ``id`` is ignored and the stored copy returned."""
+        return self._rows.add(session)
+
+    def find_with_user(self, tenant_id: int, token_hash: str) -> tuple[Session, User] | None:
+        """The session with *token_hash* in this tenant and its user: one joined SELECT."""
+        queryset = self._rows._tenant(tenant_id).filter(
+            token_hash=token_hash, user__tenant_id=tenant_id
+        )
+        with self._uow.reading():
+            rows = list(queryset.values_list(*self._joined)[:1])
+        if not rows:
+            return None
+        width = len(self._m.names)
+        [session] = self._m.from_rows([rows[0][:width]])
+        [user] = self._users.from_rows([rows[0][width:]])
+        return session, user
+
+    def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
+        """Every stored session of the user, oldest first."""
+        queryset = self._rows._tenant(tenant_id).filter(user_id=user_id)
+        return self._rows._read(queryset.order_by("created_at", "id"))
+
+    def touch(
+        self,
+        tenant_id: int,
+        session_id: int,
+        *,
+        now: dt.datetime,
+        seen_by: dt.datetime,
+        seen_after: dt.datetime,
+    ) -> bool:
+        """Set ``last_seen_at`` in one conditional UPDATE; True for the one caller that did."""
+        with self._uow.writing():
+            changed = (
+                self._rows._tenant(tenant_id)
+                .filter(
+                    id=session_id,
+                    last_seen_at__lte=to_db(seen_by),
+                    last_seen_at__gt=to_db(seen_after),
+                )
+                .update(last_seen_at=to_db(now))
+            )
+        return bool(changed == 1)
+
+    def delete(self, tenant_id: int, user_id: int, ids: Sequence[int]) -> int:
+        """Delete those of *ids* that are sessions of this user; how many were."""
+        if not ids:
+            return 0
+        with self._uow.writing():
+            deleted, _ = (
+                self._rows._tenant(tenant_id).filter(user_id=user_id, id__in=list(ids)).delete()
+            )
+        return int(deleted)
+
+    def delete_for_user(self, tenant_id: int, user_id: int) -> int:
+        """Delete every session of the user; how many there were."""
+        with self._uow.writing():
+            deleted, _ = self._rows._tenant(tenant_id).filter(user_id=user_id).delete()
+        return int(deleted)
 
 
 class DjangoOneTimeCodes(DjangoRepository[OneTimeCode]):

@@ -9,7 +9,7 @@ of the host's transaction and becomes permanent when that commits.
 
 Every repository of the :class:`~portalkit.ports.UnitOfWork` port is
 provided (the core records, invitations and messages, share links, the
-account ledger, one-time codes and customer actions), and a throttle.
+account ledger, one-time codes, sessions and customer actions), and a throttle.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from portalkit.contrib.django.capability_repositories import (
     CAPABILITY_MAPPINGS,
     DjangoActionRepositories,
     DjangoOneTimeCodes,
+    DjangoSessions,
     InvitationRepository,
     MessageRepository,
     ShareLinkRepository,
@@ -109,6 +110,7 @@ class DjangoUnitOfWork:
         self.contracts: DjangoRepository[Contract] = DjangoRepository(self, c["contracts"])
         self.defects: DjangoRepository[Defect] = DjangoRepository(self, c["defects"])
         self.codes = DjangoOneTimeCodes(self, c["codes"])
+        self.sessions = DjangoSessions(self, c["sessions"])
         self.actions = DjangoActionRepositories(self)
 
     # Transactions ----------------------------------------------------------

@@ -323,6 +323,11 @@ class Portal:
         return self._storage
 
     @property
+    def default_tenant(self) -> str:
+        """The slug of the tenant used when a call names none."""
+        return self._default_tenant
+
+    @property
     def clock(self) -> Clock:
         """The clock."""
         return self._clock

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from portalkit._services.identity import SignIn
+from portalkit._services.identity import SessionInfo, SignIn
 from portalkit._services.policy import load_policy
 from portalkit.capabilities import (
     RequestAccounts,
@@ -190,7 +190,10 @@ class _JoinedUnit:
     def __getattr__(self, name: str) -> Any:
         if self._uow is None:
             raise StorageError("A unit of work must be used inside a `with` block.")
-        return getattr(self._uow, name)
+        repository = getattr(self._uow, name)
+        if name in _REMEMBERED and not self._request._writes:
+            return _RememberedGets(repository, self._request._remembered.setdefault(name, {}))
+        return repository
 
     def commit(self) -> None:
         """Keep this unit's writes; they commit with the request."""
@@ -218,6 +221,35 @@ class _JoinedUnit:
         if self._uow is None:
             raise StorageError("A unit of work must be used inside a `with` block.")
         return self._uow.savepoint()
+
+
+#: Repositories whose ``get`` a request answers from what it already read, until it writes.
+_REMEMBERED = frozenset({"tenants", "users", "scopes", "assets", "documents", "jobs"})
+
+
+class _RememberedGets:
+    """A repository whose ``get`` returns what this request already read.
+
+    A request's pages ask for the same record again and again (the asset page
+    checks its asset in each section's service). Records are immutable and,
+    until the request writes, nothing of the request changes them, so the
+    first answer stands. Everything but ``get`` goes to the repository.
+    """
+
+    __slots__ = ("_known", "_repository")
+
+    def __init__(self, repository: Any, known: dict[tuple[int, ...], Any]) -> None:
+        self._repository = repository
+        self._known = known
+
+    def get(self, *key: int) -> Any:
+        """The record, read once per request."""
+        if key not in self._known:
+            self._known[key] = self._repository.get(*key)
+        return self._known[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)
 
 
 class PortalRequest:
@@ -274,6 +306,7 @@ class PortalRequest:
         self._user: User | None = None
         self._policy: Policy | None = None
         self._touch: int | None = None  # the session whose "last seen" is due
+        self._remembered: dict[str, dict[tuple[int, ...], Any]] = {}
 
     # The block -------------------------------------------------------------
     def __enter__(self) -> PortalRequest:
@@ -284,8 +317,7 @@ class PortalRequest:
         self._state = "open"
         self._context_token = self._routing.active.set(self)
         try:
-            self._tenant = self._resolve_tenant()
-            self._authenticate()
+            self._start()
         except BaseException as exc:
             self._finish(exc)
             raise
@@ -344,6 +376,7 @@ class PortalRequest:
         elif writes and not self._writes:
             uow.begin_writes()
             self._writes = True
+            self._remembered.clear()  # from now on the request may change what it read
         return uow
 
     def _open(self) -> None:
@@ -351,23 +384,29 @@ class PortalRequest:
             raise RuntimeError(_ENDED)
 
     # Who and where ---------------------------------------------------------
-    def _resolve_tenant(self) -> Tenant:
+    def _start(self) -> None:
+        """Resolve the tenant and the session: one read when the tenant is named by slug."""
+        identity = self._portal.identity
+        info: SessionInfo | None = None
         if isinstance(self._tenant_arg, Tenant):
-            return self._tenant_arg
-        return self._portal.tenant(self._tenant_arg)
-
-    def _authenticate(self) -> None:
-        tenant = self.tenant
-        if self._session_value is not None:
-            try:
-                info = self._portal.identity.authenticate(tenant, self._session_value)
-            except (InvalidTokenError, AuthenticationError):
-                self._session_value = None
-                self.clear_session = True
-            else:
-                self._principal, self._user = info.principal, info.user
-                self._touch = info.session_id if info.touch_due else None
-                return
+            tenant = self._tenant_arg
+            if self._session_value is not None:
+                try:
+                    info = identity.authenticate(tenant, self._session_value)
+                except (InvalidTokenError, AuthenticationError):
+                    info = None
+        else:
+            slug = self._tenant_arg or self._portal.default_tenant
+            tenant, info = identity.authenticate_in(slug, self._session_value)
+        self._tenant = tenant
+        self._remembered["tenants"] = {(tenant.id,): tenant}
+        if info is not None:
+            self._principal, self._user = info.principal, info.user
+            self._touch = info.session_id if info.touch_due else None
+            return
+        if self._session_value is not None:  # expired, ended, forged or another tenant's
+            self._session_value = None
+            self.clear_session = True
         self._principal = Principal(tenant_id=tenant.id, kind=PrincipalKind.GUEST)
 
     @property

@@ -671,6 +671,14 @@ class SessionRepository(Protocol):
         (a join), or None (unknown hash, another tenant's, or the user is gone)."""
         ...
 
+    def find_with_tenant(
+        self, slug: str, token_hash: str
+    ) -> tuple[Tenant, tuple[Session, User] | None] | None:
+        """The tenant named *slug* and, in the same read, its session with
+        *token_hash* and that session's user (a request's first read); None
+        when there is no such tenant."""
+        ...
+
     def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
         """Every stored session of the user (live or not), oldest first."""
         ...

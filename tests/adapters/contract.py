@@ -956,6 +956,23 @@ class SessionContract:
         assert found == (stored, ann)
         assert found[0].created_at.tzinfo is not None
 
+    def test_find_with_tenant_is_the_requests_first_read(self, storage: Storage) -> None:
+        """The tenant by slug with its session and user; another tenant's session is not found."""
+        ann, _, cy = self._two_tenants(storage)
+        with storage.unit_of_work() as uow:
+            mine = uow.sessions.add(make_session(ann.tenant_id, ann.id, 1))
+            theirs = uow.sessions.add(make_session(cy.tenant_id, cy.id, 2))
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            found = uow.sessions.find_with_tenant("a", mine.token_hash)
+            assert found is not None
+            tenant, session = found
+            assert (tenant.slug, tenant.id) == ("a", ann.tenant_id)
+            assert session == (mine, ann)
+            assert uow.sessions.find_with_tenant("a", theirs.token_hash) == (tenant, None)
+            assert uow.sessions.find_with_tenant("a", "0" * 64) == (tenant, None)
+            assert uow.sessions.find_with_tenant("nobody", mine.token_hash) is None
+
     def test_token_hash_of_another_tenant_finds_nothing(self, storage: Storage) -> None:
         """Hostile: a session of tenant "b" is never found, touched or deleted from tenant "a"."""
         ann, _, cy = self._two_tenants(storage)

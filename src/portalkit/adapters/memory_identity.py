@@ -20,6 +20,7 @@ import attrs
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
 from portalkit.domain.principals import User
 from portalkit.domain.sessions import Session
+from portalkit.domain.tenants import Tenant
 from portalkit.errors import ConflictError, ThrottledError
 
 if TYPE_CHECKING:
@@ -142,6 +143,15 @@ class MemorySessions:
             return None
         user = self._uow.users.get(tenant_id, found.user_id)
         return None if user is None else (found, user)
+
+    def find_with_tenant(
+        self, slug: str, token_hash: str
+    ) -> tuple[Tenant, tuple[Session, User] | None] | None:
+        """The tenant named *slug*, and its session with *token_hash* with the user."""
+        tenant = self._uow.tenants.get_by_slug(slug)
+        if tenant is None:
+            return None
+        return tenant, self.find_with_user(tenant.id, token_hash)
 
     def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
         """Every stored session of the user, oldest first."""

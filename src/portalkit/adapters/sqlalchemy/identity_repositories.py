@@ -27,11 +27,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from portalkit.adapters.sqlalchemy import identity_tables
-from portalkit.adapters.sqlalchemy.repositories import MAPPINGS, SqlRepository, TableMapping
+from portalkit.adapters.sqlalchemy.repositories import (
+    MAPPINGS,
+    TENANT_TABLE,
+    SqlRepository,
+    TableMapping,
+    tenant_from_row,
+)
 from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
 from portalkit.domain.principals import User
 from portalkit.domain.sessions import Session
+from portalkit.domain.tenants import Tenant
 from portalkit.errors import ConflictError, ThrottledError
 from portalkit.ports import UnitOfWork
 
@@ -148,6 +155,24 @@ _FIND_WITH_USER = (
         _SESSIONS.c.token_hash == bindparam("_hash"),
     )
 )
+_TENANT_WIDTH = 4
+_FIND_WITH_TENANT = (
+    select(
+        TENANT_TABLE.c.id, TENANT_TABLE.c.slug, TENANT_TABLE.c.name, TENANT_TABLE.c.settings,
+        *_SESSION_MAPPING.columns, *_USER_MAPPING.columns,
+    )
+    .select_from(
+        TENANT_TABLE.outerjoin(
+            _SESSIONS,
+            (_SESSIONS.c.tenant_id == TENANT_TABLE.c.id)
+            & (_SESSIONS.c.token_hash == bindparam("_hash")),
+        ).outerjoin(
+            _USERS,
+            (_USERS.c.id == _SESSIONS.c.user_id) & (_USERS.c.tenant_id == TENANT_TABLE.c.id),
+        )
+    )
+    .where(TENANT_TABLE.c.slug == bindparam("_slug"))
+)
 _FOR_USER = _SESSION_MAPPING.select_all.where(
     _SESSIONS.c.tenant_id == bindparam("_tenant"), _SESSIONS.c.user_id == bindparam("_user")
 ).order_by(_SESSIONS.c.created_at, _SESSIONS.c.id)
@@ -184,6 +209,21 @@ class SqlSessions:
         [session] = _SESSION_MAPPING.from_rows([row[:_SESSION_WIDTH]])
         [user] = _USER_MAPPING.from_rows([row[_SESSION_WIDTH:]])
         return session, user
+
+    def find_with_tenant(
+        self, slug: str, token_hash: str
+    ) -> tuple[Tenant, tuple[Session, User] | None] | None:
+        """The tenant, its session and the session's user: one SELECT with outer joins."""
+        row = self._execute(_FIND_WITH_TENANT, {"_slug": slug, "_hash": token_hash}).first()
+        if row is None:
+            return None
+        tenant = tenant_from_row(row[:_TENANT_WIDTH])
+        rest = row[_TENANT_WIDTH:]
+        if rest[0] is None or rest[_SESSION_WIDTH] is None:  # no such session, or no user
+            return tenant, None
+        [session] = _SESSION_MAPPING.from_rows([rest[:_SESSION_WIDTH]])
+        [user] = _USER_MAPPING.from_rows([rest[_SESSION_WIDTH:]])
+        return tenant, (session, user)
 
     def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
         """Every stored session of the user, oldest first."""

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAPPINGS",
+    "TENANT_TABLE",
     "DriverStatement",
     "NamedRepository",
     "OutboxRepository",
@@ -73,6 +74,7 @@ __all__ = [
     "TableMapping",
     "TenantRepository",
     "UserRepository",
+    "tenant_from_row",
 ]
 
 #: Keys looked up per query when counting which rows an upsert will update.
@@ -651,17 +653,26 @@ _settings_converter = make_converter()
 _TENANT = _table(tables.TenantRow)
 
 
+#: The tenants table (its rows: :func:`tenant_from_row`).
+TENANT_TABLE = _TENANT
+
+
+def tenant_from_row(row: Sequence[Any]) -> Tenant:
+    """The tenant of a row of (id, slug, name, settings)."""
+    id_, slug, name, settings = row
+    return Tenant(
+        id=id_,
+        slug=slug,
+        name=name,
+        settings=_settings_converter.structure(settings, TenantSettings),
+    )
+
+
 class TenantRepository(_Base):
     """The tenants of this installation; settings are stored as one JSON document."""
 
     def _from_row(self, row: Sequence[Any]) -> Tenant:
-        id_, slug, name, settings = row
-        return Tenant(
-            id=id_,
-            slug=slug,
-            name=name,
-            settings=_settings_converter.structure(settings, TenantSettings),
-        )
+        return tenant_from_row(row)
 
     def _select(self) -> Select[Any]:
         t = _TENANT.c

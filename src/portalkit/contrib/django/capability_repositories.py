@@ -49,6 +49,7 @@ from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import User
 from portalkit.domain.sessions import Session
 from portalkit.domain.shares import ShareLink
+from portalkit.domain.tenants import Tenant
 from portalkit.errors import ConflictError, NotFoundError
 
 if TYPE_CHECKING:
@@ -189,6 +190,15 @@ class DjangoSessions:
         [session] = self._m.from_rows([rows[0][:width]])
         [user] = self._users.from_rows([rows[0][width:]])
         return session, user
+
+    def find_with_tenant(
+        self, slug: str, token_hash: str
+    ) -> tuple[Tenant, tuple[Session, User] | None] | None:
+        """The tenant named *slug*, and its session with *token_hash* with the user."""
+        tenant = self._uow.tenants.get_by_slug(slug)
+        if tenant is None:
+            return None
+        return tenant, self.find_with_user(tenant.id, token_hash)
 
     def for_user(self, tenant_id: int, user_id: int) -> list[Session]:
         """Every stored session of the user, oldest first."""

@@ -139,6 +139,22 @@ class ErrorTable(SphinxDirective):
         return [table]
 
 
+#: Public modules whose ``automodule`` documents names defined in private modules.
+_PUBLIC_HOMES = ("portalkit.config", "portalkit.capabilities", "portalkit.web")
+
+
+def _public_home(name: str, obj: object) -> str | None:
+    """The public module that documents *obj* under *name*, when it is defined privately."""
+    origin = getattr(obj, "__module__", None)
+    if not isinstance(origin, str) or not _is_private(origin):
+        return None
+    for home in _PUBLIC_HOMES:
+        module = importlib.import_module(home)
+        if name in getattr(module, "__all__", ()) and getattr(module, name, None) is obj:
+            return home
+    return None
+
+
 class RootModule(SphinxDirective):
     """Document ``portalkit`` itself (see the module docstring)."""
 
@@ -153,7 +169,10 @@ class RootModule(SphinxDirective):
                 elsewhere.append(f"- :py:mod:`portalkit.{name} <{obj.__name__}>`")
                 continue
             origin = getattr(obj, "__module__", None) if callable(obj) else None
-            if origin is None or origin == "portalkit" or _is_private(origin):
+            public = _public_home(name, obj)
+            if public is not None:
+                elsewhere.append(f"- :py:obj:`portalkit.{name} <{public}.{name}>`")
+            elif origin is None or origin == "portalkit" or _is_private(origin):
                 own.append(name)
             else:
                 elsewhere.append(f"- :py:obj:`portalkit.{name} <{origin}.{name}>`")

@@ -138,7 +138,7 @@ _COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")
 
 def _brand_css() -> Response:
     """The tenant's colour as a stylesheet: the CSP allows no inline style."""
-    colour = pk.tenant_from().settings.primary_color
+    colour = pk.request_from().tenant.settings.primary_color
     if not _COLOUR.fullmatch(colour):  # never let tenant text write CSS
         colour = TenantSettings().primary_color
     return Response(f":root {{ --brand: {colour}; }}\n", mimetype="text/css")
@@ -146,25 +146,24 @@ def _brand_css() -> Response:
 
 def _layout_context() -> dict[str, Any]:
     """Branding and the signed-in user for every template."""
-    tenant = pk.tenant_from()
-    user = pk.user_from()
-    principal = pk.principal_from()
+    req = pk.request_from()
+    tenant, user = req.tenant, req.user
     unread = 0
     nav: list[tuple[str, dict[str, str], str]] = []
-    if principal is not None:
-        policy = pk.policy_from()
+    if not req.must_sign_in:
+        principal, policy = req.principal, req.policy
         nav = [
             (endpoint, args, label) for endpoint, args, label, permission in _NAV
             if (user is not None or permission == perms.ASSET_VIEW)
             and policy.granted_paths(principal, permission)
         ]
         if user is not None:  # one COUNT, with the request's policy
-            unread = pk.portal_from().messages.unread_count(principal, policy=policy)
+            unread = req.messages.unread_count()
     return {
         "nav": nav,
         "brand": tenant.settings,
         "tenant": tenant,
         "current_user": user,
-        "is_guest": principal is not None and user is None,
+        "is_guest": not req.must_sign_in and user is None,
         "unread": unread,
     }

@@ -61,9 +61,9 @@ def logout_everywhere() -> ResponseReturnValue:
 def accept_invitation() -> ResponseReturnValue:
     """Show the sign-up form for an invitation link; create the account on POST."""
     token = request.values.get("token", "")
-    invitations = pk.portal_from().invitations
+    invitations = pk.request_from().invitations
     try:
-        shown = invitations.show(pk.tenant_from().id, token)
+        shown = invitations.show(token)
     except InvalidTokenError as exc:
         return render_template("signup_invalid.html", message=exc.message), 400
     if isinstance(shown, AlreadySignedUp):
@@ -72,10 +72,7 @@ def accept_invitation() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             invitations.accept(
-                pk.tenant_from().id,
-                token,
-                request.form.get("password", ""),
-                request.form.get("password_again", ""),
+                token, request.form.get("password", ""), request.form.get("password_again", "")
             )
         except InvalidInputError as exc:
             errors = dict(exc.fields) or {"password": exc.message}
@@ -95,12 +92,10 @@ def register() -> ResponseReturnValue:
     if request.method == "POST":
         form = request.form
         try:
-            ticket = pk.portal_from().registration.claim(
-                pk.tenant_from(),
+            ticket = pk.request_from().registration.claim(
                 phone=form.get("phone", ""),
                 email=form.get("email", ""),
                 postal_code=form.get("postal_code", ""),
-                client_key=pk.client_key_from(),
             )
         except InvalidInputError as exc:
             error = exc.message
@@ -119,16 +114,18 @@ def register_finish() -> ResponseReturnValue:
         return redirect(url_for("auth.register"))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = request.form
+        form, req = request.form, pk.request_from()
         try:
+            # The service, not req.registration.complete_claim: that one does not
+            # pass the user agent, which labels the new session.
             result = pk.portal_from().registration.complete_claim(
-                pk.tenant_from(),
+                req.tenant,
                 ticket,
                 code=form.get("code", ""),
                 password=form.get("password", ""),
                 confirmation=form.get("password_again", ""),
-                client_key=pk.client_key_from(),
-                user_agent=request.headers.get("User-Agent"),
+                client_key=req.client_key,
+                user_agent=req.user_agent,
             )
         except InvalidInputError as exc:
             errors = dict(exc.fields) or {"code": exc.message}
@@ -149,9 +146,7 @@ def reset() -> ResponseReturnValue:
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
-            pk.portal_from().identity.request_password_reset(
-                pk.tenant_from(), email, client_key=pk.client_key_from()
-            )
+            pk.request_from().password_reset.request(email)
         except InvalidInputError as exc:
             return render_template("reset.html", error=exc.message), 400
         session["_reset_email"] = email
@@ -168,13 +163,11 @@ def reset_finish() -> ResponseReturnValue:
     if request.method == "POST":
         form = request.form
         try:
-            pk.portal_from().identity.reset_password(
-                pk.tenant_from(),
+            pk.request_from().password_reset.complete(
                 form.get("email", email),
                 form.get("code", ""),
                 form.get("password", ""),
                 form.get("password_again", ""),
-                client_key=pk.client_key_from(),
             )
         except InvalidInputError as exc:
             errors = dict(exc.fields) or {"code": exc.message}
@@ -193,36 +186,35 @@ def reset_finish() -> ResponseReturnValue:
 @pk.sensitive
 def profile() -> ResponseReturnValue:
     """Edit name, email and phone; change the password."""
-    user = pk.user_from()
+    req = pk.request_from()
+    user = req.user
     if user is None:
         return redirect(url_for("auth.login", next=request.path))
     errors: dict[str, str] = {}
-    portal, tenant = pk.portal_from(), pk.tenant_from()
     if request.method == "POST":
         form = request.form
         try:
             if form.get("action") == "password":
-                result = portal.identity.change_password(
-                    tenant,
+                # The service, not req.profile.change_password: that one does not
+                # pass the user agent, which labels the new session.
+                result = pk.portal_from().identity.change_password(
+                    req.tenant,
                     user.id,
                     form.get("current_password", ""),
                     form.get("password", ""),
                     form.get("password_again", ""),
-                    client_key=pk.client_key_from(),
-                    user_agent=request.headers.get("User-Agent"),
+                    client_key=req.client_key,
+                    user_agent=req.user_agent,
                 )
                 pk.start_session(result)
                 flash("Your password was changed; other devices were signed out.", "success")
             else:
-                portal.identity.update_profile(
-                    tenant,
-                    user.id,
+                req.profile.update(
                     first_name=form.get("first_name", ""),
                     last_name=form.get("last_name", ""),
                     email=form.get("email", ""),
                     phone=form.get("phone") or None,
                     current_password=form.get("current_password") or None,
-                    client_key=pk.client_key_from(),
                 )
                 flash("Your profile has been successfully updated.", "success")
         except InvalidInputError as exc:

@@ -1,9 +1,10 @@
 """Customer pages: lookup, asset page and its actions, jobs, documents, account, messages.
 
-Every view asks portalkit: the views only turn forms into service calls and
-results into templates. Errors become pages through the integration's one
-error mapping; form errors (``InvalidInputError.fields``) are shown next to
-the fields.
+Every view asks portalkit through this HTTP request's ``req = pk.request_from()``
+(its tenant, principal, policy and client key are the request's): the views
+only turn forms into ``req.*`` calls and results into templates. Errors become
+pages through the integration's one error mapping; form errors
+(``InvalidInputError.fields``) are shown next to the fields.
 """
 
 from __future__ import annotations
@@ -24,12 +25,6 @@ from portalkit.errors import InvalidInputError, PermissionDeniedError
 bp = Blueprint("customer", __name__)
 
 
-def _who() -> Any:
-    principal = pk.principal_from()
-    assert principal is not None  # guarded by pk.require
-    return principal
-
-
 def _date(name: str) -> dt.date | None:
     value = request.args.get(name, "").strip()
     if not value:
@@ -45,9 +40,9 @@ def _date(name: str) -> dt.date | None:
 @pk.require()
 def home() -> ResponseReturnValue:
     """Dashboard: asset lookup, messages and KPI tiles."""
-    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
-    tiles = portal.accounts.kpi_tiles(who, policy=policy)
-    inbox = portal.messages.inbox(who, policy=policy) if pk.user_from() is not None else []
+    req = pk.request_from()
+    tiles = req.accounts.kpi_tiles()
+    inbox = req.messages.inbox() if req.user is not None else []
     return render_template("home.html", tiles=tiles, inbox=inbox[:3])
 
 
@@ -59,11 +54,9 @@ def lookup() -> ResponseReturnValue:
     organization = request.values.get("organization") or None
     if not text:
         return render_template("lookup.html", q="", error=None)
-    portal = pk.portal_from()
     try:
-        result = portal.assets.resolve(
-            _who(), text, organization=int(organization) if organization else None,
-            client_key=pk.client_key_from(), policy=pk.policy_from(),
+        result = pk.request_from().assets.resolve(
+            text, organization=int(organization) if organization else None
         )
     except (InvalidInputError, ValueError) as error:
         message = (
@@ -82,32 +75,32 @@ def lookup() -> ResponseReturnValue:
 
 # The asset page and its actions ----------------------------------------------
 def _asset_page(asset_id: int, errors: dict[str, str] | None = None, status: int = 200) -> Any:
-    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
-    asset = portal.assets.get(who, asset_id, policy=policy)
-    sections = portal.assets.sections(who, asset, policy=policy)
+    req = pk.request_from()
+    asset = req.assets.get(asset_id)
+    sections = req.assets.sections(asset)
     if isinstance(sections, NoAccess):
         return render_template("no_access.html", asset=asset), 403
     keys = {item.key: item for item in sections.items}
     data: dict[str, Any] = {}
     if "identification" in keys:
-        data["fields"] = portal.assets.fields(who, asset)
+        data["fields"] = req.assets.fields(asset)
     if "outstanding_service_requests" in keys:
-        data["requests"] = portal.requests.list(who, asset=asset.id, policy=policy)
+        data["requests"] = req.requests.list(asset=asset.id)
     if "open_pending_repairs" in keys:
-        data["repairs"] = portal.jobs.list(
-            who, asset=asset.id, status=("scheduled", "in_progress", "unscheduled"), policy=policy
+        data["repairs"] = req.jobs.list(
+            asset=asset.id, status=("scheduled", "in_progress", "unscheduled")
         ).items
     if "appointments" in keys:
-        data["appointments"] = portal.appointments.list(who, asset=asset.id, policy=policy)
+        data["appointments"] = req.appointments.list(asset=asset.id)
         if perms.APPOINTMENT_EDIT in keys["appointments"].actions:
-            now = portal.clock.now()
-            data["slots"] = portal.appointments.available(
-                who, asset, start=now, end=now + dt.timedelta(days=7), policy=policy
+            now = pk.portal_from().clock.now()  # the portal's clock: req has none
+            data["slots"] = req.appointments.available(
+                asset, start=now, end=now + dt.timedelta(days=7)
             )[:12]
     if "add_meter_reading" in keys:
-        data["meters"] = portal.meters.meters(who, asset, policy=policy)
+        data["meters"] = req.meters.meters(asset)
     if "maintenance_schedule" in keys:
-        data["schedule"] = portal.maintenance.schedule(who, asset, policy=policy)
+        data["schedule"] = req.maintenance.schedule(asset)
     return render_template(
         "asset.html", asset=asset, sections=sections.items, keys=keys, data=data,
         errors=errors or {}, form=request.form, nonce=uuid.uuid4().hex,
@@ -136,11 +129,9 @@ def _act(asset_id: int, action: Any, success: str) -> ResponseReturnValue:
 def request_service(asset_id: int) -> ResponseReturnValue:
     """Request service on the asset (seed 000)."""
     form = request.form
-    return _act(asset_id, lambda: pk.portal_from().requests.request_service(
-        _who(), asset=asset_id, description=form.get("description", ""),
-        job_type=form.get("job_type") or None,
-        idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
-        policy=pk.policy_from(),
+    return _act(asset_id, lambda: pk.request_from().requests.request_service(
+        asset=asset_id, description=form.get("description", ""),
+        job_type=form.get("job_type") or None, idempotency_key=form.get("nonce") or None,
     ), "Your service request was sent.")
 
 
@@ -149,11 +140,9 @@ def request_service(asset_id: int) -> ResponseReturnValue:
 def book(asset_id: int) -> ResponseReturnValue:
     """Book an appointment slot for the asset."""
     form = request.form
-    return _act(asset_id, lambda: pk.portal_from().appointments.book(
-        _who(), asset=asset_id, starts_at=form.get("starts_at", ""),
-        notes=form.get("notes", ""),
-        idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
-        policy=pk.policy_from(),
+    return _act(asset_id, lambda: pk.request_from().appointments.book(
+        asset=asset_id, starts_at=form.get("starts_at", ""), notes=form.get("notes", ""),
+        idempotency_key=form.get("nonce") or None,
     ), "Your appointment is booked.")
 
 
@@ -161,9 +150,10 @@ def book(asset_id: int) -> ResponseReturnValue:
 @pk.require(perms.APPOINTMENT_CANCEL)
 def cancel(asset_id: int, appointment_id: int) -> ResponseReturnValue:
     """Cancel an appointment."""
-    return _act(asset_id, lambda: pk.portal_from().appointments.cancel(
-        _who(), appointment_id, client_key=pk.client_key_from(), policy=pk.policy_from(),
-    ), "The appointment was cancelled.")
+    return _act(
+        asset_id, lambda: pk.request_from().appointments.cancel(appointment_id),
+        "The appointment was cancelled.",
+    )
 
 
 @bp.post("/assets/<int:asset_id>/meters")
@@ -171,11 +161,10 @@ def cancel(asset_id: int, appointment_id: int) -> ResponseReturnValue:
 def meter_reading(asset_id: int) -> ResponseReturnValue:
     """Record a meter reading."""
     form = request.form
-    return _act(asset_id, lambda: pk.portal_from().meters.record(
-        _who(), meter=form.get("meter", ""), value=form.get("value", ""),
+    return _act(asset_id, lambda: pk.request_from().meters.record(
+        meter=form.get("meter", ""), value=form.get("value", ""),
         is_replacement=form.get("is_replacement") == "on",
-        idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
-        policy=pk.policy_from(),
+        idempotency_key=form.get("nonce") or None,
     ), "The meter reading was recorded.")
 
 
@@ -184,19 +173,16 @@ def meter_reading(asset_id: int) -> ResponseReturnValue:
 @pk.require(perms.JOB_VIEW)
 def jobs() -> ResponseReturnValue:
     """Jobs with search by number, status and date."""
-    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
-    args = request.args
+    req, args = pk.request_from(), request.args
     try:
-        page = portal.jobs.list(
-            who, number=args.get("number") or None, status=args.get("status") or None,
+        page = req.jobs.list(
+            number=args.get("number") or None, status=args.get("status") or None,
             scheduled_from=_date("from"), scheduled_to=_date("to"),
-            cursor=args.get("cursor") or None, policy=policy,
+            cursor=args.get("cursor") or None,
         )
     except InvalidInputError as error:
         return render_template("jobs.html", rows=[], page=None, error=error.message), 400
-    return render_template(
-        "jobs.html", rows=portal.jobs.project(page.items, policy), page=page, error=None
-    )
+    return render_template("jobs.html", rows=req.jobs.project(page.items), page=page, error=None)
 
 
 _KINDS = {"quotes": "quote", "invoices": "invoice", "reports": "report", "statements": "statement"}
@@ -208,10 +194,8 @@ def documents(kind: str) -> ResponseReturnValue:
     """Quotes, invoices, reports or statements the principal may see."""
     if kind not in _KINDS:
         raise pk_not_found()
-    portal = pk.portal_from()
-    page = portal.documents.list(
-        _who(), kind=_KINDS[kind], cursor=request.args.get("cursor") or None,
-        policy=pk.policy_from(),
+    page = pk.request_from().documents.list(
+        kind=_KINDS[kind], cursor=request.args.get("cursor") or None
     )
     return render_template("documents.html", kind=kind, page=page)
 
@@ -227,9 +211,7 @@ def pk_not_found() -> Exception:
 @pk.require()
 def download(document_id: int) -> ResponseReturnValue:
     """Issue a short-lived download token and follow it."""
-    token = pk.portal_from().documents.download_token(
-        _who(), document_id, policy=pk.policy_from()
-    )
+    token = pk.request_from().documents.download_token(document_id)
     return redirect(url_for("customer.file", token=token))
 
 
@@ -238,9 +220,7 @@ def download(document_id: int) -> ResponseReturnValue:
 @pk.sensitive
 def file(token: str) -> ResponseReturnValue:
     """Send a document's PDF for a valid download token."""
-    found = pk.portal_from().documents.open_download(
-        _who(), token, client_key=pk.client_key_from(), policy=pk.policy_from()
-    )
+    found = pk.request_from().documents.open_download(token)
     response = Response(found.data, mimetype=found.content_type)
     response.headers["Content-Disposition"] = found.content_disposition
     return response
@@ -252,9 +232,9 @@ def file(token: str) -> ResponseReturnValue:
 @pk.sensitive
 def account() -> ResponseReturnValue:
     """Account summary: balance, last payment, statements."""
-    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
-    summary = portal.accounts.summary(who, policy=policy)
-    statements = portal.accounts.statements(who, policy=policy)
+    req = pk.request_from()
+    summary = req.accounts.summary()
+    statements = req.accounts.statements()
     return render_template("account.html", summary=summary, statements=statements)
 
 
@@ -263,10 +243,9 @@ def account() -> ResponseReturnValue:
 @pk.sensitive
 def contracts() -> ResponseReturnValue:
     """Contracts with their status and items out."""
-    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    req = pk.request_from()
     return render_template(
-        "contracts.html", contracts=portal.accounts.contracts(who, policy=policy),
-        items=portal.accounts.items_out(who, policy=policy),
+        "contracts.html", contracts=req.accounts.contracts(), items=req.accounts.items_out()
     )
 
 
@@ -275,7 +254,7 @@ def contracts() -> ResponseReturnValue:
 @pk.sensitive
 def call_off() -> ResponseReturnValue:
     """Ask for items on rent to be picked up."""
-    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
+    req = pk.request_from()
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
@@ -284,10 +263,9 @@ def call_off() -> ResponseReturnValue:
             if key.startswith("qty_") and key[4:].isdigit() and value.strip() not in ("", "0")
         }
         try:
-            portal.rentals.call_off(
-                who, items=items, pickup_on=form.get("pickup_on", ""),
-                notes=form.get("notes", ""), idempotency_key=form.get("nonce") or None,
-                client_key=pk.client_key_from(), policy=policy,
+            req.rentals.call_off(
+                items=items, pickup_on=form.get("pickup_on", ""), notes=form.get("notes", ""),
+                idempotency_key=form.get("nonce") or None,
             )
         except InvalidInputError as error:
             errors = dict(error.fields) or {"_": error.message}
@@ -295,7 +273,7 @@ def call_off() -> ResponseReturnValue:
             flash("Your call-off request was sent to the store.", "success")
             return redirect(url_for("customer.contracts"))
     return render_template(
-        "call_off.html", items=portal.rentals.items_out(who, policy=policy), errors=errors,
+        "call_off.html", items=req.rentals.items_out(), errors=errors,
         form=request.form, nonce=uuid.uuid4().hex,
     ), 400 if errors else 200
 
@@ -305,18 +283,17 @@ def call_off() -> ResponseReturnValue:
 @pk.require(perms.MESSAGE_VIEW)
 def messages() -> ResponseReturnValue:
     """Broadcast messages for the signed-in user."""
-    if pk.user_from() is None:
+    req = pk.request_from()
+    if req.user is None:
         raise PermissionDeniedError()
-    return render_template(
-        "messages.html", inbox=pk.portal_from().messages.inbox(_who(), policy=pk.policy_from())
-    )
+    return render_template("messages.html", inbox=req.messages.inbox())
 
 
 @bp.post("/messages/<int:message_id>/read")
 @pk.require(perms.MESSAGE_VIEW)
 def mark_read(message_id: int) -> ResponseReturnValue:
     """Mark a message as read."""
-    pk.portal_from().messages.mark_read(_who(), message_id, policy=pk.policy_from())
+    pk.request_from().messages.mark_read(message_id)
     return redirect(url_for("customer.messages"))
 
 
@@ -325,33 +302,31 @@ def mark_read(message_id: int) -> ResponseReturnValue:
 @pk.require(perms.QUOTE_VIEW)
 def quote(document_id: int) -> ResponseReturnValue:
     """A quote with its decisions; approve with a typed signature, or decline."""
-    portal, who, policy = pk.portal_from(), _who(), pk.policy_from()
-    document = portal.documents.get(who, document_id, policy=policy)
+    req = pk.request_from()
+    document = req.documents.get(document_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
         try:
             if form.get("action") == "approve":
-                portal.quotes.approve(
-                    who, document_id, signer_name=form.get("signer_name", ""),
+                req.quotes.approve(
+                    document_id, signer_name=form.get("signer_name", ""),
                     signature=form.get("signature", ""),
-                    idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
-                    policy=policy,
+                    idempotency_key=form.get("nonce") or None,
                 )
                 flash("Thank you: the quote is approved.", "success")
             else:
-                portal.quotes.decline(
-                    who, document_id, reason=form.get("reason", ""),
-                    idempotency_key=form.get("nonce") or None, client_key=pk.client_key_from(),
-                    policy=policy,
+                req.quotes.decline(
+                    document_id, reason=form.get("reason", ""),
+                    idempotency_key=form.get("nonce") or None,
                 )
                 flash("The quote is declined.", "success")
         except InvalidInputError as error:
             errors = dict(error.fields) or {"_": error.message}
         else:
             return redirect(url_for("customer.quote", document_id=document_id))
-    decisions = portal.quotes.decisions(who, document_id, policy=policy)
-    can_decide = bool(policy.granted_paths(who, perms.QUOTE_DECIDE))
+    decisions = req.quotes.decisions(document_id)
+    can_decide = bool(req.policy.granted_paths(req.principal, perms.QUOTE_DECIDE))
     return render_template(
         "quote.html", document=document, decisions=decisions, can_decide=can_decide,
         errors=errors, nonce=uuid.uuid4().hex,

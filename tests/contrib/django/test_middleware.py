@@ -150,3 +150,29 @@ def test_guest_when_no_login_is_required(world: World, client: Client) -> None:
         admin.update_settings(login_required=False, guest_user_id=world.bob.id)
     assert client.get("/whoami/").content == b"guest"
     assert client.get("/any/").content == b"principal:guest"
+
+
+@pytest.mark.parametrize(("outcome", "status", "kept"), [("ok", 200, True), ("fail", 400, False)])
+def test_a_views_writes_commit_only_when_it_answers(
+    world: World, client: Client, outcome: str, status: int, kept: bool
+) -> None:
+    """The request's one unit of work commits after the view; a failed view keeps nothing."""
+    from portalkit.contrib.django.conf import get_portal  # noqa: PLC0415
+
+    response = client.post(f"/write/{outcome}/")
+    assert response.status_code == status
+    with get_portal().admin("acme") as admin:
+        found = admin.uow.scopes.get_by_external_key(admin.tenant.id, f"written-{outcome}")
+    assert (found is not None) is kept
+
+
+@pytest.mark.parametrize("value", ["forged", "x" * 300])
+def test_a_bad_session_value_is_the_guest_and_is_cleared(
+    world: World, client: Client, value: str
+) -> None:
+    """A forged portal session value: the request is nobody, and the value leaves the session."""
+    session = client.session
+    session[SESSION_KEY] = value
+    session.save()
+    assert client.get("/whoami/").content == b"anonymous"
+    assert SESSION_KEY not in client.session

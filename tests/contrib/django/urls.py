@@ -15,6 +15,7 @@ urlpatterns = [
     path("any/", views.signed_in_only),
     path("assets/<int:asset_id>/", views.asset),
     path("fail/<str:kind>/", views.fail),
+    path("write/<str:outcome>/", views.write),
     path("login/", views.login_view),
     path("logout/", views.logout_view),
     path("logout-everywhere/", views.logout_everywhere_view),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from portalkit import Portal, perms
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.contrib.django import auth
-from portalkit.contrib.django.conf import DjangoPortalConfig
+from portalkit.contrib.django.conf import DjangoPortalConfig, get_portal
 from portalkit.contrib.django.decorators import require
 from portalkit.contrib.django.middleware import portal_request
 from portalkit.contrib.django.mixins import PortalPermissionMixin
@@ -108,3 +108,13 @@ def logout_everywhere_view(request: HttpRequest) -> HttpResponse:
     """End every session of the user."""
     auth.logout_everywhere(request)
     return HttpResponseRedirect("/whoami/")
+
+
+def write(request: HttpRequest, outcome: str) -> HttpResponse:
+    """Add an organization inside the request's unit of work, then answer or fail."""
+    req = portal_request(request)
+    with get_portal().admin(req.tenant.slug) as admin:
+        admin.add_organization(f"Written by {outcome}", external_key=f"written-{outcome}")
+    if outcome == "fail":
+        raise InvalidInputError.for_field("notes", "Something else was wrong.")
+    return HttpResponse("written")

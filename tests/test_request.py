@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
@@ -13,14 +14,14 @@ from sqlalchemy import event
 
 import portalkit
 from portalkit import perms
-from portalkit.adapters.clock import ManualClock
+from portalkit.adapters.clock import ManualClock, SystemClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.domain.principals import PrincipalKind
 from portalkit.domain.records import Asset
 from portalkit.errors import AuthenticationError, InvalidInputError, NotFoundError, StorageError
-from portalkit.ports import Storage
+from portalkit.ports import Clock, Storage
 
 SECRET = "request-test-secret-key-long-enough-0123456789"
 FAST_HASHER = Argon2idHasher(time_cost=2, memory_kib=19 * 1024, parallelism=1)
@@ -34,8 +35,8 @@ class World:
     other_asset: Asset
 
 
-def _build(storage: Storage) -> World:
-    portal = portalkit.Portal(storage, secret_key=SECRET, clock=ManualClock(),
+def _build(storage: Storage, clock: Clock | None = None) -> World:
+    portal = portalkit.Portal(storage, secret_key=SECRET, clock=clock or ManualClock(),
                               config=portalkit.PortalConfig(hasher=FAST_HASHER))
     portal.create_tenant("acme", "Acme")
     portal.create_tenant("other", "Other")
@@ -373,7 +374,7 @@ def sqlite_file_world(tmp_path: Path) -> Iterator[tuple[World, str]]:
     url = f"sqlite:///{tmp_path / 'portal.db'}"
     storage = SqlAlchemyStorage.from_url(url)
     storage.upgrade()
-    yield _build(storage), url
+    yield _build(storage, SystemClock()), url  # worker processes cannot share a manual clock
     storage.close()
 
 
@@ -439,3 +440,41 @@ def test_sqlite_concurrent_writing_requests_all_commit(
         thread.join()
     assert errors == []
     assert _service_requests(world, token) == 30
+
+
+def _process_customer(url: str, token: str, asset_id: int, writes: int, reads: int) -> str:
+    """One worker process: its own portal on the shared SQLite file; "" or the error."""
+    portal = portalkit.Portal(
+        SqlAlchemyStorage.from_url(url), secret_key=SECRET,
+        config=portalkit.PortalConfig(hasher=FAST_HASHER),
+    )
+    try:
+        for _ in range(writes):
+            with portal.request("acme", client="203.0.113.9") as req:
+                req.documents.list(kind="invoice")  # a read first: the upgrade case
+                req.sign_in("ann@city.example", PASSWORD)
+                req.requests.request_service(asset=asset_id, description="from a process")
+        for _ in range(reads):
+            with portal.request("acme", session=token) as req:
+                req.documents.list(kind="invoice")
+                req.assets.get(asset_id)
+    except Exception as exc:  # reported to the parent
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        portal.close()
+    return ""
+
+
+def test_sqlite_sign_ins_writes_and_reads_across_processes(
+    sqlite_file_world: tuple[World, str],
+) -> None:
+    """Worker processes signing in, writing and reading at once: no "database is locked"."""
+    world, url = sqlite_file_world
+    token = _sign_in(world.portal)
+    context = multiprocessing.get_context("spawn")
+    jobs = [(url, token, world.asset.id, 4, 0)] * 3 + [(url, token, world.asset.id, 0, 20)] * 2
+    with context.Pool(len(jobs)) as pool:
+        outcomes = pool.starmap(_process_customer, jobs)
+    assert outcomes == [""] * len(jobs)
+    # Every sign-in made a session of Ann's; every request of theirs was stored.
+    assert _service_requests(world, token) == 12

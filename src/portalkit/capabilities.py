@@ -820,15 +820,22 @@ class RequestRegistration(_Bound[RegistrationService]):
     def complete_claim(
         self, ticket: str, *, code: str | None, password: str, confirmation: str | None
     ) -> SignIn:
-        """Finish registration by proof: check the emailed code, create the user, sign in."""
-        return self._service.complete_claim(
+        """Finish registration by proof: check the emailed code, create the user, sign in.
+
+        This request goes on signed in as the new user
+        (:attr:`~portalkit.PortalRequest.new_session` holds the cookie value).
+        """
+        result = self._service.complete_claim(
             self._req.tenant,
             ticket,
             code=code,
             password=password,
             confirmation=confirmation,
             client_key=self._req.client_key,
+            user_agent=self._req.user_agent,
         )
+        self._req._signed_in(result)
+        return result
 
 
 class RequestProfile(_Bound[IdentityService]):

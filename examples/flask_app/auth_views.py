@@ -116,21 +116,16 @@ def register_finish() -> ResponseReturnValue:
     if request.method == "POST":
         form, req = request.form, pk.request_from()
         try:
-            # The service, not req.registration.complete_claim: that one does not
-            # pass the user agent, which labels the new session.
-            result = pk.portal_from().registration.complete_claim(
-                req.tenant,
+            result = req.registration.complete_claim(
                 ticket,
                 code=form.get("code", ""),
                 password=form.get("password", ""),
                 confirmation=form.get("password_again", ""),
-                client_key=req.client_key,
-                user_agent=req.user_agent,
             )
         except InvalidInputError as exc:
             errors = dict(exc.fields) or {"code": exc.message}
         else:
-            pk.start_session(result)
+            pk.start_session(result)  # a fresh Flask session for the new user
             flash("You are registered and signed in.", "success")
             return redirect(url_for("customer.home"))
     return render_template("register_finish.html", rules=_rules(), errors=errors), (
@@ -195,16 +190,10 @@ def profile() -> ResponseReturnValue:
         form = request.form
         try:
             if form.get("action") == "password":
-                # The service, not req.profile.change_password: that one does not
-                # pass the user agent, which labels the new session.
-                result = pk.portal_from().identity.change_password(
-                    req.tenant,
-                    user.id,
+                result = req.profile.change_password(
                     form.get("current_password", ""),
                     form.get("password", ""),
                     form.get("password_again", ""),
-                    client_key=req.client_key,
-                    user_agent=req.user_agent,
                 )
                 pk.start_session(result)
                 flash("Your password was changed; other devices were signed out.", "success")

@@ -87,18 +87,13 @@ PENDING = {
     "README.md",
     "docs/actions.md",
     "docs/assets.md",
-    "docs/concepts.md",
-    "docs/configuration.md",
     "docs/documents.md",
-    "docs/i18n.md",
     "docs/identity.md",
-    "docs/index.md",
     "docs/integrations/custom.md",
     "docs/integrations/django.md",
     "docs/integrations/flask.md",
     "docs/invitations.md",
     "docs/policy.md",
-    "docs/storage.md",
 }
 
 

@@ -88,12 +88,10 @@ PENDING = {
     "docs/actions.md",
     "docs/assets.md",
     "docs/documents.md",
-    "docs/identity.md",
     "docs/integrations/custom.md",
     "docs/integrations/django.md",
     "docs/integrations/flask.md",
     "docs/invitations.md",
-    "docs/policy.md",
 }
 
 

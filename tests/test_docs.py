@@ -87,7 +87,6 @@ PENDING = {
     "README.md",
     "docs/actions.md",
     "docs/assets.md",
-    "docs/documents.md",
     "docs/integrations/custom.md",
     "docs/integrations/django.md",
     "docs/integrations/flask.md",

@@ -90,7 +90,6 @@ PENDING = {
     "docs/integrations/custom.md",
     "docs/integrations/django.md",
     "docs/integrations/flask.md",
-    "docs/invitations.md",
 }
 
 

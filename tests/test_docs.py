@@ -85,8 +85,6 @@ PAGES = [p for p in _pages() if code_blocks(p.read_text(encoding="utf-8"))]
 # Pages whose plain blocks do not run yet (being made runnable page by page).
 PENDING = {
     "README.md",
-    "docs/actions.md",
-    "docs/assets.md",
     "docs/integrations/custom.md",
     "docs/integrations/django.md",
     "docs/integrations/flask.md",

@@ -84,10 +84,8 @@ def _page_id(page: Path) -> str:
 PAGES = [p for p in _pages() if code_blocks(p.read_text(encoding="utf-8"))]
 # Pages whose plain blocks do not run yet (being made runnable page by page).
 PENDING = {
-    "README.md",
     "docs/integrations/custom.md",
     "docs/integrations/django.md",
-    "docs/integrations/flask.md",
 }
 
 

@@ -12,6 +12,9 @@ into one interpreter), in a temporary working directory. A block whose first
 line is a comment ``# not run: <reason>`` is skipped; there must be fewer than
 five of those in all the pages together. ``console``, ``bash`` and other blocks
 are not Python and are not run.
+
+The snippets of the Django page run inside a configured Django project (the
+test suite's Django settings, as the Django integration's tests use).
 """
 
 from __future__ import annotations
@@ -82,11 +85,6 @@ def _page_id(page: Path) -> str:
 
 
 PAGES = [p for p in _pages() if code_blocks(p.read_text(encoding="utf-8"))]
-# Pages whose plain blocks do not run yet (being made runnable page by page).
-PENDING = {
-    "docs/integrations/custom.md",
-    "docs/integrations/django.md",
-}
 
 
 def _run_script(block: Block, page: Path, namespace: dict[str, object]) -> None:
@@ -96,21 +94,17 @@ def _run_script(block: Block, page: Path, namespace: dict[str, object]) -> None:
 
 
 @pytest.mark.skipif(not PAGES, reason="no page has a Python code block")
-@pytest.mark.parametrize(
-    "doc_page",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="not runnable yet"))
-        if _page_id(p) in PENDING
-        else p
-        for p in PAGES
-    ],
-    ids=[_page_id(p) for p in PAGES],
-)
+@pytest.mark.parametrize("doc_page", PAGES, ids=[_page_id(p) for p in PAGES])
 def test_code_in_page_runs(doc_page: Path, tmp_path: Path) -> None:
     """Each block on the page runs; each ``>>>`` example prints exactly the shown output."""
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     namespace: dict[str, object] = {"__name__": "__docs__"}
+    if doc_page.name == "django.md":
+        # The Django page's snippets are parts of a configured Django project.
+        from tests.contrib.django.django_setup import configure_django  # noqa: PLC0415
+
+        configure_django()
     cwd = Path.cwd()
     os.chdir(tmp_path)
     try:

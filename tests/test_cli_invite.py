@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -393,11 +394,21 @@ def test_reruns_email_each_contact_exactly_once(
     capsys.readouterr()
 
 
-class SlowOutbox(Outbox):
-    """A mail server that takes a while over each message."""
+class HeldOutbox(Outbox):
+    """A mail server that holds every message after the first *keep* until released.
+
+    The sender is then certainly in the middle of its run when the test
+    interrupts it, however slowly a loaded machine schedules either side.
+    """
+
+    def __init__(self, keep: int) -> None:
+        super().__init__()
+        self.keep = keep
+        self.release = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(0.2)
+        while len(self.messages) >= self.keep and not self.release.is_set():
+            await asyncio.sleep(0.01)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -410,7 +421,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(
     contacts = [f"c{i:02d}@example.com" for i in range(20)]
     path = write(tmp_path / "contacts.csv",
                  "email,name\n" + "".join(f"{c},Contact {c[:3]}\n" for c in contacts))
-    with running_server(SlowOutbox()) as server:
+    with running_server(HeldOutbox(keep=3)) as server:
         command = [sys.executable, "-m", "portalkit", "--url", sqlite_database, "invite", path,
                    "--sender", SENDER, "--smtp-host", "127.0.0.1", "--smtp-port",
                    str(server.port), "--smtp-security", "none"]
@@ -421,8 +432,11 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "the sender is too slow"
             time.sleep(0.01)
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
+        child.send_signal(signal.SIGINT)  # the child waits on the fourth message
+        try:
+            out, err = child.communicate(timeout=60)
+        finally:
+            server.outbox.release.set()
         first = len(server.outbox.messages)
     assert child.returncode == 130, (out, err)
     assert "Traceback" not in err

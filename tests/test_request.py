@@ -407,6 +407,48 @@ def test_sqlite_read_page_does_not_wait_for_a_writer(sqlite_file_world: tuple[Wo
     assert took < 1.0  # a writer's lock would hold it for the 5 s busy timeout
 
 
+def test_sqlite_a_due_last_seen_never_makes_a_read_page_wait(tmp_path: Path) -> None:
+    """"Last seen" is due, another process writes: the page answers at once, and a later
+    request writes "last seen" instead."""
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    storage = SqlAlchemyStorage.from_url(url)
+    storage.upgrade()
+    world = _build(storage)
+    clock = world.portal.clock
+    assert isinstance(clock, ManualClock)
+    token = _sign_in(world.portal)
+    with world.portal.request("acme", session=token) as req:
+        signed_in_at = req.sessions()[0].last_seen_at
+    clock.advance(minutes=2)  # "last seen" is due
+    writer = SqlAlchemyStorage.from_url(url)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_write_lock() -> None:
+        with writer.unit_of_work() as uow:
+            uow.tenants.get(1)
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold_write_lock)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        started = time.perf_counter()
+        with world.portal.request("acme", session=token) as req:
+            req.documents.list(kind="invoice")
+        took = time.perf_counter() - started
+    finally:
+        release.set()
+        thread.join()
+        writer.close()
+    assert took < 1.0  # not the 5 s busy timeout
+    with world.portal.request("acme", session=token) as req:
+        assert req.sessions()[0].last_seen_at == signed_in_at  # skipped, not waited for
+    with world.portal.request("acme", session=token) as req:
+        assert req.sessions()[0].last_seen_at > signed_in_at  # the next request wrote it
+    storage.close()
+
+
 def test_sqlite_concurrent_writing_requests_all_commit(
     sqlite_file_world: tuple[World, str],
 ) -> None:

@@ -79,11 +79,13 @@ class RequestRouting:
             "portalkit_request", default=None
         )
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False, wait: bool = True) -> UnitOfWork:
         """The active request's unit (read-only or writing), else a new unit."""
         request = self.active.get()
         if request is None:
-            return self.storage.unit_of_work(read_only=read_only)
+            if wait:
+                return self.storage.unit_of_work(read_only=read_only)
+            return self.storage.unit_of_work(read_only=read_only, wait=False)
         return _JoinedUnit(request, read_only=read_only)
 
     def upgrade(self) -> None:
@@ -334,7 +336,7 @@ class PortalRequest:
     def _finish(self, exc: BaseException | None) -> None:
         touch, self._touch = self._touch, None
         if exc is None and touch is not None and self._writes and self._state == "open":
-            self._touch_session(touch)  # rides on the request's own write
+            self._touch_session(touch, wait=True)  # rides on the request's own write
             touch = None
         uow, self._uow = self._uow, None
         self._state = "closed"
@@ -354,14 +356,15 @@ class PortalRequest:
                 self._context_token = None
         if touch is not None and self._tenant is not None:
             # A read-only request stays read-only: "last seen" (at most once per
-            # interval) is one small write of its own, after the reads ended.
-            self._touch_session(touch)
+            # interval) is one small write of its own, after the reads ended,
+            # that never waits for another writer.
+            self._touch_session(touch, wait=False)
 
-    def _touch_session(self, session_id: int) -> None:
+    def _touch_session(self, session_id: int, *, wait: bool) -> None:
         assert self._tenant is not None
         # "Last seen" is a convenience: if it cannot be written, the next request tries.
         with contextlib.suppress(PortalkitError):
-            self._portal.identity.touch(self._tenant, session_id)
+            self._portal.identity.touch(self._tenant, session_id, wait=wait)
 
     def _unit(self, *, writes: bool) -> UnitOfWork:
         """The request's one unit of work, opened on first use, writing when asked."""

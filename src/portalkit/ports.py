@@ -829,12 +829,14 @@ class Savepoint(Protocol):
 class Storage(Protocol):
     """A storage backend: makes units of work and manages its schema."""
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False, wait: bool = True) -> UnitOfWork:
         """A new unit of work (a transaction).
 
         A ``read_only`` unit refuses :meth:`UnitOfWork.commit`; on SQLite it
         begins a deferred transaction, so readers never wait for each other
-        or for a writer (WAL).
+        or for a writer (WAL). A unit with ``wait=False`` does not wait for
+        another writer's lock where the database has one (SQLite): its write
+        fails at once with a StorageError (for writes that may be skipped).
         """
         ...
 

@@ -562,16 +562,17 @@ class IdentityService:
             touch_due=stored.touch_due(now, config.session_touch_interval),
         )
 
-    def touch(self, tenant: Tenant, session_id: int) -> bool:
+    def touch(self, tenant: Tenant, session_id: int, *, wait: bool = True) -> bool:
         """Record activity on a session ("last seen" = now), if it is due.
 
         One conditional write: nothing happens unless the last recorded
         activity is at least ``session_touch_interval`` old (so concurrent
         requests write once) and the session has not idled out. Returns True
-        if it wrote.
+        if it wrote. With ``wait=False`` it does not wait for another writer
+        (SQLite): a busy database raises a StorageError at once instead.
         """
         now = self._clock.now()
-        with self._storage.unit_of_work() as uow:
+        with self._storage.unit_of_work(wait=wait) as uow:
             written = uow.sessions.touch(
                 tenant.id, session_id, now=now,
                 seen_by=now - self.config.session_touch_interval,

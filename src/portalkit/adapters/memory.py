@@ -583,7 +583,7 @@ class MemoryStorage:
     def _next_id(self) -> int:
         return next(self._ids)
 
-    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False, wait: bool = True) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self, read_only=read_only)
 
     def upgrade(self) -> None:

@@ -25,7 +25,11 @@ from sqlalchemy.pool import StaticPool
 
 from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle
 from portalkit.adapters.sqlalchemy.translate import UNAVAILABLE_MESSAGE, translate
-from portalkit.adapters.sqlalchemy.unit_of_work import DEFERRED_BEGIN, SqlAlchemyUnitOfWork
+from portalkit.adapters.sqlalchemy.unit_of_work import (
+    DEFERRED_BEGIN,
+    SQLITE_BUSY_TIMEOUT_MS,
+    SqlAlchemyUnitOfWork,
+)
 from portalkit.errors import (
     ConfigurationError,
     DatabaseUnavailableError,
@@ -39,8 +43,6 @@ __all__ = ["MIGRATIONS", "VERSION_TABLE", "SqlAlchemyStorage", "alembic_config"]
 MIGRATIONS = "portalkit.adapters.sqlalchemy:migrations"
 #: portalkit's own version table; a host's ``alembic_version`` stays untouched.
 VERSION_TABLE = "portalkit_alembic_version"
-#: How long a SQLite writer waits for another one before giving up (ms).
-SQLITE_BUSY_TIMEOUT_MS = 5000
 _SUPPORTED = ("sqlite", "postgresql")
 
 _UPGRADE_HINT = "run `portalkit db upgrade` (or Portal.upgrade())"
@@ -198,14 +200,17 @@ class SqlAlchemyStorage:
                 error = DatabaseUnavailableError(UNAVAILABLE_MESSAGE)
             raise error from exc
 
-    def unit_of_work(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+    def unit_of_work(
+        self, *, read_only: bool = False, wait: bool = True
+    ) -> SqlAlchemyUnitOfWork:
         """A new unit of work (one transaction). Checks the schema on first use.
 
-        A ``read_only`` unit cannot commit; on SQLite it begins deferred.
+        A ``read_only`` unit cannot commit; on SQLite it begins deferred. With
+        ``wait=False`` a SQLite unit does not wait for another writer's lock.
         """
         if not self._checked:
             self.check()
-        return SqlAlchemyUnitOfWork(self, read_only=read_only)
+        return SqlAlchemyUnitOfWork(self, read_only=read_only, wait=wait)
 
     def upgrade(self) -> None:
         """Create or migrate the schema to this version of portalkit (Alembic ``upgrade heads``).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sqlite3
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -36,7 +38,7 @@ from portalkit.adapters.sqlalchemy.repositories import (
     TenantRepository,
     UserRepository,
 )
-from portalkit.adapters.sqlalchemy.translate import translate
+from portalkit.adapters.sqlalchemy.translate import UNAVAILABLE_MESSAGE, translate
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
 from portalkit.domain.messages import MessageRead
@@ -47,10 +49,12 @@ from portalkit.errors import StorageError
 if TYPE_CHECKING:
     from portalkit.adapters.sqlalchemy.storage import SqlAlchemyStorage
 
-__all__ = ["DEFERRED_BEGIN", "SqlAlchemyUnitOfWork", "SqlSavepoint"]
+__all__ = ["DEFERRED_BEGIN", "SQLITE_BUSY_TIMEOUT_MS", "SqlAlchemyUnitOfWork", "SqlSavepoint"]
 
 #: Key in ``Connection.info``: the next transaction on SQLite begins deferred.
 DEFERRED_BEGIN = "portalkit.deferred_begin"
+#: How long a SQLite connection waits for another writer's lock.
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 class SqlAlchemyUnitOfWork:
@@ -62,10 +66,13 @@ class SqlAlchemyUnitOfWork:
     on: the next statement begins a new transaction.
     """
 
-    def __init__(self, storage: SqlAlchemyStorage, *, read_only: bool = False) -> None:
+    def __init__(
+        self, storage: SqlAlchemyStorage, *, read_only: bool = False, wait: bool = True
+    ) -> None:
         self._storage = storage
         self._connection: Connection | None = None
         self.read_only = read_only
+        self._no_wait = not wait
         self.dialect: str = storage.engine.dialect.name
         #: PostgreSQL aborts a transaction on any error; writes run in a
         #: savepoint there so a ConflictError leaves the unit usable.
@@ -200,7 +207,19 @@ class SqlAlchemyUnitOfWork:
         # Read by the SQLite "begin" listener: a deferred BEGIN for readers.
         connection.info[DEFERRED_BEGIN] = self.read_only
         self._connection = connection
+        if self._no_wait and self.dialect == "sqlite":
+            self._busy_timeout(0)
         return self
+
+    def _busy_timeout(self, milliseconds: int) -> None:
+        # On the driver's connection: through SQLAlchemy the PRAGMA would begin
+        # the unit's transaction (and wait for the lock) before it applies.
+        try:
+            driver = self.connection.connection.driver_connection
+            if driver is not None:
+                driver.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise StorageError(UNAVAILABLE_MESSAGE) from exc
 
     def __exit__(
         self,
@@ -208,6 +227,9 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._no_wait and self.dialect == "sqlite" and self._connection is not None:
+            with contextlib.suppress(StorageError):  # the pool's next user waits again
+                self._busy_timeout(SQLITE_BUSY_TIMEOUT_MS)
         connection, self._connection = self._connection, None
         if connection is None:
             return

@@ -222,7 +222,7 @@ class DjangoStorage:
             raise ConfigurationError(f"No database {using!r} in settings.DATABASES.")
         self.alias = using
 
-    def unit_of_work(self, *, read_only: bool = False) -> DjangoUnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False, wait: bool = True) -> DjangoUnitOfWork:
         """A new unit of work (one ``transaction.atomic()`` block); ``read_only`` cannot commit."""
         return DjangoUnitOfWork(self.alias, read_only=read_only)
 

@@ -52,7 +52,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from portalkit.domain.filters import FALSE, Filter, ScopeUnder, any_of
+from portalkit.domain.filters import Filter, ScopeUnder, any_of
 from portalkit.domain.principals import (
     Grant,
     Group,
@@ -63,7 +63,7 @@ from portalkit.domain.principals import (
     User,
     _plain_user_id,  # the one rule for user ids, shared with Principal
 )
-from portalkit.domain.scopes import ScopeNode
+from portalkit.domain.scopes import ScopeNode, organization_path
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import PermissionDeniedError
 from portalkit.perms import (
@@ -723,10 +723,10 @@ class Policy:
         """The decision in words, for staff and developers (not for customers)."""
         decision = self.decide(principal, action, resource)
         path = getattr(resource, "scope_path", None)
+        # Only the reasons of a user or a guest name who was asked about.
         who = (
-            f"user {principal.user_id}" if principal.kind is _USER
-            else f"the guest (user {self.settings.guest_user_id})"
-            if principal.kind is _GUEST else f"a {principal.kind.value} principal"
+            f"the guest (user {self.settings.guest_user_id})" if principal.kind is _GUEST
+            else f"user {principal.user_id}"
         )
         if decision.allowed:
             via = (
@@ -749,7 +749,7 @@ class Policy:
         self, reason: Reason, who: str, action: str, path: object, principal: Principal
     ) -> str:
         if reason is Reason.REQUIREMENT_MISSING:
-            reqs = sorted(self._requirements.get(action, ()))
+            reqs = sorted(self._requirements[action])
             return (
                 f"{who} holds {action!r} at {path} or above, but {action!r} also needs "
                 f"{reqs} at a scope covering it, which is not held."
@@ -810,7 +810,7 @@ class Policy:
         spec = self._filters.get(key)
         if spec is None:
             paths = self.granted_paths(principal, action)
-            spec = any_of(*(ScopeUnder(p, field) for p in paths)) if paths else FALSE
+            spec = any_of(*(ScopeUnder(p, field) for p in paths))  # nothing: FALSE
             self._filters[key] = spec  # the policy is immutable: so is each answer
         return spec
 
@@ -829,23 +829,19 @@ class Policy:
         """
         items: list[SectionAccess] = []
         first_denial: Reason | None = None
-        informational = False
         for section in page:
-            shown = True
             for name in section.permissions:
                 d = self.decide(principal, name, resource)
                 if not d.allowed:
-                    shown = False
                     if section.informational and first_denial is None:
                         first_denial = d.reason
                     break
-            if shown:
-                informational = informational or section.informational
+            else:
                 actions = frozenset(
                     a for a in section.actions if self.decide(principal, a, resource).allowed
                 )
                 items.append(SectionAccess(section, actions))
-        if not informational:
+        if not any(item.section.informational for item in items):
             return NoAccess(first_denial or Reason.NO_GRANT)
         return Sections(tuple(items))
 
@@ -869,7 +865,7 @@ class Policy:
         found = self._orgs.get(uid)
         if found is None:
             orgs = {
-                p[: p.index("/", 1) + 1]
+                organization_path(p)
                 for action in self._bits
                 for p, d in self._paths_of(uid, action).items()
                 if d.allowed
@@ -930,13 +926,15 @@ class Policy:
             return frozenset()
         keys: set[str] = set()
         for gid in self._groups_of.get(uid, ()):
-            keys |= self._kpi_keys.get(gid, frozenset())
+            keys |= self._kpi_keys[gid]  # groups_of holds known groups only
         return frozenset(keys)
 
     def groups_of(self, principal: Principal) -> tuple[int, ...]:
         """The ids of the groups the principal's user belongs to."""
         uid = self._user_of(principal)
-        return () if isinstance(uid, Reason) else self._groups_of.get(uid, ())
+        if isinstance(uid, Reason):
+            return ()
+        return self._groups_of.get(uid, ())
 
 
 #: One user's compiled grants, flat: (granted path, action mask, decision) * n.

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 POSTGRES_ENV = "PORTALKIT_TEST_DATABASE_URL"
 
 #: Address space allowed to a test run against one mutant (make mutation).
-MUTANT_MEMORY_LIMIT = 2 * 1024**3
+MUTANT_MEMORY_LIMIT = 1024**3
 
 # The mutation run's profile: the same examples on every run, so a mutant is
 # killed or not, never "sometimes"; no deadline, because the machine is shared;

@@ -1031,3 +1031,135 @@ def test_organizations_of_another_tenants_principal_are_none() -> None:
     assert p.organizations(who(u)) == (org.path,)
     assert p.organizations(who(u, tenant=OTHER_T)) == ()
     assert p.organizations(who(u)) == (org.path,)
+
+
+def test_a_resource_without_a_tenant_is_another_tenants() -> None:
+    """Anything without a tenant id is denied as belonging to another tenant."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    w.grant(u, w.role(perms.ASSET_VIEW), org)
+
+    class Bare:
+        scope_path = org.path
+
+    assert w.policy().decide(who(u), perms.ASSET_VIEW, Bare()).reason is (  # type: ignore[arg-type]
+        Reason.OTHER_TENANT)
+
+
+def test_a_user_with_many_grants_lists_nothing_for_an_action_not_granted() -> None:
+    """With many grants for one action, another action has no paths and no organizations."""
+    w = World()
+    org = w.node(None)
+    u = _long_list_user(w, org)
+    p = w.policy()
+    assert p.granted_paths(who(u), perms.JOB_VIEW) == []
+    assert p.decide(who(u), perms.JOB_VIEW, at(org)).reason is Reason.NO_GRANT
+    assert p.organizations(who(u)) == (org.path,)
+
+
+def test_no_access_tells_the_first_informational_denial() -> None:
+    """Of two denied informational sections, the first one's reason is told."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    page = (
+        Section("a", "A", ("no.such.action",), informational=True),
+        Section("b", "B", (perms.ASSET_IDENTIFICATION_VIEW,), informational=True),
+    )
+    assert w.policy().sections(who(u), at(org), page) == NoAccess(Reason.UNKNOWN_ACTION)
+
+
+def test_rows_that_cannot_take_effect_do_not_stop_the_ones_after_them() -> None:
+    """Ignored grants, memberships and actionless users come first; later rows still count."""
+    w = World()
+    org = w.node(None)
+    ann, bob = w.user(), w.user()
+    nothing = w.role()  # no permission at all: ann compiles to no entries
+    w.grant(ann, nothing, org)
+    w.grants += [
+        Grant(id=1, tenant_id=T, role_id=nothing.id, scope_id=0, scope_path="nope",
+              user_id=bob.id),
+        Grant(id=2, tenant_id=T, role_id=nothing.id, scope_id=0, scope_path="/org:999/",
+              user_id=bob.id),
+        Grant(id=3, tenant_id=T, role_id=4242, scope_id=0, scope_path=org.path,
+              user_id=bob.id),
+        Grant(id=4, tenant_id=T, role_id=nothing.id, scope_id=0, scope_path=org.path,
+              user_id=bob.id, group_id=5),
+    ]
+    w.memberships += [
+        Membership(id=5, tenant_id=OTHER_T, group_id=6, user_id=bob.id),
+        Membership(id=6, tenant_id=T, group_id=4242, user_id=bob.id),
+    ]
+    group = w.group(bob)
+    w.grant(group, w.role(perms.ASSET_VIEW), org)
+    p = w.policy()
+    assert p.decide(who(bob), perms.ASSET_VIEW, at(org)).allowed
+    assert p.groups_of(who(bob)) == (group.id,)
+    assert len(p.problems) == 5
+
+
+def test_problems_name_only_what_is_wrong() -> None:
+    """Unknown permissions are listed by name; grants in unserved organizations are no problem."""
+    w = World()
+    org, unserved = w.node(None), w.node(None)
+    u = w.user()
+    w.roles.append(Role(id=900, tenant_id=T, name="bad",
+                        permissions=frozenset({"x.y", perms.ASSET_VIEW})))
+    w.grant(u, w.role(perms.ASSET_VIEW), unserved)
+    w.grants.append(Grant(id=901, tenant_id=T, role_id=900, scope_id=0,
+                          scope_path="/org:999/", user_id=u.id))
+    p = w.policy(served_organization_ids=frozenset({org.id, 999}))
+    assert p.problems == (
+        "role 'bad' holds unknown permissions ['x.y']",
+        "grant 901 is at a scope outside this tenant",
+    )
+    assert p.registry_revision == p.registry.revision
+
+
+def _one_grant_each(*user_ids: int) -> Policy:
+    """A policy where each of these user ids holds asset.view at one organization."""
+    w = World()
+    org = w.node(None)
+    role = w.role(perms.ASSET_VIEW)
+    for uid in user_ids:
+        w.users.append(User(id=uid, tenant_id=T, email=f"u{uid}@x.example", name="U"))
+        w.grant(User(id=uid, tenant_id=T, email="", name=""), role, org)
+    return w.policy()
+
+
+@pytest.mark.parametrize("uid", [0, -1])
+def test_user_ids_zero_and_negative_are_ids_like_any_other(uid: int) -> None:
+    """User 0 and a negative id are decided by their own grants."""
+    p = _one_grant_each(uid, 5)
+    for user_id in (uid, 5):
+        principal = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=user_id)
+        assert p.decide(principal, perms.ASSET_VIEW, Target(T, "/org:1/")).allowed
+
+
+def test_dense_user_ids_use_a_table_up_to_twice_the_users_plus_64() -> None:
+    """Ids below 2 * users + 64 index a list as long as the largest id + 1; above, a dict."""
+    assert len(_one_grant_each(0)._table) == 1
+    assert len(_one_grant_each(65)._table) == 66
+    assert _one_grant_each(66)._table == []
+    assert len(_one_grant_each(1, 67)._table) == 68
+    assert _one_grant_each(1, 68)._table == []
+
+
+def test_more_than_8_granted_paths_are_walked_instead_of_scanned() -> None:
+    """A user is walked by ancestor from _SCAN_LIMIT + 1 granted paths on."""
+    for sites, walked in ((8, False), (9, True)):
+        w = World()
+        org = w.node(None)
+        u = w.user()
+        role = w.role(perms.ASSET_VIEW)
+        for _ in range(sites):
+            w.grant(u, role, w.node(org))
+        p = w.policy()
+        assert (u.id in p._long) is walked
+        assert p.decide(who(u), perms.ASSET_VIEW, at(w.nodes[-1])).allowed
+
+
+def test_decide_is_documented_like_the_method() -> None:
+    """The compiled decide keeps Policy.decide's docstring (help() and the docs show it)."""
+    assert _one_grant_each(1).decide.__doc__ == Policy.decide.__doc__

@@ -252,7 +252,7 @@ class NoAccess:
 
 def organization_id(path: str) -> int:
     """The node id of the organization a scope path belongs to."""
-    return int(path[5 : path.index("/", 1)])
+    return int(path[5:].partition("/")[0])
 
 
 def _ancestors(path: object) -> tuple[str, ...]:
@@ -260,10 +260,10 @@ def _ancestors(path: object) -> tuple[str, ...]:
     if not isinstance(path, str) or not _PATH_RE.match(path):
         return ()
     out = []
-    end = path.find("/", 1)
-    while end != -1:
-        out.append(path[: end + 1])
-        end = path.find("/", end + 1)
+    prefix = "/"
+    for segment in path.split("/")[1:-1]:
+        prefix += segment + "/"
+        out.append(prefix)
     return tuple(out)
 
 
@@ -443,7 +443,7 @@ class Policy:
             name: reqs for name in self._known if (reqs := registry.requirements(name))
         }
         self._path_ok: dict[str, bool] = {}
-        self._bits = {action: 1 << i for i, action in enumerate(sorted(self._enabled))}
+        self._bits = {action: 2**i for i, action in enumerate(sorted(self._enabled))}
         masks: dict[int, int] = {}
         self._hot: dict[int, _Entries] = {}
         self._long: dict[int, dict[str, _Paths]] = {}
@@ -534,7 +534,8 @@ class Policy:
         Returns a shared, immutable :class:`Decision`; see the module docstring
         for the rule and :class:`Reason` for the order in which denials are told.
         """
-        return self._fast_decide()(principal, action, resource)  # pragma: no cover
+        # Never runs: __init__ replaces it with the closure.
+        return self._fast_decide()(principal, action, resource)  # pragma: no cover, no mutate
 
     def _fast_decide(self) -> Callable[[Principal, str, Resource], Decision]:  # noqa: PLR0915
         """The hot path, as a closure over the compiled tables.
@@ -601,7 +602,9 @@ class Policy:
                             if d.allowed:
                                 return d  # type: ignore[no-any-return]
                             if d is long_list:
-                                return walk(principal, action, resource)
+                                return walk(principal, action, resource) or denial(
+                                    principal, action, resource
+                                )
                             ok = path_ok_get(path)
                             if ok is None:
                                 ok = path_ok(path)
@@ -628,7 +631,9 @@ class Policy:
     def _entries_of(self, uid: object) -> _Entries | None:
         """A user's entries when the id is not exactly an int (None for a bool)."""
         user_id = _plain_user_id(uid)
-        return None if user_id is None else self._hot.get(user_id)
+        if user_id is None:
+            return None
+        return self._hot.get(user_id)
 
     def _paths_of(self, uid: int, action: str) -> Mapping[str, Decision]:
         """{granted path: decision} of one (user, action); empty if none."""
@@ -639,26 +644,24 @@ class Policy:
         if entries is _LONG_ENTRIES:
             return self._long[uid].get(action, {})
         return {
-            granted: d
-            for granted, mask, d in zip(entries[::3], entries[1::3], entries[2::3], strict=True)
-            if mask & bit
+            entries[i]: entries[i + 2] for i in range(0, len(entries), 3) if entries[i + 1] & bit
         }
 
-    def _walk(self, principal: Principal, action: str, resource: Resource) -> Decision:
-        """Decide for a (user, action) with many granted paths: look up each ancestor."""
+    def _walk(self, principal: Principal, action: str, resource: Resource) -> Decision | None:
+        """Decide for a (user, action) with many granted paths: look up each ancestor.
+
+        None when nothing allows it there: :meth:`_denial` tells why.
+        """
         uid = self._user_of(principal)
         path = resource.scope_path
         if not isinstance(uid, int) or not self._check_path(path):
-            return self._denial(principal, action, resource)
+            return None
         paths = self._paths_of(uid, action)
-        found = _NO_GRANT
         for p in _ancestors(path):
             d = paths.get(p)
-            if d is not None:
-                if d.allowed:
-                    return d
-                found = d
-        return found
+            if d is not None and d.allowed:
+                return d
+        return None
 
     def _user_of(self, principal: Principal) -> int | Reason:
         """The user whose grants apply, or the reason there is none."""
@@ -956,9 +959,7 @@ def _entries(
     """
     merged: dict[tuple[str, int], list[Any]] = {}
     for action, paths in by_action.items():
-        bit = bits.get(action)
-        if bit is None:  # pragma: no cover - effective tables hold enabled actions only
-            continue
+        bit = bits[action]  # effective tables hold enabled actions only
         for path, decision in paths.items():
             entry = merged.get((path, id(decision)))
             if entry is None:

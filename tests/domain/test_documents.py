@@ -313,3 +313,10 @@ def test_content_disposition_replaces_unsafe_ascii_and_encodes_everything() -> N
 def test_content_type_parameters_are_all_dropped() -> None:
     """Everything after the first ";" goes, however many parameters there are."""
     assert safe_content_type("text/plain; charset=utf-8; format=flowed") == "text/plain"
+
+
+def test_registry_names_are_every_kind() -> None:
+    """names() lists every registered kind, built-in or the host's."""
+    registry = KindRegistry()
+    registry.register("memo")
+    assert registry.names() == {*KIND_NAMES, "memo"}

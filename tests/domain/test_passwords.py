@@ -255,3 +255,10 @@ def test_check_names_the_broken_rule_in_its_message() -> None:
         PASSWORD_FIELD: "Avoid repeated characters and plain sequences.",
         CONFIRMATION_FIELD: "The passwords do not match.",
     }
+
+
+def test_a_password_over_the_policy_maximum_breaks_the_max_length_rule() -> None:
+    """Longer than max_length (but under the hard cap) is the max_length rule."""
+    broken = EIGHT.problem("".join(f"{i:x}z" for i in range(40))[:65])
+    assert broken is not None
+    assert broken.code == "max_length"

@@ -164,3 +164,15 @@ def test_upper_bound_error_says_paths_end_with_a_slash() -> None:
     """The ValueError of a prefix without its trailing slash says what is expected."""
     with pytest.raises(ValueError, match=r"^scope paths end with '/'$"):
         path_upper_bound("/org:1")
+
+
+def test_upper_bound_is_the_prefix_with_its_slash_bumped_by_one() -> None:
+    """The bound replaces the final "/" with "0", the next code point."""
+    assert path_upper_bound("/org:1/") == "/org:10"
+
+
+def test_an_invalid_path_is_a_scope_field_error() -> None:
+    """A malformed path is refused on the "scope" field with one message."""
+    with pytest.raises(InvalidInputError) as caught:
+        validate_path("org:1")
+    assert caught.value.fields == {"scope": "Not a valid scope path."}

@@ -653,11 +653,11 @@ class Policy:
         None when nothing allows it there: :meth:`_denial` tells why.
         """
         uid = self._user_of(principal)
-        path = resource.scope_path
-        if not isinstance(uid, int) or not self._check_path(path):
+        if not isinstance(uid, int):
             return None
+        # A malformed or unserved path has no ancestor with a compiled grant.
         paths = self._paths_of(uid, action)
-        for p in _ancestors(path):
+        for p in _ancestors(resource.scope_path):
             d = paths.get(p)
             if d is not None and d.allowed:
                 return d

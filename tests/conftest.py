@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -26,18 +27,39 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import Phase, settings
 
 if TYPE_CHECKING:
     from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 
 POSTGRES_ENV = "PORTALKIT_TEST_DATABASE_URL"
 
+#: Address space allowed to a test run against one mutant (make mutation).
+MUTANT_MEMORY_LIMIT = 1024**3
+
+# The mutation run's profile: the same examples on every run, so a mutant is
+# killed or not, never "sometimes"; no deadline, because the machine is shared;
+# no shrinking, because a failing example is all a mutant needs, and shrinking
+# one against the policy's property tests takes minutes.
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``postgres`` marker (also declared in pyproject.toml)."""
+    """Register the ``postgres`` marker; cap the memory of a run against a mutant."""
     config.addinivalue_line(
         "markers", "postgres: needs a PostgreSQL server (PORTALKIT_TEST_DATABASE_URL)"
     )
+    # mutmut forks one process per mutant and names it in MUTANT_UNDER_TEST.
+    # A mutant that loops while allocating would otherwise take the machine's
+    # memory; with the cap it fails with MemoryError, which counts as killed.
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        resource.setrlimit(resource.RLIMIT_AS, (MUTANT_MEMORY_LIMIT, MUTANT_MEMORY_LIMIT))
 
 
 def _postgres_required() -> bool:

@@ -139,3 +139,61 @@ def test_postal_normalization_is_idempotent(country: str | None, text: str) -> N
 def test_us_match_is_symmetric(left: str, right: str) -> None:
     """postal_codes_match gives the same answer both ways round."""
     assert postal_codes_match(left, right, "US") == postal_codes_match(right, left, "US")
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+
+def test_email_limits_are_inclusive() -> None:
+    """A 64-character local part and a 254-character address are the longest accepted."""
+    local = "a" * 64
+    domain = ".".join(["b" * 63, "c" * 63, "d" * 57, "com"])
+    address = f"{local}@{domain}"
+    assert len(address) == 254
+    assert normalize_email(address) == address
+
+
+@pytest.mark.parametrize(
+    "address", [None, "", "@example.com", "ann.@example.com", "ann@host.example.123",
+                "a" * 65 + "@example.com"],
+)
+def test_a_refused_email_is_one_message_on_the_email_field(address: object) -> None:
+    """Empty or dotted local parts, a numeric top label, too long: "Enter a valid email address"."""
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_email(address)
+    assert caught.value.fields == {EMAIL_FIELD: "Enter a valid email address."}
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"), [("123 456", True), ("12 345", False), ("call 123456", False)]
+)
+def test_a_phone_needs_six_digits_and_only_phone_characters(text: str, phone: bool) -> None:
+    """Six digits are enough; letters are never part of a phone number."""
+    assert looks_like_phone(text) is phone
+
+
+@pytest.mark.parametrize(
+    ("value", "country", "code"),
+    [
+        ("im11aa", "IM", "IM1 1AA"),
+        ("je23ab", "JE", "JE2 3AB"),
+        ("gy11aa", "GG", "GY1 1AA"),
+        ("gir 0aa", "GB", "GIR 0AA"),
+        ("1234  ab", "NL", "1234 AB"),
+        ("12 - 34", "PT", "12-34"),
+        ("ab", None, "AB"),
+    ],
+)
+def test_postal_codes_of_the_crown_dependencies_and_generic_spacing(
+    value: str, country: str | None, code: str
+) -> None:
+    """IM, JE and GG use the UK format; elsewhere spaces collapse and dashes close up."""
+    assert normalize_postal_code(value, country) == code
+
+
+@pytest.mark.parametrize(("value", "country"), [("gir 1ab", "GB"), ("a", "NL")])
+def test_refused_postal_codes_name_their_field(value: str, country: str) -> None:
+    """GIR is only GIR 0AA; one character is too short; the error is on postal_code."""
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_postal_code(value, country)
+    assert caught.value.fields == {POSTAL_CODE_FIELD: "Enter a valid postal code."}

@@ -196,3 +196,127 @@ def test_safe_content_type(given_type: object, expected: str) -> None:
     """Only a bare type/subtype passes; anything else is application/octet-stream."""
     assert safe_content_type(given_type) == expected
 
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+
+def test_a_kind_with_hidden_statuses_is_not_a_plain_kind() -> None:
+    """Sharing a branch with a kind that shows everything does not show quote drafts."""
+    kinds = {k.name: k for k in BUILTIN_KINDS}
+    rule = visibility_filter([kinds["quote"], kinds["proposal"]], frozenset(), lambda _k: TRUE)
+    assert not evaluate(rule, _doc("quote", DRAFT))
+    assert evaluate(rule, _doc("quote", "sent"))
+    assert evaluate(rule, _doc("proposal", DRAFT))
+
+
+def test_a_kind_with_shown_statuses_keeps_its_rule_in_a_shared_branch() -> None:
+    """Reports sharing a branch with plain kinds still show only when approved."""
+    kinds = {k.name: k for k in BUILTIN_KINDS}
+    rule = visibility_filter([kinds["report"], kinds["contract"]], frozenset(), lambda _k: TRUE)
+    assert evaluate(rule, _doc("report", "approved"))
+    assert not evaluate(rule, _doc("report", DRAFT))
+    assert evaluate(rule, _doc("contract", DRAFT))
+
+
+def test_a_new_kind_keeps_the_statuses_it_shows() -> None:
+    """A kind built with shown_statuses shows only those (and never a hidden one)."""
+    kind = DocumentKind(name="memo", label="Memos", permission="memo.view", feature="memo",
+                        shown_statuses=["final", "signed"], hidden_statuses=["signed"])
+    assert kind.shown_statuses == {"final", "signed"}
+    assert kind.shows_status("final")
+    assert not kind.shows_status("signed")
+    assert not kind.shows_status("draft")
+    registered = KindRegistry().register("memo", shown_statuses=["final"])
+    assert registered.shown_statuses == {"final"}
+
+
+def test_registry_errors_say_what_is_wrong() -> None:
+    """A bad kind name and a changed redefinition are ConfigurationErrors with their text."""
+    registry = KindRegistry()
+    with pytest.raises(ConfigurationError) as bad:
+        registry.register("Work Order")
+    assert bad.value.message == (
+        "Document kinds are lowercase words like 'work_order', not 'Work Order'.")
+    with pytest.raises(ConfigurationError) as again:
+        registry.register("invoice", label="Bills")
+    assert again.value.message == "Document kind 'invoice' is already registered."
+
+
+def test_resolve_takes_one_name_a_list_or_none() -> None:
+    """One kind name is one kind (not its letters); an empty list names no kind."""
+    assert default_kinds.resolve("invoice") == (default_kinds.get("invoice"),)
+    with pytest.raises(InvalidInputError) as empty:
+        default_kinds.resolve([])
+    assert empty.value.fields == {"kind": "Name at least one document kind."}
+
+
+def test_a_kind_name_that_is_not_text_is_unknown() -> None:
+    """get() of something that is not a string is the unknown-kind error, never a TypeError."""
+    with pytest.raises(InvalidInputError) as caught:
+        default_kinds.get(["invoice"])  # type: ignore[arg-type]
+    assert caught.value.fields == {"kind": "Unknown document kind."}
+
+
+@pytest.mark.parametrize(
+    ("given_name", "safe"),
+    [
+        ("a/b/c.pdf", "c.pdf"),
+        ("a\\b\\c.pdf", "c.pdf"),
+        ("..hidden.pdf", "hidden.pdf"),
+        ("Xray. ", "Xray."),
+        ("my \u00a0 tax\u2028return.pdf", "my tax return.pdf"),
+        ("a.b", "a.b"),
+        ("readme", "readme"),
+    ],
+)
+def test_download_filename_drops_directories_leading_dots_and_extra_spaces(
+    given_name: str, safe: str
+) -> None:
+    """The last path part, without leading dots, with one space wherever there was space."""
+    assert download_filename(given_name, kind="k", number="n", content_type="") == safe
+
+
+def test_fallback_stem_keeps_letters_digits_dashes_and_underscores() -> None:
+    """Other characters become dashes; dashes at either end are dropped."""
+    assert download_filename(None, kind="work_order", number="/A-1X/", content_type="") == (
+        "work_order--A-1X")
+
+
+@pytest.mark.parametrize(
+    ("given_name", "safe"),
+    [
+        ("a" * 150, "a" * 150),
+        ("a" * 200, "a" * 150),
+        ("a" * 200 + ".x", "a" * 148 + ".x"),
+        ("a" * 200 + ".", "a" * 150),
+        ("a" * 200 + ".abcdefghij", "a" * 139 + ".abcdefghij"),
+        ("a" * 200 + ".abcdefghijk", "a" * 150),
+        ("x.y" + "z" * 200 + ".pdf", "x.y" + "z" * 143 + ".pdf"),
+    ],
+)
+def test_long_names_are_cut_to_150_keeping_an_extension_of_1_to_10(
+    given_name: str, safe: str
+) -> None:
+    """Only the last extension counts, and only if it has 1 to 10 characters."""
+    assert download_filename(given_name, kind="k", number="n", content_type="") == safe
+
+
+def test_content_disposition_replaces_unsafe_ascii_and_encodes_everything() -> None:
+    """Unsafe characters become "_" in the fallback; filename* percent-encodes even "/"."""
+    assert content_disposition('a"b/c.pdf') == (
+        "attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''a%22b%2Fc.pdf")
+    assert content_disposition("\u0444\u0430\u0439\u043b") == (
+        "attachment; filename=\"download\"; filename*=UTF-8''%D1%84%D0%B0%D0%B9%D0%BB")
+
+
+def test_content_type_parameters_are_all_dropped() -> None:
+    """Everything after the first ";" goes, however many parameters there are."""
+    assert safe_content_type("text/plain; charset=utf-8; format=flowed") == "text/plain"
+
+
+def test_registry_names_are_every_kind() -> None:
+    """names() lists every registered kind, built-in or the host's."""
+    registry = KindRegistry()
+    registry.register("memo")
+    assert registry.names() == {*KIND_NAMES, "memo"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 from cattrs.preconf.json import make_converter
 from hypothesis import given
@@ -14,6 +15,7 @@ from portalkit.domain.fields import (
     ENTITY_FIELDS,
     JOB,
     FieldOverride,
+    VisibleField,
     project,
     validate_overrides,
     visible_fields,
@@ -119,3 +121,59 @@ def test_settings_with_overrides_round_trip_through_json() -> None:
     assert converter.structure(stored, TenantSettings) == settings
     del stored["field_overrides"]
     assert converter.structure(stored, TenantSettings).field_overrides == ()
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "message"),
+    [
+        (FieldOverride(entity="boat", field="number"), "entity", "Unknown entity."),
+        (FieldOverride(entity=ASSET, field="scope_path"), "field", "Unknown field."),
+        (FieldOverride(entity=ASSET, field="number", label=" "), "label",
+         "A field label has 1-80 characters."),
+        (FieldOverride(entity=ASSET, field="number", label="x" * 81), "label",
+         "A field label has 1-80 characters."),
+    ],
+)
+def test_each_bad_override_names_its_field(
+    override: FieldOverride, field: str, message: str
+) -> None:
+    """Unknown entity, unknown field and a bad label are errors on their own field."""
+    with pytest.raises(InvalidInputError) as caught:
+        validate_overrides([override])
+    assert caught.value.fields == {field: message}
+
+
+def test_a_label_of_80_characters_is_accepted() -> None:
+    """80 characters (after stripping) is the longest label."""
+    (override,) = validate_overrides(
+        [FieldOverride(entity=ASSET, field="number", label=" " + "x" * 80 + " ")])
+    assert override.label == "x" * 80
+
+
+def test_visible_fields_of_an_unknown_entity_is_an_entity_error() -> None:
+    """Listing the fields of an entity outside the catalogue names the entity field."""
+    with pytest.raises(InvalidInputError) as caught:
+        visible_fields("boat")
+    assert caught.value.fields == {"entity": "Unknown entity."}
+
+
+def test_projection_sorts_sets_and_reads_only_attrs_records() -> None:
+    """Sets become sorted lists; a record that is not an attrs class gives no values."""
+    fields = [VisibleField("number", "Asset ID"), VisibleField("tags", "Tags")]
+    assert project(ASSET_ROW, fields, extra={"tags": frozenset({"b", "c", "a"})}) == {
+        "id": 9, "number": "A-100", "tags": ["a", "b", "c"]}
+    assert project({"number": "A-1"}, fields) == {"number": None, "tags": None}
+
+
+def test_projection_does_not_expand_nested_records() -> None:
+    """A field holding another record keeps the record (projection is one level deep)."""
+
+    @attrs.frozen
+    class Holder:
+        number: VisibleField
+
+    inner = VisibleField("n", "N")
+    assert project(Holder(inner), [VisibleField("number", "No.")]) == {"number": inner}

@@ -180,3 +180,133 @@ def test_a_key_is_blocked_exactly_from_the_limit(failures: int) -> None:
     state = _after(failures)
     blocked = state.retry_after(RULE, T0 + dt.timedelta(seconds=failures)) > 0
     assert blocked == (failures >= RULE.limit)
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+
+def test_login_candidates_of_non_text_is_nothing_and_a_phone_keeps_its_text() -> None:
+    """Nothing typed (or not text) gives no reading; a phone reading is the text as typed."""
+    assert login_candidates(None) == []  # type: ignore[arg-type]
+    phone = [c for c in login_candidates(" +44 20 7946 0000 ")
+             if c.kind is IdentifierKind.PHONE]
+    assert [c.value for c in phone] == ["+44 20 7946 0000"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lifetime": dt.timedelta(0)}, "A one-time code may be valid for at most 15 minutes."),
+        ({"max_attempts": 0}, "A one-time code allows 1 to 5 attempts."),
+        ({"digits": 13}, "A one-time code has 6 to 12 digits."),
+    ],
+)
+def test_code_rules_refusals_say_the_limit(changes: dict[str, object], message: str) -> None:
+    """A zero lifetime, no attempts or 13 digits are refused with the limit in words."""
+    with pytest.raises(ConfigurationError) as caught:
+        CodeRules(**changes)  # type: ignore[arg-type]
+    assert caught.value.message == message
+
+
+def test_code_rules_accept_their_extremes() -> None:
+    """One attempt, twelve digits and a one-second lifetime are all allowed."""
+    rules = CodeRules(max_attempts=1, digits=12, lifetime=dt.timedelta(seconds=1))
+    assert (rules.max_attempts, rules.digits) == (1, 12)
+
+
+def test_a_renewed_code_forgets_failures_exactly_at_the_window() -> None:
+    """Within the attempt window failures and their start are kept; at its end, forgotten."""
+    rules = CodeRules()
+    code = OneTimeCode(id=1, tenant_id=1, purpose=CodePurpose.RESET, subject_id=2,
+                       digest="d", created_at=T0, expires_at=T0, failed_attempts=3,
+                       failures_since=T0)
+    kept = code.renewed(digest="e", now=T0 + dt.timedelta(hours=1), rules=rules)
+    assert (kept.failed_attempts, kept.failures_since) == (3, T0)
+    assert kept.created_at == T0 + dt.timedelta(hours=1)
+    gone = code.renewed(digest="e", now=T0 + rules.attempt_window, rules=rules)
+    assert (gone.failed_attempts, gone.failures_since) == (0, None)
+
+
+def test_a_code_of_40_characters_is_read_and_41_is_not() -> None:
+    """Codes are read from at most 40 typed characters."""
+    assert normalize_code("1 2-3\t4" + " " * 33) == "1234"
+    assert normalize_code("1234" + " " * 37) is None
+
+
+def test_signed_values_are_a_fixed_compact_format() -> None:
+    """Version, unpadded URL-safe JSON without spaces, and the signature: a fixed vector."""
+    token = sign_values(KEY, "session", [1, "a b"])
+    assert token.split(".")[:2] == ["s1", "WzEsImEgYiJd"]
+    assert "=" not in token
+    assert read_signed_values([KEY], "session", token) == [1, "a b"]
+
+
+def test_the_signature_covers_the_payload() -> None:
+    """Another token's payload under this token's signature is refused."""
+    one = sign_values(KEY, "p", [1]).split(".")
+    two = sign_values(KEY, "p", [2]).split(".")
+    with pytest.raises(InvalidTokenError):
+        read_signed_values([KEY], "p", f"{one[0]}.{two[1]}.{one[2]}")
+
+
+@pytest.mark.parametrize("token", [None, 7, "a.b"])
+def test_a_token_that_is_not_three_parts_of_text_is_invalid(token: object) -> None:
+    """Non-text or the wrong number of parts: InvalidTokenError, never another error."""
+    with pytest.raises(InvalidTokenError):
+        read_signed_values([KEY], "p", token)
+
+
+def test_a_signed_token_longer_than_1024_characters_is_refused() -> None:
+    """Even a genuine token is refused past 1024 characters (1025 here)."""
+    token = sign_values(KEY, "p", ["x" * 729])
+    assert len(token) == 1025
+    with pytest.raises(InvalidTokenError):
+        read_signed_values([KEY], "p", token)
+
+
+@pytest.mark.parametrize(
+    ("changes", "valid"),
+    [
+        ({"limit": 1}, True),
+        ({"limit": 0}, False),
+        ({"window": dt.timedelta(minutes=1)}, True),
+        ({"window": dt.timedelta(0)}, False),
+    ],
+)
+def test_a_throttle_needs_a_limit_of_one_and_a_window(
+    changes: dict[str, object], valid: bool
+) -> None:
+    """Limit 1 and any positive window are fine; limit 0 or no window is refused."""
+    if valid:
+        ThrottleRule(**changes)  # type: ignore[arg-type]
+        return
+    with pytest.raises(ConfigurationError) as caught:
+        ThrottleRule(**changes)  # type: ignore[arg-type]
+    assert caught.value.message == "A throttle needs a limit of at least 1 and a window."
+
+
+def test_backoff_doubles_at_most_twenty_times() -> None:
+    """Past 20 doublings the block stops growing (before the cap applies)."""
+    rule = ThrottleRule(limit=1, window=dt.timedelta(seconds=1),
+                        backoff_max=dt.timedelta(days=10_000))
+    assert rule.backoff(22) == dt.timedelta(seconds=2**20)
+
+
+def test_forgiving_the_only_failure_forgets_the_window() -> None:
+    """Forgiving one failure of one is a clean state; of two, one failure in the window."""
+    rule = ThrottleRule()
+    one = ThrottleState().failed(rule, T0)
+    assert one.forgiven() == ThrottleState()
+    two = one.failed(rule, T0)
+    assert two.forgiven() == ThrottleState(failures=1, window_start=T0, last_failure=T0)
+
+
+def test_refreshing_forgets_at_the_end_of_the_window_and_empty_windows() -> None:
+    """Under the limit, failures are forgotten exactly when the window ends."""
+    rule = ThrottleRule()
+    one = ThrottleState().failed(rule, T0)
+    assert one.refreshed(rule, T0 + rule.window - dt.timedelta(seconds=1)) == one
+    assert one.refreshed(rule, T0 + rule.window) == ThrottleState()
+    assert ThrottleState(failures=0, window_start=T0).refreshed(rule, T0) == ThrottleState()
+
+

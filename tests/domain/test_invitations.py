@@ -196,3 +196,115 @@ def test_contact_names_are_one_line_and_bounded(name: str) -> None:
     assert checked
     assert len(checked) <= MAX_CONTACT_NAME_LENGTH
     assert not any(ch in checked for ch in "\r\n\x00\u2028")
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+EMAIL_ERROR = {"email": "Enter a valid email address."}
+
+
+def _address(length: int, *, domain_tail: str = "example.com") -> str:
+    """A valid-looking address of exactly *length* characters (local part up to 64)."""
+    local = "a" * 64
+    filler = length - len(local) - 1 - len(domain_tail) - 1
+    labels = []
+    while filler > 0:
+        size = min(63, filler)
+        labels.append("b" * size)
+        filler -= size + 1
+    domain = ".".join([*labels, domain_tail]) if labels else domain_tail
+    address = f"{local}@{domain}"
+    assert len(address) == length, len(address)
+    return address
+
+
+def test_an_address_of_254_characters_is_the_longest_accepted() -> None:
+    """254 characters in all is accepted; 255 is refused."""
+    assert normalize_email(_address(254)) == _address(254)
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_email(_address(255))
+    assert caught.value.fields == EMAIL_ERROR
+
+
+def test_the_length_limit_applies_to_the_text_as_typed_and_as_stored() -> None:
+    """255 typed characters are refused even if IDNA drops one; 255 after IDNA too."""
+    typed = _address(255, domain_tail="ex\u00adample.com")  # the soft hyphen goes
+    with pytest.raises(InvalidInputError):
+        normalize_email(typed)
+    stored = _address(248, domain_tail="b\u00fccher.com")  # +7 once encoded: 255
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_email(stored)
+    assert caught.value.fields == EMAIL_ERROR
+
+
+@pytest.mark.parametrize(
+    "address",
+    [None, "a" * 65 + "@example.com", "ann.@example.com", "ann@a..com", "ann@-x.com",
+     "ann@example"],
+)
+def test_every_refused_address_is_the_same_email_field_error(address: object) -> None:
+    """Non-text, a long or dotted local part, a bad or one-label domain: one message."""
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_email(address)
+    assert caught.value.fields == EMAIL_ERROR
+
+
+def test_a_local_part_of_64_characters_is_accepted() -> None:
+    """64 characters before the @ is the longest local part."""
+    assert normalize_email("A" * 64 + "@Example.COM") == "a" * 64 + "@example.com"
+
+
+def test_contact_name_rules_and_their_messages() -> None:
+    """A valid name is trimmed; each refusal has its message on the contact_name field."""
+    assert validate_contact_name("  Ann Lee ") == "Ann Lee"
+    assert validate_contact_name("x" * MAX_CONTACT_NAME_LENGTH) == "x" * MAX_CONTACT_NAME_LENGTH
+    cases = [
+        (7, "The contact name must be text."),
+        ("   ", "The contact name is required."),
+        ("Ann\u2028Lee", "The contact name must be on one line."),
+        ("x" * (MAX_CONTACT_NAME_LENGTH + 1), "The contact name is longer than 200 characters."),
+    ]
+    for value, message in cases:
+        with pytest.raises(InvalidInputError) as caught:
+            validate_contact_name(value)
+        assert caught.value.fields == {"contact_name": message}
+
+
+def test_a_failed_send_keeps_the_error_on_one_line_and_marks_unsent() -> None:
+    """After a sent token, a failed send marks it unsent again; the error keeps its words."""
+    failed = mark_failed(mark_sent(pending(), NOW), "550  mailbox\n unavailable")
+    assert failed.unsent
+    assert failed.last_error == "550 mailbox unavailable"
+    assert failed.send_attempts == 2
+    assert mark_failed(pending(), " \n ").last_error == "Sending failed."
+
+
+def test_reissue_clears_sent_at_and_explains_refusals() -> None:
+    """A reissued invitation is unsent with no send time; refusals carry their text."""
+    again = reissue(mark_sent(pending(), NOW), nonce="n2", now=NOW, expires_at=LATER)
+    assert again.sent_at is None
+    assert again.unsent
+    with pytest.raises(ConflictError) as gone:
+        reissue(pending(status=InvitationStatus.REVOKED), nonce="n2", now=NOW,
+                expires_at=LATER)
+    assert gone.value.message == "This invitation was revoked; it cannot be sent again."
+    with pytest.raises(InvalidInputError) as past:
+        reissue(pending(), nonce="n2", now=NOW, expires_at=NOW)
+    assert past.value.fields == {"expires_at": "The expiry must be in the future."}
+    with pytest.raises(ValueError, match=r"^a reissued invitation needs a new nonce$"):
+        reissue(pending(), nonce="n1", now=NOW, expires_at=LATER)
+
+
+def test_refusals_to_accept_or_revoke_say_why() -> None:
+    """Used, expired and accepted-then-revoked invitations each say what to do."""
+    accepted = pending(status=InvitationStatus.ACCEPTED)
+    with pytest.raises(AlreadyUsedError) as used:
+        check_acceptable(accepted, "n1", NOW)
+    assert used.value.message == "This invitation has already been used to sign up."
+    with pytest.raises(TokenExpiredError) as expired:
+        check_acceptable(pending(), "n1", LATER)
+    assert expired.value.message == "This invitation has expired; ask for a new one."
+    with pytest.raises(ConflictError) as conflict:
+        revoke(accepted, NOW)
+    assert conflict.value.message == (
+        "This invitation was already accepted; disable the user instead.")

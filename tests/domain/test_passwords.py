@@ -148,3 +148,117 @@ def test_check_raises_only_invalid_input(text: str) -> None:
     else:
         fields = reason(POLICY, text, text)
         assert set(fields) == {PASSWORD_FIELD}
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+EIGHT = PasswordPolicy(min_length=8, max_length=64)
+
+
+def test_the_rules_as_data() -> None:
+    """Codes, texts and numbers of the rules, in the order they are checked."""
+    assert [(r.code, r.text, r.value) for r in PasswordPolicy().rules()] == [
+        ("min_length", "At least 15 characters.", 15),
+        ("max_length", "At most 1024 characters.", 1024),
+        ("no_composition",
+         "Any characters may be used, spaces included; no mix of kinds is required.", None),
+        ("not_common", "Not a commonly used password.", None),
+        ("not_repetitive", "Not a repeated character or a plain sequence.", None),
+        ("not_context", "Not built from your name, your email address or the portal's name.",
+         None),
+        ("confirmation", "Type the same password twice.", None),
+    ]
+
+
+def test_context_words_take_the_local_part_before_the_first_at() -> None:
+    """The part before the first @ is a word of its own; empty texts are skipped."""
+    assert context_words_of(None, "annabel.lee@x@city.example") == (
+        "annabellee", "annabelleexcityexample", "annabel", "city", "example")
+
+
+@pytest.mark.parametrize(
+    ("password", "code"),
+    [
+        ("a b c d ~~~~~~~~", "not_repetitive"),  # a 4-letter sequence among symbols
+        ("a" * 17, "not_repetitive"),  # one character, a prime number of times
+        ("abxy" * 4, "not_repetitive"),  # a unit of four
+        ("abxyz" * 3, None),  # a unit of five that is not itself repetitive
+        ("a !!!!!!!!!!!!!", None),  # one letter among symbols
+        ("a-a-a-a-a-a-a-a", "not_repetitive"),  # repetitive once symbols are dropped
+    ],
+)
+def test_what_counts_as_repetitive(password: str, code: str | None) -> None:
+    """Units of up to four characters and plain sequences of four or more are refused."""
+    broken = PasswordPolicy().problem(password)
+    assert (broken.code if broken else None) == code
+
+
+def test_a_blocklisted_password_matches_with_symbols_removed() -> None:
+    """The letters-and-digits form alone is enough to match the blocklist."""
+    policy = PasswordPolicy(min_length=8, blocklist={"password1"})
+    broken = policy.problem("Password-1")
+    assert broken is not None
+    assert broken.code == "not_common"
+
+
+@pytest.mark.parametrize(
+    ("password", "words", "refused"),
+    [
+        ("anna!!!!!123", ["anna"], True),  # a four-letter word counts
+        ("!!!!!!!!a", ["lee-anne"], False),  # a word that does not appear does not count
+    ],
+)
+def test_context_words_of_four_letters_count_only_where_they_appear(
+    password: str, words: list[str], refused: bool
+) -> None:
+    """A context word is looked for only when it is in the password."""
+    broken = EIGHT.problem(password, words)
+    assert (broken is not None and broken.code == "not_context") is refused
+
+
+def test_what_is_left_besides_a_context_word_must_be_half_the_minimum() -> None:
+    """With 15 as minimum, 7 other characters are enough (15 // 2)."""
+    assert PasswordPolicy().problem("annabel-1234567", ["annabel"]) is None
+
+
+def test_length_limits_are_inclusive() -> None:
+    """Exactly max_length, and exactly 1024 characters, are accepted; non-text is not."""
+    assert EIGHT.problem("x" + "".join(str(i) for i in range(40))[:63]) is None
+    long = "".join(f"{i:x}z" for i in range(400))[:MAX_PASSWORD_CHARS]
+    assert len(long) == MAX_PASSWORD_CHARS
+    assert PasswordPolicy().problem(long) is None
+    broken = PasswordPolicy().problem(None)  # type: ignore[arg-type]
+    assert broken is not None
+    assert broken.code == "max_length"
+
+
+def test_max_length_bounds_and_their_messages() -> None:
+    """64 is the smallest maximum and may equal the minimum; the errors say the bounds."""
+    assert PasswordPolicy(min_length=64, max_length=64).max_length == 64
+    with pytest.raises(ConfigurationError) as low:
+        PasswordPolicy(max_length=63)
+    assert low.value.message == "The maximum password length must be between 64 and 1024."
+    with pytest.raises(ConfigurationError) as below:
+        PasswordPolicy(min_length=100, max_length=99)
+    assert below.value.message == "The maximum password length is below the minimum."
+    with pytest.raises(ConfigurationError) as short:
+        PasswordPolicy(min_length=7)
+    assert short.value.message == "The minimum password length cannot be below 8."
+
+
+def test_check_names_the_broken_rule_in_its_message() -> None:
+    """The error's message is the password field's reason; a non-text confirmation mismatches."""
+    with pytest.raises(InvalidInputError) as caught:
+        PasswordPolicy().check("a" * 20, confirmation=7)  # type: ignore[arg-type]
+    assert caught.value.message == "Avoid repeated characters and plain sequences."
+    assert caught.value.fields == {
+        PASSWORD_FIELD: "Avoid repeated characters and plain sequences.",
+        CONFIRMATION_FIELD: "The passwords do not match.",
+    }
+
+
+def test_a_password_over_the_policy_maximum_breaks_the_max_length_rule() -> None:
+    """Longer than max_length (but under the hard cap) is the max_length rule."""
+    broken = EIGHT.problem("".join(f"{i:x}z" for i in range(40))[:65])
+    assert broken is not None
+    assert broken.code == "max_length"

@@ -19,6 +19,7 @@ from portalkit.domain.policy import (
     NoAccess,
     Policy,
     Reason,
+    Section,
     Sections,
     Target,
     organization_id,
@@ -840,3 +841,324 @@ def test_a_bool_is_not_a_user_id_but_an_int_subclass_is(first_id: int) -> None:
     own = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=UserId(ann.id))
     assert p.decide(own, perms.ASSET_VIEW, at(node)).allowed
     assert p.granted_paths(own, perms.ASSET_VIEW) == [node.path]
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+
+def _long_list_user(w: World, org: ScopeNode) -> User:
+    """A user granted asset.view at 30 sites: decided by the ancestor walk."""
+    u = w.user()
+    r = w.role(perms.ASSET_VIEW)
+    for _ in range(30):
+        w.grant(u, r, w.node(org))
+    return u
+
+
+def test_ancestor_walk_still_checks_the_scope() -> None:
+    """For a user with many grants, a bad or unserved scope is told as such, not no_grant."""
+    w = World()
+    org = w.node(None)
+    u = _long_list_user(w, org)
+    p = w.policy(served_organization_ids=frozenset({org.id}))
+    assert p.decide(who(u), perms.ASSET_VIEW, Target(T, "/org:999/")).reason is (
+        Reason.ORGANIZATION_NOT_SERVED)
+    assert p.decide(who(u), perms.ASSET_VIEW, Target(T, "garbage")).reason is Reason.NO_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("changes", "principal_kind", "target_path", "text"),
+    [
+        ({"portal_enabled": False}, "user", None,
+         "Denied (portal_disabled): the portal is switched off for this tenant."),
+        ({"licensed": False}, "user", None,
+         "Denied (not_licensed): the portal is not licensed for this tenant."),
+        ({}, "guest", None,
+         "Denied (login_required): a login is required (or no guest user is configured)."),
+        ({}, "share", None, "Denied (not_a_user): only users (and guests) hold grants."),
+        ({}, "user", "garbage", "Denied (no_scope): the resource has no valid scope."),
+        ({"served_organization_ids": frozenset({424242})}, "user", None,
+         "Denied (organization_not_served): the portal does not serve this organization."),
+    ],
+)
+def test_explain_tells_each_denial_in_words(
+    changes: dict[str, Any], principal_kind: str, target_path: str | None, text: str
+) -> None:
+    """Each denial reason has its own sentence, after the reason code."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    w.grant(u, w.role(perms.ASSET_VIEW), org)
+    principal = Principal(tenant_id=T, kind=PrincipalKind(principal_kind),
+                          user_id=u.id if principal_kind == "user" else None)
+    target = Target(T, target_path or org.path)
+    assert w.policy(**changes).explain(principal, perms.ASSET_VIEW, target) == text
+
+
+def test_explain_other_tenant_unknown_user_and_disabled_user() -> None:
+    """The tenant, unknown-user and disabled-user sentences name who was asked about."""
+    w = World()
+    org = w.node(None)
+    off = w.user(active=False)
+    p = w.policy()
+    assert p.explain(who(off), perms.ASSET_VIEW, Target(OTHER_T, org.path)) == (
+        "Denied (other_tenant): the principal or the resource belongs to another tenant.")
+    assert p.explain(who(off), perms.ASSET_VIEW, at(org)) == (
+        f"Denied (user_disabled): user {off.id} is disabled.")
+    stranger = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=999)
+    assert p.explain(stranger, perms.ASSET_VIEW, at(org)) == (
+        "Denied (unknown_user): user 999 is not a user of this tenant.")
+
+
+def test_explain_names_the_guest_user_and_the_path() -> None:
+    """A guest is "the guest (user N)"; the text names the resource's path."""
+    w = World()
+    org = w.node(None)
+    site = w.node(org)
+    guest = w.user()
+    p = w.policy(login_required=False, guest_user_id=guest.id)
+    assert p.explain(who(guest=True), perms.ASSET_VIEW, at(site)) == (
+        f"Denied (no_grant): no role held by the guest (user {guest.id}) (directly or "
+        f"through a group) includes 'asset.view' at {site.path} or any scope above it.")
+
+
+def test_explain_an_allowed_decision_in_full() -> None:
+    """Allowed: who, the role, how it is held, the grant, its path and the resource's path."""
+    w = World()
+    org = w.node(None)
+    site = w.node(org)
+    u = w.user()
+    role = w.role(perms.APPOINTMENT_VIEW, perms.PERSON_MANAGE)
+    grant = w.grant(w.group(u), role, org)
+    assert w.policy().explain(who(u), perms.APPOINTMENT_VIEW, at(site)) == (
+        f"Allowed: user {u.id} holds role {role.name!r} through group {grant.group_id} "
+        f"(grant {grant.id}) at {org.path}, which covers {site.path}; the role includes "
+        "'appointment.view'. The requirements ['person.manage'] are held there too.")
+    direct = w.grant(u, w.role(perms.ASSET_VIEW), org)
+    assert w.policy().explain(who(u), perms.ASSET_VIEW, at(site)).startswith(
+        f"Allowed: user {u.id} holds role 'role{direct.role_id}' directly (grant {direct.id})")
+
+
+def test_explain_a_missing_requirement_and_only_the_switched_off_feature() -> None:
+    """The requirement text lists the requirements; the feature text only the feature off."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    w.grant(u, w.role(perms.APPOINTMENT_VIEW), org)
+    assert w.policy().explain(who(u), perms.APPOINTMENT_VIEW, at(org)) == (
+        f"Denied (requirement_missing): user {u.id} holds 'appointment.view' at {org.path} "
+        "or above, but 'appointment.view' also needs ['person.manage'] at a scope covering "
+        "it, which is not held.")
+    p = w.policy(disabled_features=frozenset({"person", "unrelated"}))
+    assert p.explain(who(u), perms.APPOINTMENT_VIEW, at(org)) == (
+        "Denied (feature_disabled): the feature ['person'] of 'appointment.view' "
+        "is switched off for this portal.")
+
+
+def test_groups_of_and_kpi_keys_union_of_the_users_groups() -> None:
+    """KPI keys are the union over all the user's groups; groups_of lists them, () for none."""
+    w = World()
+    org = w.node(None)
+    u, loner = w.user(), w.user()
+    g1 = w.group(u, kpi=["a"])
+    g2 = w.group(u, kpi=["b"])
+    w.group(u)
+    w.grant(u, w.role(perms.KPI_VIEW), org)
+    w.grant(loner, w.role(perms.KPI_VIEW), org)
+    p = w.policy()
+    assert p.kpi_keys(who(u)) == {"a", "b"}
+    assert p.kpi_keys(who(loner)) == frozenset()
+    assert p.groups_of(who(u))[:2] == (g1.id, g2.id)
+    assert p.groups_of(who(loner)) == ()
+    assert p.groups_of(who(guest=True)) == ()
+
+
+def test_no_access_reason_comes_from_the_first_informational_section() -> None:
+    """A denied non-informational section before it does not give the no-access reason."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    page = (
+        Section("extra", "Extra", ("no.such.action",)),
+        Section("identification", "Identification", (perms.ASSET_IDENTIFICATION_VIEW,),
+                informational=True),
+    )
+    assert w.policy().sections(who(u), at(org), page) == NoAccess(Reason.NO_GRANT)
+
+
+def test_explain_a_resource_without_a_scope_path() -> None:
+    """Anything without a scope path is explained as having no valid scope."""
+    w = World()
+    u = w.user()
+
+    class Bare:
+        tenant_id = T
+
+    assert w.policy().explain(who(u), perms.ASSET_VIEW, Bare()) == (  # type: ignore[arg-type]
+        "Denied (no_scope): the resource has no valid scope.")
+
+
+def test_ancestor_walk_allows_in_a_served_organization() -> None:
+    """With served organizations set, a user with many grants is still allowed there."""
+    w = World()
+    org = w.node(None)
+    u = _long_list_user(w, org)
+    site = w.nodes[-1]
+    p = w.policy(served_organization_ids=frozenset({org.id}))
+    assert p.decide(who(u), perms.ASSET_VIEW, at(site)).allowed
+    assert p.decide(who(u), perms.ASSET_VIEW, at(org)).reason is Reason.NO_GRANT
+
+
+def test_answers_for_lists_are_computed_once() -> None:
+    """filter_for and organizations return the same object for the same question."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    w.grant(u, w.role(perms.ASSET_VIEW), org)
+    p = w.policy()
+    assert p.filter_for(who(u), perms.ASSET_VIEW) is p.filter_for(who(u), perms.ASSET_VIEW)
+    assert p.filter_for(who(u), perms.JOB_VIEW) is p.filter_for(who(u), perms.JOB_VIEW)
+    assert p.organizations(who(u)) is p.organizations(who(u))
+
+
+def test_organizations_of_another_tenants_principal_are_none() -> None:
+    """A principal of another tenant acts in none of this tenant's organizations."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    w.grant(u, w.role(perms.ASSET_VIEW), w.node(w.node(org, ScopeKind.DIVISION)))
+    p = w.policy()
+    assert p.organizations(who(u)) == (org.path,)
+    assert p.organizations(who(u, tenant=OTHER_T)) == ()
+    assert p.organizations(who(u)) == (org.path,)
+
+
+def test_a_resource_without_a_tenant_is_another_tenants() -> None:
+    """Anything without a tenant id is denied as belonging to another tenant."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    w.grant(u, w.role(perms.ASSET_VIEW), org)
+
+    class Bare:
+        scope_path = org.path
+
+    assert w.policy().decide(who(u), perms.ASSET_VIEW, Bare()).reason is (  # type: ignore[arg-type]
+        Reason.OTHER_TENANT)
+
+
+def test_a_user_with_many_grants_lists_nothing_for_an_action_not_granted() -> None:
+    """With many grants for one action, another action has no paths and no organizations."""
+    w = World()
+    org = w.node(None)
+    u = _long_list_user(w, org)
+    p = w.policy()
+    assert p.granted_paths(who(u), perms.JOB_VIEW) == []
+    assert p.decide(who(u), perms.JOB_VIEW, at(org)).reason is Reason.NO_GRANT
+    assert p.organizations(who(u)) == (org.path,)
+
+
+def test_no_access_tells_the_first_informational_denial() -> None:
+    """Of two denied informational sections, the first one's reason is told."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    page = (
+        Section("a", "A", ("no.such.action",), informational=True),
+        Section("b", "B", (perms.ASSET_IDENTIFICATION_VIEW,), informational=True),
+    )
+    assert w.policy().sections(who(u), at(org), page) == NoAccess(Reason.UNKNOWN_ACTION)
+
+
+def test_rows_that_cannot_take_effect_do_not_stop_the_ones_after_them() -> None:
+    """Ignored grants, memberships and actionless users come first; later rows still count."""
+    w = World()
+    org = w.node(None)
+    ann, bob = w.user(), w.user()
+    nothing = w.role()  # no permission at all: ann compiles to no entries
+    w.grant(ann, nothing, org)
+    w.grants += [
+        Grant(id=1, tenant_id=T, role_id=nothing.id, scope_id=0, scope_path="nope",
+              user_id=bob.id),
+        Grant(id=2, tenant_id=T, role_id=nothing.id, scope_id=0, scope_path="/org:999/",
+              user_id=bob.id),
+        Grant(id=3, tenant_id=T, role_id=4242, scope_id=0, scope_path=org.path,
+              user_id=bob.id),
+        Grant(id=4, tenant_id=T, role_id=nothing.id, scope_id=0, scope_path=org.path,
+              user_id=bob.id, group_id=5),
+    ]
+    w.memberships += [
+        Membership(id=5, tenant_id=OTHER_T, group_id=6, user_id=bob.id),
+        Membership(id=6, tenant_id=T, group_id=4242, user_id=bob.id),
+    ]
+    group = w.group(bob)
+    w.grant(group, w.role(perms.ASSET_VIEW), org)
+    p = w.policy()
+    assert p.decide(who(bob), perms.ASSET_VIEW, at(org)).allowed
+    assert p.groups_of(who(bob)) == (group.id,)
+    assert len(p.problems) == 5
+
+
+def test_problems_name_only_what_is_wrong() -> None:
+    """Unknown permissions are listed by name; grants in unserved organizations are no problem."""
+    w = World()
+    org, unserved = w.node(None), w.node(None)
+    u = w.user()
+    w.roles.append(Role(id=900, tenant_id=T, name="bad",
+                        permissions=frozenset({"x.y", perms.ASSET_VIEW})))
+    w.grant(u, w.role(perms.ASSET_VIEW), unserved)
+    w.grants.append(Grant(id=901, tenant_id=T, role_id=900, scope_id=0,
+                          scope_path="/org:999/", user_id=u.id))
+    p = w.policy(served_organization_ids=frozenset({org.id, 999}))
+    assert p.problems == (
+        "role 'bad' holds unknown permissions ['x.y']",
+        "grant 901 is at a scope outside this tenant",
+    )
+
+
+def _one_grant_each(*user_ids: int) -> Policy:
+    """A policy where each of these user ids holds asset.view at one organization."""
+    w = World()
+    org = w.node(None)
+    role = w.role(perms.ASSET_VIEW)
+    for uid in user_ids:
+        w.users.append(User(id=uid, tenant_id=T, email=f"u{uid}@x.example", name="U"))
+        w.grant(User(id=uid, tenant_id=T, email="", name=""), role, org)
+    return w.policy()
+
+
+@pytest.mark.parametrize("uid", [0, -1])
+def test_user_ids_zero_and_negative_are_ids_like_any_other(uid: int) -> None:
+    """User 0 and a negative id are decided by their own grants."""
+    p = _one_grant_each(uid, 5)
+    for user_id in (uid, 5):
+        principal = Principal(tenant_id=T, kind=PrincipalKind.USER, user_id=user_id)
+        assert p.decide(principal, perms.ASSET_VIEW, Target(T, "/org:1/")).allowed
+
+
+def test_dense_user_ids_use_a_table_up_to_twice_the_users_plus_64() -> None:
+    """Ids below 2 * users + 64 index a list as long as the largest id + 1; above, a dict."""
+    assert len(_one_grant_each(0)._table) == 1
+    assert len(_one_grant_each(65)._table) == 66
+    assert _one_grant_each(66)._table == []
+    assert len(_one_grant_each(1, 67)._table) == 68
+    assert _one_grant_each(1, 68)._table == []
+
+
+def test_more_than_8_granted_paths_are_walked_instead_of_scanned() -> None:
+    """A user is walked by ancestor from _SCAN_LIMIT + 1 granted paths on."""
+    for sites, walked in ((8, False), (9, True)):
+        w = World()
+        org = w.node(None)
+        u = w.user()
+        role = w.role(perms.ASSET_VIEW)
+        for _ in range(sites):
+            w.grant(u, role, w.node(org))
+        p = w.policy()
+        assert (u.id in p._long) is walked
+        assert p.decide(who(u), perms.ASSET_VIEW, at(w.nodes[-1])).allowed
+
+
+def test_decide_is_documented_like_the_method() -> None:
+    """The compiled decide keeps Policy.decide's docstring (help() and the docs show it)."""
+    assert _one_grant_each(1).decide.__doc__ == Policy.decide.__doc__

@@ -11,6 +11,7 @@ from portalkit.domain.filters import evaluate
 from portalkit.domain.records import Asset
 from portalkit.domain.resolver import (
     MAX_LOOKUP_LENGTH,
+    MAX_REGION_LENGTH,
     NOT_FOUND,
     Found,
     LookupOptions,
@@ -18,6 +19,7 @@ from portalkit.domain.resolver import (
     fold_similar,
     lookup_filter,
     lookup_key,
+    lookup_region,
 )
 from portalkit.errors import InvalidInputError
 
@@ -47,6 +49,35 @@ def test_bad_input_is_a_field_error(text: object) -> None:
     with pytest.raises(InvalidInputError) as info:
         lookup_key(text)
     assert set(info.value.fields) == {"query"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "Enter an asset number or licence plate."),
+        (" - ", "Enter an asset number or licence plate."),
+        ("a" * (MAX_LOOKUP_LENGTH + 1), f"Enter at most {MAX_LOOKUP_LENGTH} characters."),
+        ("ab\x07c", "The text contains characters that are not allowed."),
+    ],
+)
+def test_bad_input_says_what_to_type(text: object, message: str) -> None:
+    """Each refusal carries its own customer-facing message, on the "query" field."""
+    with pytest.raises(InvalidInputError) as info:
+        lookup_key(text)
+    assert info.value.fields == {"query": message}
+    assert info.value.message == message
+
+
+def test_longest_accepted_lookup_is_max_lookup_length() -> None:
+    """Exactly MAX_LOOKUP_LENGTH characters are accepted; one more is refused."""
+    assert lookup_key("a" * MAX_LOOKUP_LENGTH) == "a" * MAX_LOOKUP_LENGTH
+
+
+def test_tab_is_the_one_control_character_allowed() -> None:
+    """A pasted tab separates like a space; other control characters are refused."""
+    assert lookup_key("abc\t123") == "abc123"
+    with pytest.raises(InvalidInputError):
+        lookup_key("abc\r123")
 
 
 @pytest.mark.parametrize(
@@ -107,6 +138,36 @@ def test_plates_can_be_switched_off_and_qualified_by_region() -> None:
     assert not evaluate(lookup_filter(key, LookupOptions(), region="NY"), asset)
 
 
+def test_number_matches_with_plates_on() -> None:
+    """With plate matching on, the asset number still matches by itself."""
+    asset = _asset(1, "/org:1/", "T-100", plate="ZZ 999")
+    assert evaluate(lookup_filter(lookup_key("t100"), LookupOptions()), asset)
+    assert not evaluate(lookup_filter(lookup_key("t101"), LookupOptions()), asset)
+
+
+def test_region_narrows_plates_and_does_not_match_alone() -> None:
+    """A region only qualifies a plate match: the region alone matches nothing."""
+    asset = _asset(1, "/org:1/", "X-1", plate="ZZ 999", region="CA")
+    assert not evaluate(lookup_filter(lookup_key("abc123"), LookupOptions(), region="CA"), asset)
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [(None, None), ("", None), ("   ", None), (" on ", "ON"), ("r" * MAX_REGION_LENGTH, "R" * 32)],
+)
+def test_region_is_stripped_and_upper_cased(region: object, expected: str | None) -> None:
+    """A region is stripped and upper-cased; blank means none; 32 characters are accepted."""
+    assert lookup_region(region) == expected
+
+
+@pytest.mark.parametrize("region", [7, "r" * (MAX_REGION_LENGTH + 1), "o\nn", "\x00"])
+def test_bad_region_is_a_region_field_error(region: object) -> None:
+    """Non-text, too long or control characters: InvalidInputError on "region"."""
+    with pytest.raises(InvalidInputError) as info:
+        lookup_region(region)
+    assert info.value.fields == {"region": "Choose a valid region."}
+
+
 def test_choose_groups_by_organization() -> None:
     """One organization is Found (number before plate); several list their paths."""
     by_plate = _asset(5, "/org:1/site:2/", "Z-9", plate="T 100")
@@ -115,3 +176,12 @@ def test_choose_groups_by_organization() -> None:
     assert choose([], "t100") is NOT_FOUND
     assert choose([by_plate, by_number], "t100") == Found(by_number)
     assert choose([by_plate, by_number, other], "t100") == ["/org:1/", "/org:8/"]
+
+
+def test_choose_prefers_a_number_match_then_the_oldest() -> None:
+    """Inside one organization a number match wins whatever its id; ties go to the lowest id."""
+    by_number = _asset(9, "/org:1/", "T-100")
+    by_plate = _asset(2, "/org:1/site:3/", "Z-9", plate="T 100")
+    older_plate = _asset(1, "/org:1/", "Z-8", plate="T-100")
+    assert choose([by_plate, by_number], "t100") == Found(by_number)
+    assert choose([by_plate, older_plate], "t100") == Found(older_plate)

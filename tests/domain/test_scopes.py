@@ -132,3 +132,47 @@ def test_move_under_own_descendant_is_a_cycle() -> None:
 def test_kind_segments() -> None:
     """Every kind has its short path segment."""
     assert [k.segment for k in ScopeKind] == ["org", "grp", "div", "site", "shop"]
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+
+def _node(kind: ScopeKind) -> ScopeNode:
+    return ScopeNode(7, 1, kind, "n", "/org:1/grp:7/", 1)
+
+
+def test_a_misplaced_node_is_named_in_words() -> None:
+    """The parent error names both kinds in words (underscores become spaces)."""
+    with pytest.raises(InvalidInputError) as under_site:
+        _node(ScopeKind.SITE).check_can_parent(ScopeKind.PARENT_GROUP)
+    assert under_site.value.fields == {
+        "parent": "A parent group cannot be placed under a site."}
+    with pytest.raises(InvalidInputError) as under_group:
+        _node(ScopeKind.PARENT_GROUP).check_can_parent(ScopeKind.ORGANIZATION)
+    assert under_group.value.fields == {
+        "parent": "A organization cannot be placed under a parent group."}
+
+
+def test_organization_path_of_a_deep_path_and_of_a_malformed_one() -> None:
+    """The first segment is the organization; a path without one is a ValueError."""
+    assert organization_path("/org:12/div:3/site:4/") == "/org:12/"
+    with pytest.raises(ValueError, match="substring not found"):
+        organization_path("/org:12")
+
+
+def test_upper_bound_error_says_paths_end_with_a_slash() -> None:
+    """The ValueError of a prefix without its trailing slash says what is expected."""
+    with pytest.raises(ValueError, match=r"^scope paths end with '/'$"):
+        path_upper_bound("/org:1")
+
+
+def test_upper_bound_is_the_prefix_with_its_slash_bumped_by_one() -> None:
+    """The bound replaces the final "/" with "0", the next code point."""
+    assert path_upper_bound("/org:1/") == "/org:10"
+
+
+def test_an_invalid_path_is_a_scope_field_error() -> None:
+    """A malformed path is refused on the "scope" field with one message."""
+    with pytest.raises(InvalidInputError) as caught:
+        validate_path("org:1")
+    assert caught.value.fields == {"scope": "Not a valid scope path."}

@@ -102,3 +102,33 @@ def test_recipient_is_a_normalized_email() -> None:
         with pytest.raises(InvalidInputError) as caught:
             normalize_recipient(bad)
         assert "recipient" in caught.value.fields
+
+
+# Rules pinned for mutation testing ----------------------------------------------------
+
+
+def test_hash_is_hmac_sha256_of_the_utf8_secret() -> None:
+    """The stored hash is HMAC-SHA256 (hex) of the secret's UTF-8 bytes: a fixed vector."""
+    assert hash_secret(b"portal key", "s\u00e9cret") == (
+        "1318383952eccc414773cc91d6acf0100b4d1d7b2a9f8d69e7f6883462760bb1")
+
+
+def test_any_positive_lifetime_up_to_the_maximum_is_accepted() -> None:
+    """One second and exactly MAX_LIFETIME are fine; zero and one microsecond more are not."""
+    assert validate_lifetime(dt.timedelta(seconds=1)) == dt.timedelta(seconds=1)
+    assert validate_lifetime(MAX_LIFETIME) == MAX_LIFETIME
+    for bad in (dt.timedelta(0), MAX_LIFETIME + dt.timedelta(microseconds=1)):
+        with pytest.raises(InvalidInputError) as caught:
+            validate_lifetime(bad)
+        assert caught.value.fields == {"expires_in": "A link can live for at most 90 days."}
+
+
+def test_bad_actions_and_recipients_say_what_to_enter() -> None:
+    """The actions and recipient errors carry their customer-facing text on their field."""
+    with pytest.raises(InvalidInputError) as actions:
+        validate_actions(["print"])
+    assert actions.value.fields == {
+        "actions": "Choose what the link allows: view, download or both."}
+    with pytest.raises(InvalidInputError) as recipient:
+        normalize_recipient("not an address")
+    assert recipient.value.fields == {"recipient": "Enter a valid email address."}

@@ -99,7 +99,7 @@ def normalize_email(value: object) -> str:
     if len(address) > MAX_EMAIL_LENGTH or address.count("@") != 1:
         raise _email_error()
     local, domain = address.split("@")
-    if not local or len(local) > MAX_LOCAL_LENGTH or not _LOCAL_RE.match(local):
+    if len(local) > MAX_LOCAL_LENGTH or not _LOCAL_RE.match(local):  # the RE needs one
         raise _email_error()
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise _email_error()
@@ -131,7 +131,7 @@ def looks_like_phone(text: str) -> bool:
 
 
 def _country(country: str | None) -> str:
-    code = (country or "").strip().upper()
+    code = country.strip().upper() if country else ""
     return _COUNTRY_ALIASES.get(code, code)
 
 

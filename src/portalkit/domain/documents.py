@@ -289,6 +289,8 @@ _EXTENSIONS = {
 }
 _MAX_FILENAME = 150
 _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9._ ()+,-]")
+#: \w is exactly str.isalnum() plus "_".
+_UNSAFE_STEM = re.compile(r"[^\w-]")
 
 
 def safe_content_type(content_type: object) -> str:
@@ -298,7 +300,7 @@ def safe_content_type(content_type: object) -> str:
     are dropped.
     """
     if isinstance(content_type, str):
-        bare = content_type.split(";", 1)[0].strip().lower()
+        bare = content_type.partition(";")[0].strip().lower()
         if _CONTENT_TYPE_RE.match(bare):
             return bare
     return "application/octet-stream"
@@ -311,23 +313,21 @@ def download_filename(filename: str | None, *, kind: str, number: str, content_t
     usable was left).
     """
     name = filename or ""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = name.replace("\\", "/").rpartition("/")[2]
     name = "".join(
-        " " if ch.isspace() else ch
-        for ch in unicodedata.normalize("NFC", name)
+        ch for ch in unicodedata.normalize("NFC", name)
         if not unicodedata.category(ch).startswith("C")
     )
+    # split() also breaks at the other whitespace (no-break space, line separator).
     name = " ".join(name.split()).lstrip(". ")
     if not name:
-        stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{kind}-{number}")
+        stem = _UNSAFE_STEM.sub("-", f"{kind}-{number}")
         name = stem.strip("-") + _EXTENSIONS.get(safe_content_type(content_type), "")
-    if len(name) > _MAX_FILENAME:
-        stem, dot, ext = name.rpartition(".")
-        if dot and 0 < len(ext) <= 10:
-            name = stem[: _MAX_FILENAME - len(ext) - 1] + "." + ext
-        else:
-            name = name[:_MAX_FILENAME]
-    return name
+    # Cutting to the limit changes nothing in a name that is not longer.
+    stem, dot, ext = name.rpartition(".")
+    if dot and 0 < len(ext) <= 10:
+        return stem[: _MAX_FILENAME - len(ext) - 1] + "." + ext
+    return name[:_MAX_FILENAME]
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:
@@ -336,7 +336,7 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
     An ASCII fallback goes in ``filename=""`` (quotes and backslashes replaced);
     a non-ASCII name is added as ``filename*=UTF-8''…`` (RFC 8187).
     """
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = "".join(ch for ch in unicodedata.normalize("NFKD", filename) if ch.isascii())
     ascii_name = _ASCII_UNSAFE.sub("_", ascii_name).strip() or "download"
     value = f'{"inline" if inline else "attachment"}; filename="{ascii_name}"'
     if ascii_name != filename:

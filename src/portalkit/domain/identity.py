@@ -72,6 +72,10 @@ MAX_CODE_LIFETIME = dt.timedelta(minutes=15)
 #: Wrong guesses allowed per subject before every code of it stops working.
 MAX_CODE_ATTEMPTS = 5
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+#: What may separate the digits of a typed code.
+_CODE_SEPARATORS = frozenset(" -\t")
+
 
 # Login identifiers -------------------------------------------------------------
 class IdentifierKind(str, enum.Enum):
@@ -188,7 +192,7 @@ def normalize_code(text: object) -> str | None:
     """The digits of a code as typed (spaces and dashes dropped), or None if malformed."""
     if not isinstance(text, str) or len(text) > 40:
         return None
-    digits = "".join(ch for ch in text if ch not in " -\t")
+    digits = "".join(ch for ch in text if ch not in _CODE_SEPARATORS)
     if not digits.isascii() or not digits.isdigit():
         return None
     return digits
@@ -202,11 +206,11 @@ def code_digest(key: bytes, purpose: str, tenant_id: int, subject_id: int, code:
 
 # Signed values -----------------------------------------------------------------
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return base64.urlsafe_b64encode(data).replace(b"=", b"").decode()
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return base64.urlsafe_b64decode(text + "==")  # padding beyond the needed is ignored
 
 
 def _sign(key: bytes, purpose: str, payload: str) -> str:

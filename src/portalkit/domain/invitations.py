@@ -100,7 +100,7 @@ def normalize_email(value: object, *, field: str = "email") -> str:
     ):
         raise InvalidInputError.for_field(field, message)
     try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
+        ascii_domain = domain.encode("idna").decode().lower()
     except UnicodeError as exc:
         raise InvalidInputError.for_field(field, message) from exc
     labels = ascii_domain.split(".")

@@ -82,24 +82,21 @@ def context_words_of(*texts: str | None) -> tuple[str, ...]:
     ``"ann.lee@city.example"`` gives ``("annlee", "ann", "lee", "city", "example")``
     minus words shorter than four characters. Duplicates are dropped.
     """
-    words: dict[str, None] = {}
+    words: list[str] = []
     for text in texts:
         if not text:
             continue
-        local = text.split("@", 1)[0] if "@" in text else None
-        if local:
-            words[_folded(local)] = None
-        words[_folded(text)] = None
-        for part in _WORD_SPLIT.split(text):
-            words[_folded(part)] = None
-    return tuple(w for w in words if len(w) >= MIN_CONTEXT_WORD)
+        local, at, _ = text.partition("@")
+        if at:
+            words.append(_folded(local))
+        words.append(_folded(text))
+        words.extend(_folded(part) for part in _WORD_SPLIT.split(text))
+    return tuple(dict.fromkeys(w for w in words if len(w) >= MIN_CONTEXT_WORD))
 
 
 def _is_repetitive(folded: str) -> bool:
     """A repeated unit of at most four characters, a plain sequence, or a repeat of either."""
     n = len(folded)
-    if n == 0:
-        return False
     if n >= 4:
         steps = {ord(b) - ord(a) for a, b in itertools.pairwise(folded)}
         if steps in ({1}, {-1}):

@@ -52,7 +52,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from portalkit.domain.filters import FALSE, Filter, ScopeUnder, any_of
+from portalkit.domain.filters import Filter, ScopeUnder, any_of
 from portalkit.domain.principals import (
     Grant,
     Group,
@@ -63,7 +63,7 @@ from portalkit.domain.principals import (
     User,
     _plain_user_id,  # the one rule for user ids, shared with Principal
 )
-from portalkit.domain.scopes import ScopeNode
+from portalkit.domain.scopes import ScopeNode, organization_path
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import PermissionDeniedError
 from portalkit.perms import (
@@ -252,7 +252,7 @@ class NoAccess:
 
 def organization_id(path: str) -> int:
     """The node id of the organization a scope path belongs to."""
-    return int(path[5 : path.index("/", 1)])
+    return int(path[5:].partition("/")[0])
 
 
 def _ancestors(path: object) -> tuple[str, ...]:
@@ -260,10 +260,10 @@ def _ancestors(path: object) -> tuple[str, ...]:
     if not isinstance(path, str) or not _PATH_RE.match(path):
         return ()
     out = []
-    end = path.find("/", 1)
-    while end != -1:
-        out.append(path[: end + 1])
-        end = path.find("/", end + 1)
+    prefix = "/"
+    for segment in path.split("/")[1:-1]:
+        prefix += segment + "/"
+        out.append(prefix)
     return tuple(out)
 
 
@@ -441,7 +441,7 @@ class Policy:
             name: reqs for name in self._known if (reqs := registry.requirements(name))
         }
         self._path_ok: dict[str, bool] = {}
-        self._bits = {action: 1 << i for i, action in enumerate(sorted(self._enabled))}
+        self._bits = {action: 2**i for i, action in enumerate(sorted(self._enabled))}
         masks: dict[int, int] = {}
         self._hot: dict[int, _Entries] = {}
         self._long: dict[int, dict[str, _Paths]] = {}
@@ -532,7 +532,8 @@ class Policy:
         Returns a shared, immutable :class:`Decision`; see the module docstring
         for the rule and :class:`Reason` for the order in which denials are told.
         """
-        return self._fast_decide()(principal, action, resource)  # pragma: no cover
+        # Never runs: __init__ replaces it with the closure.
+        return self._fast_decide()(principal, action, resource)  # pragma: no cover, no mutate
 
     def _fast_decide(self) -> Callable[[Principal, str, Resource], Decision]:  # noqa: PLR0915
         """The hot path, as a closure over the compiled tables.
@@ -599,7 +600,9 @@ class Policy:
                             if d.allowed:
                                 return d  # type: ignore[no-any-return]
                             if d is long_list:
-                                return walk(principal, action, resource)
+                                return walk(principal, action, resource) or denial(
+                                    principal, action, resource
+                                )
                             ok = path_ok_get(path)
                             if ok is None:
                                 ok = path_ok(path)
@@ -626,7 +629,9 @@ class Policy:
     def _entries_of(self, uid: object) -> _Entries | None:
         """A user's entries when the id is not exactly an int (None for a bool)."""
         user_id = _plain_user_id(uid)
-        return None if user_id is None else self._hot.get(user_id)
+        if user_id is None:
+            return None
+        return self._hot.get(user_id)
 
     def _paths_of(self, uid: int, action: str) -> Mapping[str, Decision]:
         """{granted path: decision} of one (user, action); empty if none."""
@@ -637,26 +642,24 @@ class Policy:
         if entries is _LONG_ENTRIES:
             return self._long[uid].get(action, {})
         return {
-            granted: d
-            for granted, mask, d in zip(entries[::3], entries[1::3], entries[2::3], strict=True)
-            if mask & bit
+            entries[i]: entries[i + 2] for i in range(0, len(entries), 3) if entries[i + 1] & bit
         }
 
-    def _walk(self, principal: Principal, action: str, resource: Resource) -> Decision:
-        """Decide for a (user, action) with many granted paths: look up each ancestor."""
+    def _walk(self, principal: Principal, action: str, resource: Resource) -> Decision | None:
+        """Decide for a (user, action) with many granted paths: look up each ancestor.
+
+        None when nothing allows it there: :meth:`_denial` tells why.
+        """
         uid = self._user_of(principal)
-        path = resource.scope_path
-        if not isinstance(uid, int) or not self._check_path(path):
-            return self._denial(principal, action, resource)
+        if not isinstance(uid, int):
+            return None
+        # A malformed or unserved path has no ancestor with a compiled grant.
         paths = self._paths_of(uid, action)
-        found = _NO_GRANT
-        for p in _ancestors(path):
+        for p in _ancestors(resource.scope_path):
             d = paths.get(p)
-            if d is not None:
-                if d.allowed:
-                    return d
-                found = d
-        return found
+            if d is not None and d.allowed:
+                return d
+        return None
 
     def _user_of(self, principal: Principal) -> int | Reason:
         """The user whose grants apply, or the reason there is none."""
@@ -721,10 +724,10 @@ class Policy:
         """The decision in words, for staff and developers (not for customers)."""
         decision = self.decide(principal, action, resource)
         path = getattr(resource, "scope_path", None)
+        # Only the reasons of a user or a guest name who was asked about.
         who = (
-            f"user {principal.user_id}" if principal.kind is _USER
-            else f"the guest (user {self.settings.guest_user_id})"
-            if principal.kind is _GUEST else f"a {principal.kind.value} principal"
+            f"the guest (user {self.settings.guest_user_id})" if principal.kind is _GUEST
+            else f"user {principal.user_id}"
         )
         if decision.allowed:
             via = (
@@ -747,7 +750,7 @@ class Policy:
         self, reason: Reason, who: str, action: str, path: object, principal: Principal
     ) -> str:
         if reason is Reason.REQUIREMENT_MISSING:
-            reqs = sorted(self._requirements.get(action, ()))
+            reqs = sorted(self._requirements[action])
             return (
                 f"{who} holds {action!r} at {path} or above, but {action!r} also needs "
                 f"{reqs} at a scope covering it, which is not held."
@@ -808,7 +811,7 @@ class Policy:
         spec = self._filters.get(key)
         if spec is None:
             paths = self.granted_paths(principal, action)
-            spec = any_of(*(ScopeUnder(p, field) for p in paths)) if paths else FALSE
+            spec = any_of(*(ScopeUnder(p, field) for p in paths))  # nothing: FALSE
             self._filters[key] = spec  # the policy is immutable: so is each answer
         return spec
 
@@ -827,23 +830,19 @@ class Policy:
         """
         items: list[SectionAccess] = []
         first_denial: Reason | None = None
-        informational = False
         for section in page:
-            shown = True
             for name in section.permissions:
                 d = self.decide(principal, name, resource)
                 if not d.allowed:
-                    shown = False
                     if section.informational and first_denial is None:
                         first_denial = d.reason
                     break
-            if shown:
-                informational = informational or section.informational
+            else:
                 actions = frozenset(
                     a for a in section.actions if self.decide(principal, a, resource).allowed
                 )
                 items.append(SectionAccess(section, actions))
-        if not informational:
+        if not any(item.section.informational for item in items):
             return NoAccess(first_denial or Reason.NO_GRANT)
         return Sections(tuple(items))
 
@@ -867,7 +866,7 @@ class Policy:
         found = self._orgs.get(uid)
         if found is None:
             orgs = {
-                p[: p.index("/", 1) + 1]
+                organization_path(p)
                 for action in self._bits
                 for p, d in self._paths_of(uid, action).items()
                 if d.allowed
@@ -928,13 +927,15 @@ class Policy:
             return frozenset()
         keys: set[str] = set()
         for gid in self._groups_of.get(uid, ()):
-            keys |= self._kpi_keys.get(gid, frozenset())
+            keys |= self._kpi_keys[gid]  # groups_of holds known groups only
         return frozenset(keys)
 
     def groups_of(self, principal: Principal) -> tuple[int, ...]:
         """The ids of the groups the principal's user belongs to."""
         uid = self._user_of(principal)
-        return () if isinstance(uid, Reason) else self._groups_of.get(uid, ())
+        if isinstance(uid, Reason):
+            return ()
+        return self._groups_of.get(uid, ())
 
 
 #: One user's compiled grants, flat: (granted path, action mask, decision) * n.
@@ -956,9 +957,7 @@ def _entries(
     """
     merged: dict[tuple[str, int], list[Any]] = {}
     for action, paths in by_action.items():
-        bit = bits.get(action)
-        if bit is None:  # pragma: no cover - effective tables hold enabled actions only
-            continue
+        bit = bits[action]  # effective tables hold enabled actions only
         for path, decision in paths.items():
             entry = merged.get((path, id(decision)))
             if entry is None:

@@ -74,7 +74,7 @@ def lookup_key(text: object) -> str:
         raise InvalidInputError.for_field("query", "Enter an asset number or licence plate.")
     if len(text) > MAX_LOOKUP_LENGTH:
         raise InvalidInputError.for_field("query", f"Enter at most {MAX_LOOKUP_LENGTH} characters.")
-    if any(unicodedata.category(ch) == "Cc" and ch not in " \t" for ch in text):
+    if any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in text):
         raise InvalidInputError.for_field(
             "query", "The text contains characters that are not allowed."
         )
@@ -148,9 +148,9 @@ NOT_FOUND = NotFound()
 Resolution = Found | Ambiguous | NotFound
 
 
-def _rank(asset: Asset, key: str) -> tuple[int, int]:
+def _rank(asset: Asset, key: str) -> tuple[bool, int]:
     """Number matches before plate matches, then the oldest record."""
-    return (0 if asset.number_key == key else 1, asset.id)
+    return (asset.number_key != key, asset.id)
 
 
 def choose(matches: Sequence[Asset], key: str) -> Found | list[str] | NotFound:

@@ -84,7 +84,7 @@ def covers(ancestor_path: str, path: str) -> bool:
 
 def organization_path(path: str) -> str:
     """The path of the organization a path belongs to (its first segment)."""
-    end = path.index("/", 1)
+    end = path[1:].index("/") + 1  # the slash that ends the first segment
     return path[: end + 1]
 
 

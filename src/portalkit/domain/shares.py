@@ -96,7 +96,7 @@ def new_secret() -> str:
 
 def hash_secret(key: bytes, secret: str) -> str:
     """The stored form of *secret*: HMAC-SHA256 under *key*, as hex."""
-    return hmac.new(key, secret.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
 
 
 def normalize_recipient(recipient: object) -> str:

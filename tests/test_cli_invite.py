@@ -433,10 +433,15 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(
             assert time.monotonic() < deadline, "the sender is too slow"
             time.sleep(0.01)
         child.send_signal(signal.SIGINT)  # the child waits on the fourth message
+        # Let the interrupted child finish its conversation (QUIT) with the server.
+        time.sleep(0.5)
+        server.outbox.release.set()
         try:
             out, err = child.communicate(timeout=60)
-        finally:
-            server.outbox.release.set()
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise
         first = len(server.outbox.messages)
     assert child.returncode == 130, (out, err)
     assert "Traceback" not in err

@@ -28,6 +28,8 @@ from typing import NamedTuple
 
 import pytest
 
+from portalkit.domain import i18n
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
@@ -95,8 +97,12 @@ def _run_script(block: Block, page: Path, namespace: dict[str, object]) -> None:
 
 @pytest.mark.skipif(not PAGES, reason="no page has a Python code block")
 @pytest.mark.parametrize("doc_page", PAGES, ids=[_page_id(p) for p in PAGES])
-def test_code_in_page_runs(doc_page: Path, tmp_path: Path) -> None:
+def test_code_in_page_runs(
+    doc_page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each block on the page runs; each ``>>>`` example prints exactly the shown output."""
+    # A page may register host messages (docs/i18n.md): they must not outlive it.
+    monkeypatch.setattr(i18n, "MESSAGES", dict(i18n.MESSAGES))
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     namespace: dict[str, object] = {"__name__": "__docs__"}

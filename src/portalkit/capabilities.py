@@ -164,33 +164,7 @@ class RequestDocuments(_Bound[DocumentService]):
             policy=self._req.policy,
         )
 
-    def search(
-        self,
-        *,
-        kind: str | Iterable[str] | None = None,
-        status: str | Iterable[str] | None = None,
-        number: str | None = None,
-        issued_from: dt.date | None = None,
-        issued_to: dt.date | None = None,
-        sort: str = "-issued_on",
-        size: int = 50,
-        cursor: str | None = None,
-        with_total: bool = False,
-    ) -> Page[Document]:
-        """A page of the documents *principal* may see, newest first by default."""
-        return self._service.search(
-            self._req.principal,
-            kind=kind,
-            status=status,
-            number=number,
-            issued_from=issued_from,
-            issued_to=issued_to,
-            sort=sort,
-            size=size,
-            cursor=cursor,
-            with_total=with_total,
-            policy=self._req.policy,
-        )
+    search = list  # the services' name for a list with criteria
 
     def count(
         self,
@@ -302,35 +276,7 @@ class RequestJobs(_Bound[JobService]):
             policy=self._req.policy,
         )
 
-    def search(
-        self,
-        *,
-        scheduled_from: dt.date | None = None,
-        scheduled_to: dt.date | None = None,
-        site: int | None = None,
-        asset: int | None = None,
-        status: str | Iterable[str] | None = None,
-        number: str | None = None,
-        sort: str = "-scheduled_on",
-        size: int = 50,
-        cursor: str | None = None,
-        with_total: bool = False,
-    ) -> Page[Job]:
-        """A page of the jobs *principal* may see, matching the search."""
-        return self._service.search(
-            self._req.principal,
-            scheduled_from=scheduled_from,
-            scheduled_to=scheduled_to,
-            site=site,
-            asset=asset,
-            status=status,
-            number=number,
-            sort=sort,
-            size=size,
-            cursor=cursor,
-            with_total=with_total,
-            policy=self._req.policy,
-        )
+    search = list  # the services' name for a list with criteria
 
     def get(self, job_id: int) -> Job:
         """The job if *principal* may see it (exactly when it is in their list)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 import portalkit
@@ -47,3 +48,17 @@ def test_default_tenant_is_created_on_first_admin_use() -> None:
         with portal.admin() as admin:
             assert admin.tenant.slug == "default"
         assert portal.tenant().slug == "default"
+
+
+def test_a_tenant_is_named_by_its_slug_or_by_the_tenant_itself() -> None:
+    """admin(), tenant(), guest() and login() take the slug or the Tenant, alike."""
+    portal = portalkit.Portal.from_url("memory://", secret_key=SECRET)
+    acme = portal.create_tenant("acme", "Acme")
+    portal.create_tenant("other", "Other")
+    with portal.admin(acme) as admin:
+        assert admin.tenant.slug == "acme"
+        admin.update_settings(portal_name="Acme Portal")
+    assert portal.tenant(acme).settings.portal_name == "Acme Portal"  # the current record
+    assert portal.guest(acme).tenant_id == acme.id == portal.guest("acme").tenant_id
+    with pytest.raises(NotFoundError):
+        portal.tenant(attrs.evolve(acme, slug="gone"))

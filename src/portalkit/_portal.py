@@ -367,8 +367,11 @@ class Portal:
             uow.commit()
         return tenant
 
-    def tenant(self, slug: str | None = None) -> Tenant:
-        """The tenant with *slug* (the default tenant when None)."""
+    def tenant(self, slug: str | Tenant | None = None) -> Tenant:
+        """The current record of the tenant with *slug* (or of this Tenant; the default
+        tenant when None)."""
+        if isinstance(slug, Tenant):
+            slug = slug.slug
         slug = slug or self._default_tenant
         with self._routing.unit_of_work(read_only=True) as uow:
             tenant = uow.tenants.get_by_slug(slug)
@@ -376,7 +379,8 @@ class Portal:
             raise NotFoundError("Unknown portal.")
         return tenant
 
-    def _tenant_for_admin(self, slug: str | None) -> Tenant:
+    def _tenant_for_admin(self, tenant: str | Tenant | None) -> Tenant:
+        slug = tenant.slug if isinstance(tenant, Tenant) else tenant
         try:
             return self.tenant(slug)
         except NotFoundError:
@@ -428,7 +432,7 @@ class Portal:
         identifier: str,
         password: str,
         *,
-        tenant: str | None = None,
+        tenant: str | Tenant | None = None,
         client_key: str | None = None,
         user_agent: str | None = None,
     ) -> SignIn:
@@ -448,7 +452,7 @@ class Portal:
         """The principal a request of *user* runs as (after signing in)."""
         return Principal(tenant_id=user.tenant_id, kind=PrincipalKind.USER, user_id=user.id)
 
-    def guest(self, tenant: str | None = None) -> Principal:
+    def guest(self, tenant: str | Tenant | None = None) -> Principal:
         """The principal of an anonymous visitor.
 
         It gets the tenant's configured guest user's grants when the tenant
@@ -464,8 +468,9 @@ class Portal:
         )
 
     @contextlib.contextmanager
-    def admin(self, tenant: str | None = None) -> Iterator[AdminSession]:
-        """Staff operations on a tenant, committed together when the block ends.
+    def admin(self, tenant: str | Tenant | None = None) -> Iterator[AdminSession]:
+        """Staff operations on a tenant (its slug or the Tenant), committed together
+        when the block ends.
 
         An exception inside the block rolls every change back. The default
         tenant is created on first use.
@@ -482,7 +487,7 @@ class Portal:
         self,
         rows: Iterable[AssetRow | Mapping[str, Any]],
         *,
-        tenant: str | None = None,
+        tenant: str | Tenant | None = None,
         batch_size: int = 1000,
         on_progress: Callable[[BulkReport], None] | None = None,
     ) -> BulkReport:
@@ -499,7 +504,7 @@ class Portal:
         self,
         rows: Iterable[CustomerRow | Mapping[str, Any]],
         *,
-        tenant: str | None = None,
+        tenant: str | Tenant | None = None,
         batch_size: int = 500,
         on_progress: Callable[[BulkReport], None] | None = None,
     ) -> BulkReport:

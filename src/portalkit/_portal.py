@@ -14,7 +14,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from portalkit import perms
-from portalkit._request import PortalRequest, RequestRouting
+from portalkit._request import PortalRequest
+from portalkit._request_units import RequestRouting
 from portalkit._services.accounts import AccountService
 from portalkit._services.actions import (
     ActionRecords,

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import datetime as dt
 import functools
-from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from portalkit._request_units import RequestRouting
 from portalkit._services.identity import SessionInfo, SignIn
 from portalkit._services.policy import load_policy
 from portalkit.capabilities import (
@@ -48,210 +47,20 @@ from portalkit.capabilities import (
     RequestRentals,
     RequestServiceRequests,
 )
-from portalkit.domain.identity import ThrottleRule, ThrottleState
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.sessions import SessionSummary
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import AuthenticationError, InvalidTokenError, PortalkitError, StorageError
-from portalkit.ports import Savepoint, Storage, Throttle, UnitOfWork
+from portalkit.errors import AuthenticationError, InvalidTokenError, PortalkitError
+from portalkit.ports import UnitOfWork
 from portalkit.web.clients import client_key as make_client_key
 
 if TYPE_CHECKING:
     from portalkit._portal import Portal
 
-__all__ = ["PortalRequest", "RequestRouting"]
+__all__ = ["PortalRequest"]
 
 _ENDED = "This request has ended: use the request object only inside its `with` block."
-
-
-class RequestRouting:
-    """The storage the portal's services use: the active request's unit, or a new one.
-
-    Outside a request every call is passed to the real storage. It is an
-    implementation detail of :class:`~portalkit.Portal`; hosts use
-    :attr:`Portal.storage <portalkit.Portal.storage>`, the real one.
-    """
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.active: contextvars.ContextVar[PortalRequest | None] = contextvars.ContextVar(
-            "portalkit_request", default=None
-        )
-
-    def unit_of_work(self, *, read_only: bool = False, wait: bool = True) -> UnitOfWork:
-        """The active request's unit (read-only or writing), else a new unit."""
-        request = self.active.get()
-        if request is None:
-            if wait:
-                return self.storage.unit_of_work(read_only=read_only)
-            return self.storage.unit_of_work(read_only=read_only, wait=False)
-        return _JoinedUnit(request, read_only=read_only)
-
-    def upgrade(self) -> None:
-        """Create or migrate the schema."""
-        self.storage.upgrade()
-
-    def check(self) -> None:
-        """Raise unless the storage is usable."""
-        self.storage.check()
-
-    def close(self) -> None:
-        """Release connections."""
-        self.storage.close()
-
-    def throttle(self) -> Throttle:
-        """The storage's throttle counters; inside a request that writes, joined to it if needed."""
-        return _RequestThrottle(self, self.storage.throttle())
-
-
-class _RequestThrottle:
-    """Throttle counters that do not wait for the active request's own write lock.
-
-    Counters commit on their own. Only when the active request already holds
-    the database's write lock and the database has one writer (SQLite) do
-    they join the request's transaction (:meth:`~portalkit.ports.Throttle.within`).
-    """
-
-    def __init__(self, routing: RequestRouting, throttle: Throttle) -> None:
-        self._routing = routing
-        self._throttle = throttle
-
-    def _current(self) -> Throttle:
-        request = self._routing.active.get()
-        if request is None or not request._writes or request._uow is None:
-            return self._throttle
-        return self._throttle.within(request._uow)
-
-    def acquire(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
-        """Count one attempt against *key* (ThrottledError if blocked)."""
-        self._current().acquire(key, rule, now)
-
-    def acquire_many(self, limits: Sequence[tuple[str, ThrottleRule]], now: dt.datetime) -> None:
-        """Count one attempt against every key, or against none."""
-        self._current().acquire_many(limits, now)
-
-    def settle(
-        self,
-        *,
-        reset: Sequence[str] = (),
-        forgive: Sequence[tuple[str, ThrottleRule]] = (),
-        now: dt.datetime,
-    ) -> None:
-        """After a success: forget *reset*, take one count back on *forgive*."""
-        self._current().settle(reset=reset, forgive=forgive, now=now)
-
-    def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
-        """Take back one counted attempt."""
-        self._current().forgive(key, rule, now)
-
-    def reset(self, key: str) -> None:
-        """Forget every failure of *key*."""
-        self._current().reset(key)
-
-    def state(self, key: str) -> ThrottleState:
-        """The stored state of *key*."""
-        return self._current().state(key)
-
-    def within(self, uow: UnitOfWork) -> Throttle:
-        """The underlying throttle's :meth:`~portalkit.ports.Throttle.within`."""
-        return self._throttle.within(uow)
-
-
-class _JoinedUnit:
-    """A service's unit of work inside a request: a view of the request's one unit.
-
-    A writing view runs in a savepoint: ``commit()`` keeps its writes (they
-    become permanent when the request ends), leaving without it or with an
-    exception discards them, as a unit of its own would.
-    """
-
-    def __init__(self, request: PortalRequest, *, read_only: bool) -> None:
-        self._request = request
-        self._read_only = read_only
-        self._uow: UnitOfWork | None = None
-        self._savepoint: Savepoint | None = None
-
-    def __enter__(self) -> _JoinedUnit:
-        self._uow = self._request._unit(writes=not self._read_only)
-        if not self._read_only:
-            self._savepoint = self._uow.savepoint()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        savepoint, self._savepoint = self._savepoint, None
-        self._uow = None
-        if savepoint is not None:
-            savepoint.rollback()  # a no-op after commit() released it
-
-    def __getattr__(self, name: str) -> Any:
-        if self._uow is None:
-            raise StorageError("A unit of work must be used inside a `with` block.")
-        repository = getattr(self._uow, name)
-        if name in _REMEMBERED and not self._request._writes:
-            return _RememberedGets(repository, self._request._remembered.setdefault(name, {}))
-        return repository
-
-    def commit(self) -> None:
-        """Keep this unit's writes; they commit with the request."""
-        if self._read_only or self._uow is None:
-            raise StorageError("A read-only unit of work cannot commit; call begin_writes() first.")
-        if self._savepoint is not None:
-            self._savepoint.release()
-        self._savepoint = self._uow.savepoint()
-
-    def rollback(self) -> None:
-        """Discard this unit's writes since it began (or last committed)."""
-        if self._savepoint is not None and self._uow is not None:
-            self._savepoint.rollback()
-            self._savepoint = self._uow.savepoint()
-
-    def begin_writes(self) -> None:
-        """Let this view write (the request's unit starts writing)."""
-        if self._read_only:
-            self._read_only = False
-            self._uow = self._request._unit(writes=True)
-            self._savepoint = self._uow.savepoint()
-
-    def savepoint(self) -> Savepoint:
-        """A savepoint in the request's transaction."""
-        if self._uow is None:
-            raise StorageError("A unit of work must be used inside a `with` block.")
-        return self._uow.savepoint()
-
-
-#: Repositories whose ``get`` a request answers from what it already read, until it writes.
-_REMEMBERED = frozenset({"tenants", "users", "scopes", "assets", "documents", "jobs"})
-
-
-class _RememberedGets:
-    """A repository whose ``get`` returns what this request already read.
-
-    A request's pages ask for the same record again and again (the asset page
-    checks its asset in each section's service). Records are immutable and,
-    until the request writes, nothing of the request changes them, so the
-    first answer stands. Everything but ``get`` goes to the repository.
-    """
-
-    __slots__ = ("_known", "_repository")
-
-    def __init__(self, repository: Any, known: dict[tuple[int, ...], Any]) -> None:
-        self._repository = repository
-        self._known = known
-
-    def get(self, *key: int) -> Any:
-        """The record, read once per request."""
-        if key not in self._known:
-            self._known[key] = self._repository.get(*key)
-        return self._known[key]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repository, name)
 
 
 class PortalRequest:

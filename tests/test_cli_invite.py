@@ -425,8 +425,14 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(
         command = [sys.executable, "-m", "portalkit", "--url", sqlite_database, "invite", path,
                    "--sender", SENDER, "--smtp-host", "127.0.0.1", "--smtp-port",
                    str(server.port), "--smtp-security", "none"]
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
+        # A shell that starts a job in the background makes it ignore SIGINT,
+        # and an ignored signal stays ignored across exec: give the child a handler.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         deadline = time.monotonic() + 60
         while len(server.outbox.messages) < 3:
             assert child.poll() is None, child.communicate()

@@ -3,7 +3,7 @@
 ::
 
     from flask import Flask
-    from portalkit import Portal, PortalRequest
+    from portalkit import Portal, perms
     from portalkit.contrib import flask as pk
 
     app = Flask(__name__)
@@ -13,19 +13,20 @@
     @app.get("/jobs")
     @pk.require(perms.JOB_VIEW)
     def jobs():
-        page = pk.portal_from().jobs.list(pk.principal_from(), policy=pk.policy_from())
+        page = pk.request_from().jobs.list()       # this HTTP request's PortalRequest
         ...
 
 What the extension does:
 
 - stores its state in ``app.extensions["portalkit"]`` and reads ``PORTALKIT_*``
   settings (defaults set with ``setdefault``);
-- per request: the tenant, the principal (from the session credential through
-  the identity service; the guest principal when the tenant requires no
-  login), the client key and the policy, each loaded once and dropped at
-  teardown;
-- :func:`login` / :func:`logout` keep the session credential in Flask's
-  session and start a fresh session on sign-in;
+- per HTTP request one :class:`~portalkit.PortalRequest` (:func:`request_from`),
+  opened on first use: the tenant and the session checked in one read, the
+  policy loaded once, the client address behind trusted proxies; its one unit
+  of work commits after the view answered and rolls back when the view
+  raised (even behind an error page);
+- :func:`login` / :func:`logout` keep the session value in Flask's session,
+  start a fresh session on sign-in and end it on the server on sign-out;
 - one error mapping (:mod:`portalkit.web`'s table): every
   :class:`~portalkit.errors.PortalkitError`, and Flask's own 400/403/404/405/
   413/429, becomes a page that shows only the customer-safe message, and "not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 import time
@@ -378,32 +379,39 @@ def sqlite_file_world(tmp_path: Path) -> Iterator[tuple[World, str]]:
     storage.close()
 
 
-def test_sqlite_read_page_does_not_wait_for_a_writer(sqlite_file_world: tuple[World, str]) -> None:
-    """While another connection holds the write lock, a read-only page answers at once."""
-    world, url = sqlite_file_world
-    token = _sign_in(world.portal)
+@contextlib.contextmanager
+def write_lock_held(url: str) -> Iterator[None]:
+    """Another connection holds the SQLite file's write lock for the block."""
     writer = SqlAlchemyStorage.from_url(url)
     holding, release = threading.Event(), threading.Event()
 
-    def hold_write_lock() -> None:
+    def hold() -> None:
         with writer.unit_of_work() as uow:
             uow.tenants.get(1)  # BEGIN IMMEDIATE: the write lock is taken
             holding.set()
             release.wait(10)
 
-    thread = threading.Thread(target=hold_write_lock)
+    thread = threading.Thread(target=hold)
     thread.start()
     try:
         assert holding.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join()
+        writer.close()
+
+
+def test_sqlite_read_page_does_not_wait_for_a_writer(sqlite_file_world: tuple[World, str]) -> None:
+    """While another connection holds the write lock, a read-only page answers at once."""
+    world, url = sqlite_file_world
+    token = _sign_in(world.portal)
+    with write_lock_held(url):
         started = time.perf_counter()
         with world.portal.request("acme", session=token) as req:
             req.documents.list(kind="invoice")
             req.assets.get(world.asset.id)
         took = time.perf_counter() - started
-    finally:
-        release.set()
-        thread.join()
-        writer.close()
     assert took < 1.0  # a writer's lock would hold it for the 5 s busy timeout
 
 
@@ -420,27 +428,11 @@ def test_sqlite_a_due_last_seen_never_makes_a_read_page_wait(tmp_path: Path) -> 
     with world.portal.request("acme", session=token) as req:
         signed_in_at = req.sessions()[0].last_seen_at
     clock.advance(minutes=2)  # "last seen" is due
-    writer = SqlAlchemyStorage.from_url(url)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold_write_lock() -> None:
-        with writer.unit_of_work() as uow:
-            uow.tenants.get(1)
-            holding.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=hold_write_lock)
-    thread.start()
-    try:
-        assert holding.wait(10)
+    with write_lock_held(url):
         started = time.perf_counter()
         with world.portal.request("acme", session=token) as req:
             req.documents.list(kind="invoice")
         took = time.perf_counter() - started
-    finally:
-        release.set()
-        thread.join()
-        writer.close()
     assert took < 1.0  # not the 5 s busy timeout
     with world.portal.request("acme", session=token) as req:
         assert req.sessions()[0].last_seen_at == signed_in_at  # skipped, not waited for

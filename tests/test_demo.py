@@ -7,6 +7,7 @@ import pytest
 from portalkit import Portal, PortalConfig, perms
 from portalkit.adapters.mail import MemoryMailer
 from portalkit.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TENANT, load_demo
+from portalkit.domain.principals import Principal, PrincipalKind
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +53,17 @@ def test_pages_have_content(portal: Portal) -> None:
     tenant = portal.tenant(DEMO_TENANT)
     assert tenant.settings.guest_user_id is not None
     assert portal.policy.policy_for(ann).granted_paths(ann, perms.JOB_VIEW)
+
+
+def test_the_guest_may_look_up_and_request_service_only(portal: Portal) -> None:
+    """Every anonymous visitor is the one guest user: no view of anybody's requests."""
+    tenant = portal.tenant(DEMO_TENANT)
+    assert tenant.settings.guest_user_id is not None
+    guest = Principal(
+        tenant_id=tenant.id, kind=PrincipalKind.USER, user_id=tenant.settings.guest_user_id
+    )
+    policy = portal.policy.policy_for(guest)
+    held = {p for p in portal.config.permissions.names() if policy.granted_paths(guest, p)}
+    assert held == {
+        perms.ASSET_VIEW, perms.ASSET_IDENTIFICATION_VIEW, perms.SERVICE_REQUEST_EDIT,
+    }

@@ -202,9 +202,9 @@ class Portal:
         self._registry = config.permissions
         self._throttle = storage.throttle()
         self._phones = PhonenumbersNormalizer() if phonenumbers_available() else None
-        self.policy = PolicyService(storage, registry=self._registry)
         clock = self._clock
         kinds = config.document_kinds
+        self.policy = PolicyService(storage, registry=self._registry, kinds=kinds)
         self.assets = AssetService(
             storage,
             throttle=self._throttle,

@@ -47,7 +47,7 @@ from portalkit.capabilities import (
     RequestRentals,
     RequestServiceRequests,
 )
-from portalkit.domain.policy import Policy
+from portalkit.domain.policy import Policy, Resource
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.sessions import SessionSummary
 from portalkit.domain.tenants import Tenant
@@ -273,6 +273,15 @@ class PortalRequest:
                     known_users=(self._user,) if self._user is not None else (),
                 )
         return self._policy
+
+    def explain(self, action: str, resource: Resource) -> str:
+        """Why the principal may or may not take *action* on *resource*, in words.
+
+        For staff and developers, never for customers. For documents the
+        document rules (drafts, approval, switched-off kinds) come first, so
+        the answer agrees with what this principal actually gets.
+        """
+        return self._portal.policy.explain(self.principal, action, resource, policy=self.policy)
 
     def _require_user(self) -> User:
         user = self.user

@@ -127,8 +127,12 @@ class RequestAssets(_Bound[AssetService]):
         return self._service.sections(self._req.principal, asset, policy=self._req.policy)
 
     def fields(self, asset: Asset) -> builtins.list[tuple[str, Any]]:
-        """The asset's fields the tenant shows, as (label, value) in display order (seed 002)."""
-        return self._service.fields(self._req.principal, asset)
+        """The asset's fields the principal may see, as (label, value) in display order.
+
+        The tenant shows the field (seed 002) and, for identification fields,
+        the principal may view the asset's identification (seed 000).
+        """
+        return self._service.fields(self._req.principal, asset, policy=self._req.policy)
 
 
 class RequestDocuments(_Bound[DocumentService]):
@@ -244,7 +248,7 @@ class RequestJobs(_Bound[JobService]):
 
     def project(self, jobs: Iterable[Job]) -> builtins.list[dict[str, Any]]:
         """Plain dicts of *jobs* with only the fields the tenant shows (plus ``id``)."""
-        return self._service.project(jobs, self._req.policy)
+        return self._service.project(self._req.principal, jobs, policy=self._req.policy)
 
     def list(
         self,

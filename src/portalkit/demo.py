@@ -246,10 +246,11 @@ _ROLES: dict[str, tuple[str, ...]] = {
         perms.JOB_VIEW,
     ),
     "lookup_only": (perms.ASSET_VIEW, perms.MESSAGE_VIEW, perms.PROFILE_EDIT),
+    # Lookup and request service only: every anonymous visitor is the same
+    # guest user, so a view permission would show one visitor's requests to the next.
     "guest": (
         perms.ASSET_VIEW,
         perms.ASSET_IDENTIFICATION_VIEW,
-        perms.SERVICE_REQUEST_VIEW,
         perms.SERVICE_REQUEST_EDIT,
     ),
     "staff": (*_ALL_CUSTOMER, perms.INVITATION_SEND, *perms.DOCUMENT_KIND_PERMISSIONS.values()),

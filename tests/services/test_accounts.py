@@ -13,6 +13,7 @@ from portalkit._services.policy import load_policy
 from portalkit.domain.fields import ASSET, FieldOverride
 from portalkit.domain.principals import Principal, PrincipalKind
 from portalkit.errors import InvalidInputError, NotFoundError
+from portalkit.perms import ASSET_IDENTIFICATION_VIEW
 from tests.services.documents_world import SECRET, World, build_world, count_statements
 
 DAY = dt.date(2026, 1, 1)
@@ -127,6 +128,8 @@ def test_kpi_tiles_are_the_groups_keys(world: World) -> None:
 def test_asset_list_with_renamed_and_hidden_fields(world: World) -> None:
     """Assets are projected with the tenant's field settings (stored in its settings JSON)."""
     with world.portal.admin() as admin:
+        admin.define_role("identify", [ASSET_IDENTIFICATION_VIEW])
+        admin.grant(world.users["ann"], "identify", scope=world.orgs["city"])
         admin.update_settings(
             field_overrides=(
                 FieldOverride(entity=ASSET, field="number", label="Fleet No."),

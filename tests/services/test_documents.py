@@ -449,6 +449,22 @@ def test_staff_share_any_visible_document_and_see_every_link(world: World) -> No
     world.documents.revoke_share(sam, ann_link.link.id)
 
 
+def test_a_share_link_stops_when_its_creator_is_disabled(world: World) -> None:
+    """A staff member's link dies with their account (issue 20, finding 10), and revives."""
+    sam = world.who("sam")
+    paid = next(d for d in world.docs if d.kind == "invoice" and d.status == "paid")
+    created = world.documents.share(sam, paid.id, recipient="b@example.org")
+    with world.portal.admin() as admin:
+        admin.set_user_active(world.users["sam"], False)
+    with pytest.raises(NotFoundError):
+        world.documents.open_share(world.tenant_id, created.secret)
+    with pytest.raises(NotFoundError):
+        world.documents.download_shared(world.tenant_id, created.secret)
+    with world.portal.admin() as admin:
+        admin.set_user_active(world.users["sam"], True)
+    assert world.documents.open_share(world.tenant_id, created.secret).id == paid.id
+
+
 # The rule in Python equals the rule in SQL -------------------------------------
 _KIND_NAMES = [k.name for k in BUILTIN_KINDS]
 

@@ -125,7 +125,7 @@ def test_job_projection_follows_field_settings(world: World) -> None:
     ann = world.who("ann")
     with world.portal.storage.unit_of_work() as uow:
         policy = load_policy(uow, ann)
-    rows = world.jobs.project(world.jobs.list(ann, size=2, policy=policy), policy)
+    rows = world.jobs.project(ann, world.jobs.list(ann, size=2, policy=policy), policy=policy)
     assert rows
     assert all("notes" not in row for row in rows)
     assert set(rows[0]) == {

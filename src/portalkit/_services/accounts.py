@@ -43,7 +43,8 @@ from portalkit.domain.accounts import (
     KpiTile,
 )
 from portalkit.domain.assets import normalize_identifier
-from portalkit.domain.fields import ASSET, project, visible_fields
+from portalkit.domain.field_access import project_for
+from portalkit.domain.fields import ASSET, visible_fields
 from portalkit.domain.filters import Eq, Filter, In, Range, ScopeUnder, all_of, evaluate
 from portalkit.domain.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -351,23 +352,25 @@ class AccountService:
     def project_assets(
         self, principal: Principal, assets: Iterable[Asset], *, policy: Policy | None = None
     ) -> builtins.list[dict[str, Any]]:
-        """Plain dicts of *assets* with only the fields the tenant shows (plus ``id``).
+        """Plain dicts of *assets* with ``id`` and the fields *principal* may see of each.
 
-        The computed ``customer`` field (the organization's name) costs one
-        query, only when the tenant shows it.
+        One rule (:func:`~portalkit.domain.field_access.fields_for`): the tenant
+        shows the field and the principal holds its permission at the asset's
+        scope (identification fields need ``asset.identification.view``); a
+        field the principal may not see is absent from that asset's dict. The
+        computed ``customer`` field (the organization's name) costs one query,
+        only when the tenant shows it.
         """
         items = builtins.list(assets)
         with self._storage.unit_of_work(read_only=True) as uow:
             the_policy = policy_in(uow, principal, policy, self._policies)
-            fields = visible_fields(ASSET, the_policy.settings.field_overrides)
+            shown = visible_fields(ASSET, the_policy.settings.field_overrides)
             names = (
                 self._organization_names(uow, principal.tenant_id, items)
-                if any(f.name == "customer" for f in fields) else {}
+                if any(f.name == "customer" for f in shown) else {}
             )
-        return [
-            project(a, fields, extra={"customer": names.get(_org_path(a.scope_path), "")})
-            for a in items
-        ]
+        extra = {a.id: {"customer": names.get(_org_path(a.scope_path), "")} for a in items}
+        return project_for(the_policy, principal, ASSET, items, extra)
 
     @staticmethod
     def _organization_names(

@@ -16,7 +16,8 @@ from typing import Any
 from portalkit import perms
 from portalkit._services.policy import load_policy
 from portalkit._services.throttle import Limit, acquire_all, throttle_key
-from portalkit.domain.fields import project, visible_fields
+from portalkit.domain.field_access import fields_for
+from portalkit.domain.fields import ASSET, project
 from portalkit.domain.filters import ScopeUnder, all_of
 from portalkit.domain.identity import ThrottleRule
 from portalkit.domain.policy import NoAccess, Policy, Sections
@@ -199,16 +200,25 @@ class AssetService:
                 policy = load_policy(uow, principal, registry=self._registry)
         return policy.sections(principal, asset)
 
-    def fields(self, principal: Principal, asset: Asset) -> list[tuple[str, Any]]:
-        """The asset's fields the tenant shows, as (label, value) in display order (seed 002).
+    def fields(
+        self, principal: Principal, asset: Asset, *, policy: Policy | None = None
+    ) -> list[tuple[str, Any]]:
+        """The asset's fields *principal* may see, as (label, value) in display order.
 
-        Hidden fields are left out; renamed ones carry the tenant's label.
+        One rule (:func:`~portalkit.domain.field_access.fields_for`): the tenant
+        shows the field (seed 002: hidden ones are left out, renamed ones carry
+        the tenant's label) and the principal holds the field's permission at
+        the asset's scope (seed 000: model, serial, customer ref and test
+        history need ``asset.identification.view``). The organization's name
+        is read only when the ``customer`` field is shown.
         """
         with self._storage.unit_of_work(read_only=True) as uow:
-            tenant = uow.tenants.get(principal.tenant_id)
-            org = uow.scopes.get_many(principal.tenant_id, [_org_id(asset.scope_path)])
-        settings = tenant.settings if tenant is not None else TenantSettings()
-        shown = visible_fields("asset", settings.field_overrides)
+            policy = policy or load_policy(uow, principal, registry=self._registry)
+            shown = fields_for(policy, principal, ASSET, asset)
+            org = (
+                uow.scopes.get_many(principal.tenant_id, [_org_id(asset.scope_path)])
+                if any(f.name == "customer" for f in shown) else []
+            )
         values = project(asset, shown, extra={"customer": org[0].name if org else ""}, keep=())
         return [(f.label, values[f.name]) for f in shown]
 

@@ -604,7 +604,10 @@ class DocumentService:
                 raise InvalidTokenError()
             document: Document | None = None
             expired = now >= link.expires_at
-            if link.allows(action, now):
+            # A link lives only as long as its creator's account is enabled,
+            # staff included (a staff link does not depend on grants).
+            author = uow.users.get(tenant_id, link.created_by)
+            if link.allows(action, now) and author is not None and author.is_active:
                 creator = Principal(
                     tenant_id=tenant_id, kind=PrincipalKind.USER, user_id=link.created_by
                 )

@@ -24,7 +24,8 @@ from portalkit._services.listing import (
     search_choices,
     search_text,
 )
-from portalkit.domain.fields import JOB, project, visible_fields
+from portalkit.domain.field_access import project_for
+from portalkit.domain.fields import JOB
 from portalkit.domain.filters import Eq, Filter, In, Range, all_of
 from portalkit.domain.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -171,8 +172,15 @@ class JobService:
         return found[0]
 
     def project(
-        self, jobs: Iterable[Job], policy: Policy
+        self, principal: Principal, jobs: Iterable[Job], *, policy: Policy | None = None
     ) -> builtins.list[dict[str, Any]]:
-        """Plain dicts of *jobs* with only the fields the tenant shows (plus ``id``)."""
-        fields = visible_fields(JOB, policy.settings.field_overrides)
-        return [project(job, fields) for job in jobs]
+        """Plain dicts of *jobs* with ``id`` and the fields *principal* may see of each.
+
+        One rule (:func:`~portalkit.domain.field_access.fields_for`): the tenant
+        shows the field and the principal holds its permission, if it needs one.
+        """
+        items = builtins.list(jobs)
+        if policy is None:
+            with self._storage.unit_of_work(read_only=True) as uow:
+                policy = policy_in(uow, principal, None, self._policies)
+        return project_for(policy, principal, JOB, items)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from portalkit.domain.documents import KindRegistry, default_kinds, hidden_reason
 from portalkit.domain.filters import Eq, Filter, In
 from portalkit.domain.policy import (
     Decision,
@@ -56,6 +57,7 @@ from portalkit.domain.policy import (
     organization_id,
 )
 from portalkit.domain.principals import Grant, Membership, Principal, PrincipalKind, User
+from portalkit.domain.records import Document
 from portalkit.domain.scopes import ScopeNode, validate_path
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import (
@@ -188,9 +190,16 @@ class PolicyService:
             keeps its own).
     """
 
-    def __init__(self, storage: Storage, *, registry: PermissionRegistry | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        registry: PermissionRegistry | None = None,
+        kinds: KindRegistry | None = None,
+    ) -> None:
         self._storage = storage
         self._registry = registry or default_registry
+        self._kinds = kinds or default_kinds
 
     def policy_for(self, principal: Principal, *others: Principal) -> Policy:
         """The current compiled policy for *principal* (and *others*): load once per request."""
@@ -205,9 +214,27 @@ class PolicyService:
         """The allowed decision, or raise PermissionDeniedError."""
         return self.policy_for(principal).require(principal, action, resource)
 
-    def explain(self, principal: Principal, action: str, resource: Resource) -> str:
-        """The decision in words, for staff and developers."""
-        return self.policy_for(principal).explain(principal, action, resource)
+    def explain(
+        self,
+        principal: Principal,
+        action: str,
+        resource: Resource,
+        *,
+        policy: Policy | None = None,
+    ) -> str:
+        """The decision in words, for staff and developers.
+
+        For a :class:`~portalkit.domain.records.Document` the document rules
+        come first (drafts hidden, reports only when approved, a kind switched
+        off), so the explanation agrees with what the principal actually gets.
+        *policy* is the principal's already loaded policy, if any.
+        """
+        policy = policy or self.policy_for(principal)
+        if isinstance(resource, Document):
+            hidden = hidden_reason(resource, self._kinds, policy.settings.disabled_features)
+            if hidden is not None:
+                return f"Denied (document not shown): {hidden}"
+        return policy.explain(principal, action, resource)
 
     def filter_for(self, principal: Principal, action: str, *, field: str = "scope_path") -> Filter:
         """The records *principal* may take *action* on, as a filter for ``find``."""

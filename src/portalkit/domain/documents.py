@@ -39,6 +39,7 @@ from portalkit.domain.filters import (
     Not,
     all_of,
     any_of,
+    evaluate,
 )
 from portalkit.errors import ConfigurationError, InvalidInputError
 
@@ -50,6 +51,7 @@ __all__ = [
     "content_disposition",
     "default_kinds",
     "download_filename",
+    "hidden_reason",
     "kind_rule",
     "safe_content_type",
     "visibility_filter",
@@ -219,6 +221,31 @@ def kind_rule(
     elif kind.hidden_statuses:
         parts.append(Not(_one_of(status_field, kind.hidden_statuses)))
     return all_of(*parts)
+
+
+def hidden_reason(
+    document: object, kinds: KindRegistry, disabled_features: frozenset[str]
+) -> str | None:
+    """Why no customer sees *document* whatever their grants, or None if its kind may show.
+
+    The same rule as :func:`visibility_filter` (a known kind, its feature
+    switched on, :func:`kind_rule` on its status), evaluated in Python, so an
+    explanation never says "Allowed" for a document that lists and detail
+    views would answer as not found.
+    """
+    name = getattr(document, "kind", None)
+    if not isinstance(name, str) or name not in kinds:
+        return f"documents of kind {name!r} are not in this portal's catalogue."
+    kind = kinds.get(name)
+    if kind.feature in disabled_features:
+        return f"the feature {kind.feature!r} ({kind.label}) is switched off for this portal."
+    if not evaluate(kind_rule(kind), document):
+        status = getattr(document, "status", None)
+        if kind.shown_statuses is not None:
+            shown = sorted(kind.shown_statuses - kind.hidden_statuses)
+            return f"{kind.label} are shown only in status {shown}; this one is {status!r}."
+        return f"{kind.label} in status {status!r} are never shown to customers."
+    return None
 
 
 def _one_of(field: str, values: Iterable[str]) -> Filter:

@@ -11,6 +11,13 @@ entries kept in ``TenantSettings.field_overrides``.
 :func:`project` turns a record into a plain dict holding only those fields
 (dates as ISO strings), ready for a template or a JSON response.
 Fields outside the catalogue (scope paths, internal keys) are never projected.
+
+A field may also need a permission (``FieldDef.permission``): an asset's
+model, serial, customer ref and test history belong to seed 000's
+Identification section and need ``asset.identification.view`` at the asset's
+scope. :func:`portalkit.domain.field_access.fields_for` applies both rules
+(the tenant shows it, the principal may see it); every path that returns
+asset or job fields goes through it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any, cast
 import attrs
 
 from portalkit.errors import InvalidInputError
+from portalkit.perms import ASSET_IDENTIFICATION_VIEW
 
 __all__ = [
     "ASSET",
@@ -40,11 +48,16 @@ JOB = "job"
 
 @attrs.frozen
 class FieldDef:
-    """A field a customer may see: its name on the record, default label and visibility."""
+    """A field a customer may see: its name on the record, default label and visibility.
+
+    ``permission``, when set, must also be allowed at the record's scope for a
+    principal to see the field, whatever the tenant shows.
+    """
 
     name: str
     label: str
     visible: bool = True
+    permission: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -62,25 +75,28 @@ class FieldOverride:
 
 @attrs.frozen
 class VisibleField:
-    """A field as a tenant shows it: the record's field name and its label."""
+    """A field as a tenant shows it: the record's field name, its label, its permission."""
 
     name: str
     label: str
+    permission: str | None = None
 
+
+_IDENT = ASSET_IDENTIFICATION_VIEW
 
 #: The catalogue, per entity, in display order (seed 002's lists).
 ENTITY_FIELDS: Mapping[str, tuple[FieldDef, ...]] = {
     ASSET: (
         FieldDef("number", "Asset ID"),
         FieldDef("asset_type", "Asset type"),
-        FieldDef("customer", "Customer"),
-        FieldDef("model", "Model number"),
-        FieldDef("serial", "Serial #"),
-        FieldDef("customer_ref", "Customer ref"),
-        FieldDef("description", "Description"),
-        FieldDef("last_test_number", "Last test number"),
-        FieldDef("last_test_date", "Last test date"),
-        FieldDef("plate", "Licence plate", visible=False),
+        FieldDef("customer", "Customer", permission=_IDENT),
+        FieldDef("model", "Model number", permission=_IDENT),
+        FieldDef("serial", "Serial #", permission=_IDENT),
+        FieldDef("customer_ref", "Customer ref", permission=_IDENT),
+        FieldDef("description", "Description", permission=_IDENT),
+        FieldDef("last_test_number", "Last test number", permission=_IDENT),
+        FieldDef("last_test_date", "Last test date", permission=_IDENT),
+        FieldDef("plate", "Licence plate", visible=False, permission=_IDENT),
     ),
     JOB: (
         FieldDef("number", "Job number"),
@@ -137,7 +153,7 @@ def visible_fields(
             visible = override.visible
         if visible:
             label = override.label if override is not None and override.label else field.label
-            shown.append(VisibleField(field.name, label))
+            shown.append(VisibleField(field.name, label, field.permission))
     return tuple(shown)
 
 

@@ -721,7 +721,11 @@ class Policy:
         return decision
 
     def explain(self, principal: Principal, action: str, resource: Resource) -> str:
-        """The decision in words, for staff and developers (not for customers)."""
+        """The decision in words, for staff and developers (not for customers).
+
+        This tells the scope rules only. For documents, ``portal.policy.explain()``
+        tells the document rules (drafts, approval, switched-off kinds) first.
+        """
         decision = self.decide(principal, action, resource)
         path = getattr(resource, "scope_path", None)
         # Only the reasons of a user or a guest name who was asked about.

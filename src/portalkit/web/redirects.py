@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit
 
 __all__ = ["is_safe_next", "safe_next"]
@@ -9,6 +10,9 @@ __all__ = ["is_safe_next", "safe_next"]
 _MAX_NEXT = 2000
 #: Decoding rounds for the path: a path encoded twice (``%252F``) is decoded twice.
 _DECODE_ROUNDS = 3
+#: An encoded slash or backslash: a path never needs one, and servers and
+#: proxies disagree on whether to decode it before routing.
+_ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c)", re.IGNORECASE)
 
 
 def _is_control(ch: str) -> bool:
@@ -25,6 +29,8 @@ def _decoded_path_is_local(path: str) -> bool:
     for _ in range(_DECODE_ROUNDS):
         if "%" not in current:
             return True
+        if _ENCODED_SEPARATOR.search(current):
+            return False
         current = unquote(current, errors="replace")
         if not _local_path_start(current) or any(ch == "\\" or _is_control(ch) for ch in current):
             return False
@@ -39,9 +45,10 @@ def is_safe_next(target: object) -> bool:
     ``/\\evil.example`` are read by browsers as another host). Backslashes,
     control characters and whitespace anywhere (browsers strip or rewrite
     them), schemes (``javascript:``), hosts and over-long values are refused.
-    The same holds for the percent-decoded path (``/%2F%2Fevil.example``,
-    ``/%5Cevil.example``, ``/%09/evil.example``), in case a server or proxy
-    on the way decodes it before the browser sees it.
+    The same holds for the percent-decoded path (``/%09/evil.example``), in
+    case a server or proxy on the way decodes it before the browser sees it;
+    an encoded slash or backslash (``%2F``, ``%5C``, also encoded twice) is
+    refused anywhere in the path.
     """
     if not isinstance(target, str) or not target or len(target) > _MAX_NEXT:
         return False

@@ -50,7 +50,7 @@ from portalkit.capabilities import (
 from portalkit.domain.policy import Policy, Resource
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.sessions import SessionSummary
-from portalkit.domain.tenants import Tenant
+from portalkit.domain.tenants import Tenant, require_open
 from portalkit.errors import AuthenticationError, InvalidTokenError, PortalkitError
 from portalkit.ports import UnitOfWork
 from portalkit.web.clients import client_key as make_client_key
@@ -264,6 +264,8 @@ class PortalRequest:
         """The principal's access policy, loaded on first use and kept for the request."""
         self._open()
         if self._policy is None:
+            if self.principal.kind is PrincipalKind.GUEST:
+                require_open(self.tenant)
             with self._routing.unit_of_work(read_only=True) as uow:
                 self._policy = load_policy(
                     uow,

@@ -31,6 +31,7 @@ __all__ = [
     "MailDeliveryError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PortalClosedError",
     "PortalkitError",
     "SchemaOutdatedError",
     "ScopeCycleError",
@@ -156,6 +157,18 @@ class PermissionDeniedError(PortalkitError):
 
     code = "permission_denied"
     default_message = "You do not have permission to do this."
+
+
+class PortalClosedError(PermissionDeniedError):
+    """The tenant's portal is switched off or not licensed: customers cannot get in.
+
+    Raised by every customer-side entry point (sign-in after the password is
+    checked, a session's next request, registration, password reset,
+    invitation acceptance, share links, guest mode); staff are unaffected.
+    """
+
+    code = "portal_closed"
+    default_message = "This portal is not available at the moment."
 
 
 class AuthenticationError(PortalkitError):

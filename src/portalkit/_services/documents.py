@@ -72,6 +72,7 @@ from portalkit.domain.shares import (
     validate_actions,
     validate_lifetime,
 )
+from portalkit.domain.tenants import require_open
 from portalkit.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -599,6 +600,10 @@ class DocumentService:
     ) -> Document:
         now = self._clock.now()
         with self._storage.unit_of_work() as uow:
+            tenant = uow.tenants.get(tenant_id)
+            if tenant is None:
+                raise InvalidTokenError()
+            require_open(tenant)
             link = self._find_link(uow, tenant_id, secret)
             if link is None:
                 raise InvalidTokenError()

@@ -58,13 +58,14 @@ from portalkit.domain.passwords import (
 )
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.sessions import Session, SessionSummary, session_label, token_hash
-from portalkit.domain.tenants import DEFAULT_SENDER, Tenant
+from portalkit.domain.tenants import DEFAULT_SENDER, Tenant, require_open
 from portalkit.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidInputError,
     InvalidTokenError,
     NotFoundError,
+    PortalClosedError,
     ThrottledError,
 )
 from portalkit.ports import Clock, Mailer, PasswordHasher, Storage, Throttle, UnitOfWork
@@ -437,6 +438,10 @@ class IdentityService:
         if user is None or not matched or not user.is_active:
             self._audit_now(tenant, "login", FAILED, user, client_key)
             raise AuthenticationError()
+        if not (tenant.settings.is_open or user.is_staff):
+            # Only after the password is checked, so this tells nothing about accounts.
+            self._audit_now(tenant, "login", FAILED, user, client_key, {"reason": "portal_closed"})
+            raise PortalClosedError()
         attempt.succeeded(reset=[account])
         with self._storage.unit_of_work() as uow:
             current = uow.users.get(tenant.id, user.id) or user
@@ -549,6 +554,8 @@ class IdentityService:
         if stored.tenant_id != tenant.id or user.tenant_id != tenant.id:
             raise ended
         if not self._live(stored, user, now):
+            raise ended
+        if not (tenant.settings.is_open or user.is_staff):
             raise ended
         config = self.config
         return SessionInfo(
@@ -750,6 +757,7 @@ class IdentityService:
             InvalidInputError: ``email`` is not a valid address.
             ThrottledError: Too many requests for this address or client.
         """
+        require_open(tenant)
         address = normalize_email(email)
         now = self._clock.now()
         limits = [Limit(throttle_key("reset", tenant.id, "email", address),
@@ -797,6 +805,7 @@ class IdentityService:
                 message for all, known or unknown email).
             ThrottledError: Too many attempts from this client.
         """
+        require_open(tenant)
         address = normalize_email(email)
         policy = self.config.password_policy
         policy.check(password, confirmation, context_words_of(tenant.name, address))

@@ -85,7 +85,7 @@ from portalkit.domain.templates import (
     TemplateToken,
     render,
 )
-from portalkit.domain.tenants import DEFAULT_SENDER, Tenant
+from portalkit.domain.tenants import DEFAULT_SENDER, Tenant, require_open
 from portalkit.errors import (
     AlreadyUsedError,
     ConfigurationError,
@@ -497,6 +497,7 @@ class InvitationService:
         now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:
             tenant = self._tenant(uow, tenant_id)
+            require_open(tenant)
             invitation = uow.invitations.get(tenant_id, claims.id)
             if invitation is None:
                 raise InvalidTokenError()
@@ -543,6 +544,7 @@ class InvitationService:
         now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:
             tenant = self._tenant(uow, tenant_id)
+            require_open(tenant)
             invitation = uow.invitations.get(tenant_id, claims.id)
         if invitation is None:
             raise InvalidTokenError()

@@ -48,7 +48,7 @@ from portalkit.domain.identity import (
 from portalkit.domain.passwords import context_words_of, normalize_password
 from portalkit.domain.principals import Grant, User
 from portalkit.domain.records import CustomerRecord
-from portalkit.domain.tenants import Tenant
+from portalkit.domain.tenants import Tenant, require_open
 from portalkit.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -171,6 +171,7 @@ class RegistrationService:
             AuthenticationError: One generic failure whichever part was wrong.
             ThrottledError: Too many failed claims for this record or client.
         """
+        require_open(tenant)
         e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
         now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:
@@ -254,6 +255,7 @@ class RegistrationService:
             InvalidInputError: The password breaks the policy.
             ConflictError: The record got a user meanwhile.
         """
+        require_open(tenant)
         try:
             values = read_signed_values(self._ticket_keys, "claim", ticket)
             tenant_id, record_id, issued, bare_code = values

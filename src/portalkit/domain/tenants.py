@@ -7,9 +7,9 @@ import re
 import attrs
 
 from portalkit.domain.fields import FieldOverride
-from portalkit.errors import InvalidInputError
+from portalkit.errors import InvalidInputError, PortalClosedError
 
-__all__ = ["DEFAULT_SENDER", "Tenant", "TenantSettings", "validate_slug"]
+__all__ = ["DEFAULT_SENDER", "Tenant", "TenantSettings", "require_open", "validate_slug"]
 
 #: The From address of a portal's emails when neither the tenant
 #: (:attr:`TenantSettings.sender_email`) nor the portal's configuration
@@ -72,6 +72,11 @@ class TenantSettings:
     lookup_fold_similar: bool = False
     lookup_rate: int = 30
 
+    @property
+    def is_open(self) -> bool:
+        """Whether customers may get in: the portal is switched on and licensed."""
+        return self.portal_enabled and self.licensed
+
 
 @attrs.frozen(kw_only=True)
 class Tenant:
@@ -81,3 +86,15 @@ class Tenant:
     slug: str
     name: str
     settings: TenantSettings = TenantSettings()
+
+
+def require_open(tenant: Tenant, *, staff: bool = False) -> None:
+    """The one gate of every customer-side entry point: the portal must be open.
+
+    Staff (``staff=True``) pass whatever the switch says.
+
+    Raises:
+        PortalClosedError: The portal is switched off or not licensed.
+    """
+    if not staff and not tenant.settings.is_open:
+        raise PortalClosedError()

@@ -133,6 +133,14 @@ REFUSED: list[tuple[Callable[[], object], str]] = [
         "limits.lookup_backoff_max must be positive",
     ),
     (
+        lambda: LimitsConfig(action_principal=100),  # type: ignore[arg-type]
+        "limits.action_principal must be a ThrottleRule",
+    ),
+    (
+        lambda: LimitsConfig(action_client="100/h"),  # type: ignore[arg-type]
+        "limits.action_client must be a ThrottleRule",
+    ),
+    (
         lambda: Portal(MemoryStorage(), secret_key=SECRET, config={"mailer": None}),  # type: ignore[arg-type]
         "config must be a PortalConfig",
     ),

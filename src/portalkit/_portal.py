@@ -233,14 +233,19 @@ class Portal:
             accounts=account_source,
             kpis=kpi_source,
         )
-        self.requests = ServiceRequests(storage, clock, policy_loader=policies)
-        self.appointments = Appointments(
-            storage, clock, policy_loader=policies, availability=availability
-        )
-        self.meters = Meters(storage, clock, policy_loader=policies)
-        self.maintenance = Maintenance(storage, clock, policy_loader=policies)
-        self.rentals = Rentals(storage, clock, policy_loader=policies)
-        self.quotes = Quotes(storage, clock, policy_loader=policies, kinds=kinds)
+        # One set of limits for every customer-side write (issue 20, finding 7).
+        acting: dict[str, Any] = {
+            "policy_loader": policies,
+            "throttle": self._throttle,
+            "per_principal": config.limits.action_principal,
+            "per_client": config.limits.action_client,
+        }
+        self.requests = ServiceRequests(storage, clock, **acting)
+        self.appointments = Appointments(storage, clock, availability=availability, **acting)
+        self.meters = Meters(storage, clock, **acting)
+        self.maintenance = Maintenance(storage, clock, **acting)
+        self.rentals = Rentals(storage, clock, **acting)
+        self.quotes = Quotes(storage, clock, kinds=kinds, **acting)
         self.action_records = ActionRecords(storage)
         self.action_sync = ActionSync(storage)
         self.events = EventFeed(storage, clock)

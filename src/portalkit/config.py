@@ -38,6 +38,7 @@ from typing import Any
 import attrs
 
 from portalkit import perms
+from portalkit._services.action_base import ACTION_LIMIT
 from portalkit._services.identity import IdentityConfig
 from portalkit._services.invitation_types import (
     DEFAULT_ACCOUNT_TEMPLATE,
@@ -178,6 +179,13 @@ class LimitsConfig:
         lookup_backoff_max: The longest a principal or client that kept looking
             up past the limit is blocked (24 hours; the block starts at one
             window and doubles).
+        action_principal: Customer-side writes (service and job requests,
+            appointments, meter readings, call-off, quote decisions) per
+            principal: 100 per hour, then blocked for up to an hour. Every
+            anonymous visitor is the one guest principal, so this also caps
+            what guests together may submit.
+        action_client: The same writes per client (the request's client key,
+            usually its address): 100 per hour, then blocked for up to an hour.
     """
 
     lookup_window: dt.timedelta = attrs.field(
@@ -185,6 +193,12 @@ class LimitsConfig:
     )
     lookup_backoff_max: dt.timedelta = attrs.field(
         default=dt.timedelta(hours=24), validator=_positive("limits.")
+    )
+    action_principal: ThrottleRule = attrs.field(
+        default=ACTION_LIMIT, validator=_instance_of("limits.", ThrottleRule, "a ThrottleRule")
+    )
+    action_client: ThrottleRule = attrs.field(
+        default=ACTION_LIMIT, validator=_instance_of("limits.", ThrottleRule, "a ThrottleRule")
     )
 
 

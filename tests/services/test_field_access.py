@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import portalkit
-from portalkit.errors import NotFoundError
 from portalkit.domain.fields import ASSET, ENTITY_FIELDS, FieldOverride
 from portalkit.domain.policy import NoAccess
+from portalkit.errors import NotFoundError
 from portalkit.perms import ASSET_IDENTIFICATION_VIEW
 from tests.services.documents_world import World, build_world
 

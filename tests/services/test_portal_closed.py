@@ -13,6 +13,7 @@ import pytest
 
 import portalkit
 from portalkit.adapters.mail import MemoryMailer
+from portalkit.adapters.memory import MemoryStorage
 from portalkit.config import PortalConfig
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import AuthenticationError, PortalClosedError
@@ -30,8 +31,6 @@ SWITCHES = [{"portal_enabled": False}, {"licensed": False}]
 def storage(request: pytest.FixtureRequest) -> Storage:
     """Each storage adapter, fresh."""
     if request.param == "memory":
-        from portalkit.adapters.memory import MemoryStorage
-
         return MemoryStorage()
     return request.getfixturevalue(f"{request.param}_storage")  # type: ignore[no-any-return]
 

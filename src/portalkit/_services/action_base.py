@@ -27,6 +27,7 @@ import attrs
 from portalkit._services import audit
 from portalkit._services.listing import policy_in
 from portalkit._services.policy import load_policy
+from portalkit._services.throttle import Limit, acquire_all, throttle_key
 from portalkit.domain.actions import (
     ActionSettings,
     IdempotencyKey,
@@ -36,6 +37,7 @@ from portalkit.domain.actions import (
 )
 from portalkit.domain.events import OutboxEvent
 from portalkit.domain.i18n import Msg
+from portalkit.domain.identity import ThrottleRule
 from portalkit.domain.policy import Policy, Target
 from portalkit.domain.principals import Principal, PrincipalKind
 from portalkit.domain.records import Asset
@@ -47,8 +49,9 @@ from portalkit.errors import (
     NotFoundError,
     PermissionDeniedError,
     PortalkitError,
+    ThrottledError,
 )
-from portalkit.ports import Availability, Clock, Storage, UnitOfWork
+from portalkit.ports import Availability, Clock, Storage, Throttle, UnitOfWork
 
 __all__ = [
     "ActionContext",
@@ -62,6 +65,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: The limit on customer-side writes when none is configured (see LimitsConfig).
+ACTION_LIMIT = ThrottleRule(
+    limit=100, window=dt.timedelta(hours=1), backoff_max=dt.timedelta(hours=1)
+)
 
 #: Loads the current access policy for a principal inside a unit of work
 #: (:func:`portalkit._services.policy.load_policy` by default).
@@ -171,6 +179,10 @@ class ActionService:
         clock: Where time comes from.
         policy_loader: Loads the access policy (the policy service's by default).
         availability: The host's appointment calendar, if any.
+        throttle: Counts submissions per principal and per client; None
+            submits without limits (services built outside a Portal).
+        per_principal: The limit per principal (``LimitsConfig.action_principal``).
+        per_client: The limit per client key (``LimitsConfig.action_client``).
     """
 
     def __init__(
@@ -180,11 +192,17 @@ class ActionService:
         *,
         policy_loader: PolicyLoader | None = None,
         availability: Availability | None = None,
+        throttle: Throttle | None = None,
+        per_principal: ThrottleRule = ACTION_LIMIT,
+        per_client: ThrottleRule = ACTION_LIMIT,
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._load_policy: PolicyLoader = policy_loader or load_policy
         self._availability = availability
+        self._throttle = throttle
+        self._per_principal = per_principal
+        self._per_client = per_client
 
     # Context -----------------------------------------------------------------
     def _context(
@@ -262,6 +280,7 @@ class ActionService:
         key = clean_idempotency_key(idempotency_key)
         print_ = fingerprint(action, values)
         owner = _owner(principal)
+        self._limit(principal, action, owner, client_key)
         for _attempt in range(5):
             try:
                 return self._submit_once(
@@ -282,7 +301,43 @@ class ActionService:
                 raise
         raise ConflictError(Msg("action.in_progress"))  # pragma: no cover - needs 5 races
 
-    def _audit_denied(self, principal: Principal, action: str, client_key: str | None) -> None:
+    def _limit(
+        self, principal: Principal, action: str, owner: str, client_key: str | None
+    ) -> None:
+        """Count one submission for the principal and the client; ThrottledError past a limit.
+
+        Every submission counts (a refused one too), whatever the use case:
+        the limits cap how much one principal or one client can write. A
+        guest is counted by its client alone when the client is known.
+        """
+        if self._throttle is None:
+            return
+        tid = principal.tenant_id
+        limits: list[Limit] = []
+        if client_key:
+            limits.append(
+                Limit(throttle_key("action", tid, "client", client_key), self._per_client)
+            )
+        # Every anonymous visitor is the one guest principal: counting it when
+        # the client is known would let one client block every visitor.
+        if principal.kind is not PrincipalKind.GUEST or not client_key:
+            limits.append(
+                Limit(throttle_key("action", tid, "principal", owner), self._per_principal)
+            )
+        try:
+            acquire_all(self._throttle, limits, self._clock.now())
+        except ThrottledError:
+            self._audit_denied(principal, action, client_key, outcome=audit.THROTTLED)
+            raise
+
+    def _audit_denied(
+        self,
+        principal: Principal,
+        action: str,
+        client_key: str | None,
+        *,
+        outcome: str = audit.DENIED,
+    ) -> None:
         """Record a denial in a unit of its own; never hides the denial itself."""
         try:
             audit.record_now(
@@ -290,7 +345,7 @@ class ActionService:
                 self._clock,
                 tenant_id=principal.tenant_id,
                 action=action,
-                outcome=audit.DENIED,
+                outcome=outcome,
                 actor=principal,
                 client_key=client_key,
             )

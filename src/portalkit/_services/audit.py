@@ -41,6 +41,7 @@ __all__ = [
     "MAX_DETAIL_LENGTH",
     "REDACTED",
     "SUCCESS",
+    "THROTTLED",
     "AuditPage",
     "AuditTrail",
     "looks_secret",
@@ -57,6 +58,8 @@ DENIED = "denied"
 INVALID = "invalid"
 #: Something else went wrong (a wrong password, a conflict).
 FAILED = "failed"
+#: Refused by a rate limit before anything was tried.
+THROTTLED = "throttled"
 
 #: What a masked value is replaced with.
 REDACTED = "[redacted]"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from portalkit import perms
 from portalkit._services.action_base import (
     ActionContext,
     ActionService,
-    PolicyLoader,
     iso,
     load_one,
 )
@@ -33,7 +33,7 @@ from portalkit.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from portalkit.ports import Availability, Clock, Storage
+from portalkit.ports import Clock, Storage
 
 __all__ = [
     "Quotes",
@@ -58,6 +58,7 @@ class Quotes(ActionService):
 
     Args:
         kinds: The document kinds (the built-ins by default), as for documents.
+        options: As for :class:`~portalkit._services.action_base.ActionService`.
     """
 
     def __init__(
@@ -65,13 +66,10 @@ class Quotes(ActionService):
         storage: Storage,
         clock: Clock,
         *,
-        policy_loader: PolicyLoader | None = None,
-        availability: Availability | None = None,
         kinds: KindRegistry = default_kinds,
+        **options: Any,
     ) -> None:
-        super().__init__(
-            storage, clock, policy_loader=policy_loader, availability=availability
-        )
+        super().__init__(storage, clock, **options)
         self._kinds = kinds
 
     def approve(

@@ -207,6 +207,63 @@ def test_reading_rules() -> None:
         assert set(info.value.fields) == {field}
 
 
+def test_an_implausible_jump_is_refused_with_the_limit() -> None:
+    """12,600 km to 99,999,999 km overnight is refused; the message names the most."""
+    meter = _meter(12_600.0, NOW - dt.timedelta(hours=8))
+    kw = {"now": NOW, "max_age_days": 30, "is_replacement": False, "max_per_day": 2500.0}
+    with pytest.raises(InvalidInputError) as info:
+        check_reading(meter, value=99_999_999, read_at=NOW, **kw)
+    assert str(info.value.fields["value"]) == (
+        "The reading is more than this meter can have advanced since its last reading "
+        "(at most 15100 km). Check the number, or contact us if it is right."
+    )
+    assert check_reading(meter, value=15_100, read_at=NOW, **kw) == 15_100
+    # Ten days give ten days' worth; a replacement starts again and is not checked.
+    later = _meter(12_600.0, NOW - dt.timedelta(days=10))
+    assert check_reading(later, value=37_600, read_at=NOW, **kw) == 37_600
+    with pytest.raises(InvalidInputError):
+        check_reading(later, value=37_601, read_at=NOW, **kw)
+    assert check_reading(
+        meter, value=5, read_at=NOW, now=NOW, max_age_days=30, is_replacement=True,
+        max_per_day=2500.0,
+    ) == 5
+
+
+@given(
+    last=st.floats(min_value=0, max_value=1e6),
+    hours=st.integers(min_value=0, max_value=24 * 60),
+    rate=st.floats(min_value=0.5, max_value=5000),
+    value=st.floats(min_value=0, max_value=1e9),
+)
+def test_property_plausibility_is_exactly_the_rate_times_the_days(
+    last: float, hours: int, rate: float, value: float
+) -> None:
+    """Accepted iff last <= value <= last + rate * max(days, 1)."""
+    meter = _meter(last, NOW - dt.timedelta(hours=hours))
+    most = last + rate * max(hours / 24, 1.0)
+    try:
+        check_reading(
+            meter, value=value, read_at=NOW, now=NOW, max_age_days=366,
+            is_replacement=False, max_per_day=rate,
+        )
+    except InvalidInputError:
+        assert value < last or value > most
+    else:
+        assert last <= value <= most
+
+
+def test_plausibility_settings_round_trip_and_refuse_nonsense() -> None:
+    """Rates are kept per unit, survive to_dict/from_dict, and must be positive numbers."""
+    custom = ActionSettings(reading_max_per_day={"km": 800, "h": 20})
+    assert custom.reading_max_per_day == (("h", 20.0), ("km", 800.0))
+    assert ActionSettings.from_dict(custom.to_dict()) == custom
+    assert dict(ActionSettings().reading_max_per_day)["km"] == 2500.0
+    for bad in ({"km": 0}, {"km": -1}, {"km": float("nan")}, {"": 5}, {"km": True}):
+        with pytest.raises(InvalidInputError) as info:
+            ActionSettings(reading_max_per_day=bad)
+        assert set(info.value.fields) == {"reading_max_per_day"}
+
+
 def test_units_convert_only_between_distances() -> None:
     """Miles convert to kilometres; hours never convert to anything."""
     assert convert_units(1, "mi", "km") == pytest.approx(1.609344)

@@ -423,6 +423,22 @@ def test_meter_readings(world: World) -> None:
         world.meters.record(world.vic, meter=meter.id, value=6)
 
 
+def test_an_implausible_reading_is_refused_and_nothing_is_stored(world: World) -> None:
+    """The reported jump (12,600 km to 99,999,999 km) is refused by the tenant's limit."""
+    meter = world.records.add_meter(world.tenant_id, world.asset.id, name="odometer", unit="km")
+    world.meters.record(world.ann, meter=meter.id, value=12_600)
+    world.clock.advance(hours=1)
+    with pytest.raises(InvalidInputError) as info:
+        world.meters.record(world.ann, meter=meter.id, value=99_999_999)
+    assert "at most 15100 km" in str(info.value.fields["value"])
+    assert [r.value for r in world.meters.readings(world.ann, meter.id)] == [12_600]
+    world.records.set_settings(world.tenant_id, ActionSettings(reading_max_per_day={"km": 100}))
+    with pytest.raises(InvalidInputError) as info:
+        world.meters.record(world.ann, meter=meter.id, value=12_701)
+    assert "at most 12700 km" in str(info.value.fields["value"])
+    assert world.meters.record(world.ann, meter=meter.id, value=12_700).value == 12_700
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     steps=st.lists(

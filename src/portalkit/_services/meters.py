@@ -118,6 +118,7 @@ class Meters(ActionService):
             is_replacement=is_replacement,
             max_age_days=ctx.settings.reading_max_age_days,
             unit=unit,
+            max_per_day=dict(ctx.settings.reading_max_per_day).get(meter.unit),
         )
         advanced = attrs.evolve(meter, last_value=value, last_read_at=read_at)
         if not ctx.uow.actions.meters.update_if_unchanged(meter, advanced):

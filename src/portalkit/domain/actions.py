@@ -385,6 +385,30 @@ def _positive(_inst: object, attribute: attrs.Attribute[int], value: int) -> Non
         raise InvalidInputError.for_field(attribute.name, "Use a whole number of at least 1.")
 
 
+def _rates(
+    value: Mapping[str, float] | Iterable[tuple[str, float]],
+) -> tuple[tuple[str, float], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    out: list[tuple[str, float]] = []
+    for unit, rate in items:
+        if (
+            not isinstance(unit, str) or not unit.strip() or isinstance(rate, bool)
+            or not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate <= 0
+        ):
+            raise InvalidInputError.for_field(
+                "reading_max_per_day", "Give each unit a positive number per day."
+            )
+        out.append((unit, float(rate)))
+    return tuple(sorted(out))
+
+
+#: How far a meter can plausibly run in a day, per unit: two drivers on a
+#: motorway, an hour meter that never stops.
+DEFAULT_READING_MAX_PER_DAY: tuple[tuple[str, float], ...] = (
+    ("h", 24.0), ("km", 2500.0), ("mi", 1600.0),
+)
+
+
 def _job_types(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(value)
 
@@ -405,6 +429,11 @@ class ActionSettings:
         min_notice_minutes: How soon (from now) the earliest bookable slot starts.
         pickup_horizon_days: How far ahead a call-off pickup may be requested.
         reading_max_age_days: How far back a meter reading may be dated.
+        reading_max_per_day: Per meter unit, how much a meter can plausibly
+            advance per day since its last reading (at least one day's worth
+            is always allowed); a reading beyond it is refused with the limit
+            in the message. Units not listed are not checked. Given as a
+            mapping, kept as sorted ``(unit, per_day)`` pairs.
         schedule_horizon_days: How far ahead the maintenance schedule looks.
     """
 
@@ -419,6 +448,9 @@ class ActionSettings:
     min_notice_minutes: int = 0
     pickup_horizon_days: int = attrs.field(default=180, validator=_positive)
     reading_max_age_days: int = attrs.field(default=366, validator=_positive)
+    reading_max_per_day: tuple[tuple[str, float], ...] = attrs.field(
+        default=DEFAULT_READING_MAX_PER_DAY, converter=_rates
+    )
     schedule_horizon_days: int = attrs.field(default=90, validator=_positive)
 
     def to_dict(self) -> dict[str, Any]:
@@ -426,6 +458,7 @@ class ActionSettings:
         data = attrs.asdict(self, recurse=False)
         data["job_types"] = None if self.job_types is None else sorted(self.job_types)
         data["business_hours"] = [list(i) for i in self.business_hours.intervals]
+        data["reading_max_per_day"] = dict(self.reading_max_per_day)
         return data
 
     @classmethod
@@ -693,13 +726,16 @@ def check_reading(
     is_replacement: bool,
     max_age_days: int,
     unit: str | None = None,
+    max_per_day: float | None = None,
 ) -> float:
     """Validate a reading for *meter* and return its value in the meter's unit.
 
     The rules: the reading is not in the future, not older than
     *max_age_days*, not dated before the meter's last reading, not negative or
     absurdly large, and not below the last reading unless it is marked as a
-    meter replacement (a new meter starts again from a low value).
+    meter replacement (a new meter starts again from a low value). With
+    *max_per_day*, it is not more than the meter can plausibly have advanced
+    since its last reading (at least one day's worth).
     """
     if unit is not None and unit != "":
         value = convert_units(value, unit, meter.unit)
@@ -721,6 +757,18 @@ def check_reading(
         raise InvalidInputError.for_field(
             "value", Msg("action.reading_below_last", last=f"{meter.last_value:g} {meter.unit}")
         )
+    if (
+        max_per_day is not None
+        and not is_replacement
+        and meter.last_value is not None
+        and meter.last_read_at is not None
+    ):
+        days = max((read_at - meter.last_read_at) / dt.timedelta(days=1), 1.0)
+        most = meter.last_value + max_per_day * days
+        if value > most:
+            raise InvalidInputError.for_field(
+                "value", Msg("action.reading_implausible", most=f"{most:.0f} {meter.unit}")
+            )
     return value
 
 

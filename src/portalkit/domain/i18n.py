@@ -75,6 +75,10 @@ _ACTION_MESSAGES: dict[str, str] = {
         "The reading is lower than the last reading ({last}). "
         "Mark it as a meter replacement if the meter was replaced."
     ),
+    "action.reading_implausible": (
+        "The reading is more than this meter can have advanced since its last reading "
+        "(at most {most}). Check the number, or contact us if it is right."
+    ),
     "action.reading_negative": "The reading cannot be negative.",
     "action.reading_too_large": "The reading is too large.",
     "action.unit_mismatch": "This meter records in {unit}.",

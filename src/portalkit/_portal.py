@@ -52,7 +52,12 @@ from portalkit.adapters.tokens import ItsdangerousTokenSigner
 from portalkit.config import PortalConfig
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant, TenantSettings, validate_slug
-from portalkit.errors import ConfigurationError, NotFoundError
+from portalkit.errors import (
+    ConfigurationError,
+    DatabaseUnavailableError,
+    NotFoundError,
+    SchemaOutdatedError,
+)
 from portalkit.ports import (
     AccountSource,
     Availability,
@@ -345,6 +350,39 @@ class Portal:
     def check(self) -> None:
         """Raise DatabaseUnavailableError or SchemaOutdatedError if storage is unusable."""
         self._storage.check()
+
+    def problems(self, tenant: str | Tenant | None = None) -> list[str]:
+        """What would stop this portal from serving *tenant*, each with its fix; [] when ready.
+
+        *tenant* is a slug or a Tenant (the default tenant when None). The
+        integrations call it at start-up (Flask's ``init_app``, Django's
+        system checks), so an unreachable database, an outdated schema or a
+        tenant nobody created is reported before the first page, not as a 503
+        or a 404 on every page.
+        """
+        try:
+            self._storage.check()
+        except DatabaseUnavailableError as exc:
+            return [f"The database cannot be reached: {exc} Start it, or fix the database URL."]
+        except SchemaOutdatedError as exc:
+            return [str(exc)]
+        slug = (tenant.slug if isinstance(tenant, Tenant) else tenant) or self._default_tenant
+        with self._routing.unit_of_work(read_only=True) as uow:
+            found = uow.tenants.get_by_slug(slug)
+        if found is None:
+            return [
+                f"No tenant {slug!r}: every page would answer 404. Create it once, e.g. "
+                f"portal.create_tenant({slug!r}, \"Your Company\"), or serve another "
+                f"tenant (PortalConfig.default_tenant, PORTALKIT_TENANT, "
+                f"PORTALKIT[\"TENANT\"])."
+            ]
+        return []
+
+    def check_ready(self, tenant: str | Tenant | None = None) -> None:
+        """Raise ConfigurationError naming every :meth:`problems` entry, if any."""
+        found = self.problems(tenant)
+        if found:
+            raise ConfigurationError("portalkit is not ready: " + " ".join(found))
 
     def close(self) -> None:
         """Release the storage's connections."""

@@ -19,7 +19,7 @@ from portalkit import perms
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.contrib import flask as pk
-from portalkit.errors import InvalidInputError
+from portalkit.errors import ConfigurationError, InvalidInputError
 
 SECRET = "flask-request-flow-secret-key-0123456789"
 PASSWORD = "harbour-lantern-violet-42"
@@ -43,10 +43,15 @@ def _portal(storage: SqlAlchemyStorage) -> tuple[portalkit.Portal, int]:
     return portal, asset.id
 
 
-def _app(portal: portalkit.Portal, asset_id: int, tenant: str = "acme") -> flask.Flask:
+def _app(
+    portal: portalkit.Portal, asset_id: int, tenant: str = "acme", *, check: bool = True
+) -> flask.Flask:
     app = flask.Flask(__name__)
     app.secret_key = SECRET
-    app.config.update(PORTALKIT_TENANT=tenant, PORTALKIT_CSRF=False, TESTING=True)
+    app.config.update(
+        PORTALKIT_TENANT=tenant, PORTALKIT_CSRF=False, TESTING=True,
+        PORTALKIT_CHECK_ON_START=check,
+    )
     pk.init_app(app, portal=portal)
 
     @app.post("/login")
@@ -145,9 +150,12 @@ def test_a_session_of_another_tenants_app_is_the_guest(
 
 
 def test_an_unknown_tenant_is_the_404_page(world: tuple[portalkit.Portal, int]) -> None:
-    """An app configured for a tenant that does not exist answers 404, never an empty portal."""
+    """An app configured for a tenant that does not exist does not start; with the start-up
+    check put off it answers 404, never an empty portal."""
     portal, asset_id = world
-    response = _app(portal, asset_id, tenant="nobody").test_client().get("/whoami")
+    with pytest.raises(ConfigurationError, match="No tenant 'nobody'"):
+        _app(portal, asset_id, tenant="nobody")
+    response = _app(portal, asset_id, tenant="nobody", check=False).test_client().get("/whoami")
     assert response.status_code == 404
 
 

@@ -302,7 +302,9 @@ def test_request_body_is_bounded_before_the_view() -> None:
 
     app = flask.Flask(__name__)
     app.config.update(SECRET_KEY=SECRET, PORTALKIT_CSRF=False)
-    pk.init_app(app, portal=portalkit.Portal.from_url("memory://", secret_key=SECRET))
+    portal = portalkit.Portal.from_url("memory://", secret_key=SECRET)
+    portal.create_tenant("default", "Default")
+    pk.init_app(app, portal=portal)
     calls: list[int] = []
 
     @app.post("/echo")

@@ -85,3 +85,19 @@ def test_config_that_is_not_a_portal_config_is_refused() -> None:
         ConfigurationError, match="CONFIG"
     ):
         get_config()
+
+
+def test_system_checks_warn_about_a_missing_tenant() -> None:
+    """`manage.py check`/`runserver` warn, with the fix, before any page is a silent 404."""
+    from django.core import checks  # noqa: PLC0415
+
+    reset_portal()
+    try:
+        with override_settings(PORTALKIT={"STORAGE": "memory://", "TENANT": "acme"}):
+            found = [m for m in checks.run_checks(tags=["portalkit"]) if m.id == "portalkit.W001"]
+            assert len(found) == 1
+            assert found[0].msg.startswith("No tenant 'acme': every page would answer 404.")
+            get_portal().create_tenant("acme", "Acme")
+            assert checks.run_checks(tags=["portalkit"]) == []
+    finally:
+        reset_portal()

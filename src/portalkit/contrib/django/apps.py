@@ -18,3 +18,7 @@ class PortalkitConfig(AppConfig):
     label = "portalkit"
     verbose_name = "Customer portal"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Register the start-up check (:mod:`portalkit.contrib.django.checks`)."""
+        from portalkit.contrib.django import checks  # noqa: F401, PLC0415

@@ -152,7 +152,15 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
       of every response (default :data:`portalkit.web.DEFAULT_CONTENT_SECURITY_POLICY`;
       ``""`` sends none);
     - ``PORTALKIT_ERROR_TEMPLATE``: a template rendered for error pages with
-      ``status``, ``title`` and ``message`` (default: a built-in page).
+      ``status``, ``title`` and ``message`` (default: a built-in page);
+    - ``PORTALKIT_CHECK_ON_START``: check at once that the database is
+      reachable and migrated and that the tenant exists (default True; turn
+      it off only for an app that creates its tenant after ``init_app``).
+
+    Raises:
+        ConfigurationError: No portal, or (with ``PORTALKIT_CHECK_ON_START``)
+            :meth:`Portal.problems <portalkit.Portal.problems>` found
+            something; the message says how to fix it.
 
     Error pages for Flask's own 400/403/404/405/413/429 are registered only
     where the app has none yet. Security headers a view sets itself win.
@@ -167,6 +175,9 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
     cfg.setdefault("PORTALKIT_CSRF", True)
     cfg.setdefault("PORTALKIT_CONTENT_SECURITY_POLICY", DEFAULT_CONTENT_SECURITY_POLICY)
     cfg.setdefault("PORTALKIT_ERROR_TEMPLATE", None)
+    cfg.setdefault("PORTALKIT_CHECK_ON_START", True)
+    if cfg["PORTALKIT_CHECK_ON_START"]:
+        portal.check_ready(cfg["PORTALKIT_TENANT"])
     # Flask pre-fills these keys with permissive values, so setdefault cannot work.
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     if not cfg.get("SESSION_COOKIE_SAMESITE"):

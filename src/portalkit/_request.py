@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import hashlib
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -220,6 +221,16 @@ class PortalRequest:
             self._session_value = None
             self.clear_session = True
         self._principal = Principal(tenant_id=tenant.id, kind=PrincipalKind.GUEST)
+
+    @property
+    def session_binding(self) -> str | None:
+        """What tokens bound to this browser session are bound to (None when signed out).
+
+        A digest of the session value, never the value itself.
+        """
+        self._open()
+        value = self._session_value
+        return None if value is None else hashlib.sha256(value.encode()).hexdigest()
 
     @property
     def tenant(self) -> Tenant:

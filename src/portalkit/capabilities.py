@@ -200,16 +200,28 @@ class RequestDocuments(_Bound[DocumentService]):
         """The document if *principal* may see it (exactly when it is in their list)."""
         return self._service.get(self._req.principal, document_id, policy=self._req.policy)
 
+    def download(self, document_id: int) -> Download:
+        """The document's file, if the principal may see it now (audited); no token.
+
+        Answer a page's "Download" POST with it: no token in any URL.
+        """
+        return self._service.download(
+            self._req.principal, document_id, client_key=self._req.client_key,
+            policy=self._req.policy,
+        )
+
     def download_token(self, document_id: int) -> str:
-        """A signed token that lets *principal* (and nobody else) download the document."""
+        """A signed token that lets this principal, in this session, download the document once."""
         return self._service.download_token(
-            self._req.principal, document_id, policy=self._req.policy
+            self._req.principal, document_id, session=self._req.session_binding,
+            policy=self._req.policy,
         )
 
     def open_download(self, token: str) -> Download:
-        """The file behind a download token, if it is still visible to *principal* now."""
+        """The file behind a download token, once, if it is still visible to the principal now."""
         return self._service.open_download(
-            self._req.principal, token, client_key=self._req.client_key, policy=self._req.policy
+            self._req.principal, token, session=self._req.session_binding,
+            client_key=self._req.client_key, policy=self._req.policy,
         )
 
     def share(

@@ -426,15 +426,15 @@ def test_jobs_search(app: flask.Flask) -> None:
 
 
 def test_documents_and_pdf_download(app: flask.Flask) -> None:
-    """Invoices list hides drafts; a download answers a PDF on a no-store token URL."""
+    """Invoices list hides drafts; the download button's POST answers the PDF itself (no
+    token in any URL, issue 20 finding 9), no-store."""
     client = signed_in(app, ANN)
     page = client.get("/documents/invoices").get_data(as_text=True)
     assert "CF-INV-0002" in page
     assert "CF-INV-0001" not in page
-    response = post(client, f"/documents/{_document_of(app, 'CF-INV-0002')}/download")
-    assert response.status_code == 302
-    pdf = client.get(response.headers["Location"])
+    pdf = post(client, f"/documents/{_document_of(app, 'CF-INV-0002')}/download")
     assert pdf.status_code == 200
+    assert "Location" not in pdf.headers
     assert pdf.data.startswith(b"%PDF-1.4")
     assert pdf.data.rstrip().endswith(b"%%EOF")
     assert pdf.headers["Cache-Control"] == "no-store"

@@ -20,6 +20,7 @@ from portalkit.domain.documents import BUILTIN_KINDS, visibility_filter
 from portalkit.domain.filters import FALSE, Filter, ScopeUnder, any_of, evaluate
 from portalkit.domain.principals import Principal, PrincipalKind
 from portalkit.errors import (
+    AlreadyUsedError,
     InvalidInputError,
     InvalidTokenError,
     NotFoundError,
@@ -271,6 +272,7 @@ def test_download_rechecks_visibility_when_opened(world: World) -> None:
     ann, dan = world.who("ann"), world.who("dan")
     invoice = next(d for d in world.documents.list(dan, kind="invoice", size=200))
     token_ann = world.documents.download_token(ann, invoice.id)
+    token_ann_again = world.documents.download_token(ann, invoice.id)
     token_dan = world.documents.download_token(dan, invoice.id)
     with world.portal.storage.unit_of_work() as uow:
         uow.documents.update(
@@ -290,10 +292,41 @@ def test_download_rechecks_visibility_when_opened(world: World) -> None:
         uow.documents.update(attrs.evolve(current, status="draft"))
         uow.commit()
     with pytest.raises(NotFoundError):
-        world.documents.open_download(ann, token_ann)
+        world.documents.open_download(ann, token_ann_again)
     with world.portal.storage.unit_of_work() as uow:
         denied = uow.audit.find(world.tenant_id, order_by=("-id",), limit=1)[0]
     assert (denied.action, denied.outcome) == ("document.download", "denied")
+
+
+def test_a_download_token_works_once_and_in_its_session_only(world: World) -> None:
+    """Issue 20, finding 9: a token copied from a log or history is worth nothing."""
+    ann = world.who("ann")
+    document = world.documents.list(ann).items[0]
+    token = world.documents.download_token(ann, document.id, session="browser-1")
+    with pytest.raises(InvalidTokenError):
+        world.documents.open_download(ann, token)  # outside any session
+    with pytest.raises(InvalidTokenError):
+        world.documents.open_download(ann, token, session="browser-2")
+    assert world.documents.open_download(ann, token, session="browser-1").document == document
+    with pytest.raises(AlreadyUsedError):
+        world.documents.open_download(ann, token, session="browser-1")
+
+
+def test_a_direct_download_needs_no_token_and_is_audited(world: World) -> None:
+    """The button's POST answers the file itself; not yours and not there are alike."""
+    ann, hal = world.who("ann"), world.who("hal")
+    document = world.documents.list(ann).items[0]
+    download = world.documents.download(ann, document.id, client_key="203.0.113.9")
+    assert download.data == world.source.files[document.id]
+    for who, document_id in ((hal, document.id), (ann, 987_654), (ann, -1)):
+        with pytest.raises(NotFoundError):
+            world.documents.download(who, document_id)
+    with world.portal.storage.unit_of_work() as uow:
+        entries = uow.audit.find(world.tenant_id, order_by=("-id",), limit=3)
+    assert [(e.action, e.outcome) for e in entries] == [
+        ("document.download", "denied"), ("document.download", "denied"),
+        ("document.download", "success"),
+    ]
 
 
 def test_download_token_for_invisible_document_is_not_issued(world: World) -> None:

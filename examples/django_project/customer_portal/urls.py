@@ -16,5 +16,4 @@ urlpatterns = [
     path("jobs/", views.jobs, name="jobs"),
     path("documents/<str:kind>/", views.documents, name="documents"),
     path("documents/<int:document_id>/download/", views.download, name="download"),
-    path("files/<str:token>/", views.file, name="file"),
 ]

@@ -9,9 +9,12 @@ total is asked for); the compiled policy comes from the :data:`PolicyProvider`
 
 "Not yours" and "not there" are the same :class:`~portalkit.errors.NotFoundError`.
 
-Downloads: :meth:`DocumentService.download_token` signs a token bound to the
-principal (default lifetime 5 minutes); :meth:`DocumentService.open_download`
-checks the token, re-checks visibility at that moment, reads the bytes from the
+Downloads: :meth:`DocumentService.download` answers the file of a visible
+document directly (a page's POST, no token anywhere). For a link that must be
+a URL, :meth:`DocumentService.download_token` signs a token bound to the
+principal and its session (default lifetime 5 minutes) and
+:meth:`DocumentService.open_download` accepts it once: it checks the token,
+claims it, re-checks visibility at that moment, reads the bytes from the
 host's :class:`~portalkit.ports.DocumentSource` and returns them with a safe
 RFC 6266 ``Content-Disposition``. Every download is audited.
 
@@ -26,6 +29,7 @@ import builtins
 import datetime as dt
 import hashlib
 import hmac
+import secrets
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -39,6 +43,7 @@ from portalkit._services.listing import (
     search_choices,
     search_text,
 )
+from portalkit.domain.actions import IdempotencyKey
 from portalkit.domain.documents import (
     DocumentKind,
     KindRegistry,
@@ -74,7 +79,9 @@ from portalkit.domain.shares import (
 )
 from portalkit.domain.tenants import require_open
 from portalkit.errors import (
+    AlreadyUsedError,
     ConfigurationError,
+    ConflictError,
     InvalidInputError,
     InvalidTokenError,
     NotFoundError,
@@ -90,6 +97,9 @@ from portalkit.ports import (
     TokenSigner,
     UnitOfWork,
 )
+
+#: The owner under which used download tokens are claimed, once each.
+_DOWNLOAD_OWNER = "download-token"
 
 __all__ = [
     "DEFAULT_DOWNLOAD_MAX_AGE",
@@ -363,61 +373,111 @@ class DocumentService:
         return document
 
     # Downloads --------------------------------------------------------------
-    def _binding(self, principal: Principal) -> str:
-        who = f"{principal.tenant_id}|{principal.kind.value}|{principal.user_id}".encode()
-        digest = hmac.new(self._binding_key, who, hashlib.sha256).digest()[:16]
+    def _binding(self, principal: Principal, session: str | None) -> str:
+        who = f"{principal.tenant_id}|{principal.kind.value}|{principal.user_id}|{session or ''}"
+        digest = hmac.new(self._binding_key, who.encode(), hashlib.sha256).digest()[:16]
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
-    def download_token(
-        self, principal: Principal, document_id: int, *, policy: Policy | None = None
-    ) -> str:
-        """A signed token that lets *principal* (and nobody else) download the document.
+    def download(
+        self,
+        principal: Principal,
+        document_id: int,
+        *,
+        client_key: str | None = None,
+        policy: Policy | None = None,
+    ) -> Download:
+        """The file of a document *principal* may see now (audited); no token involved.
 
-        It expires after the download lifetime (5 minutes by default).
+        What a page's "Download" button (a POST) answers with, so no token
+        ever lands in a URL, an access log or the browser's history.
+
+        Raises:
+            NotFoundError: no such document, or not visible to *principal*.
+        """
+        return self._file(self._opened(principal, _as_id(document_id), client_key, policy))
+
+    def download_token(
+        self,
+        principal: Principal,
+        document_id: int,
+        *,
+        session: str | None = None,
+        policy: Policy | None = None,
+    ) -> str:
+        """A signed, single-use token that lets *principal* download the document once.
+
+        It is bound to *principal* and, when given, to *session* (the
+        request's session value: the token is refused in any other session),
+        and it expires after the download lifetime (5 minutes by default).
 
         Raises:
             NotFoundError: the document is not visible to *principal*.
         """
         document = self.get(principal, document_id, policy=policy)
-        return self._signer.sign(TokenPurpose.DOWNLOAD, document.id, self._binding(principal))
+        nonce = f"{self._binding(principal, session)}.{secrets.token_urlsafe(16)}"
+        return self._signer.sign(TokenPurpose.DOWNLOAD, document.id, nonce)
 
     def open_download(
         self,
         principal: Principal,
         token: str,
         *,
+        session: str | None = None,
         client_key: str | None = None,
         policy: Policy | None = None,
     ) -> Download:
-        """The file behind a download token, if it is still visible to *principal* now.
+        """The file behind a download token, once, if it is still visible to *principal* now.
 
         Raises:
             TokenExpiredError: the token is older than its lifetime.
-            InvalidTokenError: tampered, or made for another principal.
+            InvalidTokenError: tampered, or made for another principal or session.
+            AlreadyUsedError: the token was used before.
             NotFoundError: the document is no longer visible (back to draft,
                 out of scope, kind switched off) or gone.
         """
         claims = self._signer.verify(
             TokenPurpose.DOWNLOAD, token, max_age=self._download_max_age
         )
-        if not hmac.compare_digest(claims.nonce, self._binding(principal)):
+        binding, _, once = claims.nonce.partition(".")
+        if not once or not hmac.compare_digest(binding, self._binding(principal, session)):
             raise InvalidTokenError()
+        return self._file(self._opened(principal, claims.id, client_key, policy, once=once))
+
+    def _opened(
+        self,
+        principal: Principal,
+        document_id: int,
+        client_key: str | None,
+        policy: Policy | None,
+        *,
+        once: str | None = None,
+    ) -> Document:
+        """The visible document, its download audited (and a token's nonce claimed)."""
         with self._storage.unit_of_work() as uow:
+            if once is not None:
+                try:
+                    uow.actions.idempotency.add(IdempotencyKey(
+                        id=0, tenant_id=principal.tenant_id, owner=_DOWNLOAD_OWNER, key=once,
+                        action="document.download", fingerprint=str(document_id),
+                        created_at=self._clock.now(),
+                    ))
+                except ConflictError:
+                    raise AlreadyUsedError() from None
             policy = policy_in(uow, principal, policy, self._policies)
-            document = self._visible_one(uow, policy, principal, claims.id)
+            document = self._visible_one(uow, policy, principal, document_id)
             self._audit(
                 uow,
                 principal.tenant_id,
                 "document.download",
                 document,
-                claims.id,
+                document_id,
                 actor=principal.user_id,
                 client_key=client_key,
             )
             uow.commit()
         if document is None:
             raise NotFoundError()
-        return self._file(document)
+        return document
 
     def _file(self, document: Document) -> Download:
         if self._source is None:

@@ -121,7 +121,7 @@ def test_other_customers_asset_is_not_found(example: Portal, client: Client) -> 
 
 
 def test_documents_list_and_download(example: Portal, client: Client) -> None:
-    """Invoices are listed and one downloads as a PDF through a short-lived token."""
+    """Invoices are listed and the download button's POST answers the PDF (no token URL)."""
     sign_in(client, "ann@cityfleet.example")
     listing = client.get("/documents/invoices/")
     assert listing.status_code == 200
@@ -135,10 +135,9 @@ def test_documents_list_and_download(example: Portal, client: Client) -> None:
         ).items
     ]
     assert ids
-    token_redirect = client.post(f"/documents/{ids[0]}/download/")
-    assert token_redirect.status_code == 302
-    pdf = client.get(token_redirect["Location"])
+    pdf = client.post(f"/documents/{ids[0]}/download/")
     assert pdf.status_code == 200
+    assert "Location" not in pdf
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert client.get("/documents/nonsense/").status_code == 404
@@ -227,14 +226,13 @@ def test_both_examples_send_the_same_security_headers(
     # A token page (a PDF download link): no referrer, no-store.
     token_page = _expected(authenticated=True, token_page=True)
     invoice = _invoice_id(example)
-    django_pdf = client.get(client.post(f"/documents/{invoice}/download/")["Location"])
+    django_pdf = client.post(f"/documents/{invoice}/download/")
     form = flask_signed_in.get("/documents/invoices").get_data(as_text=True)
     found = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert found
-    redirect = flask_signed_in.post(
+    flask_pdf = flask_signed_in.post(
         f"/documents/{invoice}/download", data={"csrf_token": found.group(1)}
     )
-    flask_pdf = flask_signed_in.get(redirect.headers["Location"])
     assert django_pdf.status_code == flask_pdf.status_code == 200
     assert _security(django_pdf.headers) == _security(flask_pdf.headers) == token_page
 
@@ -288,8 +286,7 @@ def test_views_own_headers_win(example: Portal, client: Client) -> None:
             kind="invoice",
         ).items
     ]
-    redirect = client.post(f"/documents/{ids[0]}/download/")
-    pdf = client.get(redirect["Location"])
+    pdf = client.post(f"/documents/{ids[0]}/download/")
     assert pdf.status_code == 200
     assert pdf["Content-Disposition"].startswith(("attachment", "inline"))
     assert _security(pdf.headers) == _expected(authenticated=True, token_page=True)

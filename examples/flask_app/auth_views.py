@@ -56,17 +56,30 @@ def logout_everywhere() -> ResponseReturnValue:
 
 
 # Invitation sign-up (seed 003) -------------------------------------------------
+#: Where the invitation token waits between the link's GET and the form's POST.
+INVITATION_TOKEN = "invitation_token"
+
+
 @bp.route("/invitations/accept", methods=["GET", "POST"])
 @pk.sensitive
 def accept_invitation() -> ResponseReturnValue:
-    """Show the sign-up form for an invitation link; create the account on POST."""
-    token = request.values.get("token", "")
+    """Show the sign-up form for an invitation link; create the account on POST.
+
+    The link's token leaves the URL at once: the first GET keeps it in the
+    session and redirects to the bare page, so it never reaches the form's
+    POST, the browser's history or an access log line after the first.
+    """
+    if request.method == "GET" and "token" in request.args:
+        session[INVITATION_TOKEN] = request.args["token"]
+        return redirect(url_for("auth.accept_invitation"), code=303)
+    token = session.get(INVITATION_TOKEN, "")
     invitations = pk.request_from().invitations
     try:
         shown = invitations.show(token)
     except InvalidTokenError as exc:
         return render_template("signup_invalid.html", message=exc.message), 400
     if isinstance(shown, AlreadySignedUp):
+        session.pop(INVITATION_TOKEN, None)
         return render_template("signup_done.html", already=True)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -77,9 +90,10 @@ def accept_invitation() -> ResponseReturnValue:
         except InvalidInputError as exc:
             errors = dict(exc.fields) or {"password": exc.message}
         else:
+            session.pop(INVITATION_TOKEN, None)
             return render_template("signup_done.html", already=False)
     return render_template(
-        "signup.html", form=shown, token=token, rules=shown.password_rules, errors=errors
+        "signup.html", form=shown, rules=shown.password_rules, errors=errors
     ), 400 if errors else 200
 
 

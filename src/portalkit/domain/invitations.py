@@ -27,6 +27,7 @@ import re
 import attrs
 
 from portalkit.domain.contact import MAX_NAME_LENGTH, normalize_name
+from portalkit.domain.contact import normalize_email as normalize_account_email
 from portalkit.errors import (
     AlreadyUsedError,
     ConflictError,
@@ -107,9 +108,10 @@ def normalize_email(value: object, *, field: str = "email") -> str:
     if len(labels) < 2 or not all(_LABEL_RE.match(label) for label in labels):
         raise InvalidInputError.for_field(field, message)
     address = f"{local.lower()}@{ascii_domain}"
-    if len(address) > 254:
-        raise InvalidInputError.for_field(field, message)
-    return address
+    try:  # and what the account made from it is checked with, so accepting cannot fail on it
+        return normalize_account_email(address)
+    except InvalidInputError:
+        raise InvalidInputError.for_field(field, message) from None
 
 
 def validate_contact_name(value: object, *, field: str = "contact_name") -> str:

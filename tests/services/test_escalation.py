@@ -344,3 +344,18 @@ def test_nothing_a_customer_invites_can_do_what_the_customer_cannot(
             if policy.is_allowed(invitee, permission, target):
                 assert policy.is_allowed(sender, permission, target), (permission, node_.path)
     assert policy.kpi_keys(invitee) <= policy.kpi_keys(sender)
+
+
+def test_accept_judges_the_role_as_it_is_now(demo: Demo) -> None:
+    """Ivy may give lookup_only (site_contact holds all of it); staff then add statement
+    viewing to lookup_only: the invitee signs up without the role."""
+    with demo.setup.portal.admin(DEMO_TENANT) as admin:
+        admin.grant(demo.ivy.user_id, "site_contact", scope=demo.city)  # type: ignore[arg-type]
+    service = demo.setup.portal.invitations
+    service.send(demo.ivy, [{"email": "grow@cityfleet.example", "name": "Grow"}],
+                 scope_id=demo.city.id, role="lookup_only")
+    with demo.setup.portal.admin(DEMO_TENANT) as admin:
+        grown = [*admin.role("lookup_only").permissions, perms.STATEMENT_VIEW]
+        admin.define_role("lookup_only", grown)
+    user = service.accept(demo.tenant_id, token_of(demo.setup.mailer), PASSWORD, PASSWORD).user
+    assert stored(demo.setup.portal.storage, demo.tenant_id, "grants", Eq("user_id", user.id)) == []

@@ -45,7 +45,7 @@ def _prepare(url: str) -> None:
         admin.define_role("inviter", [perms.INVITATION_SEND])
         admin.define_role("viewer", [perms.ASSET_VIEW])
         admin.add_group("Drivers")
-        staff = admin.create_user(SENDER, "Sam Staff")
+        staff = admin.create_user(SENDER, "Sam Staff", is_staff=True)
         admin.grant(staff, "inviter", scope=org_a)
         admin.create_user("known@example.com", "Known User")
 

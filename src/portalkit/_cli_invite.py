@@ -288,7 +288,8 @@ def _preflight(
         except PermissionDeniedError:
             raise PermissionDeniedError(
                 f"{sender_email} may not send invitations with {target.describe()} "
-                "(needs invitation.send covering the scope, in an enabled portal)."
+                "(needs invitation.send covering the scope, in an enabled portal, and, "
+                "unless a staff user, every permission the role and group give there)."
             ) from None
 
 

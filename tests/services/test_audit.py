@@ -88,9 +88,11 @@ def test_record_and_query(world: World) -> None:
         detail={"email": "nobody@x.example", "password": PASSWORD},
     )
     trail = AuditTrail(storage)
-    assert [e.action for e in trail.query(tid).entries] == [
+    recorded = ["login", "document.download"]  # the world's account.create entries aside
+    assert [e.action for e in trail.query(tid, action=recorded).entries] == [
         "login", "document.download", "document.download", "login",
     ]
+    assert {e.detail["via"] for e in trail.entries(tid, action="account.create")} == {"admin"}
     assert len(trail.query(tid, user=ann).entries) == 2
     assert [e.target for e in trail.query(tid, organization=world.org).entries] == ["document:1"]
     assert [e.target for e in trail.query(tid, organization=world.other_org.id).entries] == [
@@ -103,10 +105,10 @@ def test_record_and_query(world: World) -> None:
         tid, since=NOW + dt.timedelta(seconds=30), until=NOW + dt.timedelta(minutes=2)
     )
     assert [e.target for e in window.entries] == ["document:1"]
-    page = trail.query(tid, limit=3)
+    page = trail.query(tid, action=recorded, limit=3)
     assert len(page.entries) == 3
     assert page.next_before is not None
-    rest = trail.query(tid, limit=3, before=page.next_before)
+    rest = trail.query(tid, action=recorded, limit=3, before=page.next_before)
     assert len(rest.entries) == 1
     assert rest.next_before is None
     assert len(trail.entries(tid, action="login")) == 2

@@ -488,8 +488,13 @@ def test_claim_with_email_proof_then_password(world: World) -> None:
     with world.storage.unit_of_work() as uow:
         grants = uow.grants.find(world.tenant.id, Eq("user_id", signed.user.id))
         events = uow.outbox.find(world.tenant.id, Eq("topic", "registration.completed"))
+        created = uow.audit.find(world.tenant.id, Eq("action", "account.create"))
     assert [g.scope_id for g in grants] == [world.bob_record.organization_id]
     assert events[0].payload["customer_id"] == world.bob_record.id
+    # the one account flow: the same audit entry as staff creation and invitations
+    assert [(a.actor_user_id, a.target, a.detail["via"]) for a in created][-1:] == [
+        (signed.user.id, f"user:{signed.user.id}", "registration")
+    ]
     assert service.login(world.tenant, "2025550199", NEW_PASSWORD).user.id == signed.user.id
 
 

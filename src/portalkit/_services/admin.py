@@ -8,16 +8,21 @@ back otherwise.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
+from portalkit._services.account_flow import (
+    account_details,
+    add_grant,
+    new_security_stamp,
+    open_account,
+)
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
 from portalkit.domain.assets import fold_similar, normalize_identifier
-from portalkit.domain.contact import PhoneNormalizer, normalize_email
+from portalkit.domain.contact import PhoneNormalizer
 from portalkit.domain.fields import validate_overrides
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, Document, Job
@@ -25,7 +30,6 @@ from portalkit.domain.scopes import ScopeKind, ScopeNode
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import (
     ConfigurationError,
-    ConflictError,
     InvalidInputError,
     NotFoundError,
     UnknownScopeError,
@@ -242,31 +246,23 @@ class AdminSession:
         is_staff: bool = False,
         external_key: str | None = None,
     ) -> User:
-        """Create a portal user (no password yet: they set one through an invitation)."""
-        address = normalize_email(email)  # the same normal form sign-in looks users up by
-        if self._uow.users.get_by_email(self._tenant.id, address) is not None:
-            raise ConflictError("A user with this email address already exists.")
-        return self._uow.users.add(
-            User(
-                id=0,
-                tenant_id=self._tenant.id,
-                email=address,
-                name=_text("name", name),
-                username=_optional_text("username", username, max_length=150),
-                phone=self._phone(phone),
-                is_staff=is_staff,
-                security_stamp=secrets.token_hex(16),
-                external_key=_optional_text("external_key", external_key),
-                created_at=self._clock.now(),
-            )
-        )
+        """Create a portal user (no password yet: they set one through an invitation).
 
-    def _phone(self, phone: str | None) -> str | None:
-        """The phone number in E.164 when a normalizer is configured (sign-in by phone)."""
-        text = _optional_text("phone", phone, max_length=32)
-        if text is None or self._phones is None:
-            return text
-        return self._phones.normalize(text, self._tenant.settings.default_region)
+        Goes through the one account flow
+        (:func:`~portalkit._services.account_flow.open_account`): the same
+        checks of email, name and phone as invitations and registration.
+
+        Raises:
+            InvalidInputError: A field is not valid (``fields`` names it).
+            ConflictError: A user of this portal has this email address.
+        """
+        details = account_details(
+            self._tenant, email=email, name=name, phone=phone, username=username,
+            external_key=external_key, phones=self._phones,
+        )
+        return open_account(
+            self._uow, self._clock, self._tenant, details, via="admin", is_staff=is_staff
+        )
 
     def user(self, ref: User | int) -> User:
         """The current record of a user of this tenant."""
@@ -295,7 +291,7 @@ class AdminSession:
         changed = attrs.evolve(
             current,
             is_active=active,
-            security_stamp=current.security_stamp if active else secrets.token_hex(16),
+            security_stamp=current.security_stamp if active else new_security_stamp(),
         )
         self._uow.users.update(changed)
         return changed
@@ -351,16 +347,8 @@ class AdminSession:
             user_id, group_id = None, holder.id
         else:
             user_id, group_id = self.user(holder).id, None
-        return self._uow.grants.add(
-            Grant(
-                id=0,
-                tenant_id=self._tenant.id,
-                role_id=the_role.id,
-                scope_id=node.id,
-                scope_path=node.path,
-                user_id=user_id,
-                group_id=group_id,
-            )
+        return add_grant(
+            self._uow, self._tenant.id, the_role, node, user_id=user_id, group_id=group_id
         )
 
     def revoke(self, grant: Grant | int) -> bool:

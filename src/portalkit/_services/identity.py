@@ -28,6 +28,7 @@ from email.message import EmailMessage
 
 import attrs
 
+from portalkit._services.account_flow import checked_password_hash, new_security_stamp
 from portalkit._services.audit import FAILED, SUCCESS, record
 from portalkit._services.throttle import Limit, acquire_all, throttle_key
 from portalkit.data import COMMON_PASSWORDS
@@ -108,11 +109,6 @@ def default_password_policy(min_length: int = 15) -> PasswordPolicy:
     return PasswordPolicy(min_length=min_length, blocklist=COMMON_PASSWORDS)
 
 
-def new_security_stamp() -> str:
-    """A fresh random security stamp (changing it ends every session of the user)."""
-    return secrets.token_hex(16)
-
-
 def set_password(
     uow: UnitOfWork,
     tenant: Tenant,
@@ -133,10 +129,12 @@ def set_password(
         InvalidInputError: ``fields`` names ``password`` and/or
             ``password_confirmation`` with the reason.
     """
-    policy.check(password, confirmation, context_words_of(tenant.name, user.email, user.name))
     updated = attrs.evolve(
         user,
-        password_hash=hasher.hash(normalize_password(password)),
+        password_hash=checked_password_hash(
+            password, confirmation, policy=policy, hasher=hasher,
+            context=(tenant.name, user.email, user.name),
+        ),
         security_stamp=new_security_stamp(),
     )
     uow.users.update(updated)

@@ -43,6 +43,15 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from portalkit._services.account_flow import (
+    Access,
+    account_details,
+    bind_first_password,
+    give_access,
+    may_give,
+    open_account,
+)
+from portalkit._services.audit import DENIED, record
 from portalkit._services.invitation_types import (
     DEFAULT_ACCOUNT_TEMPLATE,
     DEFAULT_INVITATION_TEMPLATE,
@@ -74,7 +83,8 @@ from portalkit.domain.invitations import (
 )
 from portalkit.domain.passwords import PasswordPolicy, context_words_of, normalize_password
 from portalkit.domain.policy import Target
-from portalkit.domain.principals import Grant, Membership, Principal, PrincipalKind, User
+from portalkit.domain.principals import Principal, PrincipalKind, Role, User
+from portalkit.domain.scopes import ScopeNode
 from portalkit.domain.templates import (
     COMPANY_NAME,
     CONTACT_NAME,
@@ -111,6 +121,7 @@ from portalkit.ports import (
 __all__ = [
     "DEFAULT_ACCOUNT_TEMPLATE",
     "DEFAULT_INVITATION_TEMPLATE",
+    "ESCALATION_MESSAGE",
     "INVITATION_SEND",
     "AlreadySignedUp",
     "Contact",
@@ -129,6 +140,12 @@ __all__ = [
 
 #: The permission that allows sending invitations (``portalkit.perms.INVITATION_SEND``).
 INVITATION_SEND = "invitation.send"
+
+#: What a sender asking for access above their own is told (it names nothing).
+ESCALATION_MESSAGE = (
+    "You can only give the access you hold yourself: choose a role (and group) "
+    "whose permissions you have at that scope."
+)
 
 #: ``check(uow, principal, permission, scope_path)``: may *principal* use
 #: *permission* at *scope_path* (anywhere in the tenant when None)?
@@ -221,6 +238,7 @@ class InvitationService:
         self._clock = clock
         self._policy = password_policy
         self._hasher = hasher
+        self._registry = registry
         self._allowed = permission_check or functools.partial(policy_allows, registry=registry)
         self._validity = validity
         self._accept_path = accept_path
@@ -256,8 +274,10 @@ class InvitationService:
             template: Overrides the default subject and body.
             scope_id, role: Grant this role at this scope on acceptance
                 (both or neither). With a scope, the sender's permission must
-                cover it.
-            group: A user group the new users join on acceptance.
+                cover it, and a sender who is not staff must hold every
+                permission of the role there (no escalation).
+            group: A user group the new users join on acceptance (judged
+                like the roles the group holds, and its KPI tiles).
             values: Values of host tokens shared by every contact.
             on_progress: Called with the report after every chunk.
             resume: Run an interrupted bulk send again: contacts whose
@@ -273,7 +293,11 @@ class InvitationService:
             stays pending and unsent (resend it).
 
         Raises:
-            PermissionDeniedError: The sender may not send invitations.
+            PermissionDeniedError: The sender may not send invitations, or
+                (no escalation) the role or group gives a permission the
+                sender does not hold at the scope, unless the sender is staff
+                (an active ``is_staff`` user). Nothing is stored or sent; the
+                refusal is audited (``invitation.send``, ``denied``).
             ConfigurationError: The tenant has no base URL.
             InvalidInputError: The template, scope, role or group is not valid.
         """
@@ -284,6 +308,9 @@ class InvitationService:
             target = self._target(uow, tenant, scope_id, role, group)
             if not self._allowed(uow, sender, INVITATION_SEND, target.scope_path):
                 raise PermissionDeniedError()
+            escalates = not self._may_give(uow, sender, target)
+        if escalates:
+            self._refuse(sender, target.scope_path, None)
         report = SendReport()
         rows = self._rows(contacts, report)
         while True:
@@ -345,7 +372,9 @@ class InvitationService:
 
         Raises:
             NotFoundError: No such invitation in the sender's tenant.
-            PermissionDeniedError: The sender may not send invitations.
+            PermissionDeniedError: The sender may not send invitations, or
+                the invitation gives access the sender does not hold (see
+                :meth:`send`; the refusal is audited, nothing is sent).
             ConflictError: It was accepted or revoked.
         """
         now = self._clock.now()
@@ -354,13 +383,20 @@ class InvitationService:
             current = self._get(uow, sender.tenant_id, invitation_id)
             if not self._allowed(uow, sender, INVITATION_SEND, current.scope_path):
                 raise PermissionDeniedError()
-            fresh = reissue(
-                current, nonce=_nonce(), now=now, expires_at=now + self._validity
-            )
-            fresh = attrs.evolve(fresh, invited_by_user_id=inviter.id)
-            if not uow.invitations.update_if(fresh, status=current.status, nonce=current.nonce):
-                raise ConflictError()
-            uow.commit()
+            # The resender now vouches for the access: judged like a new send.
+            escalates = not self._may_give(uow, sender, current)
+            if not escalates:
+                fresh = reissue(
+                    current, nonce=_nonce(), now=now, expires_at=now + self._validity
+                )
+                fresh = attrs.evolve(fresh, invited_by_user_id=inviter.id)
+                if not uow.invitations.update_if(
+                    fresh, status=current.status, nonce=current.nonce
+                ):
+                    raise ConflictError()
+                uow.commit()
+        if escalates:  # after the unit ends: SQLite has one writer at a time
+            self._refuse(sender, current.scope_path, current.id)
         default = (
             self._account_template if fresh.kind is InvitationKind.ACCOUNT else self._template
         )
@@ -527,7 +563,12 @@ class InvitationService:
         """Sign up through an invitation: create the user with this password.
 
         The user gets the invitation's email, name and contact key (and its
-        role at its scope, and its group). For an ``account`` invitation the
+        role at its scope, and its group, if the sender may still give them:
+        the no-escalation rule is checked again with the sender's current
+        access and the role's current permissions; when it fails, the
+        account is still created without that access, the refusal is audited
+        and the ``invitation.accepted`` event says ``access_refused``; the
+        invitee is told nothing about it). For an ``account`` invitation the
         existing user's password is set instead. Everything, with the audit
         entry and the ``invitation.accepted`` outbox event, commits in one
         transaction; a conditional update makes exactly one of concurrent
@@ -562,8 +603,8 @@ class InvitationService:
                 claimed, status=InvitationStatus.PENDING, nonce=claims.nonce
             ):
                 raise AlreadyUsedError("This invitation has already been used to sign up.")
-            user = self._bind_user(uow, current, password_hash, now)
-            self._give_access(uow, current, user)
+            user = self._bind_user(uow, tenant, current, password_hash)
+            given = self._give_access(uow, current, user)
             accepted = attrs.evolve(claimed, user_id=user.id)
             uow.invitations.update(accepted)
             self._audit(
@@ -585,6 +626,7 @@ class InvitationService:
                         "user_id": user.id,
                         "email": user.email,
                         "contact_key": accepted.contact_key,
+                        "access_refused": not given,
                     },
                     created_at=now,
                 )
@@ -918,8 +960,13 @@ class InvitationService:
         )
 
     def _bind_user(
-        self, uow: UnitOfWork, invitation: Invitation, password_hash: str, now: dt.datetime
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        invitation: Invitation,
+        password_hash: str,
     ) -> User:
+        """The invited account with its first password, through the one account flow."""
         tid = invitation.tenant_id
         if invitation.kind is InvitationKind.ACCOUNT:
             user = uow.users.get(tid, invitation.user_id) if invitation.user_id else None
@@ -927,56 +974,81 @@ class InvitationService:
                 raise InvalidTokenError()
         else:
             user = uow.users.get_by_email(tid, invitation.email)
+        detail = {"invitation": str(invitation.id)}
         if user is not None:
             if user.password_hash is not None:
                 raise AlreadyUsedError("This address has already signed up; please log in.")
-            bound = attrs.evolve(
-                user, password_hash=password_hash, security_stamp=secrets.token_hex(16)
+            return bind_first_password(
+                uow, self._clock, user, password_hash, via="invitation", detail=detail
             )
-            uow.users.update(bound)
-            return bound
         key = invitation.contact_key
         if key is not None and uow.users.get_by_external_key(tid, key) is not None:
             key = None  # the contact key is taken by another user: keep the email binding
-        return uow.users.add(
-            User(
-                id=0,
-                tenant_id=tid,
-                email=invitation.email,
-                name=invitation.contact_name,
-                password_hash=password_hash,
-                security_stamp=secrets.token_hex(16),
-                external_key=key,
-                created_at=now,
-            )
+        details = account_details(
+            tenant, email=invitation.email, name=invitation.contact_name, external_key=key
+        )
+        return open_account(
+            uow, self._clock, tenant, details, via="invitation", password_hash=password_hash,
+            detail=detail,
         )
 
-    def _give_access(self, uow: UnitOfWork, invitation: Invitation, user: User) -> None:
+    def _access(self, uow: UnitOfWork, tenant_id: int, target: _Target | Invitation) -> Access:
+        """What *target* gives, as it stands now (a deleted role, scope or group gives nothing)."""
+        grants: tuple[tuple[Role, ScopeNode], ...] = ()
+        if target.role_id is not None and target.scope_id is not None:
+            node = uow.scopes.get(tenant_id, target.scope_id)
+            role = uow.roles.get(tenant_id, target.role_id)
+            if node is not None and role is not None:
+                grants = ((role, node),)
+        group = (
+            uow.groups.get(tenant_id, target.group_id) if target.group_id is not None else None
+        )
+        return Access(grants=grants, groups=(group,) if group is not None else ())
+
+    def _may_give(self, uow: UnitOfWork, sender: Principal, target: _Target | Invitation) -> bool:
+        """The no-escalation rule for what *target* gives, with *sender* vouching."""
+        access = self._access(uow, sender.tenant_id, target)
+        return may_give(uow, sender, access, registry=self._registry)
+
+    def _refuse(self, sender: Principal, scope_path: str | None, invitation_id: int | None) -> None:
+        """Audit a send refused for escalation, then raise (the message names nothing)."""
+        with self._storage.unit_of_work() as uow:
+            record(
+                uow, self._clock, tenant_id=sender.tenant_id, action="invitation.send",
+                outcome=DENIED, actor=sender,
+                target=None if invitation_id is None else f"invitation:{invitation_id}",
+                scope_path=scope_path, detail={"reason": "escalation"},
+            )
+            uow.commit()
+        raise PermissionDeniedError(ESCALATION_MESSAGE)
+
+    def _give_access(self, uow: UnitOfWork, invitation: Invitation, user: User) -> bool:
+        """Give the invitation's access if its sender may still give it; False if refused.
+
+        The sender's own access may have shrunk (or the role grown) since
+        sending. A refusal still lets the account be created: the invitee
+        did nothing wrong and sees the same result; the refusal is audited
+        for staff (``invitation.grant``, ``denied``) and the outbox event
+        says ``access_refused``.
+        """
         tid = invitation.tenant_id
-        if (
-            invitation.role_id is not None
-            and invitation.scope_id is not None
-            and invitation.scope_path is not None
+        access = self._access(uow, tid, invitation)
+        if not access:
+            return True
+        sender = Principal(
+            tenant_id=tid, kind=PrincipalKind.USER, user_id=invitation.invited_by_user_id
+        )
+        if invitation.invited_by_user_id is not None and may_give(
+            uow, sender, access, registry=self._registry
         ):
-            node = uow.scopes.get(tid, invitation.scope_id)
-            role = uow.roles.get(tid, invitation.role_id)
-            if node is not None and role is not None:  # both may be gone since sending
-                uow.grants.add(
-                    Grant(
-                        id=0,
-                        tenant_id=tid,
-                        role_id=role.id,
-                        scope_id=node.id,
-                        scope_path=node.path,
-                        user_id=user.id,
-                    )
-                )
-        if invitation.group_id is not None and uow.groups.get(tid, invitation.group_id):
-            member = all_of(Eq("group_id", invitation.group_id), Eq("user_id", user.id))
-            if not uow.memberships.count(tid, member):
-                uow.memberships.add(
-                    Membership(id=0, tenant_id=tid, group_id=invitation.group_id, user_id=user.id)
-                )
+            give_access(uow, user, access)
+            return True
+        record(
+            uow, self._clock, tenant_id=tid, action="invitation.grant", outcome=DENIED,
+            actor=invitation.invited_by_user_id, target=f"invitation:{invitation.id}",
+            scope_path=invitation.scope_path, detail={"reason": "escalation"},
+        )
+        return False
 
     def _base(self, tenant: Tenant) -> str:
         return str(tenant.settings.base_url).rstrip("/")

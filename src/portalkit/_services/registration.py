@@ -17,6 +17,12 @@ import datetime as dt
 import hmac
 from email.message import EmailMessage
 
+from portalkit._services.account_flow import (
+    account_details,
+    add_grant,
+    checked_password_hash,
+    open_account,
+)
 from portalkit._services.audit import FAILED, SUCCESS, record
 from portalkit._services.identity import (
     CLAIM_FAILED,
@@ -25,7 +31,6 @@ from portalkit._services.identity import (
     ClaimTicket,
     IdentityService,
     SignIn,
-    new_security_stamp,
 )
 from portalkit._services.throttle import Limit, acquire_all, throttle_key
 from portalkit.domain.contact import (
@@ -45,8 +50,7 @@ from portalkit.domain.identity import (
     read_signed_values,
     sign_values,
 )
-from portalkit.domain.passwords import context_words_of, normalize_password
-from portalkit.domain.principals import Grant, User
+from portalkit.domain.principals import User
 from portalkit.domain.records import CustomerRecord
 from portalkit.domain.tenants import Tenant, require_open
 from portalkit.errors import (
@@ -272,15 +276,14 @@ class RegistrationService:
             found = uow.customers.get(tenant.id, record_id)
         if found is None or not found.email:
             raise InvalidTokenError(CODE_FAILED)
-        self.config.password_policy.check(
-            password, confirmation, context_words_of(tenant.name, found.email, found.name)
-        )
         if client_key:
             acquire_all(self._throttle, [Limit(
                 throttle_key("claim", tenant.id, "client", client_key), self.config.claim_client
             )], now)
-        new_hash = self._hasher.hash(normalize_password(password))
-        assert self._phones is not None
+        new_hash = checked_password_hash(
+            password, confirmation, policy=self.config.password_policy, hasher=self._hasher,
+            context=(tenant.name, found.email, found.name),
+        )
         with self._storage.unit_of_work() as uow:
             ok = False
             if digits is not None:
@@ -295,15 +298,16 @@ class RegistrationService:
                        outcome=FAILED, target=f"customer:{found.id}", client_key=client_key)
                 uow.commit()
                 raise InvalidTokenError(CODE_FAILED)
-            e164 = self._phones.normalize(found.phone or "", found.country)
-            address = normalize_email(found.email)
-            if self._existing_user(uow, tenant, found, e164) is not None:
+            details = account_details(
+                tenant, email=found.email, name=found.name or found.email, phone=found.phone,
+                phones=self._phones, region=found.country,
+            )
+            if self._existing_user(uow, tenant, found, details.phone or "") is not None:
                 raise ConflictError("This account is already registered. Please sign in.")
-            user = uow.users.add(User(
-                id=0, tenant_id=tenant.id, email=address, name=found.name or address,
-                phone=e164, password_hash=new_hash, security_stamp=new_security_stamp(),
-                created_at=now,
-            ))
+            user = open_account(
+                uow, self._clock, tenant, details, via="registration", password_hash=new_hash,
+                client_key=client_key, detail={"customer": str(found.id)},
+            )
             self._grant_claim_role(uow, tenant, found, user)
             uow.outbox.add(OutboxEvent(
                 id=0, tenant_id=tenant.id, topic="registration.completed",
@@ -329,8 +333,8 @@ class RegistrationService:
                 f"The registration role {self.config.claim_role!r} or the customer's "
                 "organization does not exist."
             )
-        uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=role.id, scope_id=node.id,
-                             scope_path=node.path, user_id=user.id))
+        # The tenant's own configuration grants here, not a customer: staff-side.
+        add_grant(uow, tenant.id, role, node, user_id=user.id)
 
     def _claim_message(self, tenant: Tenant, found: CustomerRecord, code: str) -> EmailMessage:
         minutes = int(self.config.codes.lifetime.total_seconds() // 60)

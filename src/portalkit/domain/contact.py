@@ -11,6 +11,7 @@ idempotent: normalizing a normalized value gives it back unchanged.
 - Postal codes per country: US ZIP and ZIP+4 (``12345``, ``12345-6789``),
   Canadian ``A1A 1A1``, UK postcodes (``SW1A 1AA``); other countries get a
   generic check (2 to 10 letters, digits, spaces or dashes, upper-cased).
+- Names of people: trimmed, on one line, without NUL, at most 200 characters.
 - Phone numbers need the ``phonenumbers`` metadata, so only their port,
   :class:`PhoneNormalizer`, is defined here; ``portalkit.adapters.phones``
   implements it (install ``portalkit[phone]``).
@@ -28,6 +29,8 @@ __all__ = [
     "EMAIL_FIELD",
     "MAX_EMAIL_LENGTH",
     "MAX_LOCAL_LENGTH",
+    "MAX_NAME_LENGTH",
+    "NAME_FIELD",
     "PHONE_FIELD",
     "POSTAL_CODE_FIELD",
     "EmailChecker",
@@ -35,6 +38,7 @@ __all__ = [
     "looks_like_email",
     "looks_like_phone",
     "normalize_email",
+    "normalize_name",
     "normalize_postal_code",
     "postal_codes_match",
 ]
@@ -42,12 +46,16 @@ __all__ = [
 EMAIL_FIELD = "email"
 PHONE_FIELD = "phone"
 POSTAL_CODE_FIELD = "postal_code"
+NAME_FIELD = "name"
 
 MAX_EMAIL_LENGTH = 254
 MAX_LOCAL_LENGTH = 64
+#: Longest name of a person accepted (it goes into mail headers and subjects).
+MAX_NAME_LENGTH = 200
 
 _LOCAL_RE = re.compile(r"^[^\s@\"(),:;<>\[\]\\]+$")
 _LABEL_RE = re.compile(r"^[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?$", re.UNICODE)
+_LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 _PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().\-/]{6,30}$")
 
 _US_RE = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
@@ -109,6 +117,31 @@ def normalize_email(value: object) -> str:
     if labels[-1].isdigit():
         raise _email_error()
     return address
+
+
+def normalize_name(
+    value: object, *, field: str = NAME_FIELD, label: str = "The name"
+) -> str:
+    """The trimmed name of a person, or InvalidInputError for *field*.
+
+    Refused: not text, empty, a NUL (PostgreSQL cannot store it), a line break
+    (names go into mail headers), longer than :data:`MAX_NAME_LENGTH`.
+    *label* starts the messages (``"The contact name"``).
+    """
+    if not isinstance(value, str):
+        raise InvalidInputError.for_field(field, f"{label} must be text.")
+    if "\x00" in value:
+        raise InvalidInputError.for_field(field, f"{label} must not contain a NUL character.")
+    name = value.strip()
+    if not name:
+        raise InvalidInputError.for_field(field, f"{label} is required.")
+    if any(ch in _LINE_BREAKS for ch in name):
+        raise InvalidInputError.for_field(field, f"{label} must be on one line.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInputError.for_field(
+            field, f"{label} is longer than {MAX_NAME_LENGTH} characters."
+        )
+    return name
 
 
 def looks_like_email(text: str) -> bool:

@@ -26,6 +26,8 @@ import re
 
 import attrs
 
+from portalkit.domain.contact import MAX_NAME_LENGTH, normalize_name
+from portalkit.domain.contact import normalize_email as normalize_account_email
 from portalkit.errors import (
     AlreadyUsedError,
     ConflictError,
@@ -51,13 +53,12 @@ __all__ = [
 ]
 
 #: Longest contact name accepted (it goes into the To header and the subject).
-MAX_CONTACT_NAME_LENGTH = 200
+MAX_CONTACT_NAME_LENGTH = MAX_NAME_LENGTH
 #: Longest stored send error.
 MAX_ERROR_LENGTH = 500
 
 _LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00")
 
 
 class InvitationStatus(str, enum.Enum):
@@ -107,25 +108,15 @@ def normalize_email(value: object, *, field: str = "email") -> str:
     if len(labels) < 2 or not all(_LABEL_RE.match(label) for label in labels):
         raise InvalidInputError.for_field(field, message)
     address = f"{local.lower()}@{ascii_domain}"
-    if len(address) > 254:
-        raise InvalidInputError.for_field(field, message)
-    return address
+    try:  # and what the account made from it is checked with, so accepting cannot fail on it
+        return normalize_account_email(address)
+    except InvalidInputError:
+        raise InvalidInputError.for_field(field, message) from None
 
 
 def validate_contact_name(value: object, *, field: str = "contact_name") -> str:
-    """The trimmed name, or InvalidInputError (not text, empty, line breaks, too long)."""
-    if not isinstance(value, str):
-        raise InvalidInputError.for_field(field, "The contact name must be text.")
-    name = value.strip()
-    if not name:
-        raise InvalidInputError.for_field(field, "The contact name is required.")
-    if any(ch in _LINE_BREAKS for ch in name):
-        raise InvalidInputError.for_field(field, "The contact name must be on one line.")
-    if len(name) > MAX_CONTACT_NAME_LENGTH:
-        raise InvalidInputError.for_field(
-            field, f"The contact name is longer than {MAX_CONTACT_NAME_LENGTH} characters."
-        )
-    return name
+    """The trimmed name, or InvalidInputError (not text, empty, line breaks, NUL, too long)."""
+    return normalize_name(value, field=field, label="The contact name")
 
 
 @attrs.frozen(kw_only=True)

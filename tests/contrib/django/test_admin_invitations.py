@@ -47,7 +47,7 @@ def smtp(settings: Any) -> Iterator[SmtpServer]:
 def staff(world: World, smtp: SmtpServer, admin_user: Any) -> World:
     """The Django admin user is also a portal user allowed to invite at organization A."""
     with get_portal().admin("acme") as admin:
-        sender = admin.create_user(admin_user.email, "Staff Sender")
+        sender = admin.create_user(admin_user.email, "Staff Sender", is_staff=True)
         admin.define_role("inviter", [perms.INVITATION_SEND])
         admin.grant(sender, "inviter", scope=admin.scope_by_key("A"))
         organization = admin.scope_by_key("A")

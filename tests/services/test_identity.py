@@ -39,6 +39,7 @@ from portalkit.domain.scopes import ScopeKind
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import (
     AuthenticationError,
+    ConflictError,
     InvalidInputError,
     InvalidTokenError,
     ThrottledError,
@@ -392,8 +393,9 @@ def test_reset_code_expires_after_15_minutes(world: World) -> None:
         world.service.reset_password(world.tenant, "ann@city.example", code, NEW_PASSWORD, None)
 
 
-def test_five_wrong_codes_lock_and_a_new_code_does_not_reset(world: World) -> None:
-    """After 5 wrong guesses the right code fails, and so does a newly requested one."""
+def test_five_wrong_codes_lock_that_code_and_a_new_code_works(world: World) -> None:
+    """After 5 wrong guesses the right code fails; a newly requested code works (the owner,
+    who reads the email, always gets in)."""
     world.service.request_password_reset(world.tenant, "ann@city.example")
     code = world.last_code("ann@city.example")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -405,8 +407,8 @@ def test_five_wrong_codes_lock_and_a_new_code_does_not_reset(world: World) -> No
         world.service.reset_password(world.tenant, "ann@city.example", code, NEW_PASSWORD, None)
     world.service.request_password_reset(world.tenant, "ann@city.example")
     fresh = world.last_code("ann@city.example")
-    with pytest.raises(InvalidTokenError):
-        world.service.reset_password(world.tenant, "ann@city.example", fresh, NEW_PASSWORD, None)
+    world.service.reset_password(world.tenant, "ann@city.example", fresh, NEW_PASSWORD, None)
+    assert world.service.login(world.tenant, "ann", NEW_PASSWORD)
 
 
 def test_reset_requests_are_throttled_per_address(world: World) -> None:
@@ -553,9 +555,47 @@ def test_bare_match_mode(world: World) -> None:
     signed = world.registration.complete_claim(world.tenant, ticket.ticket,
                                     code=None, password=NEW_PASSWORD, confirmation=NEW_PASSWORD)
     assert signed.user.email == "bob@builder.example"
-    with pytest.raises(InvalidTokenError):
+    with pytest.raises(ConflictError):
         world.registration.complete_claim(world.tenant, ticket.ticket,
                                code=None, password=NEW_PASSWORD, confirmation=None)
+
+
+def test_a_claim_code_is_void_once_the_email_on_file_changes(world: World) -> None:
+    """The emailed proof is bound to the address it was sent to: after the host changes
+    the record's email, the code does not work; a new claim's code does."""
+    ticket = _claim(world)
+    code = world.last_code("bob@builder.example")
+    with world.storage.unit_of_work() as uow:
+        uow.customers.update(attrs.evolve(world.bob_record, email="bob@newmail.example"))
+        uow.commit()
+    with pytest.raises(InvalidTokenError):
+        world.registration.complete_claim(world.tenant, ticket.ticket, code=code,
+                                          password=NEW_PASSWORD, confirmation=None)
+    fresh = _claim(world, email="bob@newmail.example")
+    signed = world.registration.complete_claim(
+        world.tenant, fresh.ticket, code=world.last_code("bob@newmail.example"),
+        password=NEW_PASSWORD, confirmation=None)
+    assert signed.user.email == "bob@newmail.example"
+
+
+def test_claiming_again_does_not_void_an_earlier_code(world: World) -> None:
+    """Each claim's code belongs to its ticket: a second claim leaves the first code working,
+    and wrong guesses on one ticket do not lock another."""
+    first = _claim(world)
+    first_code = world.last_code("bob@builder.example")
+    second = _claim(world)
+    second_code = world.last_code("bob@builder.example")
+    wrong = f"{(int(second_code) + 1) % 1_000_000:06d}"
+    for _ in range(world.service.config.codes.max_attempts):
+        with pytest.raises(InvalidTokenError):
+            world.registration.complete_claim(world.tenant, second.ticket, code=wrong,
+                                              password=NEW_PASSWORD, confirmation=None)
+    with pytest.raises(ThrottledError):
+        world.registration.complete_claim(world.tenant, second.ticket, code=second_code,
+                                          password=NEW_PASSWORD, confirmation=None)
+    signed = world.registration.complete_claim(world.tenant, first.ticket, code=first_code,
+                                               password=NEW_PASSWORD, confirmation=None)
+    assert signed.user.email == "bob@builder.example"
 
 
 def test_ten_failed_claims_per_record_and_a_success_elsewhere_clears_nothing(

@@ -16,6 +16,7 @@ import attrs
 
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
+from portalkit._services.stamps import rotate_security_stamp
 from portalkit.domain.assets import fold_similar, normalize_identifier
 from portalkit.domain.contact import PhoneNormalizer, normalize_email
 from portalkit.domain.fields import validate_overrides
@@ -290,13 +291,12 @@ class AdminSession:
         return self._passwords(self._uow, self._tenant, self.user(user), password)
 
     def set_user_active(self, user: User | int, active: bool) -> User:
-        """Enable or disable a user; disabling ends every session at once."""
+        """Enable or disable a user; disabling ends every session at once and voids
+        the user's outstanding reset codes and set-password links."""
         current = self.user(user)
-        changed = attrs.evolve(
-            current,
-            is_active=active,
-            security_stamp=current.security_stamp if active else secrets.token_hex(16),
-        )
+        if not active:
+            return rotate_security_stamp(self._uow, current, is_active=False)
+        changed = attrs.evolve(current, is_active=True)
         self._uow.users.update(changed)
         return changed
 

@@ -29,6 +29,7 @@ from email.message import EmailMessage
 import attrs
 
 from portalkit._services.audit import FAILED, SUCCESS, record
+from portalkit._services.stamps import new_security_stamp, rotate_security_stamp
 from portalkit._services.throttle import Limit, acquire_all, throttle_key
 from portalkit.data import COMMON_PASSWORDS
 from portalkit.domain.contact import (
@@ -107,11 +108,6 @@ def default_password_policy(min_length: int = 15) -> PasswordPolicy:
     return PasswordPolicy(min_length=min_length, blocklist=COMMON_PASSWORDS)
 
 
-def new_security_stamp() -> str:
-    """A fresh random security stamp (changing it ends every session of the user)."""
-    return secrets.token_hex(16)
-
-
 def set_password(
     uow: UnitOfWork,
     tenant: Tenant,
@@ -126,20 +122,15 @@ def set_password(
 
     Checks the policy (with the tenant's name and the user's email and name as
     context words), hashes the NFKC-normalized password and rotates the
-    security stamp, which ends every existing session of the user.
+    security stamp, which ends every existing session of the user and voids
+    their outstanding reset codes and set-password links.
 
     Raises:
         InvalidInputError: ``fields`` names ``password`` and/or
             ``password_confirmation`` with the reason.
     """
     policy.check(password, confirmation, context_words_of(tenant.name, user.email, user.name))
-    updated = attrs.evolve(
-        user,
-        password_hash=hasher.hash(normalize_password(password)),
-        security_stamp=new_security_stamp(),
-    )
-    uow.users.update(updated)
-    return updated
+    return rotate_security_stamp(uow, user, password_hash=hasher.hash(normalize_password(password)))
 
 
 #: Default limits (see :class:`IdentityConfig`).
@@ -645,10 +636,11 @@ class IdentityService:
         self, tenant: Tenant, user_id: int, *, client_key: str | None = None
     ) -> None:
         """End every session of the user at once (rotates the security stamp and
-        deletes the session records)."""
+        deletes the session records); outstanding reset codes and set-password
+        links stop working too."""
         with self._storage.unit_of_work() as uow:
             user = self._user(uow, tenant, user_id)
-            uow.users.update(attrs.evolve(user, security_stamp=new_security_stamp()))
+            rotate_security_stamp(uow, user)
             uow.sessions.delete_for_user(tenant.id, user.id)
             record(uow, self._clock, tenant_id=tenant.id, action="session.revoke_all",
                    actor=user.id, target=f"user:{user.id}", client_key=client_key)
@@ -725,9 +717,10 @@ class IdentityService:
 
     def _store_code(
         self, uow: UnitOfWork, tenant: Tenant, purpose: CodePurpose, subject_id: int,
-        *, code: str, now: dt.datetime,
+        *, code: str, now: dt.datetime, bound_to: str,
     ) -> OneTimeCode:
-        digest = code_digest(self._code_key, purpose.value, tenant.id, subject_id, code)
+        digest = code_digest(self._code_key, purpose.value, tenant.id, subject_id, code,
+                             bound_to=bound_to)
         existing = uow.codes.get_for(tenant.id, purpose, subject_id)
         if existing is not None:
             fresh = existing.renewed(digest=digest, now=now, rules=self.config.codes)
@@ -767,7 +760,8 @@ class IdentityService:
             user = uow.users.get_by_email(tenant.id, address)
             if user is not None and user.is_active:
                 code = self._new_code()
-                self._store_code(uow, tenant, CodePurpose.RESET, user.id, code=code, now=now)
+                self._store_code(uow, tenant, CodePurpose.RESET, user.id, code=code, now=now,
+                                 bound_to=user.security_stamp)
                 message = self._reset_message(tenant, user, code)
             record(uow, self._clock, tenant_id=tenant.id, action="password.reset_request",
                    outcome=SUCCESS if message else FAILED,
@@ -813,16 +807,14 @@ class IdentityService:
             ok = False
             if user is not None and user.is_active and digits is not None:
                 digest = code_digest(self._code_key, CodePurpose.RESET.value, tenant.id,
-                                     user.id, digits)
+                                     user.id, digits, bound_to=user.security_stamp)
                 ok = uow.codes.consume(tenant.id, CodePurpose.RESET, user.id, digest, now=now,
                                        max_attempts=self.config.codes.max_attempts)
             if user is not None and not ok:
                 uow.codes.record_failure(tenant.id, CodePurpose.RESET, user.id, now=now,
                                          max_attempts=self.config.codes.max_attempts)
             if ok and user is not None:
-                uow.users.update(attrs.evolve(
-                    user, password_hash=new_hash, security_stamp=new_security_stamp()
-                ))
+                rotate_security_stamp(uow, user, password_hash=new_hash)
             record(uow, self._clock, tenant_id=tenant.id, action="password.reset",
                    outcome=SUCCESS if ok else FAILED,
                    actor=user.id if user else None, client_key=client_key)

@@ -27,7 +27,7 @@ from portalkit._services.identity import (
     SignIn,
     new_security_stamp,
 )
-from portalkit._services.throttle import Limit, acquire_all, throttle_key
+from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.domain.contact import (
     PHONE_FIELD,
     POSTAL_CODE_FIELD,
@@ -173,20 +173,18 @@ class RegistrationService:
         Raises:
             InvalidInputError: A malformed phone, email or postal code (fields).
             AuthenticationError: One generic failure whichever part was wrong.
-            ThrottledError: Too many failed claims for this record or client.
+            ThrottledError: Too many failed claims for this phone number (from
+                this client, or from all together) or from this client.
         """
         e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
         now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:
             records = self._records_with_phone(uow, tenant, e164, str(phone))
-        limits = [Limit(throttle_key("claim", tenant.id, "record", r.id), self.config.claim_record)
-                  for r in records]
-        if not records:
-            limits.append(Limit(throttle_key("claim", tenant.id, "phone", e164),
-                                self.config.claim_record))
-        if client_key:
-            limits.insert(0, Limit(throttle_key("claim", tenant.id, "client", client_key),
-                                   self.config.claim_client))
+        # Counted on the number claimed, whether or not a record has it.
+        limits = account_limits("claim", tenant.id, e164, client_key,
+                                per_client=self.config.claim_record,
+                                overall=self.config.claim_record_global,
+                                client=self.config.claim_client)
         try:
             attempt = acquire_all(self._throttle, limits, now)
         except ThrottledError:
@@ -206,11 +204,8 @@ class RegistrationService:
             self._audit_now(tenant, "registration.claim", FAILED, None, client_key, detail)
             raise AuthenticationError(CLAIM_FAILED)
         found = matching[0]
-        # Take back this record's count (and the client's); other records keep theirs.
-        attempt.forgive(
-            [throttle_key("claim", tenant.id, "record", found.id)]
-            + ([throttle_key("claim", tenant.id, "client", client_key)] if client_key else [])
-        )
+        # Take back this attempt's count; other numbers keep theirs.
+        attempt.succeeded()
         proof = self._email_proof(tenant)
         code = self._new_code()
         expires = now + self.config.codes.lifetime

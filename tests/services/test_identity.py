@@ -9,6 +9,7 @@ SMTP server on loopback.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -35,6 +36,7 @@ from portalkit.adapters.mail import MemoryMailer
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.adapters.phones import PhonenumbersNormalizer
 from portalkit.domain.filters import Eq
+from portalkit.domain.identity import ThrottleRule
 from portalkit.domain.principals import Role, User
 from portalkit.domain.records import CustomerRecord
 from portalkit.domain.scopes import ScopeKind
@@ -299,6 +301,55 @@ def test_per_client_limit(world: World) -> None:
     with pytest.raises(ThrottledError):
         service.login(world.tenant, "a4", "wrong horse battery staple", client_key="ip:6.6.6.6")
     assert service.login(world.tenant, "ann", PASSWORD, client_key="ip:7.7.7.7")
+
+
+def test_an_attackers_failures_do_not_refuse_the_owner_on_another_client(world: World) -> None:
+    """Ten wrong passwords from one client block that client only: the owner's correct
+    password from a client that has not been failing signs in."""
+    for _ in range(10):
+        with pytest.raises(AuthenticationError):
+            world.service.login(world.tenant, "ann@city.example", "wrong horse battery staple",
+                                client_key="ip:6.6.6.6")
+    with pytest.raises(ThrottledError):
+        world.service.login(world.tenant, "ann@city.example", PASSWORD, client_key="ip:6.6.6.6")
+    signed = world.service.login(world.tenant, "(202) 555-0143", PASSWORD,
+                                 client_key="ip:7.7.7.7")
+    assert signed.user.id == world.ann.id
+
+
+def test_the_overall_limit_stops_a_distributed_attack_until_the_owner_resets(
+    world: World,
+) -> None:
+    """Failures from many clients add up to the account's overall limit, which then refuses
+    even the right password from a fresh client; a reset by emailed code (a proven owner)
+    opens sign-in again."""
+    service = world.rebuild(login_account=ThrottleRule(limit=2),
+                            login_account_global=ThrottleRule(limit=6))
+    for client in range(3):
+        for _ in range(2):
+            with pytest.raises(AuthenticationError):
+                service.login(world.tenant, "ann@city.example", "wrong horse battery staple",
+                              client_key=f"ip:10.0.0.{client}")
+    with pytest.raises(ThrottledError):
+        service.login(world.tenant, "ann@city.example", PASSWORD, client_key="ip:7.7.7.7")
+    service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:7.7.7.7")
+    service.reset_password(world.tenant, "ann@city.example", world.last_code("ann@city.example"),
+                           NEW_PASSWORD, None, client_key="ip:7.7.7.7")
+    assert service.login(world.tenant, "ann@city.example", NEW_PASSWORD, client_key="ip:7.7.7.7")
+
+
+def test_one_clients_reset_requests_do_not_block_the_owners(world: World) -> None:
+    """Five reset requests from one client block that client; the owner elsewhere still gets
+    a code, up to the address's overall limit."""
+    service = world.rebuild(reset_requests_global=ThrottleRule(limit=7))
+    for _ in range(5):
+        service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:6.6.6.6")
+    with pytest.raises(ThrottledError):
+        service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:6.6.6.6")
+    service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:7.7.7.7")
+    service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:8.8.8.8")
+    with pytest.raises(ThrottledError):
+        service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:9.9.9.9")
 
 
 def test_login_attempts_are_audited_without_secrets(world: World) -> None:
@@ -617,6 +668,24 @@ def test_ten_failed_claims_per_record_and_a_success_elsewhere_clears_nothing(
     assert caught.value.retry_after == 24 * 3600
 
 
+def test_one_clients_failed_claims_do_not_lock_the_record_for_another(world: World) -> None:
+    """Ten failed claims from one client block that client on this number; the customer's
+    correct claim from another client goes through, up to the number's overall limit."""
+    world.rebuild(claim_record_global=ThrottleRule(limit=11, window=dt.timedelta(hours=24)))
+    for _ in range(10):
+        with pytest.raises(AuthenticationError):
+            _claim(world, postal_code="99999")
+    with pytest.raises(ThrottledError):
+        _claim(world)
+    details = {"phone": "202.555.0199", "email": "bob@builder.example", "postal_code": "12345"}
+    assert world.registration.claim(world.tenant, client_key="ip:1.1.1.1", **details)
+    with pytest.raises(AuthenticationError):
+        world.registration.claim(world.tenant, client_key="ip:2.2.2.2",
+                                 **{**details, "postal_code": "99999"})
+    with pytest.raises(ThrottledError):
+        world.registration.claim(world.tenant, client_key="ip:3.3.3.3", **details)
+
+
 def test_claim_attempts_are_audited(world: World) -> None:
     """Every claim attempt leaves an audit entry with its outcome and client key."""
     with pytest.raises(AuthenticationError):
@@ -670,6 +739,46 @@ def test_unknown_and_known_accounts_answer_alike(argon: Argon2idHasher, name: st
     known = world.service.request_password_reset(world.tenant, "ann@city.example")
     unknown = world.service.request_password_reset(world.tenant, f"{name}@nowhere.example")
     assert known == unknown
+
+
+PHONE_SPELLINGS = ("({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "+1 {a} {b} {c}",
+                   "{a}{b}{c}", "+1{a}{b}{c}", "1-{a}-{b}-{c}", " {a} {b} {c} ")
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spellings=st.lists(st.sampled_from(PHONE_SPELLINGS), min_size=11, max_size=12),
+       email_cases=st.lists(st.booleans(), min_size=11, max_size=12))
+def test_known_and_unknown_identifiers_are_throttled_alike(
+    argon: Argon2idHasher, spellings: list[str], email_cases: list[bool]
+) -> None:
+    """Property: whatever spellings of a phone number (or capitalizations of an email) are
+    tried, a registered and an unregistered one see the same answers in the same order:
+    ten failures, then throttled for the same time; no spelling buys more guesses."""
+    world = make_world(MemoryStorage(), argon)
+
+    def answers(typed: list[str]) -> list[tuple[str, float]]:
+        seen = []
+        for text in typed:
+            try:
+                world.service.login(world.tenant, text, "wrong horse battery staple",
+                                    client_key="ip:6.6.6.6")
+            except ThrottledError as exc:
+                seen.append(("throttled", exc.retry_after))
+            except AuthenticationError:
+                seen.append(("failed", 0.0))
+        return seen
+
+    known = answers([f.format(a="202", b="555", c="0143") for f in spellings])
+    unknown = answers([f.format(a="202", b="555", c="0188") for f in spellings])
+    assert known == unknown
+    assert [kind for kind, _ in known] == ["failed"] * 10 + ["throttled"] * (len(spellings) - 10)
+    emails = answers([("ANN@City.Example" if up else " ann@city.example") for up in email_cases])
+    strangers = answers([("NOBODY@City.Example" if up else " nobody@city.example")
+                         for up in email_cases])
+    assert emails == strangers
+    assert [kind for kind, _ in emails] == ["failed"] * 10 + ["throttled"] * (
+        len(email_cases) - 10)
 
 
 # Real SMTP -----------------------------------------------------------------------

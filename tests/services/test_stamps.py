@@ -98,6 +98,11 @@ def _sign_out_everywhere(world: World, user: User) -> None:
     world.portal.identity.sign_out_everywhere(world.tenant, user.id)
 
 
+def _admin_end_sessions(world: World, user: User) -> None:
+    with world.portal.admin("acme") as admin:
+        admin.end_sessions(user)
+
+
 def _disable_and_enable(world: World, user: User) -> None:
     with world.portal.admin("acme") as admin:
         admin.set_user_active(user, False)
@@ -108,6 +113,7 @@ def _disable_and_enable(world: World, user: User) -> None:
 EVENTS: dict[str, Callable[[World, User], None]] = {
     "admin_set_password": _change_password,
     "sign_out_everywhere": _sign_out_everywhere,
+    "admin_end_sessions": _admin_end_sessions,
     "disable": _disable_and_enable,
 }
 

@@ -290,6 +290,11 @@ class AdminSession:
             raise ConfigurationError("Passwords can be set only through Portal.admin().")
         return self._passwords(self._uow, self._tenant, self.user(user), password)
 
+    def end_sessions(self, user: User | int) -> User:
+        """End every session of a user ("sign out everywhere") and void their outstanding
+        reset codes and set-password links, by rotating the security stamp."""
+        return rotate_security_stamp(self._uow, self.user(user))
+
     def set_user_active(self, user: User | int, active: bool) -> User:
         """Enable or disable a user; disabling ends every session at once and voids
         the user's outstanding reset codes and set-password links."""

@@ -23,6 +23,7 @@ from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.mail import MemoryMailer
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.domain.documents import KindRegistry
+from portalkit.domain.identity import ThrottleRule
 from portalkit.domain.policy import Target
 from portalkit.domain.templates import EmailTemplate, TemplateToken
 from portalkit.errors import AuthenticationError, ConfigurationError, ThrottledError
@@ -56,16 +57,38 @@ REFUSED: list[tuple[Callable[[], object], str]] = [
         lambda: PortalConfig(identity=IdentityConfig(session_absolute_timeout=14)),  # type: ignore[arg-type]
         "session_absolute_timeout must be a positive timedelta",
     ),
+    (
+        lambda: IdentityConfig(session_touch_interval=dt.timedelta(minutes=30)),
+        "session_touch_interval must be shorter than session_idle_timeout",
+    ),
     *[
         (
             lambda name=name: PortalConfig(identity=IdentityConfig(**{name: 10})),
             f"identity.{name} must be a ThrottleRule",
         )
         for name in (
-            "login_account", "login_client", "claim_record", "claim_client",
-            "reset_requests", "reset_client",
+            "login_account", "login_account_global", "login_client", "claim_record",
+            "claim_record_global", "claim_client", "reset_requests", "reset_requests_global",
+            "reset_client",
         )
     ],
+    *[
+        (
+            lambda per_client=per_client, overall=overall: PortalConfig(identity=IdentityConfig(
+                **{per_client: ThrottleRule(limit=20), overall: ThrottleRule(limit=19)}
+            )),
+            f"identity.{overall} must allow at least as many failures as identity.{per_client}",
+        )
+        for per_client, overall in (
+            ("login_account", "login_account_global"),
+            ("claim_record", "claim_record_global"),
+            ("reset_requests", "reset_requests_global"),
+        )
+    ],
+    (
+        lambda: PortalConfig(identity=IdentityConfig(claim_email_proof="yes")),  # type: ignore[arg-type]
+        "identity.claim_email_proof must be True or False",
+    ),
     (
         lambda: PortalConfig(identity=IdentityConfig(codes=6)),  # type: ignore[arg-type]
         "identity.codes must be CodeRules",
@@ -160,6 +183,7 @@ def test_every_field_has_a_refusal_test() -> None:
     messages = " ".join(m for _, m in REFUSED)
     for prefix, cls in (
         ("", PortalConfig),
+        ("", IdentityConfig),
         ("invitations.", InvitationConfig),
         ("limits.", LimitsConfig),
     ):

@@ -204,10 +204,13 @@ class LimitsConfig:
 
 _IDENTITY_RULES = (
     "login_account",
+    "login_account_global",
     "login_client",
     "claim_record",
+    "claim_record_global",
     "claim_client",
     "reset_requests",
+    "reset_requests_global",
     "reset_client",
 )
 
@@ -222,6 +225,8 @@ def _check_identity(_instance: Any, _attribute: object, value: Any) -> None:
             raise _refuse(f"identity.{name}", "must be a ThrottleRule.")
     if not isinstance(value.codes, CodeRules):
         raise _refuse("identity.codes", "must be CodeRules.")
+    if not isinstance(value.claim_email_proof, bool):
+        raise _refuse("identity.claim_email_proof", "must be True or False.")
     if value.claim_role is not None and (
         not isinstance(value.claim_role, str) or not value.claim_role.strip()
     ):

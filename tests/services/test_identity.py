@@ -9,7 +9,10 @@ SMTP server on loopback.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import re
+import secrets
 import threading
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -33,12 +36,14 @@ from portalkit.adapters.mail import MemoryMailer
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.adapters.phones import PhonenumbersNormalizer
 from portalkit.domain.filters import Eq
+from portalkit.domain.identity import ThrottleRule
 from portalkit.domain.principals import Role, User
 from portalkit.domain.records import CustomerRecord
 from portalkit.domain.scopes import ScopeKind
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import (
     AuthenticationError,
+    ConflictError,
     InvalidInputError,
     InvalidTokenError,
     ThrottledError,
@@ -298,6 +303,55 @@ def test_per_client_limit(world: World) -> None:
     assert service.login(world.tenant, "ann", PASSWORD, client_key="ip:7.7.7.7")
 
 
+def test_an_attackers_failures_do_not_refuse_the_owner_on_another_client(world: World) -> None:
+    """Ten wrong passwords from one client block that client only: the owner's correct
+    password from a client that has not been failing signs in."""
+    for _ in range(10):
+        with pytest.raises(AuthenticationError):
+            world.service.login(world.tenant, "ann@city.example", "wrong horse battery staple",
+                                client_key="ip:6.6.6.6")
+    with pytest.raises(ThrottledError):
+        world.service.login(world.tenant, "ann@city.example", PASSWORD, client_key="ip:6.6.6.6")
+    signed = world.service.login(world.tenant, "(202) 555-0143", PASSWORD,
+                                 client_key="ip:7.7.7.7")
+    assert signed.user.id == world.ann.id
+
+
+def test_the_overall_limit_stops_a_distributed_attack_until_the_owner_resets(
+    world: World,
+) -> None:
+    """Failures from many clients add up to the account's overall limit, which then refuses
+    even the right password from a fresh client; a reset by emailed code (a proven owner)
+    opens sign-in again."""
+    service = world.rebuild(login_account=ThrottleRule(limit=2),
+                            login_account_global=ThrottleRule(limit=6))
+    for client in range(3):
+        for _ in range(2):
+            with pytest.raises(AuthenticationError):
+                service.login(world.tenant, "ann@city.example", "wrong horse battery staple",
+                              client_key=f"ip:10.0.0.{client}")
+    with pytest.raises(ThrottledError):
+        service.login(world.tenant, "ann@city.example", PASSWORD, client_key="ip:7.7.7.7")
+    service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:7.7.7.7")
+    service.reset_password(world.tenant, "ann@city.example", world.last_code("ann@city.example"),
+                           NEW_PASSWORD, None, client_key="ip:7.7.7.7")
+    assert service.login(world.tenant, "ann@city.example", NEW_PASSWORD, client_key="ip:7.7.7.7")
+
+
+def test_one_clients_reset_requests_do_not_block_the_owners(world: World) -> None:
+    """Five reset requests from one client block that client; the owner elsewhere still gets
+    a code, up to the address's overall limit."""
+    service = world.rebuild(reset_requests_global=ThrottleRule(limit=7))
+    for _ in range(5):
+        service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:6.6.6.6")
+    with pytest.raises(ThrottledError):
+        service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:6.6.6.6")
+    service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:7.7.7.7")
+    service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:8.8.8.8")
+    with pytest.raises(ThrottledError):
+        service.request_password_reset(world.tenant, "ann@city.example", client_key="ip:9.9.9.9")
+
+
 def test_login_attempts_are_audited_without_secrets(world: World) -> None:
     """Success and failure are audited with outcome and client key; no password anywhere."""
     world.service.login(world.tenant, "ann", PASSWORD, client_key="ip:1.2.3.4")
@@ -392,8 +446,9 @@ def test_reset_code_expires_after_15_minutes(world: World) -> None:
         world.service.reset_password(world.tenant, "ann@city.example", code, NEW_PASSWORD, None)
 
 
-def test_five_wrong_codes_lock_and_a_new_code_does_not_reset(world: World) -> None:
-    """After 5 wrong guesses the right code fails, and so does a newly requested one."""
+def test_five_wrong_codes_lock_that_code_and_a_new_code_works(world: World) -> None:
+    """After 5 wrong guesses the right code fails; a newly requested code works (the owner,
+    who reads the email, always gets in)."""
     world.service.request_password_reset(world.tenant, "ann@city.example")
     code = world.last_code("ann@city.example")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -405,8 +460,8 @@ def test_five_wrong_codes_lock_and_a_new_code_does_not_reset(world: World) -> No
         world.service.reset_password(world.tenant, "ann@city.example", code, NEW_PASSWORD, None)
     world.service.request_password_reset(world.tenant, "ann@city.example")
     fresh = world.last_code("ann@city.example")
-    with pytest.raises(InvalidTokenError):
-        world.service.reset_password(world.tenant, "ann@city.example", fresh, NEW_PASSWORD, None)
+    world.service.reset_password(world.tenant, "ann@city.example", fresh, NEW_PASSWORD, None)
+    assert world.service.login(world.tenant, "ann", NEW_PASSWORD)
 
 
 def test_reset_requests_are_throttled_per_address(world: World) -> None:
@@ -558,9 +613,47 @@ def test_bare_match_mode(world: World) -> None:
     signed = world.registration.complete_claim(world.tenant, ticket.ticket,
                                     code=None, password=NEW_PASSWORD, confirmation=NEW_PASSWORD)
     assert signed.user.email == "bob@builder.example"
-    with pytest.raises(InvalidTokenError):
+    with pytest.raises(ConflictError):
         world.registration.complete_claim(world.tenant, ticket.ticket,
                                code=None, password=NEW_PASSWORD, confirmation=None)
+
+
+def test_a_claim_code_is_void_once_the_email_on_file_changes(world: World) -> None:
+    """The emailed proof is bound to the address it was sent to: after the host changes
+    the record's email, the code does not work; a new claim's code does."""
+    ticket = _claim(world)
+    code = world.last_code("bob@builder.example")
+    with world.storage.unit_of_work() as uow:
+        uow.customers.update(attrs.evolve(world.bob_record, email="bob@newmail.example"))
+        uow.commit()
+    with pytest.raises(InvalidTokenError):
+        world.registration.complete_claim(world.tenant, ticket.ticket, code=code,
+                                          password=NEW_PASSWORD, confirmation=None)
+    fresh = _claim(world, email="bob@newmail.example")
+    signed = world.registration.complete_claim(
+        world.tenant, fresh.ticket, code=world.last_code("bob@newmail.example"),
+        password=NEW_PASSWORD, confirmation=None)
+    assert signed.user.email == "bob@newmail.example"
+
+
+def test_claiming_again_does_not_void_an_earlier_code(world: World) -> None:
+    """Each claim's code belongs to its ticket: a second claim leaves the first code working,
+    and wrong guesses on one ticket do not lock another."""
+    first = _claim(world)
+    first_code = world.last_code("bob@builder.example")
+    second = _claim(world)
+    second_code = world.last_code("bob@builder.example")
+    wrong = f"{(int(second_code) + 1) % 1_000_000:06d}"
+    for _ in range(world.service.config.codes.max_attempts):
+        with pytest.raises(InvalidTokenError):
+            world.registration.complete_claim(world.tenant, second.ticket, code=wrong,
+                                              password=NEW_PASSWORD, confirmation=None)
+    with pytest.raises(ThrottledError):
+        world.registration.complete_claim(world.tenant, second.ticket, code=second_code,
+                                          password=NEW_PASSWORD, confirmation=None)
+    signed = world.registration.complete_claim(world.tenant, first.ticket, code=first_code,
+                                               password=NEW_PASSWORD, confirmation=None)
+    assert signed.user.email == "bob@builder.example"
 
 
 def test_ten_failed_claims_per_record_and_a_success_elsewhere_clears_nothing(
@@ -578,6 +671,24 @@ def test_ten_failed_claims_per_record_and_a_success_elsewhere_clears_nothing(
     with pytest.raises(ThrottledError) as caught:
         _claim(world)
     assert caught.value.retry_after == 24 * 3600
+
+
+def test_one_clients_failed_claims_do_not_lock_the_record_for_another(world: World) -> None:
+    """Ten failed claims from one client block that client on this number; the customer's
+    correct claim from another client goes through, up to the number's overall limit."""
+    world.rebuild(claim_record_global=ThrottleRule(limit=11, window=dt.timedelta(hours=24)))
+    for _ in range(10):
+        with pytest.raises(AuthenticationError):
+            _claim(world, postal_code="99999")
+    with pytest.raises(ThrottledError):
+        _claim(world)
+    details = {"phone": "202.555.0199", "email": "bob@builder.example", "postal_code": "12345"}
+    assert world.registration.claim(world.tenant, client_key="ip:1.1.1.1", **details)
+    with pytest.raises(AuthenticationError):
+        world.registration.claim(world.tenant, client_key="ip:2.2.2.2",
+                                 **{**details, "postal_code": "99999"})
+    with pytest.raises(ThrottledError):
+        world.registration.claim(world.tenant, client_key="ip:3.3.3.3", **details)
 
 
 def test_claim_attempts_are_audited(world: World) -> None:
@@ -635,6 +746,46 @@ def test_unknown_and_known_accounts_answer_alike(argon: Argon2idHasher, name: st
     assert known == unknown
 
 
+PHONE_SPELLINGS = ("({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "+1 {a} {b} {c}",
+                   "{a}{b}{c}", "+1{a}{b}{c}", "1-{a}-{b}-{c}", " {a} {b} {c} ")
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spellings=st.lists(st.sampled_from(PHONE_SPELLINGS), min_size=11, max_size=12),
+       email_cases=st.lists(st.booleans(), min_size=11, max_size=12))
+def test_known_and_unknown_identifiers_are_throttled_alike(
+    argon: Argon2idHasher, spellings: list[str], email_cases: list[bool]
+) -> None:
+    """Property: whatever spellings of a phone number (or capitalizations of an email) are
+    tried, a registered and an unregistered one see the same answers in the same order:
+    ten failures, then throttled for the same time; no spelling buys more guesses."""
+    world = make_world(MemoryStorage(), argon)
+
+    def answers(typed: list[str]) -> list[tuple[str, float]]:
+        seen = []
+        for text in typed:
+            try:
+                world.service.login(world.tenant, text, "wrong horse battery staple",
+                                    client_key="ip:6.6.6.6")
+            except ThrottledError as exc:
+                seen.append(("throttled", exc.retry_after))
+            except AuthenticationError:
+                seen.append(("failed", 0.0))
+        return seen
+
+    known = answers([f.format(a="202", b="555", c="0143") for f in spellings])
+    unknown = answers([f.format(a="202", b="555", c="0188") for f in spellings])
+    assert known == unknown
+    assert [kind for kind, _ in known] == ["failed"] * 10 + ["throttled"] * (len(spellings) - 10)
+    emails = answers([("ANN@City.Example" if up else " ann@city.example") for up in email_cases])
+    strangers = answers([("NOBODY@City.Example" if up else " nobody@city.example")
+                         for up in email_cases])
+    assert emails == strangers
+    assert [kind for kind, _ in emails] == ["failed"] * 10 + ["throttled"] * (
+        len(email_cases) - 10)
+
+
 # Real SMTP -----------------------------------------------------------------------
 def test_reset_code_travels_through_a_real_smtp_server(argon: Argon2idHasher) -> None:
     """The reset message reaches an SMTP server on loopback, with the code and no password."""
@@ -685,7 +836,9 @@ def _race(workers: int, work: Callable[[], object]) -> list[object]:
 def test_twenty_threads_claiming_one_record_one_wins(
     postgres_storage: Storage, argon: Argon2idHasher
 ) -> None:
-    """20 threads completing one claim with the right code: exactly one user is created."""
+    """20 threads completing one claim with the right code: exactly one user is created;
+    the others are told it is registered already, or (counted in flight against the
+    ticket's five attempts) to wait."""
     world = make_world(postgres_storage, argon)
     ticket = _claim(world)
     code = world.last_code("bob@builder.example")
@@ -695,7 +848,7 @@ def test_twenty_threads_claiming_one_record_one_wins(
     ))
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1, results
-    assert all(isinstance(r, InvalidTokenError) for r in results if r not in winners)
+    assert all(type(r) in (ConflictError, ThrottledError) for r in results if r not in winners)
     with postgres_storage.unit_of_work() as uow:
         assert len(uow.users.find(world.tenant.id, Eq("email", "bob@builder.example"))) == 1
 
@@ -728,7 +881,7 @@ def test_parallel_wrong_passwords_are_counted_exactly(
     assert sum(isinstance(r, ThrottledError) for r in results) == 10
     from portalkit._services.throttle import throttle_key  # noqa: PLC0415
 
-    key = throttle_key("login", world.tenant.id, "user", world.ann.id)
+    key = throttle_key("login", world.tenant.id, "acctc", "username:ann|-")
     assert world.throttle.state(key).failures == 10
 
 
@@ -762,7 +915,7 @@ def test_parallel_wrong_claims_are_counted_exactly(
     assert sum(isinstance(r, ThrottledError) for r in results) == 10
     from portalkit._services.throttle import throttle_key  # noqa: PLC0415
 
-    key = throttle_key("claim", world.tenant.id, "record", world.bob_record.id)
+    key = throttle_key("claim", world.tenant.id, "acctc", "+12025550199|-")
     assert world.throttle.state(key).failures == 10
 
 
@@ -784,3 +937,110 @@ def test_set_password_checks_the_policy_and_rotates_the_stamp(world: World) -> N
     with pytest.raises(InvalidTokenError):
         world.service.authenticate(world.tenant, session)
     assert world.service.login(world.tenant, "ann", NEW_PASSWORD)
+
+
+class _QuickHasher:
+    """A salted SHA-256 hasher for the claim race: 1000 Argon2 hashes would be the whole
+    runtime, and the race under test is in storage, not in hashing."""
+
+    def hash(self, password: str) -> str:
+        """A salted digest."""
+        salt = secrets.token_hex(8)
+        return f"q${salt}${hashlib.sha256((salt + password).encode()).hexdigest()}"
+
+    def verify(self, encoded: str, password: str) -> bool:
+        """Whether *password* gives *encoded*."""
+        _, salt, digest = encoded.split("$")
+        return hashlib.sha256((salt + password).encode()).hexdigest() == digest
+
+    def verify_dummy(self, password: str) -> bool:
+        """Never matches."""
+        return False
+
+    def needs_rehash(self, encoded: str) -> bool:
+        """Never."""
+        return False
+
+
+class _PerThreadMailer:
+    """Keeps the last message each thread sent (each racing claimant reads its own code)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def send(self, message: EmailMessage) -> None:
+        """Remember *message* for the sending thread."""
+        self._local.last = message
+
+    def last_code(self) -> str:
+        """The code in this thread's last message."""
+        match = re.search(r"\b(\d{6})\b", self._local.last.get_content())
+        assert match
+        return match[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("kind", "rounds"), [("sqlite", 10), pytest.param("postgres", 50, marks=pytest.mark.postgres)]
+)
+def test_a_burst_of_correct_claims_creates_exactly_one_account(
+    request: pytest.FixtureRequest, argon: Argon2idHasher, kind: str, rounds: int
+) -> None:
+    """20 clients each claiming one record, then (once all codes are out) completing with
+    their own emailed code, over and over: every round creates exactly one user; the others
+    get ConflictError (already registered), never an untyped error and never zero accounts."""
+    storage: Storage = request.getfixturevalue(f"{kind}_storage")
+    world = make_world(storage, argon)
+    mailer = _PerThreadMailer()
+    registration = RegistrationService(IdentityService(
+        storage, hasher=_QuickHasher(), throttle=world.throttle, mailer=mailer, clock=world.clock,
+        secret_keys=KEYS, phones=PhonenumbersNormalizer(),
+    ))
+    suffixes = [n for n in range(100) if n not in (43, 77, 99)][:rounds]
+    for n in suffixes:
+        with storage.unit_of_work() as uow:
+            customer = uow.customers.add(attrs.evolve(
+                world.bob_record, id=0, external_key=f"R{n}", phone=f"20255501{n:02d}",
+                email=f"buyer{n}@example.com",
+            ))
+            uow.commit()
+
+        claimed = threading.Barrier(20)
+
+        def claim_and_complete(
+            customer: CustomerRecord = customer, claimed: threading.Barrier = claimed
+        ) -> object:
+            client = f"ip:{customer.id}.{threading.get_ident()}"
+            try:
+                ticket = registration.claim(world.tenant, phone=customer.phone or "",
+                                            email=customer.email or "", postal_code="12345",
+                                            client_key=client)
+            finally:
+                claimed.wait(timeout=60)  # every code is out before anyone completes
+            return registration.complete_claim(
+                world.tenant, ticket.ticket, code=mailer.last_code(),
+                password=NEW_PASSWORD, confirmation=None, client_key=client,
+            )
+
+        results = _race(20, claim_and_complete)
+        losers = [r for r in results if isinstance(r, Exception)]
+        assert len(results) - len(losers) == 1, losers[:3]
+        assert all(type(r) is ConflictError for r in losers), losers[:3]
+        with storage.unit_of_work() as uow:
+            assert uow.users.count(world.tenant.id, Eq("email", customer.email)) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_concurrent_sign_ins_of_one_user_all_succeed(
+    request: pytest.FixtureRequest, argon: Argon2idHasher, kind: str
+) -> None:
+    """20 simultaneous correct sign-ins of one user from 20 clients (each resetting the
+    account's counters while others count on them), five rounds: all succeed."""
+    storage: Storage = request.getfixturevalue(f"{kind}_storage")
+    world = make_world(storage, argon)
+    for _ in range(5):
+        results = _race(20, lambda: world.service.login(
+            world.tenant, "ann", PASSWORD, client_key=f"ip:{threading.get_ident()}"))
+        errors = [r for r in results if isinstance(r, Exception)]
+        assert not errors, errors[:3]

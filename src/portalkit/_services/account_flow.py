@@ -23,13 +23,13 @@ one way whatever made it:
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 
 import attrs
 
 from portalkit._services.audit import record
 from portalkit._services.policy import load_policy
+from portalkit._services.stamps import new_security_stamp
 from portalkit.domain.contact import PHONE_FIELD, PhoneNormalizer, normalize_email, normalize_name
 from portalkit.domain.filters import Eq, In, all_of
 from portalkit.domain.grants import Offer, group_offers, may_grant, role_offer
@@ -55,17 +55,14 @@ __all__ = [
     "account_details",
     "add_grant",
     "bind_first_password",
+    "check_password",
     "checked_password_hash",
     "give_access",
+    "hash_password",
     "may_give",
     "new_security_stamp",
     "open_account",
 ]
-
-
-def new_security_stamp() -> str:
-    """A fresh random security stamp (changing it ends every session of the user)."""
-    return secrets.token_hex(16)
 
 
 @attrs.frozen(kw_only=True)
@@ -155,7 +152,23 @@ def checked_password_hash(
         InvalidInputError: ``fields`` names ``password`` and/or
             ``password_confirmation`` with the reason.
     """
+    check_password(password, confirmation, policy=policy, context=context)
+    return hash_password(password, hasher)
+
+
+def check_password(
+    password: str,
+    confirmation: str | None,
+    *,
+    policy: PasswordPolicy,
+    context: Iterable[str | None],
+) -> None:
+    """The policy half of :func:`checked_password_hash` (cheap: run it before a throttle)."""
     policy.check(password, confirmation, context_words_of(*context))
+
+
+def hash_password(password: str, hasher: PasswordHasher) -> str:
+    """The hashing half of :func:`checked_password_hash`, for a password already checked."""
     return hasher.hash(normalize_password(password))
 
 

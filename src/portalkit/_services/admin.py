@@ -16,11 +16,11 @@ import attrs
 from portalkit._services.account_flow import (
     account_details,
     add_grant,
-    new_security_stamp,
     open_account,
 )
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
+from portalkit._services.stamps import rotate_security_stamp
 from portalkit.domain.assets import fold_similar, normalize_identifier
 from portalkit.domain.contact import PhoneNormalizer
 from portalkit.domain.fields import validate_overrides
@@ -285,14 +285,18 @@ class AdminSession:
             raise ConfigurationError("Passwords can be set only through Portal.admin().")
         return self._passwords(self._uow, self._tenant, self.user(user), password)
 
+    def end_sessions(self, user: User | int) -> User:
+        """End every session of a user ("sign out everywhere") and void their outstanding
+        reset codes and set-password links, by rotating the security stamp."""
+        return rotate_security_stamp(self._uow, self.user(user))
+
     def set_user_active(self, user: User | int, active: bool) -> User:
-        """Enable or disable a user; disabling ends every session at once."""
+        """Enable or disable a user; disabling ends every session at once and voids
+        the user's outstanding reset codes and set-password links."""
         current = self.user(user)
-        changed = attrs.evolve(
-            current,
-            is_active=active,
-            security_stamp=current.security_stamp if active else new_security_stamp(),
-        )
+        if not active:
+            return rotate_security_stamp(self._uow, current, is_active=False)
+        changed = attrs.evolve(current, is_active=True)
         self._uow.users.update(changed)
         return changed
 

@@ -28,9 +28,10 @@ from email.message import EmailMessage
 
 import attrs
 
-from portalkit._services.account_flow import checked_password_hash, new_security_stamp
+from portalkit._services.account_flow import checked_password_hash
 from portalkit._services.audit import FAILED, SUCCESS, record
-from portalkit._services.throttle import Limit, acquire_all, throttle_key
+from portalkit._services.stamps import new_security_stamp, rotate_security_stamp
+from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.data import COMMON_PASSWORDS
 from portalkit.domain.contact import (
     EMAIL_FIELD,
@@ -123,31 +124,46 @@ def set_password(
 
     Checks the policy (with the tenant's name and the user's email and name as
     context words), hashes the NFKC-normalized password and rotates the
-    security stamp, which ends every existing session of the user.
+    security stamp, which ends every existing session of the user and voids
+    their outstanding reset codes and set-password links.
 
     Raises:
         InvalidInputError: ``fields`` names ``password`` and/or
             ``password_confirmation`` with the reason.
     """
-    updated = attrs.evolve(
+    return rotate_security_stamp(
+        uow,
         user,
         password_hash=checked_password_hash(
             password, confirmation, policy=policy, hasher=hasher,
             context=(tenant.name, user.email, user.name),
         ),
-        security_stamp=new_security_stamp(),
     )
-    uow.users.update(updated)
-    return updated
 
 
 #: Default limits (see :class:`IdentityConfig`).
 LOGIN_ACCOUNT = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
+#: NIST SP 800-63B allows at most 100 consecutive failures per account.
+LOGIN_ACCOUNT_GLOBAL = ThrottleRule(
+    limit=100, window=dt.timedelta(hours=24), backoff_base=dt.timedelta(minutes=15)
+)
 LOGIN_CLIENT = ThrottleRule(limit=100, window=dt.timedelta(minutes=15))
 CLAIM_RECORD = ThrottleRule(limit=10, window=dt.timedelta(hours=24))
+CLAIM_RECORD_GLOBAL = ThrottleRule(
+    limit=100, window=dt.timedelta(hours=24), backoff_base=dt.timedelta(hours=1)
+)
 CLAIM_CLIENT = ThrottleRule(limit=30, window=dt.timedelta(hours=1))
 RESET_REQUESTS = ThrottleRule(limit=5, window=dt.timedelta(hours=1))
+RESET_REQUESTS_GLOBAL = ThrottleRule(
+    limit=20, window=dt.timedelta(hours=24), backoff_base=dt.timedelta(hours=1)
+)
 RESET_CLIENT = ThrottleRule(limit=30, window=dt.timedelta(hours=1))
+#: Each per-(account, client) rule and the overall rule of the same account.
+_ACCOUNT_RULE_PAIRS = (
+    ("login_account", "login_account_global"),
+    ("claim_record", "claim_record_global"),
+    ("reset_requests", "reset_requests_global"),
+)
 CODE_RULES = CodeRules()
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=30)
 SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(days=14)
@@ -172,12 +188,26 @@ class IdentityConfig:
         session_touch_interval: "Last seen" is written at most once per this
             interval per session (default 1 minute), so most requests only
             read; shorter than the idle timeout.
-        login_account: Failures per account (default 10 per 15 minutes, then
-            exponential back-off).
-        login_client: Failures per client key.
-        claim_record: Failed claims per customer record (10 per 24 hours).
+        login_account: Failed sign-ins per account *from one client* (default
+            10 per 15 minutes, then exponential back-off). The account is the
+            normalized identifier (E.164 phone, lower-cased email, username),
+            counted alike whether or not anyone has it; another client is not
+            refused because of this one's failures.
+        login_account_global: Failed sign-ins per account from all clients
+            together (default 100 per 24 hours, NIST SP 800-63B's ceiling, then
+            blocks from 15 minutes up, doubling); at least ``login_account``'s
+            limit. A success or a password reset by emailed code clears it.
+        login_client: Failures per client key, whatever the account.
+        claim_record: Failed claims per phone number from one client (10 per
+            24 hours).
+        claim_record_global: Failed claims per phone number from all clients
+            (100 per 24 hours); at least ``claim_record``'s limit.
         claim_client: Failed claims per client key.
-        reset_requests: Reset-code requests per email address.
+        reset_requests: Reset-code requests per email address from one
+            client (5 per hour).
+        reset_requests_global: Reset-code requests per email address from all
+            clients (20 per 24 hours: mail bombing); at least
+            ``reset_requests``'s limit.
         reset_client: Reset requests and code attempts per client key.
         codes: Lifetime, attempts and length of emailed codes.
         claim_email_proof: After a matching claim, the customer proves the
@@ -203,10 +233,13 @@ class IdentityConfig:
         default=SESSION_TOUCH_INTERVAL, validator=_positive
     )
     login_account: ThrottleRule = LOGIN_ACCOUNT
+    login_account_global: ThrottleRule = LOGIN_ACCOUNT_GLOBAL
     login_client: ThrottleRule = LOGIN_CLIENT
     claim_record: ThrottleRule = CLAIM_RECORD
+    claim_record_global: ThrottleRule = CLAIM_RECORD_GLOBAL
     claim_client: ThrottleRule = CLAIM_CLIENT
     reset_requests: ThrottleRule = RESET_REQUESTS
+    reset_requests_global: ThrottleRule = RESET_REQUESTS_GLOBAL
     reset_client: ThrottleRule = RESET_CLIENT
     codes: CodeRules = CODE_RULES
     claim_email_proof: bool = True
@@ -222,6 +255,16 @@ class IdentityConfig:
             raise ConfigurationError(
                 "session_touch_interval must be shorter than session_idle_timeout."
             )
+        for per_client, overall in _ACCOUNT_RULE_PAIRS:
+            one, every = getattr(self, per_client), getattr(self, overall)
+            if (
+                isinstance(one, ThrottleRule) and isinstance(every, ThrottleRule)
+                and every.limit < one.limit
+            ):
+                raise ConfigurationError(
+                    f"identity.{overall} must allow at least as many failures as "
+                    f"identity.{per_client} ({one.limit})."
+                )
 
 
 @attrs.frozen(kw_only=True)
@@ -375,6 +418,44 @@ class IdentityService:
             return uow.users.find(tid, Eq("phone", e164), limit=2)
         return uow.users.find(tid, Eq("username", candidate.value), limit=2)
 
+    def login_account(self, tenant: Tenant, identifier: str) -> str:
+        """The account a login string names, for throttling: its first reading, normalized.
+
+        ``email:`` and the lower-cased address, ``phone:`` and the E.164
+        number (when the string is one in the tenant's region), or
+        ``username:`` and the trimmed text. The same for every spelling of one
+        identifier, and computed without looking anything up, so an unknown
+        identifier is counted exactly as a known one.
+        """
+        for candidate in login_candidates(identifier):
+            if candidate.kind is IdentifierKind.PHONE:
+                if self._phones is None:
+                    continue
+                try:
+                    e164 = self._phones.normalize(candidate.value, tenant.settings.default_region)
+                except InvalidInputError:
+                    continue
+                return f"phone:{e164}"
+            return f"{candidate.kind.value}:{candidate.value}"
+        return "username:"
+
+    def _login_limits(
+        self, tenant: Tenant, account: str, client_key: str | None
+    ) -> list[Limit]:
+        config = self.config
+        return account_limits("login", tenant.id, account, client_key,
+                              per_client=config.login_account,
+                              overall=config.login_account_global, client=config.login_client)
+
+    def _user_accounts(self, user: User) -> list[str]:
+        """Every login account (see :meth:`login_account`) that names *user*."""
+        accounts = [f"email:{user.email}", f"user:{user.id}"]
+        if user.phone:
+            accounts.append(f"phone:{user.phone}")
+        if user.username:
+            accounts.append(f"username:{user.username}")
+        return accounts
+
     def find_login_user(self, tenant: Tenant, identifier: str) -> User | None:
         """The user a login string names, by the documented precedence, or None.
 
@@ -412,17 +493,7 @@ class IdentityService:
             self._audit_now(tenant, "login", FAILED, None, client_key, {"reason": "malformed"})
             raise AuthenticationError()
         user = self.find_login_user(tenant, text)
-        account = (
-            throttle_key("login", tenant.id, "user", user.id)
-            if user
-            else throttle_key("login", tenant.id, "id", text.strip().casefold())
-        )
-        limits = [Limit(account, self.config.login_account)]
-        if client_key:
-            limits.insert(
-                0, Limit(throttle_key("login", tenant.id, "client", client_key),
-                         self.config.login_client),
-            )
+        limits = self._login_limits(tenant, self.login_account(tenant, text), client_key)
         try:
             attempt = acquire_all(self._throttle, limits, now)
         except ThrottledError:
@@ -440,7 +511,7 @@ class IdentityService:
             # Only after the password is checked, so this tells nothing about accounts.
             self._audit_now(tenant, "login", FAILED, user, client_key, {"reason": "portal_closed"})
             raise PortalClosedError()
-        attempt.succeeded(reset=[account])
+        attempt.succeeded(reset=[limit.key for limit in limits[-2:]])
         with self._storage.unit_of_work() as uow:
             current = uow.users.get(tenant.id, user.id) or user
             if current.password_hash and self._hasher.needs_rehash(current.password_hash):
@@ -650,10 +721,11 @@ class IdentityService:
         self, tenant: Tenant, user_id: int, *, client_key: str | None = None
     ) -> None:
         """End every session of the user at once (rotates the security stamp and
-        deletes the session records)."""
+        deletes the session records); outstanding reset codes and set-password
+        links stop working too."""
         with self._storage.unit_of_work() as uow:
             user = self._user(uow, tenant, user_id)
-            uow.users.update(attrs.evolve(user, security_stamp=new_security_stamp()))
+            rotate_security_stamp(uow, user)
             uow.sessions.delete_for_user(tenant.id, user.id)
             record(uow, self._clock, tenant_id=tenant.id, action="session.revoke_all",
                    actor=user.id, target=f"user:{user.id}", client_key=client_key)
@@ -672,8 +744,8 @@ class IdentityService:
     ) -> None:
         """One Argon2 verification of the user's current password, throttled per account."""
         now = self._clock.now()
-        account = throttle_key("login", tenant.id, "user", user.id)
-        attempt = acquire_all(self._throttle, [Limit(account, self.config.login_account)], now)
+        limits = self._login_limits(tenant, f"user:{user.id}", client_key)
+        attempt = acquire_all(self._throttle, limits, now)
         text = password if isinstance(password, str) else ""
         normalized = normalize_password(text[:MAX_PASSWORD_CHARS])
         if user.password_hash and len(text) <= MAX_PASSWORD_CHARS:
@@ -683,7 +755,7 @@ class IdentityService:
         if not ok:
             self._audit_now(tenant, "password.verify", FAILED, user, client_key)
             raise InvalidInputError.for_field(field, "The current password is not correct.")
-        attempt.succeeded(reset=[account])
+        attempt.succeeded(reset=[limit.key for limit in limits[-2:]])
 
     def change_password(
         self,
@@ -730,9 +802,10 @@ class IdentityService:
 
     def _store_code(
         self, uow: UnitOfWork, tenant: Tenant, purpose: CodePurpose, subject_id: int,
-        *, code: str, now: dt.datetime,
+        *, code: str, now: dt.datetime, bound_to: str,
     ) -> OneTimeCode:
-        digest = code_digest(self._code_key, purpose.value, tenant.id, subject_id, code)
+        digest = code_digest(self._code_key, purpose.value, tenant.id, subject_id, code,
+                             bound_to=bound_to)
         existing = uow.codes.get_for(tenant.id, purpose, subject_id)
         if existing is not None:
             fresh = existing.renewed(digest=digest, now=now, rules=self.config.codes)
@@ -758,11 +831,10 @@ class IdentityService:
         require_open(tenant)
         address = normalize_email(email)
         now = self._clock.now()
-        limits = [Limit(throttle_key("reset", tenant.id, "email", address),
-                        self.config.reset_requests)]
-        if client_key:
-            limits.append(Limit(throttle_key("reset", tenant.id, "client", client_key),
-                                self.config.reset_client))
+        limits = account_limits("reset", tenant.id, address, client_key,
+                                per_client=self.config.reset_requests,
+                                overall=self.config.reset_requests_global,
+                                client=self.config.reset_client)
         try:
             acquire_all(self._throttle, limits, now)
         except ThrottledError:
@@ -773,7 +845,8 @@ class IdentityService:
             user = uow.users.get_by_email(tenant.id, address)
             if user is not None and user.is_active:
                 code = self._new_code()
-                self._store_code(uow, tenant, CodePurpose.RESET, user.id, code=code, now=now)
+                self._store_code(uow, tenant, CodePurpose.RESET, user.id, code=code, now=now,
+                                 bound_to=user.security_stamp)
                 message = self._reset_message(tenant, user, code)
             record(uow, self._clock, tenant_id=tenant.id, action="password.reset_request",
                    outcome=SUCCESS if message else FAILED,
@@ -794,8 +867,12 @@ class IdentityService:
     ) -> None:
         """Set a new password with an emailed code; every session of the user ends.
 
-        The code is single use, valid for at most 15 minutes and allows at most
-        5 wrong guesses (asking for a new code does not reset that count).
+        The code is single use, valid for at most 15 minutes, allows at most 5
+        wrong guesses (a new code starts afresh) and stops working when the
+        user's security stamp changes (password change or reset, sign-out
+        everywhere, disabling). A successful reset also clears the sign-in
+        throttle of the user's account, so the proven owner can sign in
+        whatever others have failed.
 
         Raises:
             InvalidInputError: Bad email, or the password breaks the policy.
@@ -815,25 +892,31 @@ class IdentityService:
         # Hash first: known and unknown addresses cost the same.
         new_hash = self._hasher.hash(normalize_password(password))
         digits = normalize_code(code)
+        proven: User | None = None
         with self._storage.unit_of_work() as uow:
             user = uow.users.get_by_email(tenant.id, address)
             ok = False
             if user is not None and user.is_active and digits is not None:
                 digest = code_digest(self._code_key, CodePurpose.RESET.value, tenant.id,
-                                     user.id, digits)
+                                     user.id, digits, bound_to=user.security_stamp)
                 ok = uow.codes.consume(tenant.id, CodePurpose.RESET, user.id, digest, now=now,
                                        max_attempts=self.config.codes.max_attempts)
             if user is not None and not ok:
                 uow.codes.record_failure(tenant.id, CodePurpose.RESET, user.id, now=now,
                                          max_attempts=self.config.codes.max_attempts)
             if ok and user is not None:
-                uow.users.update(attrs.evolve(
-                    user, password_hash=new_hash, security_stamp=new_security_stamp()
-                ))
+                rotate_security_stamp(uow, user, password_hash=new_hash)
+                proven = user
             record(uow, self._clock, tenant_id=tenant.id, action="password.reset",
                    outcome=SUCCESS if ok else FAILED,
                    actor=user.id if user else None, client_key=client_key)
             uow.commit()
+        if proven is not None:
+            # The owner proved themselves: whatever others failed, sign-in is open again.
+            self._throttle.settle(reset=[
+                limit.key for account in self._user_accounts(proven)
+                for limit in self._login_limits(tenant, account, client_key)[-2:]
+            ], now=now)
         if not ok:
             raise InvalidTokenError(CODE_FAILED)
 

@@ -20,7 +20,8 @@ from email.message import EmailMessage
 from portalkit._services.account_flow import (
     account_details,
     add_grant,
-    checked_password_hash,
+    check_password,
+    hash_password,
     open_account,
 )
 from portalkit._services.audit import FAILED, SUCCESS, record
@@ -32,7 +33,7 @@ from portalkit._services.identity import (
     IdentityService,
     SignIn,
 )
-from portalkit._services.throttle import Limit, acquire_all, throttle_key
+from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.domain.contact import (
     PHONE_FIELD,
     POSTAL_CODE_FIELD,
@@ -44,6 +45,7 @@ from portalkit.domain.events import OutboxEvent
 from portalkit.domain.filters import Eq, In
 from portalkit.domain.identity import (
     CodePurpose,
+    ThrottleRule,
     claim_problem,
     code_digest,
     normalize_code,
@@ -63,7 +65,10 @@ from portalkit.errors import (
 )
 from portalkit.ports import UnitOfWork
 
-__all__ = ["RegistrationService"]
+__all__ = ["ALREADY_REGISTERED", "RegistrationService"]
+
+#: The answer to completing a claim whose record has a user by now.
+ALREADY_REGISTERED = "This account is already registered. Please sign in."
 
 
 class RegistrationService:
@@ -173,21 +178,19 @@ class RegistrationService:
         Raises:
             InvalidInputError: A malformed phone, email or postal code (fields).
             AuthenticationError: One generic failure whichever part was wrong.
-            ThrottledError: Too many failed claims for this record or client.
+            ThrottledError: Too many failed claims for this phone number (from
+                this client, or from all together) or from this client.
         """
         require_open(tenant)
         e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
         now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:
             records = self._records_with_phone(uow, tenant, e164, str(phone))
-        limits = [Limit(throttle_key("claim", tenant.id, "record", r.id), self.config.claim_record)
-                  for r in records]
-        if not records:
-            limits.append(Limit(throttle_key("claim", tenant.id, "phone", e164),
-                                self.config.claim_record))
-        if client_key:
-            limits.insert(0, Limit(throttle_key("claim", tenant.id, "client", client_key),
-                                   self.config.claim_client))
+        # Counted on the number claimed, whether or not a record has it.
+        limits = account_limits("claim", tenant.id, e164, client_key,
+                                per_client=self.config.claim_record,
+                                overall=self.config.claim_record_global,
+                                client=self.config.claim_client)
         try:
             attempt = acquire_all(self._throttle, limits, now)
         except ThrottledError:
@@ -207,17 +210,17 @@ class RegistrationService:
             self._audit_now(tenant, "registration.claim", FAILED, None, client_key, detail)
             raise AuthenticationError(CLAIM_FAILED)
         found = matching[0]
-        # Take back this record's count (and the client's); other records keep theirs.
-        attempt.forgive(
-            [throttle_key("claim", tenant.id, "record", found.id)]
-            + ([throttle_key("claim", tenant.id, "client", client_key)] if client_key else [])
-        )
+        # Take back this attempt's count; other numbers keep theirs.
+        attempt.succeeded()
         proof = self._email_proof(tenant)
         code = self._new_code()
         expires = now + self.config.codes.lifetime
+        # The ticket carries its own code's digest, so concurrent claims never
+        # replace each other's codes; the bare-match mode needs no code.
         ticket = sign_values(
             self._ticket_keys[0], "claim",
-            [tenant.id, found.id, int(now.timestamp()), "" if proof else code],
+            [tenant.id, found.id, int(now.timestamp()),
+             self._proof_digest(tenant, found, code) if proof else ""],
         )
         message: EmailMessage | None
         with self._storage.unit_of_work() as uow:
@@ -226,7 +229,6 @@ class RegistrationService:
                 message = self._notice_message(tenant, owner)
                 outcome = "already_registered"
             else:
-                self._store_code(uow, tenant, CodePurpose.CLAIM, found.id, code=code, now=now)
                 message = self._claim_message(tenant, found, code) if proof else None
                 outcome = SUCCESS
             record(uow, self._clock, tenant_id=tenant.id, action="registration.claim",
@@ -253,57 +255,63 @@ class RegistrationService:
         configured ``claim_role`` at the record's organization; a
         ``registration.completed`` outbox event tells the host.
 
+        The emailed code belongs to its ticket: each claim has its own, so
+        claiming again never voids an earlier code, and a new ticket starts
+        with a fresh allowance of ``codes.max_attempts`` wrong guesses. A code
+        stops working when the record's email address changes. However many
+        completions of one record run at once, exactly one creates the user;
+        the others raise ConflictError.
+
         Raises:
-            InvalidTokenError: Bad or expired ticket, or a wrong, used, expired
-                or locked code (one message).
+            InvalidTokenError: Bad or expired ticket, or a wrong or expired
+                code (one message).
             InvalidInputError: The password breaks the policy.
-            ConflictError: The record got a user meanwhile.
+            ThrottledError: Too many wrong codes for this ticket, or attempts
+                from this client.
+            ConflictError: The record has a user already (this ticket was
+                used, or another claim won).
         """
         require_open(tenant)
         try:
             values = read_signed_values(self._ticket_keys, "claim", ticket)
-            tenant_id, record_id, issued, bare_code = values
+            tenant_id, record_id, issued, proof_digest = values
             issued_at = dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)  # type: ignore[call-overload]
         except (ValueError, TypeError, OverflowError) as exc:
             raise InvalidTokenError(CODE_FAILED) from exc
         now = self._clock.now()
         if tenant_id != tenant.id or not isinstance(record_id, int) or (
-            now - issued_at > self.config.codes.lifetime
-        ):
+            not isinstance(proof_digest, str) or now - issued_at > self.config.codes.lifetime
+        ) or (self._email_proof(tenant) and not proof_digest):
             raise InvalidTokenError(CODE_FAILED)
-        digits = normalize_code(bare_code or code)
         with self._storage.unit_of_work(read_only=True) as uow:
             found = uow.customers.get(tenant.id, record_id)
         if found is None or not found.email:
             raise InvalidTokenError(CODE_FAILED)
-        if client_key:
-            acquire_all(self._throttle, [Limit(
-                throttle_key("claim", tenant.id, "client", client_key), self.config.claim_client
-            )], now)
-        new_hash = checked_password_hash(
-            password, confirmation, policy=self.config.password_policy, hasher=self._hasher,
+        check_password(
+            password, confirmation, policy=self.config.password_policy,
             context=(tenant.name, found.email, found.name),
         )
+        limits = [Limit(throttle_key("claim", tenant.id, "ticket", str(ticket)),
+                        self._code_rule())] if proof_digest else []
+        if client_key:
+            limits.append(Limit(throttle_key("claim", tenant.id, "client", client_key),
+                                self.config.claim_client))
+        acquire_all(self._throttle, limits, now)
+        new_hash = hash_password(password, self._hasher)
+        digits = normalize_code(code)
+        if proof_digest and (digits is None or not hmac.compare_digest(
+            self._proof_digest(tenant, found, digits), proof_digest
+        )):
+            self._audit_now(tenant, "registration.complete", FAILED, None, client_key,
+                            {"customer": str(found.id)})
+            raise InvalidTokenError(CODE_FAILED)
         with self._storage.unit_of_work() as uow:
-            ok = False
-            if digits is not None:
-                digest = code_digest(self._code_key, CodePurpose.CLAIM.value, tenant.id,
-                                     found.id, digits)
-                ok = uow.codes.consume(tenant.id, CodePurpose.CLAIM, found.id, digest, now=now,
-                                       max_attempts=self.config.codes.max_attempts)
-            if not ok:
-                uow.codes.record_failure(tenant.id, CodePurpose.CLAIM, found.id, now=now,
-                                         max_attempts=self.config.codes.max_attempts)
-                record(uow, self._clock, tenant_id=tenant.id, action="registration.complete",
-                       outcome=FAILED, target=f"customer:{found.id}", client_key=client_key)
-                uow.commit()
-                raise InvalidTokenError(CODE_FAILED)
             details = account_details(
                 tenant, email=found.email, name=found.name or found.email, phone=found.phone,
                 phones=self._phones, region=found.country,
             )
             if self._existing_user(uow, tenant, found, details.phone or "") is not None:
-                raise ConflictError("This account is already registered. Please sign in.")
+                raise ConflictError(ALREADY_REGISTERED)
             user = open_account(
                 uow, self._clock, tenant, details, via="registration", password_hash=new_hash,
                 client_key=client_key, detail={"customer": str(found.id)},
@@ -320,6 +328,16 @@ class RegistrationService:
             signed = self._sign_in(uow, tenant, user, now, user_agent)
             uow.commit()
         return signed
+
+    def _code_rule(self) -> ThrottleRule:
+        """Wrong codes allowed per ticket: the code rules' attempts within its lifetime."""
+        codes = self.config.codes
+        return ThrottleRule(limit=codes.max_attempts, window=codes.lifetime)
+
+    def _proof_digest(self, tenant: Tenant, found: CustomerRecord, code: str) -> str:
+        """A claim code's digest, bound to the email address the record has on file."""
+        return code_digest(self._code_key, CodePurpose.CLAIM.value, tenant.id, found.id, code,
+                           bound_to=normalize_email(found.email))
 
     def _grant_claim_role(
         self, uow: UnitOfWork, tenant: Tenant, found: CustomerRecord, user: User

@@ -9,6 +9,13 @@ that a success should clear).
 
 Keys are plain strings; build them with :func:`throttle_key` so they carry the
 tenant and stay short.
+
+Failures against one account (a login identifier, a phone number claimed, an
+address asking for reset codes) are limited by :func:`account_limits`: per
+account *and client*, so one client's failures never lock the account for
+another, plus a slower limit per account from all clients together, which
+stops a distributed guesser. The account is named by its normalized text
+whether or not it exists, so what the throttle does never tells.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import attrs
 from portalkit.domain.identity import ThrottleRule
 from portalkit.ports import Throttle
 
-__all__ = ["Attempt", "Limit", "acquire_all", "throttle_key"]
+__all__ = ["Attempt", "Limit", "account_limits", "acquire_all", "throttle_key"]
 
 _MAX_KEY = 200
 
@@ -41,6 +48,32 @@ class Limit:
 
     key: str
     rule: ThrottleRule
+
+
+def account_limits(
+    scope: str,
+    tenant_id: int,
+    account: str,
+    client_key: str | None,
+    *,
+    per_client: ThrottleRule,
+    overall: ThrottleRule,
+    client: ThrottleRule | None = None,
+) -> list[Limit]:
+    """The limits of one attempt on *account* (normalized text, existing or not) from a client.
+
+    In key order of acquisition: the client's own limit (when *client* and a
+    *client_key* are given), the (account, client) limit and the account's
+    overall limit. Without a *client_key* every caller is the same client.
+    """
+    limits = [
+        Limit(throttle_key(scope, tenant_id, "acctc", f"{account}|{client_key or '-'}"),
+              per_client),
+        Limit(throttle_key(scope, tenant_id, "acct", account), overall),
+    ]
+    if client is not None and client_key:
+        limits.insert(0, Limit(throttle_key(scope, tenant_id, "client", client_key), client))
+    return limits
 
 
 class Attempt:

@@ -14,8 +14,11 @@ Login identifier precedence
 One-time codes
     Password-reset and email-proof codes are :data:`CODE_DIGITS` (default 6)
     decimal digits drawn by the caller from :mod:`secrets`; only a keyed HMAC of
-    the code is stored (:func:`code_digest`), bound to the tenant, purpose and
-    subject, so a stolen table does not reveal codes without the key.
+    the code is stored (:func:`code_digest`), bound to the tenant, purpose,
+    subject and the subject's state (a user's security stamp), so a stolen
+    table does not reveal codes without the key and a code issued before a
+    password change, reset, "sign out everywhere" or disabling never works
+    after it.
 
 Sessions
     Sessions are server-side records; their rules are in
@@ -119,9 +122,12 @@ class CodeRules:
 
     Args:
         lifetime: How long a code is valid; at most 15 minutes.
-        max_attempts: Wrong guesses per subject before codes stop working; 1 to 5.
-        attempt_window: How long wrong guesses are remembered (a new code does
-            not reset them; a success or this much quiet time does).
+        max_attempts: Wrong guesses per code before it stops working; 1 to 5
+            (a new code starts with none, so whoever reads the email can
+            always get in; how often a new code may be asked for is the
+            throttle's business).
+        attempt_window: Deprecated and ignored: a new code no longer keeps the
+            old one's wrong guesses.
         digits: Length of a code; at least 6.
     """
 
@@ -151,8 +157,8 @@ class OneTimeCode:
     """The current one-time code of one subject (a user, or a customer record).
 
     There is at most one per tenant, purpose and subject; a new code replaces
-    the old one's digest and expiry but keeps :attr:`failed_attempts`, so
-    asking for new codes never buys more guesses.
+    the old one (digest, expiry and :attr:`failed_attempts`), so the wrong
+    guesses of an attacker never lock out the owner who asks for a new code.
 
     Attributes:
         subject_id: The user (reset) or customer record (claim) it is for.
@@ -175,16 +181,15 @@ class OneTimeCode:
     def renewed(
         self, *, digest: str, now: dt.datetime, rules: CodeRules
     ) -> OneTimeCode:
-        """This subject's next code: new digest and expiry, failures kept within the window."""
-        forget = self.failures_since is None or now - self.failures_since >= rules.attempt_window
+        """This subject's next code: new digest and expiry, no wrong guesses yet."""
         return attrs.evolve(
             self,
             digest=digest,
             created_at=now,
             expires_at=now + rules.lifetime,
             used_at=None,
-            failed_attempts=0 if forget else self.failed_attempts,
-            failures_since=None if forget else self.failures_since,
+            failed_attempts=0,
+            failures_since=None,
         )
 
 
@@ -198,9 +203,16 @@ def normalize_code(text: object) -> str | None:
     return digits
 
 
-def code_digest(key: bytes, purpose: str, tenant_id: int, subject_id: int, code: str) -> str:
-    """The stored form of a one-time code: HMAC-SHA256 over its context and digits."""
-    message = f"portalkit-code:{purpose}:{tenant_id}:{subject_id}:{code}".encode()
+def code_digest(
+    key: bytes, purpose: str, tenant_id: int, subject_id: int, code: str, *, bound_to: str = ""
+) -> str:
+    """The stored form of a one-time code: HMAC-SHA256 over its context and digits.
+
+    *bound_to* is the state the code is valid for (a reset code: the user's
+    security stamp; an email proof: the address on file): once it changes,
+    the same digits give another digest, so the code no longer matches.
+    """
+    message = f"portalkit-code:{purpose}:{tenant_id}:{subject_id}:{bound_to}:{code}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 

@@ -39,7 +39,7 @@ from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, Th
 from portalkit.domain.principals import User
 from portalkit.domain.sessions import Session
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ConflictError, ThrottledError
+from portalkit.errors import ConflictError, StorageError, ThrottledError
 from portalkit.ports import UnitOfWork
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ IDENTITY_MAPPINGS: dict[str, TableMapping[Any]] = {
 
 _CODES = _table(identity_tables.OneTimeCodeRow)
 _THROTTLE = _table(identity_tables.ThrottleRow)
+#: Insert-and-lock rounds before a throttle call gives up on rows that keep vanishing.
+_LOCK_ROUNDS = 8
 
 
 class SqlOneTimeCodes(SqlRepository[OneTimeCode]):
@@ -286,7 +288,6 @@ class SqlThrottle:
             .order_by(c.key)
         )
         self._select_locked = locked.with_for_update() if self._dialect == "postgresql" else locked
-        self._delete_keys = delete(_THROTTLE).where(c.key.in_(bindparam("keys", expanding=True)))
         self._update_states = (
             update(_THROTTLE)
             .where(c.key == bindparam("b_key"))
@@ -325,16 +326,31 @@ class SqlThrottle:
                 yield self._joined
 
     def _locked_states(self, connection: Any, keys: Sequence[str]) -> dict[str, ThrottleState]:
-        """Make sure the rows exist, then lock them in key order (no deadlocks)."""
-        connection.execute(
-            self._insert_missing,
-            [{"key": key, "failures": 0, "window_start": None, "last_failure": None}
-             for key in keys],
-        )
-        return {
-            row[0]: ThrottleState(failures=row[1], window_start=row[2], last_failure=row[3])
-            for row in connection.execute(self._select_locked, {"keys": list(keys)})
-        }
+        """Make sure the rows exist, then lock them in key order (no deadlocks).
+
+        Under READ COMMITTED a concurrent success may delete a row between our
+        insert (which found it and did nothing) and our lock (which then finds
+        nothing): such keys are inserted and locked again, in a few rounds.
+
+        Raises:
+            StorageError: The rows kept vanishing (not seen in practice).
+        """
+        states: dict[str, ThrottleState] = {}
+        missing = sorted(set(keys))
+        for _ in range(_LOCK_ROUNDS):
+            connection.execute(
+                self._insert_missing,
+                [{"key": key, "failures": 0, "window_start": None, "last_failure": None}
+                 for key in missing],
+            )
+            for row in connection.execute(self._select_locked, {"keys": missing}):
+                states[row[0]] = ThrottleState(
+                    failures=row[1], window_start=row[2], last_failure=row[3]
+                )
+            missing = [key for key in missing if key not in states]
+            if not missing:
+                return states
+        raise StorageError("The throttle is too busy; please try again.")
 
     def _store_many(self, connection: Any, states: dict[str, ThrottleState]) -> None:
         """Write several keys' states with one executemany (one round trip on psycopg)."""
@@ -383,12 +399,14 @@ class SqlThrottle:
             return
         try:
             with self._transaction() as connection:
-                if reset:
-                    connection.execute(self._delete_keys, {"keys": list(reset)})
-                if forgive:
-                    keys = sorted({key for key, _ in forgive})
-                    states = self._locked_states(connection, keys)
-                    self._store_many(connection, {key: states[key].forgiven() for key in keys})
+                # Every key locked first, in key order, as acquire_many does; a
+                # reset key's row is zeroed, never deleted, so a concurrent
+                # acquire never finds its freshly ensured row gone.
+                forgiven = {key for key, _ in forgive} - set(reset)
+                states = self._locked_states(connection, [*reset, *forgiven])
+                changed = {key: ThrottleState() for key in reset}
+                changed.update({key: states[key].forgiven() for key in forgiven})
+                self._store_many(connection, dict(sorted(changed.items())))
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 
@@ -400,7 +418,7 @@ class SqlThrottle:
         """Forget every failure of *key*."""
         try:
             with self._transaction() as connection:
-                connection.execute(self._delete_keys, {"keys": [key]})
+                self._store_many(connection, {key: ThrottleState()})
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 

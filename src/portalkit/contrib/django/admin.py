@@ -307,10 +307,12 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.action(description="End every session of the selected users")
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        """Rotate the security stamps: every signed-in browser of these users is signed out."""
+        """Rotate the security stamps: every signed-in browser of these users is signed out,
+        and their reset codes and set-password links stop working."""
         count = 0
         for user in queryset:
-            m.UserModel.objects.filter(pk=user.pk).update(security_stamp=secrets.token_hex(16))
+            with get_portal().admin(user.tenant.slug) as staff:
+                staff.end_sessions(user.pk)
             count += 1
         self.message_user(request, f"Ended the sessions of {count} user(s).", messages.SUCCESS)
 
@@ -319,9 +321,8 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """Switch users off; their sessions end at once."""
         count = 0
         for user in queryset:
-            m.UserModel.objects.filter(pk=user.pk).update(
-                is_active=False, security_stamp=secrets.token_hex(16)
-            )
+            with get_portal().admin(user.tenant.slug) as staff:
+                staff.set_user_active(user.pk, False)
             count += 1
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
 

@@ -267,6 +267,10 @@ class DjangoStorage:
         return f"DjangoStorage(using={self.alias!r})"
 
 
+#: Insert-and-lock rounds before a throttle call gives up on rows that keep vanishing.
+_LOCK_ROUNDS = 8
+
+
 class DjangoThrottle:
     """A :class:`~portalkit.ports.Throttle` in the Django database (``portalkit_dj_throttle``).
 
@@ -286,24 +290,35 @@ class DjangoThrottle:
         return ThrottleModel._base_manager.using(self.alias)
 
     def _locked(self, keys: Sequence[str]) -> dict[str, ThrottleState]:
-        self._objects().bulk_create(
-            [ThrottleModel(key=key) for key in keys], ignore_conflicts=True
-        )
-        rows = (
-            self._objects()
-            .select_for_update()
-            .filter(key__in=list(keys))
-            .order_by("key")
-            .values_list("key", "failures", "window_start", "last_failure")
-        )
-        return {
-            key: ThrottleState(
-                failures=failures,
-                window_start=from_db_datetime(start),
-                last_failure=from_db_datetime(last),
+        """Make sure the rows exist, then lock them in key order.
+
+        Rows are zeroed, never deleted, by this class; a row that vanishes
+        between the insert and the lock anyway (deleted by hand) is inserted
+        and locked again, for a few rounds.
+        """
+        states: dict[str, ThrottleState] = {}
+        missing = sorted(set(keys))
+        for _ in range(_LOCK_ROUNDS):
+            self._objects().bulk_create(
+                [ThrottleModel(key=key) for key in missing], ignore_conflicts=True
             )
-            for key, failures, start, last in rows
-        }
+            rows = (
+                self._objects()
+                .select_for_update()
+                .filter(key__in=missing)
+                .order_by("key")
+                .values_list("key", "failures", "window_start", "last_failure")
+            )
+            for key, failures, start, last in rows:
+                states[key] = ThrottleState(
+                    failures=failures,
+                    window_start=from_db_datetime(start),
+                    last_failure=from_db_datetime(last),
+                )
+            missing = [key for key in missing if key not in states]
+            if not missing:
+                return states
+        raise StorageError("The throttle is too busy; please try again.")
 
     def _store(self, key: str, state: ThrottleState) -> None:
         self._objects().filter(key=key).update(
@@ -342,13 +357,12 @@ class DjangoThrottle:
         if not reset and not forgive:
             return
         with translating(), transaction.atomic(using=self.alias):
-            if reset:
-                self._objects().filter(key__in=list(reset)).delete()
-            if forgive:
-                keys = sorted({key for key, _ in forgive})
-                states = self._locked(keys)
-                for key in keys:
-                    self._store(key, states[key].forgiven())
+            # Every key locked in key order (as acquire_many does); a reset
+            # row is zeroed, not deleted, so no concurrent caller loses it.
+            forgiven = {key for key, _ in forgive} - set(reset)
+            states = self._locked([*reset, *forgiven])
+            for key in sorted({*reset, *forgiven}):
+                self._store(key, ThrottleState() if key in reset else states[key].forgiven())
 
     def forgive(self, key: str, rule: ThrottleRule, now: dt.datetime) -> None:
         """Take back one counted attempt of *key*."""
@@ -357,7 +371,7 @@ class DjangoThrottle:
     def reset(self, key: str) -> None:
         """Forget every failure of *key*."""
         with translating():
-            self._objects().filter(key=key).delete()
+            self._store(key, ThrottleState())
 
     def state(self, key: str) -> ThrottleState:
         """The stored state of *key*."""

@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 from portalkit._cli_support import open_portal, sqlite_path
-from portalkit.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TENANT, load_demo
-from portalkit.errors import ConfigurationError
+from portalkit.demo import (
+    DEMO_DATABASE_URL,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_TENANT,
+    delete_demo_database,
+    load_demo,
+)
 
-__all__ = ["DEMO_SECRET", "DEMO_URL", "fresh_start", "run_demo"]
+__all__ = ["DEMO_SECRET", "describe", "run_demo"]
 
-#: The demo database: a file in the current directory (``make clean`` removes it).
-DEMO_URL = "sqlite:///portalkit-demo.db"
 #: Used only by ``portalkit demo`` when no secret is configured; never in production.
 DEMO_SECRET = "portalkit-demo-secret-do-not-use-in-production"  # noqa: S105
-
-
-def fresh_start(url: str) -> Path | None:
-    """Delete the SQLite file of *url* so that the demo starts anew; its path, if any.
-
-    Only a SQLite file: another database is never dropped by a demo.
-    """
-    path = sqlite_path(url)
-    if path is None:
-        if url.startswith("memory:"):
-            return None
-        raise ConfigurationError("--fresh deletes a SQLite demo file only; give a sqlite:/// URL.")
-    for leftover in (path, Path(f"{path}-journal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)
-    return path
 
 
 def describe(url: str) -> str:
@@ -42,9 +30,9 @@ def describe(url: str) -> str:
 def run_demo(args: argparse.Namespace) -> int:
     """Create (or reuse) the demo database, load the demo tenant, say what comes next."""
     # Deliberately not $PORTALKIT_DATABASE_URL: the demo data never lands in a real database.
-    url = args.url or DEMO_URL
+    url = args.url or DEMO_DATABASE_URL
     if args.fresh:
-        fresh_start(url)
+        delete_demo_database(url)
     demo_args = argparse.Namespace(url=url)
     with open_portal(demo_args, create=True, secret=DEMO_SECRET) as portal:
         portal.upgrade()
@@ -65,7 +53,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for email, what in DEMO_LOGINS:
         print(f"  {email:28} {what}")
     option = f" --url {url}"
-    make = "make demo" + (f' ARGS="--database {url}"' if url != DEMO_URL else "")
+    make = "make demo" + (f' ARGS="--database {url}"' if url != DEMO_DATABASE_URL else "")
     print(
         "\nNext steps:\n"
         f"  {make}    # in a clone of portalkit: the example portal over this data, "

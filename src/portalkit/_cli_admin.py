@@ -38,7 +38,11 @@ __all__ = [
 def tenant_create(args: argparse.Namespace) -> int:
     """``portalkit tenant create SLUG [NAME]``."""
     with open_portal(args) as portal:
-        tenant = portal.create_tenant(args.slug, args.name or args.slug)
+        try:
+            tenant = portal.create_tenant(args.slug, args.name or args.slug)
+        except InvalidInputError as exc:
+            message = exc.message[:1].lower() + exc.message[1:]
+            raise InvalidInputError(f"Tenant slug {args.slug[:64]!r}: {message}") from None
     print(
         f"Created tenant {tenant.slug!r} ({tenant.name}). Next: "
         f"portalkit tenant settings --tenant {tenant.slug} base_url=https://... "

@@ -536,3 +536,16 @@ def test_make_clean_removes_the_demo_database() -> None:
     extras = next(line for line in makefile.splitlines() if line.startswith("DEMO_EXTRAS"))
     assert "flask" in extras
     assert "phone" in extras
+
+
+def test_set_password_at_a_terminal_asks_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a terminal the password is typed twice (hidden); two different ones change nothing."""
+    from portalkit._cli_admin import _read_password  # noqa: PLC0415
+    from portalkit.errors import InvalidInputError  # noqa: PLC0415
+
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    typed = iter(["harbour-lantern-violet-42", "harbour-lantern-violet-42"])
+    assert _read_password(lambda _prompt: next(typed)) == "harbour-lantern-violet-42"
+    differ = iter(["harbour-lantern-violet-42", "harbour-lantern-violet-43"])
+    with pytest.raises(InvalidInputError, match="differ"):
+        _read_password(lambda _prompt: next(differ))

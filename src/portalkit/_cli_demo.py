@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from portalkit._cli_support import open_portal, sqlite_path
 from portalkit.demo import (
@@ -36,6 +37,7 @@ def run_demo(args: argparse.Namespace) -> int:
     demo_args = argparse.Namespace(url=url)
     with open_portal(demo_args, create=True, secret=DEMO_SECRET) as portal:
         portal.upgrade()
+        print(f"Loading the demo data into {describe(url)} ...", file=sys.stderr, flush=True)
         summary = load_demo(portal)
     print(
         "Loaded the demo data set." if summary.created else "The demo data set was already there."

@@ -276,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"portalkit: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # end a progress bar's line
         # Every batch commits on its own, so a stop loses nothing committed.
         print(
             "portalkit: interrupted. What was committed is kept; run the same command again "

@@ -1,6 +1,8 @@
 # portalkit developer commands.
 #
 #   make demo     run the example portal on http://127.0.0.1:5000 with the demo data
+#                 (kept in portalkit-demo.db between runs; ARGS="--fresh" starts anew,
+#                 ARGS="--guest" lets visitors in without signing in)
 #   make test     run the whole test suite; pass pytest options with ARGS="-k policy -x"
 #                 (make demo ARGS="--port 8000" passes options to the demo)
 #   make lint     ruff, mypy --strict on src/, and the typing tests
@@ -9,7 +11,8 @@
 #   make mutation mutation testing of src/portalkit/domain/ (mutmut), the score per module;
 #                 MODULES="policy resolver" limits it to those modules
 #   make mutation-check  the CI gate: policy and resolver at 95 % or more
-#   make clean    remove build artefacts and caches (make distclean also removes .venv)
+#   make clean    remove build artefacts, caches and the demo database
+#                 (make distclean also removes .venv)
 #
 # Every target does its own set-up from a fresh clone: it creates the virtualenv
 # with `$(PYTHON) -m venv` when it is missing and installs the project editable.
@@ -22,7 +25,9 @@ ARGS ?=
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 DEV_EXTRAS := test,lint,docs,postgres,flask,django,phone,email,i18n,release,mutation
-DEMO_EXTRAS := flask
+#: Every demo page: Flask, and phonenumbers for sign-in and registration by phone.
+DEMO_EXTRAS := flask,phone
+DEMO_DB := portalkit-demo.db
 DIST_DIR := dist
 DOCS_OUT := docs/_build/html
 MODULES ?=
@@ -48,7 +53,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	@touch $@
 
 # What the demo needs; reuses the development install when that is current.
-$(VENV)/.installed-demo: pyproject.toml | $(PY)
+# The Makefile is a prerequisite too: a change of DEMO_EXTRAS installs again.
+$(VENV)/.installed-demo: pyproject.toml Makefile | $(PY)
 	@if [ -f $(VENV)/.installed-dev ] && [ $(VENV)/.installed-dev -nt pyproject.toml ]; then \
 		echo "using the development install in $(VENV)"; \
 	else \
@@ -58,7 +64,7 @@ $(VENV)/.installed-demo: pyproject.toml | $(PY)
 	@touch $@
 
 demo: $(VENV)/.installed-demo
-	$(PY) -m examples.flask_app $(ARGS)
+	$(PY) -m examples.flask_app --database sqlite:///$(DEMO_DB) $(ARGS)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(ARGS)
@@ -110,6 +116,7 @@ mutation-check: $(VENV)/.installed-dev
 
 clean:
 	rm -rf build $(DIST_DIR) mutants docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov
+	rm -f $(DEMO_DB) $(DEMO_DB)-journal $(DEMO_DB)-wal $(DEMO_DB)-shm
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portalkit import Portal, perms
+from portalkit import Portal, SignUpForm, perms
 from portalkit.cli import main
 from portalkit.domain.invitations import Invitation
 from tests.smtp_fixtures import Outbox, free_port, running_server
@@ -130,18 +130,55 @@ def test_console_run_invites_then_rerun_contacts_nobody(
     assert [i.nonce for i in invitations(database)] == [i.nonce for i in stored]
 
 
-def test_no_resume_sends_a_new_link(
-    sqlite_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def _tokens(text: str) -> dict[str, str]:
+    """The sign-up token of each recipient in the console mailer's output."""
+    found = {}
+    for email in text.split("\nTo: ")[1:]:
+        recipient = email.split("\n", 1)[0].split("<")[-1].rstrip(">").strip()
+        found[recipient] = email.split("token=", 1)[1].split()[0]
+    return found
+
+
+def test_a_rerun_during_a_mail_outage_keeps_delivered_links(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--no-resume re-sends pending invitations with a new link (the old one dies)."""
+    """Re-running while the mail server is down re-issues nothing that was delivered.
+
+    Issue 21: ``--no-resume`` during an SMTP outage gave delivered invitations a
+    new link that was never delivered, so the links people had stopped working.
+    """
     path = write(tmp_path / "c.csv", "email,name\nann@example.com,Ann Lee\n")
-    assert invite(sqlite_database, path, "--console") == 0
-    first = invitations(sqlite_database)[0]
-    assert invite(sqlite_database, path, "--console", "--no-resume") == 0
-    assert "1 sent" in capsys.readouterr().out
-    (second,) = invitations(sqlite_database)
-    assert second.id == first.id
-    assert second.nonce != first.nonce
+    assert invite(database, path, "--console") == 0
+    (token,) = _tokens(capsys.readouterr().out).values()
+    first = invitations(database)[0]
+    dead = ["--smtp-host", "127.0.0.1", "--smtp-port", str(free_port()),
+            "--smtp-security", "none", "--smtp-timeout", "2"]
+    assert invite(database, path, *dead) == 0
+    assert "0 sent, 1 skipped (already invited 1)" in capsys.readouterr().out
+    (again,) = invitations(database)
+    assert (again.nonce, again.unsent, again.expires_at) == (
+        first.nonce, first.unsent, first.expires_at
+    )
+    with Portal.from_url(database, secret_key=SECRET) as portal:
+        form = portal.invitations.show(portal.tenant().id, token)
+    assert isinstance(form, SignUpForm)
+    assert form.email == "ann@example.com"
+
+
+def test_no_resume_is_refused_in_one_line(
+    sqlite_database: str, tmp_path: Path
+) -> None:
+    """The removed --no-resume is a usage error (status 2) that says why, and sends nothing."""
+    path = write(tmp_path / "c.csv", "email,name\nann@example.com,Ann Lee\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "portalkit", "--url", sqlite_database, "invite", path,
+         "--sender", SENDER, "--console", "--no-resume"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "--no-resume was removed" in result.stderr
+    assert invitations(sqlite_database) == []
 
 
 def test_real_smtp_failure_is_reported_and_retried_once(
@@ -212,8 +249,8 @@ GOOD = "".join(f"ok{i}@example.com,Ok {i}\n" for i in range(3))
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("email\nann@example.com\n", "line 1: missing column(s): name"),
-        ("email,name,colour\na@example.com,A,red\n", "line 1: unknown column(s): 'colour'"),
+        ("email\nann@example.com\n", "line 1: missing column: name"),
+        ("email,name,colour\na@example.com,A,red\n", "line 1: unknown column: 'colour'"),
         ("email,name\n" + GOOD + "not-an-email,Bad\n",
          "line 5: not a valid email address: 'not-an-email'"),
         ("email,name,scope,role\n" + GOOD.replace("\n", ",A,viewer\n")
@@ -305,7 +342,8 @@ def test_dry_run_checks_and_stores_nothing(
     path = write(tmp_path / "c.csv", "email,name\nann@example.com,Ann\nknown@example.com,K\n")
     assert invite(sqlite_database, path, "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "Would send 1 invitation(s); 1 contact(s) are portal users already" in out
+    assert "(2 contacts)" in out
+    assert "Would send 1 invitation; 1 of the contacts is a portal user already, " in out
     assert invitations(sqlite_database) == []
 
 

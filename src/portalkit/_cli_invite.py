@@ -12,9 +12,12 @@ The file is read twice, streamed both times:
    number and **nothing is stored or sent**.
 2. **Send.** Consecutive rows with the same scope/role/group go to
    :meth:`~portalkit._services.invitations.InvitationService.send` together,
-   with ``resume=True`` unless ``--no-resume``: a contact whose invitation is
-   pending and was already delivered is skipped, so running the same command
-   again never emails anyone twice, and retries only what failed.
+   with ``resume=True``: a contact whose invitation is pending and was
+   already delivered is skipped, so running the same command again never
+   emails anyone twice, retries only what failed, and never replaces a link
+   that was delivered (a new link goes only where the old one failed or
+   expired; ``--no-resume``, which re-sent everyone a new link and so killed
+   delivered links during a mail outage, is gone).
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ import csv
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import attrs
 
+from portalkit._cli_support import Progress, open_portal, plural, read_file
 from portalkit._portal import Portal
 from portalkit._services.invitations import SendReport, SkipReason
 from portalkit.adapters.mail import ConsoleMailer
@@ -52,7 +56,7 @@ from portalkit.errors import (
 )
 from portalkit.ports import Mailer
 
-__all__ = ["COLUMNS", "add_invite_parser", "mailer_for", "run_invite"]
+__all__ = ["COLUMNS", "mailer_for", "run_invite"]
 
 #: The columns an invitation file may have; ``email`` and ``name`` are required.
 COLUMNS = ("email", "name", "contact_key", "scope", "role", "group")
@@ -115,16 +119,20 @@ def _cells(path: Path) -> Iterator[tuple[int, dict[str, str], str | None]]:
         raise InvalidInputError(f"{path}, line {line + 1}: not valid CSV ({exc}).") from None
 
 
+def _columns(names: Sequence[str]) -> str:
+    return "column" if len(names) == 1 else "columns"
+
+
 def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
     header = [name.strip() for name in fieldnames or ()]
     problems = []
     missing = [name for name in _REQUIRED if name not in header]
     if missing:
-        problems.append(f"missing column(s): {', '.join(missing)}")
+        problems.append(f"missing {_columns(missing)}: {', '.join(missing)}")
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         problems.append(
-            f"unknown column(s): {', '.join(repr(n[:40]) for n in unknown)} "
+            f"unknown {_columns(unknown)}: {', '.join(repr(n[:40]) for n in unknown)} "
             f"(allowed: {', '.join(COLUMNS)})"
         )
     if len(set(header)) != len(header):
@@ -241,7 +249,8 @@ def _check_file(path: Path, checker: _Checker, err: TextIO) -> _Checked | None:
         checked.rows += 1
         checked.targets[row.target] = checked.targets.get(row.target, 0) + 1
     if count:
-        print(f"portalkit: error: {path}: {count} row(s) are not valid:", file=err)
+        verb = "is" if count == 1 else "are"
+        print(f"portalkit: error: {path}: {plural(count, 'row')} {verb} not valid:", file=err)
         for problem in problems:
             print(problem, file=err)
         if count > len(problems):
@@ -395,17 +404,12 @@ class _Totals:
                 )
 
 
-def _bar(done: int, total: int, width: int = 24) -> str:
-    filled = width * done // total if total else width
-    return "[" + "#" * filled + "-" * (width - filled) + "]"
-
-
 class _Progress:
-    """The callback of one send() call: prints the file's progress, stops a dead mailer."""
+    """The callback of one send() call: shows the file's progress, stops a dead mailer."""
 
-    def __init__(self, totals: _Totals, err: TextIO) -> None:
+    def __init__(self, totals: _Totals, bar: Progress) -> None:
         self._totals = totals
-        self._err = err
+        self._bar = bar
         self.last = SendReport()
 
     def __call__(self, report: SendReport) -> None:
@@ -414,13 +418,14 @@ class _Progress:
         if report.seen == before.seen and report.seen:
             return  # the service's closing call: nothing new since the last chunk
         done = totals.seen + report.seen
-        print(
-            f"  {_bar(done, totals.total)} {done:>7}/{totals.total}  "
+        self._bar.update(
+            done,
             f"sent {totals.sent + report.sent}, skipped {totals.skipped + report.skipped}, "
             f"failed {totals.failed + report.failed}",
-            file=self._err,
+            final=done >= totals.total,
         )
         if report.failed - before.failed >= 2 and report.sent == before.sent:
+            self._bar.close()
             raise _Stop()
 
 
@@ -441,14 +446,13 @@ def _send_all(
     checker: _Checker,
     totals: _Totals,
     *,
-    resume: bool,
     template: EmailTemplate | None,
-    err: TextIO,
+    bar: Progress,
 ) -> bool:
     """Send run by run; False if it stopped because a whole chunk failed."""
     for target, run in itertools.groupby(_rows(path, checker), key=lambda r: r.target):
         lines: list[int] = []
-        progress = _Progress(totals, err)
+        progress = _Progress(totals, bar)
         scope_id, role, group = _options(checker, target)
         try:
             report = portal.invitations.send(
@@ -458,7 +462,7 @@ def _send_all(
                 scope_id=scope_id,
                 role=role,
                 group=group,
-                resume=resume,
+                resume=True,  # never replace a link that was delivered
                 on_progress=progress,
             )
         except _Stop:
@@ -493,14 +497,20 @@ def _dry_run(portal: Portal, tenant: Tenant, path: Path, checker: _Checker) -> t
 
 
 # The command ------------------------------------------------------------------------
-def run_invite(args: argparse.Namespace, portal: Portal) -> int:
-    """``portalkit invite``: check the whole file, then send (see the module docs).
+def run_invite(args: argparse.Namespace) -> int:
+    """``portalkit invite``: check the whole file, then send (see the module docs)."""
+    path = read_file(args.file)
+    mailer = mailer_for(args)
+    try:
+        with open_portal(args, secret_required=True, mailer=mailer) as portal:
+            return _invite(args, portal, path)
+    finally:
+        if isinstance(mailer, SmtpMailer):
+            mailer.close()
 
-    *portal* sends through the mailer of :func:`mailer_for` (none for a dry run).
-    """
-    path = Path(args.file)
-    if not path.is_file():
-        raise InvalidInputError(f"No such file: {path}.")
+
+def _invite(args: argparse.Namespace, portal: Portal, path: Path) -> int:
+    """Check, then send through the mailer of :func:`mailer_for` (none for a dry run)."""
     err, out = sys.stderr, sys.stdout
     tenant = portal.tenant(args.tenant)
     sender = _sender(portal, tenant, args.sender)
@@ -515,19 +525,21 @@ def run_invite(args: argparse.Namespace, portal: Portal) -> int:
     )
     if args.dry_run:
         users, invited = _dry_run(portal, tenant, path, checker)
-        would = checked.rows - users - (invited if args.resume else 0)
+        would = checked.rows - users - invited
+        are = "is a portal user" if users == 1 else "are portal users"
+        has = "has" if invited == 1 else "have"
         print(
-            f"Dry run: {path} is valid ({checked.rows} contacts) and {args.sender} may send. "
-            f"Would send {would} invitation(s); {users} contact(s) are portal users already"
-            + (f", {invited} have a pending invitation already." if args.resume else ".")
-            + " Nothing was stored or sent.",
+            f"Dry run: {path} is valid ({plural(checked.rows, 'contact')}) and {args.sender} "
+            f"may send. Would send {plural(would, 'invitation')}; {users} of the contacts "
+            f"{are} already, {invited} {has} a pending invitation already. "
+            "Nothing was stored or sent.",
             file=out,
         )
         return 0
     totals = _Totals(total=checked.rows)
-    finished = _send_all(
-        portal, sender, path, checker, totals, resume=args.resume, template=template, err=err
-    )
+    bar = Progress(checked.rows, unit="contacts", stream=err)
+    finished = _send_all(portal, sender, path, checker, totals, template=template, bar=bar)
+    bar.close()
     return _summary(totals, finished, out)
 
 
@@ -538,7 +550,7 @@ def _summary(totals: _Totals, finished: bool, out: TextIO) -> int:
     print(
         f"Invitations: {totals.sent} sent, {totals.skipped} skipped"
         + (f" ({reasons})" if reasons else "")
-        + f", {totals.failed} failed, of {totals.total} contacts"
+        + f", {totals.failed} failed, of {plural(totals.total, 'contact')}"
         + (f"; {totals.total - totals.seen} not reached." if totals.seen < totals.total else "."),
         file=out,
     )
@@ -565,59 +577,3 @@ def _summary(totals: _Totals, finished: bool, out: TextIO) -> int:
         )
         return 1
     return 0
-
-
-def add_invite_parser(
-    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-    func: Callable[[argparse.Namespace], int],
-) -> None:
-    """Add the ``invite`` command to the ``portalkit`` parser."""
-    invite = commands.add_parser(
-        "invite",
-        help="send portal invitations to the contacts of a CSV file",
-        description=(
-            "Invite the contacts of a CSV file (columns: email, name, and optionally "
-            "contact_key, scope, role, group). The whole file is checked first: if any row is "
-            "bad, nothing is sent. Re-running the same file never emails anyone twice."
-        ),
-    )
-    invite.add_argument("file", help="CSV file with a header row")
-    invite.add_argument("--tenant", help="tenant slug (default: the default tenant)")
-    invite.add_argument(
-        "--sender", required=True, metavar="EMAIL",
-        help="the portal user who sends (needs invitation.send; the emails' Reply-To)",
-    )
-    invite.add_argument("--scope", help="scope external key for rows without a scope cell")
-    invite.add_argument("--role", help="role for rows without a role cell")
-    invite.add_argument("--group", help="group for rows without a group cell")
-    invite.add_argument(
-        "--template", metavar="FILE",
-        help="the email: a 'Subject: ...' line, a blank line, then the body with {tokens}",
-    )
-    invite.add_argument(
-        "--resume", action=argparse.BooleanOptionalAction, default=True,
-        help="skip contacts already sent a pending invitation (default); --no-resume sends "
-        "them a new link, which replaces the old one",
-    )
-    mail = invite.add_mutually_exclusive_group()
-    mail.add_argument(
-        "--dry-run", action="store_true", help="check the file and sender; store and send nothing"
-    )
-    mail.add_argument(
-        "--console", action="store_true", help="print the emails instead of sending them"
-    )
-    invite.add_argument("--smtp-host", help="mail server (default: $PORTALKIT_SMTP_HOST)")
-    invite.add_argument("--smtp-port", help="port (default: $PORTALKIT_SMTP_PORT or by security)")
-    invite.add_argument(
-        "--smtp-security", choices=["starttls", "ssl", "none"],
-        help="starttls (default), ssl, or none (a relay on localhost only); "
-        "$PORTALKIT_SMTP_SECURITY",
-    )
-    invite.add_argument(
-        "--smtp-username", help="login (default: $PORTALKIT_SMTP_USERNAME); the password "
-        "comes from $PORTALKIT_SMTP_PASSWORD only",
-    )
-    invite.add_argument(
-        "--smtp-timeout", type=float, default=10.0, help="seconds per SMTP operation"
-    )
-    invite.set_defaults(func=func)

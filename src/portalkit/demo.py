@@ -7,10 +7,12 @@ staff API. Loading is idempotent: an existing demo tenant is left as it is.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import attrs
 
 from portalkit import perms
+from portalkit._cli_support import sqlite_path
 from portalkit._portal import Portal
 from portalkit._services.admin import AdminSession
 from portalkit._services.identity import set_password
@@ -18,11 +20,44 @@ from portalkit.domain.accounts import AccountBalance, Contract
 from portalkit.domain.actions import ActionSettings, BusinessHours
 from portalkit.domain.filters import TRUE, Eq
 from portalkit.domain.scopes import ScopeNode
+from portalkit.errors import ConfigurationError
 
-__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DEMO_TENANT", "DemoSummary", "load_demo"]
+__all__ = [
+    "DEMO_DATABASE_URL",
+    "DEMO_LOGINS",
+    "DEMO_PASSWORD",
+    "DEMO_TENANT",
+    "DemoSummary",
+    "delete_demo_database",
+    "load_demo",
+]
 
 #: The slug of the demo tenant.
 DEMO_TENANT = "demo"
+#: Where ``portalkit demo`` and ``make demo`` keep the demo data: a SQLite file in
+#: the current directory, kept between runs (``make clean`` removes it).
+DEMO_DATABASE_URL = "sqlite:///portalkit-demo.db"
+
+
+def delete_demo_database(url: str = DEMO_DATABASE_URL) -> Path | None:
+    """Delete the SQLite file of *url* (and its journal) so the demo starts anew.
+
+    Returns the file's path, or None for ``memory://``. Only a SQLite file:
+    a demo never drops a server's database.
+
+    Raises:
+        ConfigurationError: *url* is not a SQLite file URL.
+    """
+    path = sqlite_path(url)
+    if path is None:
+        if url.startswith("memory:"):
+            return None
+        raise ConfigurationError(
+            "--fresh deletes a SQLite demo file only; give a sqlite:/// URL."
+        )
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
 
 
 @attrs.frozen

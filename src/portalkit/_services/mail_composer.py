@@ -125,7 +125,7 @@ class MailComposer:
             raise ConfigurationError(
                 f"The portal's mail settings are not valid: {exc.fields or exc.message}"
             ) from exc
-        return Address(display_name=name, addr_spec=address)
+        return Address(display_name=" ".join(name.split()), addr_spec=address)
 
     def language(self, tenant: Tenant, locale: str | None = None) -> str:
         """The language of a message: *locale* if given, else the tenant's."""
@@ -190,9 +190,10 @@ class MailComposer:
         message["Date"] = format_datetime(self._clock.now())
         message["Message-ID"] = make_msgid(domain=mail_domain(sender.addr_spec))
         message["Auto-Submitted"] = "auto-generated"
-        message["Content-Language"] = self.language(tenant, language)
         message.set_content(text if text.endswith("\n") else text + "\n")
         message.add_alternative(html if html is not None else text_to_html(text), subtype="html")
+        # After the parts: set_content() drops every Content-* header.
+        message["Content-Language"] = self.language(tenant, language)
         return message
 
     def notice(

@@ -9,13 +9,15 @@ refused with an error naming the field instead of breaking mail later:
 * a sender address is one ``local@domain`` address (no display name, no line
   break); ``localhost`` is the only domain without a dot that is accepted (the
   development default, :data:`~portalkit.domain.tenants.DEFAULT_SENDER`);
-* a display name (the portal's name) is one line of at most 200 characters;
+* a display name (the portal's name) is one line of at most 200 characters,
+  without control characters (runs of spaces are sent as one);
 * a mail language is a language tag such as ``"es"`` or ``"pt-BR"``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from portalkit.domain.contact import normalize_email
 from portalkit.domain.templates import check_header_value
@@ -34,7 +36,7 @@ __all__ = [
 #: Longest portal name (the From header's display name), in characters.
 MAX_DISPLAY_NAME_LENGTH = 200
 
-_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}$")
+_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
 
 
 def check_sender_address(field: str, value: object) -> str:
@@ -77,6 +79,8 @@ def check_display_name(field: str, value: object) -> str:
     assert isinstance(value, str)  # checked just above
     if not value.strip():
         raise InvalidInputError.for_field(field, "Enter a name.")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise InvalidInputError.for_field(field, "Use letters, digits and punctuation only.")
     return value
 
 
@@ -86,7 +90,7 @@ def check_language(field: str, value: object) -> str:
     Raises:
         InvalidInputError: Anything else; ``fields`` names *field*.
     """
-    if not isinstance(value, str) or not _LANGUAGE_RE.match(value):
+    if not isinstance(value, str) or not _LANGUAGE_RE.fullmatch(value):
         raise InvalidInputError.for_field(field, "Enter a language code such as en or es.")
     return value
 

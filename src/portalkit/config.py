@@ -7,12 +7,14 @@ account sources, KPI values, availability)::
 
     from datetime import timedelta
     from portalkit import Portal, PortalConfig, perms
+    from portalkit.adapters.smtp import SmtpMailer
     from portalkit.config import InvitationConfig
     from portalkit.domain.templates import TemplateToken
     from portalkit.perms import Permission
 
     config = PortalConfig(
         default_tenant="acme",
+        mailer=SmtpMailer("smtp.acme.example", 587),
         sender_email="portal@acme.example",
         permissions=perms.catalogue(Permission("fuel.view", label="Fuel View")),
         invitations=InvitationConfig(

@@ -393,3 +393,18 @@ def test_memory_storage_sends_the_same_headers() -> None:
     _send_every_kind(acme)
     assert len(mailer.outbox) == 4
     assert all(m["Auto-Submitted"] == "auto-generated" for m in mailer.outbox)
+
+
+def test_a_customers_own_request_is_answered_in_their_language(
+    storage: Storage, server: SmtpServer
+) -> None:
+    """The request's locale wins for the reset code; a staff invitation keeps the tenant's."""
+    acme = _acme(_portal(storage, server))
+    with acme.portal.request("acme", locale="es", client="203.0.113.9") as req:
+        req.password_reset.request("ann@city.example")
+    with acme.portal.request("acme", client="203.0.113.9") as req:
+        req.password_reset.request("ann@city.example")
+    spanish, english = server.outbox.messages
+    assert spanish["Subject"] == "Customer Portal: su código para restablecer la contraseña"
+    assert spanish["Content-Language"] == "es"
+    assert english["Subject"] == "Customer Portal: your password reset code"

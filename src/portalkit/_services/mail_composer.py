@@ -26,7 +26,9 @@ event), never swallowed. A portal without a mailer refuses to start sending
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -49,7 +51,7 @@ from portalkit.errors import ConfigurationError, InvalidInputError, MailDelivery
 from portalkit.locale import catalog as builtin_catalog
 from portalkit.ports import Clock, Mailer
 
-__all__ = ["NO_MAILER", "MailComposer"]
+__all__ = ["NO_MAILER", "MailComposer", "reader_language"]
 
 #: Why a portal without a mailer refuses to send.
 NO_MAILER = (
@@ -62,6 +64,26 @@ _TEMPLATE_CODES: dict[EmailTemplate, str] = {
     DEFAULT_INVITATION_TEMPLATE: "mail.invitation",
     DEFAULT_ACCOUNT_TEMPLATE: "mail.account_created",
 }
+
+
+_READER_LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "portalkit_mail_reader_language", default=None
+)
+
+
+@contextlib.contextmanager
+def reader_language(locale: str | None) -> Iterator[None]:
+    """Within the block, mail goes out in *locale* (None: the tenant's language).
+
+    For a customer's own request (a reset code, a registration code): the
+    language their browser asked for is the reader's. Staff sending an
+    invitation do not set it, so the invitee gets the tenant's language.
+    """
+    token = _READER_LANGUAGE.set(locale or None)
+    try:
+        yield
+    finally:
+        _READER_LANGUAGE.reset(token)
 
 
 def _english(language: str) -> bool:
@@ -128,8 +150,9 @@ class MailComposer:
         return Address(display_name=" ".join(name.split()), addr_spec=address)
 
     def language(self, tenant: Tenant, locale: str | None = None) -> str:
-        """The language of a message: *locale* if given, else the tenant's."""
-        return locale or tenant.settings.locale or "en"
+        """The language of a message: *locale* if given, else the reader's
+        (:func:`reader_language`), else the tenant's."""
+        return locale or _READER_LANGUAGE.get() or tenant.settings.locale or "en"
 
     def _catalog(self, language: str) -> Catalog | None:
         return None if _english(language) else self._catalogs(language)

@@ -340,7 +340,10 @@ class RegistrationService:
         )
 
     def _notice_message(self, tenant: Tenant, owner: User) -> EmailMessage:
-        return self._mail.notice(tenant, "claim_notice", to=owner.email)
+        # To the owner, who may not be the claimant: the tenant's language.
+        return self._mail.notice(
+            tenant, "claim_notice", to=owner.email, locale=tenant.settings.locale
+        )
 
 
 def _stored_phone_forms(e164: str, typed: str) -> list[str]:

@@ -408,3 +408,21 @@ def test_a_customers_own_request_is_answered_in_their_language(
     assert spanish["Subject"] == "Customer Portal: su código para restablecer la contraseña"
     assert spanish["Content-Language"] == "es"
     assert english["Subject"] == "Customer Portal: your password reset code"
+
+
+def test_a_sender_stored_before_the_check_is_refused_alike_for_every_address(
+    storage: Storage, server: SmtpServer
+) -> None:
+    """Settings saved by an older version with a CR/LF sender: every reset request gets the
+    same ConfigurationError before anything is stored, known account or not."""
+    acme = _acme(_portal(storage, server))
+    bad = attrs.evolve(acme.tenant.settings, sender_email=f"{SENDER}\r\nBcc: evil@x.example")
+    with acme.portal.storage.unit_of_work() as uow:
+        uow.tenants.update(attrs.evolve(acme.tenant, settings=bad))
+        uow.commit()
+    tenant = acme.portal.tenant("acme")
+    for address in ("ann@city.example", "nobody@city.example"):
+        with pytest.raises(ConfigurationError, match="sender_email"):
+            acme.portal.identity.request_password_reset(tenant, address)
+    assert server.outbox.messages == []
+    assert _audit(acme.portal, tenant, "password.reset_request") == []

@@ -753,7 +753,7 @@ class IdentityService:
             ThrottledError: Too many requests for this address or client.
             ConfigurationError: The portal has no mailer.
         """
-        self._mail.require_mailer()
+        self._mail.ready(tenant)
         address = normalize_email(email)
         now = self._clock.now()
         limits = [Limit(throttle_key("reset", tenant.id, "email", address),

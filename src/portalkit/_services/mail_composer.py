@@ -130,6 +130,15 @@ class MailComposer:
             raise ConfigurationError(NO_MAILER)
         return self._mailer
 
+    def ready(self, tenant: Tenant) -> None:
+        """Raise ConfigurationError unless *tenant*'s mail can go out (a mailer, a usable sender).
+
+        Asked before a use case stores anything, and before it knows whether
+        a message is due, so a misconfiguration answers every caller alike.
+        """
+        self.require_mailer()
+        self.sender(tenant)
+
     def sender(self, tenant: Tenant) -> Address:
         """The From address of *tenant*'s mail: its portal name and sender address.
 

@@ -173,7 +173,7 @@ class RegistrationService:
             ConfigurationError: The portal has no mailer (asked first, for every
                 claim: whether a message is due must not change the answer).
         """
-        self._mail.require_mailer()
+        self._mail.ready(tenant)
         e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
         now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:

@@ -426,3 +426,32 @@ def test_a_sender_stored_before_the_check_is_refused_alike_for_every_address(
             acme.portal.identity.request_password_reset(tenant, address)
     assert server.outbox.messages == []
     assert _audit(acme.portal, tenant, "password.reset_request") == []
+
+
+@pytest.mark.parametrize("subject", ["Hello\r\nBcc: evil@x.example", "Hi\n", "Hi\u2028there"])
+def test_a_subject_with_a_line_break_is_refused_not_sent(subject: str) -> None:
+    """The composer refuses a multi-line subject (it never reaches a header)."""
+    sent: list[EmailMessage] = []
+
+    class Keep:
+        def send(self, message: EmailMessage) -> None:
+            sent.append(message)
+
+    composer = MailComposer(mailer=Keep(), clock=ManualClock(NOW), sender_email=SENDER)
+    with pytest.raises(InvalidInputError) as refused:
+        composer.compose(Tenant(id=1, slug="acme", name="Acme"), to="ann@city.example",
+                         subject=subject, text="Hello")
+    assert set(refused.value.fields) == {"subject"}
+    assert sent == []
+
+
+@pytest.mark.parametrize(
+    "sender", ["no-reply@localhost", "portal@acme.example", "Portal.Team+x@mail.acme.example"]
+)
+def test_plain_senders_are_accepted(sender: str) -> None:
+    """The development default and ordinary addresses pass; the Message-ID follows the domain."""
+    composer = MailComposer(mailer=None, clock=ManualClock(NOW), sender_email=sender)
+    message = composer.notice(Tenant(id=1, slug="acme", name="Acme"), "claim_notice",
+                              to="ann@city.example")
+    assert message["From"].addresses[0].addr_spec == sender
+    assert str(message["Message-ID"]).endswith("@" + sender.rpartition("@")[2] + ">")

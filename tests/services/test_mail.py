@@ -171,6 +171,7 @@ def test_every_kind_of_message_has_the_standard_headers(
     assert invitation["Reply-To"].addresses[0].addr_spec == "kim@acme.example"
     assert '<a href="https://portal.acme.example/invitations/accept?token=' in _html(invitation)
     assert account["Subject"] == "Your Acme Rentals customer portal account"
+    assert "The link works until 16 March 2026." in _text(account)
 
 
 def test_messages_are_in_the_tenants_language(storage: Storage, server: SmtpServer) -> None:
@@ -189,6 +190,7 @@ def test_messages_are_in_the_tenants_language(storage: Storage, server: SmtpServ
     )
     assert "Regístrese eligiendo una contraseña aquí" in _text(invitation)
     assert "Regístrese" in _html(invitation)
+    assert "El enlace funciona hasta el 16 de marzo de 2026." in _text(invitation)
     assert account["Subject"] == "Su cuenta del portal de clientes de Acme Rentals"
     assert reset["From"].addresses[0].display_name == "Portal Acme"
 

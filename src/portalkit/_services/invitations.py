@@ -793,14 +793,20 @@ class InvitationService:
         link: str,
         expires_at: dt.datetime,
     ) -> RenderedEmail:
+        language = self._mail.language(tenant)
+        expiry = (
+            self._mail.date(expires_at, language)
+            if self._format_date is english_date  # the default: in the email's language
+            else self._format_date(expires_at)
+        )
         return render(
-            self._mail.template(template, self._mail.language(tenant)),
+            self._mail.template(template, language),
             {
                 **values,
                 CONTACT_NAME: contact_name,
                 PORTAL_LINK: link,
                 COMPANY_NAME: tenant.name,
-                EXPIRY_DATE: self._format_date(expires_at),
+                EXPIRY_DATE: expiry,
             },
             extra=self._extra,
         )

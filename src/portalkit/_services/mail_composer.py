@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 from collections.abc import Callable, Iterator
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -169,6 +170,11 @@ class MailComposer:
     def text(self, code: str, language: str, /, **params: Any) -> str:
         """The catalogue text *code* in *language* (English when untranslated)."""
         return translate(code, self._catalog(language), **params)
+
+    def date(self, when: dt.datetime, language: str) -> str:
+        """*when* as a date in *language*: ``30 March 2026``, ``30 de marzo de 2026``."""
+        month = self.text(f"mail.month.{when.month}", language)
+        return self.text("mail.date", language, day=when.day, month=month, year=when.year)
 
     def template(self, template: EmailTemplate, language: str) -> EmailTemplate:
         """*template* in *language* when it is one of portalkit's default templates.

@@ -127,6 +127,16 @@ _MAIL_MESSAGES: dict[str, str] = {
         "Choose your password here:\n{portal_link}\n\n"
         "The link works until {expiry_date}. We never send passwords by email."
     ),
+    # A date in an email ({expiry_date} of the default templates): "30 March 2026".
+    "mail.date": "{day} {month} {year}",
+    **{
+        f"mail.month.{number}": name
+        for number, name in enumerate(
+            ("January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December"),
+            start=1,
+        )
+    },
 }
 
 _lock = threading.Lock()

@@ -751,7 +751,8 @@ class IdentityService:
         Raises:
             InvalidInputError: ``email`` is not a valid address.
             ThrottledError: Too many requests for this address or client.
-            ConfigurationError: The portal has no mailer.
+            ConfigurationError: The portal has no mailer, or the tenant's stored
+                sender cannot be used (asked first, alike for every address).
         """
         self._mail.ready(tenant)
         address = normalize_email(email)

@@ -50,6 +50,7 @@ from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.phones import PhonenumbersNormalizer, phonenumbers_available
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
 from portalkit.config import PortalConfig
+from portalkit.domain.mail import check_mail_settings
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant, TenantSettings, validate_slug
 from portalkit.errors import (
@@ -150,7 +151,8 @@ class Portal:
     Attributes:
         config: The configuration the portal was built with.
         mailer: The configured mailer (one that raises ConfigurationError
-            when the config has none).
+            when the config has none; the portal's own mail is then refused
+            with ConfigurationError before anything is stored).
         hasher: The password hasher in use.
         policy: Access decisions, ``explain()``, scoped filters, sections
             (:class:`~portalkit._services.policy.PolicyService`).
@@ -261,7 +263,7 @@ class Portal:
             storage,
             hasher=self.hasher,
             throttle=self._throttle,
-            mailer=self.mailer,
+            mailer=config.mailer,
             clock=clock,
             secret_keys=self._secret_keys,
             phones=self._phones,
@@ -273,7 +275,7 @@ class Portal:
         self.invitations = InvitationService(
             storage,
             signer=self._signer,
-            mailer=self.mailer,
+            mailer=config.mailer,
             clock=clock,
             password_policy=config.identity.password_policy,
             hasher=self.hasher,
@@ -398,14 +400,19 @@ class Portal:
     def create_tenant(
         self, slug: str, name: str, *, settings: TenantSettings | None = None
     ) -> Tenant:
-        """Register a business that runs a portal; *slug* is its URL name."""
+        """Register a business that runs a portal; *slug* is its URL name.
+
+        Raises:
+            InvalidInputError: A bad slug, or settings whose sender address,
+                portal name or mail language cannot be used (``fields`` names them).
+        """
         with self._routing.unit_of_work() as uow:
             tenant = uow.tenants.add(
                 Tenant(
                     id=0,
                     slug=validate_slug(slug),
                     name=name.strip() or slug,
-                    settings=settings or TenantSettings(),
+                    settings=check_mail_settings(settings or TenantSettings()),
                 )
             )
             uow.commit()

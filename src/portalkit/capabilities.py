@@ -37,6 +37,7 @@ from portalkit._services.invitation_types import (
 )
 from portalkit._services.invitations import InvitationService
 from portalkit._services.jobs import JobService
+from portalkit._services.mail_composer import reader_language
 from portalkit._services.messages import MessageService, MessageView
 from portalkit._services.registration import RegistrationService
 from portalkit.domain.accounts import AccountSummary, Contract, Defect, ItemOut, KpiTile
@@ -771,13 +772,14 @@ class RequestRegistration(_Bound[RegistrationService]):
 
     def claim(self, *, phone: str, email: str, postal_code: str) -> ClaimTicket:
         """Start registration by proof (seed 004): phone, plus email and postal code on file."""
-        return self._service.claim(
-            self._req.tenant,
-            phone=phone,
-            email=email,
-            postal_code=postal_code,
-            client_key=self._req.client_key,
-        )
+        with reader_language(self._req.locale):
+            return self._service.claim(
+                self._req.tenant,
+                phone=phone,
+                email=email,
+                postal_code=postal_code,
+                client_key=self._req.client_key,
+            )
 
     def complete_claim(
         self, ticket: str, *, code: str | None, password: str, confirmation: str | None
@@ -850,10 +852,14 @@ class RequestPasswordReset(_Bound[IdentityService]):
     """Password reset by emailed code; the answer never says whether an account exists."""
 
     def request(self, email: str) -> None:
-        """Email a reset code to *email* if it belongs to a user (the same answer either way)."""
-        self._service.request_password_reset(
-            self._req.tenant, email, client_key=self._req.client_key
-        )
+        """Email a reset code to *email* if it belongs to a user (the same answer either way).
+
+        The email is in the request's locale when one was given, else the tenant's.
+        """
+        with reader_language(self._req.locale):
+            self._service.request_password_reset(
+                self._req.tenant, email, client_key=self._req.client_key
+            )
 
     def complete(self, email: str, code: str, password: str, confirmation: str | None) -> None:
         """Set a new password with the emailed code; every session of the user ends."""

@@ -7,12 +7,14 @@ account sources, KPI values, availability)::
 
     from datetime import timedelta
     from portalkit import Portal, PortalConfig, perms
+    from portalkit.adapters.smtp import SmtpMailer
     from portalkit.config import InvitationConfig
     from portalkit.domain.templates import TemplateToken
     from portalkit.perms import Permission
 
     config = PortalConfig(
         default_tenant="acme",
+        mailer=SmtpMailer("smtp.acme.example", 587),
         sender_email="portal@acme.example",
         permissions=perms.catalogue(Permission("fuel.view", label="Fuel View")),
         invitations=InvitationConfig(
@@ -48,6 +50,7 @@ from portalkit._services.invitation_types import (
 from portalkit.adapters.tokens import DEFAULT_MAX_AGES
 from portalkit.domain.documents import KindRegistry
 from portalkit.domain.identity import CodeRules, ThrottleRule
+from portalkit.domain.mail import check_sender_address
 from portalkit.domain.passwords import PasswordPolicy
 from portalkit.domain.templates import EmailTemplate, TemplateToken
 from portalkit.domain.tenants import DEFAULT_SENDER, validate_slug
@@ -250,9 +253,10 @@ def _check_port(*methods: str) -> Callable[[Any, attrs.Attribute[Any], Any], Non
 
 
 def _check_sender(_instance: Any, _attribute: object, value: Any) -> None:
-    local, at, domain = value.rpartition("@") if isinstance(value, str) else ("", "", "")
-    if not (local and at and domain) or any(c.isspace() or c in "<>,\"" for c in value):
-        raise _refuse("sender_email", f"must be an email address, not {value!r}.")
+    try:
+        check_sender_address("sender_email", value)
+    except PortalkitError as error:
+        raise _refuse("sender_email", f"must be an email address, not {value!r}.") from error
 
 
 @attrs.frozen(kw_only=True)
@@ -270,12 +274,15 @@ class PortalConfig:
         hasher: Password hashing; None is Argon2id with RFC 9106 parameters.
         mailer: Delivers invitations, codes and notices
             (:class:`~portalkit.adapters.smtp.SmtpMailer`; the demo prints with
-            :class:`~portalkit.adapters.mail.ConsoleMailer`). None: sending
-            raises ConfigurationError.
+            :class:`~portalkit.adapters.mail.ConsoleMailer`). None: the
+            portal sends no mail; a reset request, claim or invitation is
+            refused with ConfigurationError before anything is stored, and
+            setting :attr:`sender_email` without a mailer is refused here.
         sender_email: The From address of every email of a tenant whose
             :attr:`~portalkit.domain.tenants.TenantSettings.sender_email` is
             empty: identity codes and notices, invitations and account emails
-            alike (:data:`DEFAULT_SENDER`; set a real one in production).
+            alike (:data:`DEFAULT_SENDER`; set a real one in production). Its
+            domain is the domain of every Message-ID; one line, no display name.
         invitations: Validity, paths, default templates and host tokens
             (:class:`InvitationConfig`).
         permissions: The permission catalogue of this portal: the built-in one
@@ -313,6 +320,14 @@ class PortalConfig:
     )
 
     def __attrs_post_init__(self) -> None:
+        if self.mailer is None and self.sender_email != DEFAULT_SENDER:
+            # A sender address says the host means to send mail; fail at start-up,
+            # not at the first reset code.
+            raise _refuse(
+                "mailer",
+                "is missing: sender_email is set but there is no mailer to send with "
+                "(pass mailer=SmtpMailer(...)).",
+            )
         for kind in self.document_kinds:
             if kind.permission not in self.permissions:
                 raise _refuse(

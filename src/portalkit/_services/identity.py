@@ -30,6 +30,7 @@ import attrs
 
 from portalkit._services.account_flow import checked_password_hash
 from portalkit._services.audit import FAILED, SUCCESS, record
+from portalkit._services.mail_composer import MailComposer
 from portalkit._services.stamps import new_security_stamp, rotate_security_stamp
 from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.data import COMMON_PASSWORDS
@@ -39,6 +40,7 @@ from portalkit.domain.contact import (
     PhoneNormalizer,
     normalize_email,
 )
+from portalkit.domain.events import OutboxEvent
 from portalkit.domain.filters import Eq
 from portalkit.domain.identity import (
     CodePurpose,
@@ -351,7 +353,8 @@ class IdentityService:
         storage: Where users, codes and the audit trail live.
         hasher: The password hasher (Argon2id).
         throttle: Failure counters shared by every worker.
-        mailer: Sends codes and notices.
+        mailer: Sends codes and notices; None refuses every call that would
+            send one with ConfigurationError, before anything is stored.
         clock: Where time comes from.
         secret_keys: The portal's secret keys, newest first (the first signs).
         phones: Normalizes phone numbers; None disables sign-in by phone and
@@ -368,7 +371,7 @@ class IdentityService:
         *,
         hasher: PasswordHasher,
         throttle: Throttle,
-        mailer: Mailer,
+        mailer: Mailer | None,
         clock: Clock,
         secret_keys: Sequence[bytes],
         phones: PhoneNormalizer | None = None,
@@ -381,12 +384,11 @@ class IdentityService:
         self._storage = storage
         self._hasher = hasher
         self._throttle = throttle
-        self._mailer = mailer
+        self._mail = MailComposer(mailer=mailer, clock=clock, sender_email=sender_email)
         self._clock = clock
         self._phones = phones
         self._emails = emails
         self.config = config or IdentityConfig()
-        self._sender_email = sender_email
         self._ticket_keys = [_derive(k, "claim-ticket") for k in secret_keys]
         self._code_key = _derive(secret_keys[0], "codes")
 
@@ -827,8 +829,11 @@ class IdentityService:
         Raises:
             InvalidInputError: ``email`` is not a valid address.
             ThrottledError: Too many requests for this address or client.
+            ConfigurationError: The portal has no mailer, or the tenant's stored
+                sender cannot be used (asked first, alike for every address).
         """
         require_open(tenant)
+        self._mail.ready(tenant)
         address = normalize_email(email)
         now = self._clock.now()
         limits = account_limits("reset", tenant.id, address, client_key,
@@ -999,29 +1004,39 @@ class IdentityService:
         return updated
 
     # Mail and audit ----------------------------------------------------------
-    def _message(self, tenant: Tenant, to: str, subject: str, body: str) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = tenant.settings.sender_email or self._sender_email
-        message["To"] = to
-        message["Subject"] = f"{tenant.settings.portal_name}: {subject}"
-        message.set_content(body)
-        return message
-
     def _reset_message(self, tenant: Tenant, user: User, code: str) -> EmailMessage:
         minutes = int(self.config.codes.lifetime.total_seconds() // 60)
-        return self._message(
-            tenant, user.email, "your password reset code",
-            f"Your code to set a new password is {code}.\n\n"
-            f"It works once, for {minutes} minutes. If you did not ask for it, "
-            "ignore this email: your password has not changed.\n",
+        return self._mail.notice(
+            tenant, "reset_code", to=user.email, code=code, minutes=minutes
         )
 
     def _send(self, tenant: Tenant, message: EmailMessage, client_key: str | None) -> None:
-        try:
-            self._mailer.send(message)
-        except Exception:  # the answer must not reveal that an account exists
-            self._audit_now(tenant, "mail.send", FAILED, None, client_key,
-                            {"subject": str(message["Subject"])})
+        """Send *message*; a failure is recorded, never raised and never dropped.
+
+        Raising would tell the caller that an account exists (only then is
+        there a message), so the answer stays the same and the failure goes to
+        the audit trail and, for the host to act on (alert staff, ask the
+        customer to try again), to a ``mail.undelivered`` outbox event in the
+        same transaction. The code itself is never stored or retried: a new
+        request sends a new one.
+        """
+        error = self._mail.deliver(message)
+        if error is None:
+            return
+        to = ", ".join(a.addr_spec for a in getattr(message["To"], "addresses", ()))
+        detail = {
+            "message_id": str(message["Message-ID"]),
+            "subject": str(message["Subject"]),
+            "error": (error.detail or error.message)[:500],
+            "permanent": str(error.permanent).lower(),
+        }
+        now = self._clock.now()
+        with self._storage.unit_of_work() as uow:
+            record(uow, self._clock, tenant_id=tenant.id, action="mail.send", outcome=FAILED,
+                   client_key=client_key, detail=detail)
+            uow.outbox.add(OutboxEvent(id=0, tenant_id=tenant.id, topic="mail.undelivered",
+                                       payload={**detail, "to": to}, created_at=now))
+            uow.commit()
 
     def _audit_now(
         self,

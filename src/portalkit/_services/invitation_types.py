@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from portalkit.domain.i18n import MESSAGES
 from portalkit.domain.invitations import Invitation, InvitationKind
 from portalkit.domain.principals import User
 from portalkit.domain.templates import EmailTemplate
@@ -31,26 +32,15 @@ __all__ = [
     "english_date",
 ]
 
+#: The default invitation email (its text is the message ``mail.invitation.*``,
+#: so the catalogues of :mod:`portalkit.locale` translate it).
 DEFAULT_INVITATION_TEMPLATE = EmailTemplate(
-    subject="{contact_name}, you are invited to the {company_name} customer portal",
-    body=(
-        "Dear {contact_name},\n\n"
-        "{company_name} invites you to its customer portal, where you can see your "
-        "documents and requests online.\n\n"
-        "Sign up by choosing a password here:\n{portal_link}\n\n"
-        "The link works until {expiry_date}. If you were not expecting this email, "
-        "you can ignore it."
-    ),
+    subject=MESSAGES["mail.invitation.subject"], body=MESSAGES["mail.invitation.body"]
 )
 
+#: The default "account created" email (message ``mail.account_created.*``).
 DEFAULT_ACCOUNT_TEMPLATE = EmailTemplate(
-    subject="Your {company_name} customer portal account",
-    body=(
-        "Dear {contact_name},\n\n"
-        "{company_name} has created a customer portal account for you.\n\n"
-        "Choose your password here:\n{portal_link}\n\n"
-        "The link works until {expiry_date}. We never send passwords by email."
-    ),
+    subject=MESSAGES["mail.account_created.subject"], body=MESSAGES["mail.account_created.body"]
 )
 
 _MONTHS = (

@@ -37,7 +37,6 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,6 +65,7 @@ from portalkit._services.invitation_types import (
     SkipReason,
     english_date,
 )
+from portalkit._services.mail_composer import MailComposer
 from portalkit._services.policy import load_policy
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import Eq, Filter, In, Range, all_of, any_of
@@ -102,7 +102,6 @@ from portalkit.errors import (
     ConflictError,
     InvalidInputError,
     InvalidTokenError,
-    MailDeliveryError,
     NotFoundError,
     PermissionDeniedError,
     PortalkitError,
@@ -187,7 +186,8 @@ class InvitationService:
     Args:
         storage: Where invitations and users live.
         signer: Signs and verifies the links' tokens.
-        mailer: Delivers the emails.
+        mailer: Delivers the emails; None refuses to send (ConfigurationError)
+            before any invitation is stored.
         clock: Where time comes from.
         password_policy: The rules a new password must meet.
         hasher: Hashes the chosen password.
@@ -209,7 +209,7 @@ class InvitationService:
         storage: Storage,
         *,
         signer: TokenSigner,
-        mailer: Mailer,
+        mailer: Mailer | None,
         clock: Clock,
         password_policy: PasswordPolicy,
         hasher: PasswordHasher,
@@ -234,7 +234,7 @@ class InvitationService:
                 raise ConfigurationError("Paths must start with / and have no query.")
         self._storage = storage
         self._signer = signer
-        self._mailer = mailer
+        self._mail = MailComposer(mailer=mailer, clock=clock, sender_email=sender_email)
         self._clock = clock
         self._policy = password_policy
         self._hasher = hasher
@@ -248,7 +248,6 @@ class InvitationService:
         self._account_template = account_template.check(self._extra)
         self._format_date = format_date
         self._chunk_size = chunk_size
-        self._sender_email = sender_email
 
     # Staff side ------------------------------------------------------------
     def send(
@@ -319,6 +318,7 @@ class InvitationService:
                 if on_progress is not None:
                     on_progress(report)  # the final state, with trailing skips
                 break
+            self._mail.require_mailer()  # before the first invitation is stored
             self._send_chunk(
                 tenant=tenant,
                 inviter=inviter,
@@ -376,7 +376,9 @@ class InvitationService:
                 the invitation gives access the sender does not hold (see
                 :meth:`send`; the refusal is audited, nothing is sent).
             ConflictError: It was accepted or revoked.
+            ConfigurationError: The portal has no mailer.
         """
+        self._mail.require_mailer()
         now = self._clock.now()
         with self._storage.unit_of_work() as uow:
             tenant, inviter = self._sender(uow, sender)
@@ -482,8 +484,9 @@ class InvitationService:
         Raises:
             NotFoundError: No such active user in the tenant.
             ConflictError: The user has a password already.
-            ConfigurationError: The tenant has no base URL.
+            ConfigurationError: The tenant has no base URL, or the portal no mailer.
         """
+        self._mail.require_mailer()
         now = self._clock.now()
         the_template = (template or self._account_template).check(self._extra)
         with self._storage.unit_of_work() as uow:
@@ -834,14 +837,20 @@ class InvitationService:
         link: str,
         expires_at: dt.datetime,
     ) -> RenderedEmail:
+        language = self._mail.language(tenant)
+        expiry = (
+            self._mail.date(expires_at, language)
+            if self._format_date is english_date  # the default: in the email's language
+            else self._format_date(expires_at)
+        )
         return render(
-            template,
+            self._mail.template(template, language),
             {
                 **values,
                 CONTACT_NAME: contact_name,
                 PORTAL_LINK: link,
                 COMPANY_NAME: tenant.name,
-                EXPIRY_DATE: self._format_date(expires_at),
+                EXPIRY_DATE: expiry,
             },
             extra=self._extra,
         )
@@ -853,21 +862,20 @@ class InvitationService:
         invitation: Invitation,
         rendered: RenderedEmail,
     ) -> EmailMessage:
-        sender = tenant.settings.sender_email or self._sender_email
-        message = EmailMessage()
-        message["Subject"] = rendered.subject
-        message["From"] = Address(
-            display_name=tenant.settings.portal_name or tenant.name, addr_spec=sender
+        reply_to = (
+            Address(display_name=inviter.name, addr_spec=inviter.email)
+            if inviter is not None
+            else None
         )
-        message["To"] = Address(display_name=invitation.contact_name, addr_spec=invitation.email)
-        if inviter is not None:
-            message["Reply-To"] = Address(display_name=inviter.name, addr_spec=inviter.email)
-        message["Date"] = format_datetime(self._clock.now())
-        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-        message["Auto-Submitted"] = "auto-generated"
-        message.set_content(rendered.text)
-        message.add_alternative(rendered.html, subtype="html")
-        return message
+        return self._mail.compose(
+            tenant,
+            to=invitation.email,
+            to_name=invitation.contact_name,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            reply_to=reply_to,
+        )
 
     def _attempt(
         self,
@@ -887,11 +895,12 @@ class InvitationService:
                 link=self._link(tenant, token),
                 expires_at=invitation.expires_at,
             )
-            self._mailer.send(self._message(tenant, inviter, invitation, rendered))
-        except MailDeliveryError as exc:
-            return SendOutcome(invitation=invitation, sent=False, error=exc.detail or exc.message)
+            failure = self._mail.deliver(self._message(tenant, inviter, invitation, rendered))
         except (PortalkitError, ValueError) as exc:
             return SendOutcome(invitation=invitation, sent=False, error=str(exc))
+        if failure is not None:
+            error = failure.detail or failure.message
+            return SendOutcome(invitation=invitation, sent=False, error=error)
         return SendOutcome(invitation=invitation, sent=True)
 
     def _record(self, tenant_id: int, outcomes: Sequence[SendOutcome]) -> list[SendOutcome]:

@@ -47,6 +47,7 @@ from collections.abc import Iterable, Sequence
 
 from portalkit.domain.documents import KindRegistry, default_kinds, hidden_reason
 from portalkit.domain.filters import Eq, Filter, In
+from portalkit.domain.mail import check_mail_settings
 from portalkit.domain.policy import (
     Decision,
     NoAccess,
@@ -344,7 +345,10 @@ def validate_settings(
         ConfigurationError: no login is required but there is no active guest
             user of this tenant; or a switched-off feature key is unknown
             (declare host switches with ``perms.catalogue(..., features=[...])``).
+        InvalidInputError: the sender address, portal name or mail language
+            cannot go into an email's headers (``fields`` names them).
     """
+    check_mail_settings(settings)
     registry = registry or default_registry
     served = settings.served_organization_ids
     if served:

@@ -94,7 +94,7 @@ class RegistrationService:
         self._send = identity._send
         self._audit_now = identity._audit_now
         self._sign_in = identity._sign_in
-        self._message = identity._message
+        self._mail = identity._mail
 
     def _email_proof(self, tenant: Tenant) -> bool:
         value = getattr(tenant.settings, "claim_email_proof", None)
@@ -180,8 +180,11 @@ class RegistrationService:
             AuthenticationError: One generic failure whichever part was wrong.
             ThrottledError: Too many failed claims for this phone number (from
                 this client, or from all together) or from this client.
+            ConfigurationError: The portal has no mailer (asked first, for every
+                claim: whether a message is due must not change the answer).
         """
         require_open(tenant)
+        self._mail.ready(tenant)
         e164, address, postal = self._claim_inputs(tenant, phone, email, postal_code)
         now = self._clock.now()
         with self._storage.unit_of_work(read_only=True) as uow:
@@ -356,19 +359,14 @@ class RegistrationService:
 
     def _claim_message(self, tenant: Tenant, found: CustomerRecord, code: str) -> EmailMessage:
         minutes = int(self.config.codes.lifetime.total_seconds() // 60)
-        return self._message(
-            tenant, found.email or "", "confirm your email address",
-            f"Your code to finish registering for {tenant.settings.portal_name} is {code}.\n\n"
-            f"It works once, for {minutes} minutes. If you did not ask for it, "
-            "ignore this email.\n",
+        return self._mail.notice(
+            tenant, "claim_code", to=found.email or "", code=code, minutes=minutes
         )
 
     def _notice_message(self, tenant: Tenant, owner: User) -> EmailMessage:
-        return self._message(
-            tenant, owner.email, "someone tried to register your account",
-            "Someone just tried to register for the portal with your account's details, "
-            "but you already have a sign-in. If it was you, sign in or reset your "
-            "password. If not, you do not need to do anything.\n",
+        # To the owner, who may not be the claimant: the tenant's language.
+        return self._mail.notice(
+            tenant, "claim_notice", to=owner.email, locale=tenant.settings.locale
         )
 
 

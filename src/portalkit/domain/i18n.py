@@ -92,6 +92,57 @@ _ACTION_MESSAGES: dict[str, str] = {
     "action.in_progress": "This request is already being processed. Please wait a moment.",
 }
 
+#: The texts of the emails portalkit sends (see :mod:`portalkit._services.mail_composer`):
+#: ``mail.<kind>.subject`` and ``mail.<kind>.body``. The invitation and
+#: account texts are the default templates, whose ``{tokens}`` are filled in later.
+_MAIL_MESSAGES: dict[str, str] = {
+    "mail.reset_code.subject": "{portal_name}: your password reset code",
+    "mail.reset_code.body": (
+        "Your code to set a new password is {code}.\n\n"
+        "It works once, for {minutes} minutes. If you did not ask for it, "
+        "ignore this email: your password has not changed."
+    ),
+    "mail.claim_code.subject": "{portal_name}: confirm your email address",
+    "mail.claim_code.body": (
+        "Your code to finish registering for {portal_name} is {code}.\n\n"
+        "It works once, for {minutes} minutes. If you did not ask for it, ignore this email."
+    ),
+    "mail.claim_notice.subject": "{portal_name}: someone tried to register your account",
+    "mail.claim_notice.body": (
+        "Someone just tried to register for the portal with your account's details, "
+        "but you already have a sign-in. If it was you, sign in or reset your "
+        "password. If not, you do not need to do anything."
+    ),
+    "mail.invitation.subject": (
+        "{contact_name}, you are invited to the {company_name} customer portal"
+    ),
+    "mail.invitation.body": (
+        "Dear {contact_name},\n\n"
+        "{company_name} invites you to its customer portal, where you can see your "
+        "documents and requests online.\n\n"
+        "Sign up by choosing a password here:\n{portal_link}\n\n"
+        "The link works until {expiry_date}. If you were not expecting this email, "
+        "you can ignore it."
+    ),
+    "mail.account_created.subject": "Your {company_name} customer portal account",
+    "mail.account_created.body": (
+        "Dear {contact_name},\n\n"
+        "{company_name} has created a customer portal account for you.\n\n"
+        "Choose your password here:\n{portal_link}\n\n"
+        "The link works until {expiry_date}. We never send passwords by email."
+    ),
+    # A date in an email ({expiry_date} of the default templates): "30 March 2026".
+    "mail.date": "{day} {month} {year}",
+    **{
+        f"mail.month.{number}": name
+        for number, name in enumerate(
+            ("January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December"),
+            start=1,
+        )
+    },
+}
+
 _lock = threading.Lock()
 
 
@@ -106,7 +157,7 @@ def error_code_messages() -> dict[str, str]:
 
 
 #: Every known message: code → English text.
-MESSAGES: dict[str, str] = {**error_code_messages(), **_ACTION_MESSAGES}
+MESSAGES: dict[str, str] = {**error_code_messages(), **_ACTION_MESSAGES, **_MAIL_MESSAGES}
 
 
 def register_messages(messages: Mapping[str, str]) -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "TemplateToken",
     "check_header_value",
     "render",
+    "text_to_html",
     "token_menu",
 ]
 
@@ -390,3 +391,17 @@ def render(
                 field, f"The email would be longer than {MAX_RENDERED_BODY_LENGTH} characters."
             )
     return RenderedEmail(subject=subject, text=text, html=html_part)
+
+
+def text_to_html(text: str) -> str:
+    """A plain-text email body as the HTML alternative part.
+
+    Everything is escaped; blank lines separate paragraphs and single line
+    breaks become ``<br>`` (the same layout a template's derived HTML has).
+    """
+    escaped = html.escape(text.replace("\r\n", "\n"), quote=True)
+    paragraphs = [p.strip() for p in escaped.split("\n\n")]
+    body_html = "\n".join(
+        "<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs if p
+    )
+    return f"<!DOCTYPE html>\n<html><body>\n{body_html}\n</body></html>\n"

@@ -46,6 +46,8 @@ class TenantSettings:
         base_url: The portal's public address; links in emails are built from it.
         sender_email: The From address of the portal's emails; when empty, the
             portal's configured default (``PortalConfig.sender_email``).
+        locale: The language of the portal's emails (``"es"``; English when
+            portalkit has no catalogue for it), see :mod:`portalkit.locale`.
         default_region: ISO country code used to read local phone numbers.
         field_overrides: Show/hide and rename of asset and job fields (seed 002);
             see :mod:`portalkit.domain.fields`.
@@ -66,6 +68,7 @@ class TenantSettings:
     primary_color: str = "#1f6feb"
     base_url: str | None = None
     sender_email: str | None = None
+    locale: str = "en"
     default_region: str = "US"
     field_overrides: tuple[FieldOverride, ...] = ()
     lookup_plates: bool = True

@@ -29,8 +29,10 @@ from django.http import HttpRequest
 from portalkit.contrib.django import models as m
 from portalkit.contrib.django.conf import get_portal
 from portalkit.domain.assets import fold_similar, normalize_identifier
+from portalkit.domain.mail import check_display_name, check_language, check_sender_address
 from portalkit.domain.scopes import ALLOWED_PARENTS, ScopeKind, child_path
 from portalkit.domain.tenants import TenantSettings
+from portalkit.errors import InvalidInputError
 
 __all__ = [
     "AssetAdmin",
@@ -60,6 +62,7 @@ _SETTINGS_FIELDS = (
     "primary_color",
     "base_url",
     "sender_email",
+    "locale",
     "default_region",
     "lookup_plates",
     "lookup_fold_similar",
@@ -102,6 +105,9 @@ class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False, help_text="Public address used in emailed links.", **_URL_OPTIONS
     )
     sender_email = forms.EmailField(required=False)
+    locale = forms.CharField(
+        max_length=20, required=False, help_text="Language of the portal's emails, e.g. es."
+    )
     default_region = forms.CharField(max_length=2, help_text="ISO country code, e.g. US.")
     lookup_plates = forms.BooleanField(required=False)
     lookup_fold_similar = forms.BooleanField(
@@ -125,6 +131,20 @@ class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
         stored = self.instance.settings if self.instance.pk else None
         return _converter.structure(stored, TenantSettings) if stored else TenantSettings()
 
+    def clean_portal_name(self) -> str:
+        """One line: the name goes into the From header of every email."""
+        return _mail_checked(check_display_name, "portal_name", self.cleaned_data["portal_name"])
+
+    def clean_sender_email(self) -> str:
+        """One plain address (it is the From address and the Message-ID domain)."""
+        value = self.cleaned_data.get("sender_email") or ""
+        return _mail_checked(check_sender_address, "sender_email", value) if value else ""
+
+    def clean_locale(self) -> str:
+        """A language tag; empty means English."""
+        value = self.cleaned_data.get("locale") or "en"
+        return _mail_checked(check_language, "locale", value)
+
     def clean_default_region(self) -> str:
         """Country codes are stored upper case."""
         return str(self.cleaned_data["default_region"]).upper()
@@ -144,6 +164,13 @@ class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
         return super().save(commit=commit)
 
 
+def _mail_checked(check: Any, field: str, value: str) -> str:
+    try:
+        return str(check(field, value))
+    except InvalidInputError as exc:
+        raise forms.ValidationError(exc.fields.get(field, exc.message)) from exc
+
+
 @admin.register(m.TenantModel)
 class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Portals: name, settings, branding and the visibility switches."""
@@ -157,7 +184,12 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ("Documents and features", {"fields": ("disabled_features",)}),
         (
             "Branding",
-            {"fields": ("portal_name", "logo_url", "primary_color", "base_url", "sender_email")},
+            {
+                "fields": (
+                    "portal_name", "logo_url", "primary_color", "base_url", "sender_email",
+                    "locale",
+                )
+            },
         ),
         (
             "Asset lookup",

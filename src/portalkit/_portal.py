@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from portalkit import perms
+from portalkit._boundary import guarded, guarded_except
 from portalkit._request import PortalRequest
 from portalkit._request_units import RequestRouting
 from portalkit._services.accounts import AccountService
@@ -390,6 +391,8 @@ class Portal:
             return self.create_tenant(self._default_tenant, "Default")
 
     # Requests ----------------------------------------------------------------
+    # A garbage session value is the guest (and a cookie to clear), not an error.
+    @guarded_except("session")
     def request(
         self,
         tenant: str | Tenant | None = None,
@@ -468,6 +471,7 @@ class Portal:
             hasher=self.hasher, policy=self.identity.password_policy,
         )
 
+    @guarded
     @contextlib.contextmanager
     def admin(self, tenant: str | Tenant | None = None) -> Iterator[AdminSession]:
         """Staff operations on a tenant (its slug or the Tenant), committed together

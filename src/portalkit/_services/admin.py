@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from portalkit._boundary import guard_inputs
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
 from portalkit.domain.assets import fold_similar, normalize_identifier
@@ -96,6 +97,7 @@ def asset_keys(number: str, plate: str | None) -> tuple[str, str | None, str | N
     return number_key, plate_key, fold_similar(plate_key)
 
 
+@guard_inputs
 class AdminSession:
     """Staff operations on one tenant, inside one unit of work.
 

@@ -22,14 +22,16 @@ import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+import attrs
+
 from portalkit.domain.i18n import Msg
-from portalkit.domain.scalars import check_value, names_record
+from portalkit.domain.scalars import check_value, names_record, storable_text
 from portalkit.errors import InvalidInputError
 
-__all__ = ["guard_inputs", "guarded", "guarded_except"]
+__all__ = ["check_record_fields", "guard_inputs", "guarded", "guarded_except"]
 
 T = TypeVar("T", bound=type)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,9 +70,10 @@ def _plain_classes(hint: object) -> tuple[type, ...] | None:
     members = typing.get_args(hint) if _is_union(hint) else (hint,)
     classes: list[type] = []
     for member in members:
-        cls = type(None) if member is None else member
-        if not isinstance(cls, type) or typing.get_origin(cls) is not None or cls is object:
-            return None  # a generic, Any, a protocol …: the service checks it
+        # ``Iterable[str]`` is checked as an Iterable (the items by check_value).
+        cls = type(None) if member is None else (typing.get_origin(member) or member)
+        if not isinstance(cls, type) or cls is object:
+            return None  # Any, a Literal …: the service checks it
         classes.append(cls)
     return tuple(classes)
 
@@ -190,3 +193,30 @@ def guard_inputs(cls: T) -> T:
             done[id(attribute)] = guarded(attribute)
         setattr(cls, name, done[id(attribute)])
     return cls
+
+
+@functools.cache
+def _record_rules(record: type) -> dict[str, _Parameter]:
+    """A rule per field of an attrs record class, from its annotations."""
+    hints = typing.get_type_hints(record)
+    rules = {f.name: _Parameter(f.name, hints.get(f.name, object)) for f in attrs.fields(record)}
+    for rule in rules.values():
+        rule.lookup = False  # a value to store, not a record to look up
+    return rules
+
+
+def check_record_fields(record: type, fields: Mapping[str, Any], *, fixed: Iterable[str]) -> None:
+    """Check the extra keyword *fields* for a new *record* (an attrs class).
+
+    Each must be a field of *record* that the caller may set (not one of
+    *fixed*, which the method sets itself) with a value of the field's type
+    that every database can store.
+    """
+    rules = _record_rules(record)
+    fixed = frozenset(fixed)
+    for name, value in fields.items():
+        rule = rules.get(name)
+        if rule is None or name in fixed:
+            shown = name[:64] if storable_text(name) else "field"
+            raise InvalidInputError.for_field(shown, Msg("field.not_allowed"))
+        rule.check(value)

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from portalkit._boundary import guard_inputs
+from portalkit._boundary import check_record_fields, guard_inputs
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.policy import validate_permissions, validate_settings
 from portalkit.domain.assets import fold_similar, normalize_identifier
@@ -67,16 +67,20 @@ def _label(field: str) -> str:
     return field.replace("_", " ").capitalize()
 
 
-def _record_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """The extra keyword fields of a record, refusing NUL in any text.
+def _record_fields(
+    record: type, fields: dict[str, Any], *, fixed: Iterable[str]
+) -> dict[str, Any]:
+    """The extra keyword *fields* of a new *record*, checked (see check_record_fields).
 
-    PostgreSQL cannot store NUL in text and SQLite would keep it; refusing it
-    here gives one answer on every database.
+    Text with NUL is refused here too: PostgreSQL cannot store it and SQLite
+    would keep it; refusing it gives one answer on every database.
     """
-    for name, value in fields.items():
-        if isinstance(value, str) and "\x00" in value:
-            raise InvalidInputError.for_field(name, _NUL_MESSAGE.format(field=_label(name)))
+    check_record_fields(record, fields, fixed=(*_ALWAYS_SET, *fixed))
     return fields
+
+
+#: Fields every staff-added record gets from the session, never from the caller.
+_ALWAYS_SET = ("id", "tenant_id", "scope_id", "scope_path", "created_at")
 
 
 def _optional_text(field: str, value: object, *, max_length: int = 200) -> str | None:
@@ -397,7 +401,10 @@ class AdminSession:
             plate_key=plate_key,
             plate_fold=plate_fold,
             external_key=_optional_text("external_key", external_key),
-            **_record_fields(fields),
+            **_record_fields(
+                Asset, fields, fixed=("number", "number_key", "plate", "plate_key", "plate_fold",
+                                      "external_key"),
+            ),
         )
         if asset.external_key is not None:
             existing = self._uow.assets.get_by_external_key(self._tenant.id, asset.external_key)
@@ -430,7 +437,7 @@ class AdminSession:
                 number=_text("number", number, max_length=64),
                 issued_on=issued_on,
                 created_at=self._clock.now(),
-                **_record_fields(fields),
+                **_record_fields(Document, fields, fixed=("kind", "status", "number", "issued_on")),
             )
         )
 
@@ -446,6 +453,6 @@ class AdminSession:
                 number=_text("number", number, max_length=64),
                 status=_text("status", status, max_length=40).lower(),
                 created_at=self._clock.now(),
-                **_record_fields(fields),
+                **_record_fields(Job, fields, fixed=("number", "status")),
             )
         )

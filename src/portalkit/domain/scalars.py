@@ -94,11 +94,13 @@ def names_record(field: str) -> bool:
     return field.endswith("_id") or field in RECORD_FIELDS
 
 
-def check_int(field: str, value: object) -> int:
-    """A whole number that fits a signed 64-bit column."""
+def check_int(
+    field: str, value: object, *, minimum: int = INT64_MIN, maximum: int = INT64_MAX
+) -> int:
+    """A whole number between *minimum* and *maximum* (by default: what fits 64 bits)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputError.for_field(field, Msg("field.not_a_number"))
-    if not INT64_MIN <= value <= INT64_MAX:
+    if not minimum <= value <= maximum:
         raise InvalidInputError.for_field(field, Msg("field.not_a_number"))
     return value
 

@@ -48,6 +48,7 @@ __all__ = [
     "check_value",
     "lookup_id",
     "names_record",
+    "storable",
     "storable_text",
 ]
 
@@ -138,6 +139,21 @@ def storable_text(value: str) -> bool:
         value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate
         return False
+    return True
+
+
+def storable(value: object) -> bool:
+    """Whether every database can store the scalar *value* as it is bound to a statement.
+
+    Text must be :func:`storable_text`, an int fit 64 bits, a float be finite;
+    any other value is left to its column type.
+    """
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, int):
+        return INT64_MIN <= value <= INT64_MAX
+    if isinstance(value, float):
+        return math.isfinite(value)
     return True
 
 

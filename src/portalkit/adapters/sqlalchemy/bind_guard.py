@@ -12,13 +12,12 @@ anything runs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, event
 
-from portalkit.domain.scalars import INT64_MAX, INT64_MIN, storable_text
+from portalkit.domain.scalars import storable
 from portalkit.errors import InvalidInputError
 
 __all__ = ["guard_binds"]
@@ -44,15 +43,5 @@ def _refuse_unstorable(
         if values is None:
             continue
         for value in values:
-            if not _storable(value):
+            if not storable(value):
                 raise InvalidInputError()
-
-
-def _storable(value: object) -> bool:
-    if isinstance(value, str):
-        return storable_text(value)
-    if isinstance(value, int):
-        return INT64_MIN <= value <= INT64_MAX
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return True

@@ -31,7 +31,7 @@ from portalkit.domain.i18n import Msg
 from portalkit.domain.scalars import check_value, names_record, storable_text
 from portalkit.errors import InvalidInputError
 
-__all__ = ["check_record_fields", "guard_inputs", "guarded", "guarded_except"]
+__all__ = ["check_record_fields", "guard_inputs", "guarded", "guarded_leniently"]
 
 T = TypeVar("T", bound=type)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,21 +42,27 @@ _BUILTIN_SCALARS = (bool, int, float, str, bytes, dt.date, dt.datetime, dt.timed
 class _Parameter:
     """How one parameter's arguments are checked."""
 
-    __slots__ = ("classes", "lookup", "message", "name")
+    __slots__ = ("classes", "exact", "lenient", "lookup", "message", "name")
 
-    def __init__(self, name: str, hint: object) -> None:
+    def __init__(self, name: str, hint: object, *, lenient: bool = False) -> None:
         self.name = name
+        self.lenient = lenient  # the kind is checked; the value is the method's to judge
         self.classes = _plain_classes(hint)
         classes = self.classes or ()
+        # The types that conform without a closer look (the common case, fast).
+        self.exact = frozenset(classes) if self.classes is not None else frozenset()
         records = [c for c in classes if c not in _BUILTIN_SCALARS and not _is_enum(c)]
         self.lookup = names_record(name) or (int in classes and bool(records))
         self.message = _wrong_type_message(classes, lookup=self.lookup)
 
     def check(self, value: object) -> None:
+        if value is None and type(None) in self.exact:
+            return
         classes = self.classes
-        if classes is not None and not _conforms(value, classes):
+        if type(value) not in self.exact and classes is not None and not _conforms(value, classes):
             raise InvalidInputError.for_field(self.name, self.message)
-        check_value(self.name, value, lookup=self.lookup)
+        if not self.lenient:
+            check_value(self.name, value, lookup=self.lookup)
 
 
 def _is_enum(cls: type) -> bool:
@@ -123,8 +129,12 @@ def _hints(func: Callable[..., Any]) -> dict[str, object]:
     return out
 
 
-def guarded(func: F, *, skip: frozenset[str] = frozenset()) -> F:
-    """*func* (a method) with every argument checked first; parameters in *skip* are not."""
+def guarded(func: F, *, lenient: frozenset[str] = frozenset()) -> F:
+    """*func* (a method) with every argument checked first.
+
+    The parameters named in *lenient* are checked for their kind only (text
+    is text); what the text says is left to the method.
+    """
     signature = inspect.signature(func)
     hints = _hints(func)
     positional: list[_Parameter | None] = []
@@ -133,10 +143,10 @@ def guarded(func: F, *, skip: frozenset[str] = frozenset()) -> F:
     for index, parameter in enumerate(signature.parameters.values()):
         if index == 0 and parameter.name in ("self", "cls"):
             continue
-        rule = (
-            None
-            if parameter.name in skip
-            else _Parameter(parameter.name, hints.get(parameter.name, inspect.Parameter.empty))
+        rule = _Parameter(
+            parameter.name,
+            hints.get(parameter.name, inspect.Parameter.empty),
+            lenient=parameter.name in lenient,
         )
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             rest = rule
@@ -161,11 +171,11 @@ def guarded(func: F, *, skip: frozenset[str] = frozenset()) -> F:
     return typing.cast(F, checked)
 
 
-def guarded_except(*names: str) -> Callable[[F], F]:
-    """A decorator: :func:`guarded`, leaving the parameters *names* to the method."""
+def guarded_leniently(*names: str) -> Callable[[F], F]:
+    """A decorator: :func:`guarded`, with the parameters *names* checked for their kind only."""
 
     def decorate(func: F) -> F:
-        return guarded(func, skip=frozenset(names))
+        return guarded(func, lenient=frozenset(names))
 
     return decorate
 

@@ -40,7 +40,7 @@ from portalkit.capabilities import _Bound
 from portalkit.domain.principals import Group, User
 from portalkit.domain.records import Asset, Document
 from portalkit.domain.scopes import ScopeNode
-from portalkit.errors import PortalkitError
+from portalkit.errors import AuthenticationError, PortalkitError, ThrottledError
 from tests.fuzz.hostile import FUZZ
 from tests.services.action_world import NOW, World, build_world
 
@@ -182,6 +182,9 @@ def test_every_keyword_fields_method_names_its_fields() -> None:
 # The world -------------------------------------------------------------------
 class Hostile(NamedTuple):
     """The portal under attack and the ordinary values for the other parameters."""
+
+    def __repr__(self) -> str:
+        return f"Hostile({self.storage!r})"
 
     portal: portalkit.Portal
     storage: SqlAlchemyStorage
@@ -393,3 +396,28 @@ def test_the_snapshot_sees_a_write(hostile: Hostile) -> None:
     with hostile.portal.admin("acme") as admin:
         admin.define_role("snapshot-check", [])
     assert snapshot(hostile.storage) != before
+
+
+@HOSTILE
+@given(value=NEVER_STORABLE | ODD, where=st.sampled_from(["tenant", "locale", "session", "client",
+                                                           "user_agent"]))
+def test_opening_a_request_with_hostile_values(hostile: Hostile, value: Any, where: str) -> None:
+    """What the client sends (session cookie, address, User-Agent) is taken leniently:
+    the request opens as the guest. A hostile tenant or locale is a typed error. Either
+    way nothing is written."""
+    before = snapshot(hostile.storage)
+    kwargs = {"tenant": "acme", where: value}
+    lenient = where in ("session", "client", "user_agent") and isinstance(value, str)
+    try:
+        with hostile.portal.request(**kwargs) as req:
+            assert req.user is None
+            req.sign_in("ann@city.example", "not the password")
+    except (AuthenticationError, ThrottledError):
+        pass  # the request opened (as the guest) and the sign-in failed, as it should
+    except PortalkitError:
+        assert not lenient, f"{where}={value!r} refused"
+    after = snapshot(hostile.storage)
+    before.pop(AUDIT), after.pop(AUDIT)  # a failed sign-in is audited
+    for table in ("portalkit_throttle",):
+        before.pop(table, None), after.pop(table, None)  # and counted
+    assert after == before

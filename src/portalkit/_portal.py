@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from portalkit import perms
+from portalkit._boundary import guarded, guarded_leniently
 from portalkit._request import PortalRequest
 from portalkit._request_units import RequestRouting
 from portalkit._services.accounts import AccountService
@@ -440,6 +441,11 @@ class Portal:
             return self.create_tenant(self._default_tenant, "Default")
 
     # Requests ----------------------------------------------------------------
+    # What the client sends is taken leniently, not refused: a garbage session
+    # value is the guest (and a cookie to clear), a garbage address is
+    # "ip:unknown", a garbage User-Agent an empty session label. Its kind
+    # (text) is still checked.
+    @guarded_leniently("session", "client", "user_agent")
     def request(
         self,
         tenant: str | Tenant | None = None,
@@ -518,6 +524,7 @@ class Portal:
             hasher=self.hasher, policy=self.identity.password_policy,
         )
 
+    @guarded
     @contextlib.contextmanager
     def admin(self, tenant: str | Tenant | None = None) -> Iterator[AdminSession]:
         """Staff operations on a tenant (its slug or the Tenant), committed together

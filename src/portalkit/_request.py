@@ -28,6 +28,7 @@ import hashlib
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from portalkit._boundary import guard_inputs
 from portalkit._request_units import RequestRouting
 from portalkit._services.identity import SessionInfo, SignIn
 from portalkit._services.policy import load_policy
@@ -64,6 +65,7 @@ __all__ = ["PortalRequest"]
 _ENDED = "This request has ended: use the request object only inside its `with` block."
 
 
+@guard_inputs
 class PortalRequest:
     """One request to the portal: who asks, for which tenant, from where, in one transaction.
 

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from portalkit._boundary import guard_inputs
 from portalkit._services.accounts import AccountService
 from portalkit._services.actions import (
     Appointments,
@@ -88,13 +89,17 @@ _WEEK = dt.timedelta(days=7)
 
 
 class _Bound(Generic[S]):
-    """A service bound to one request."""
+    """A service bound to one request; every public method checks its arguments first."""
 
     __slots__ = ("_req", "_service")
 
     def __init__(self, service: S, request: PortalRequest) -> None:
         self._service = service
         self._req = request
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        guard_inputs(cls)
 
 
 class RequestAssets(_Bound[AssetService]):

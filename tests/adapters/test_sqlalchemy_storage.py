@@ -48,6 +48,25 @@ def test_naive_datetime_is_refused(storage: SqlAlchemyStorage) -> None:
         assert uow.users.count(tenant.id) == 0
 
 
+@pytest.mark.parametrize(
+    "value", [2**63, -(2**63) - 1, 10**30, "a\x00b", "a\ud800b", float("nan"), float("inf")],
+    ids=repr,
+)
+def test_unstorable_binds_are_the_inputs_fault(storage: SqlAlchemyStorage, value: object) -> None:
+    """A value no column can take, reaching a statement past the public API, is an
+    InvalidInputError before anything runs (not OverflowError, UnicodeEncodeError or
+    a "storage not available" that reads like an outage); the unit goes on."""
+    tenant = _tenant(storage)
+    with storage.unit_of_work() as uow:
+        with pytest.raises(InvalidInputError):
+            uow.users.get(tenant.id, value)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError):
+            uow.users.add(User(id=0, tenant_id=tenant.id, email="a@x.example",
+                               name=value))  # type: ignore[arg-type]
+        assert uow.users.count(tenant.id) == 0
+        assert uow.users.get(tenant.id, 2**63 - 1) is None  # the largest id is just missing
+
+
 def test_datetimes_are_stored_as_naive_utc(storage: SqlAlchemyStorage) -> None:
     """The column holds the UTC wall time; reads give it back aware in UTC."""
     tenant = _tenant(storage)

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from portalkit._boundary import check_record_fields, guard_inputs
 from portalkit._services.account_flow import (
     account_details,
     add_grant,
@@ -70,16 +71,20 @@ def _label(field: str) -> str:
     return field.replace("_", " ").capitalize()
 
 
-def _record_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """The extra keyword fields of a record, refusing NUL in any text.
+def _record_fields(
+    record: type, fields: dict[str, Any], *, fixed: Iterable[str]
+) -> dict[str, Any]:
+    """The extra keyword *fields* of a new *record*, checked (see check_record_fields).
 
-    PostgreSQL cannot store NUL in text and SQLite would keep it; refusing it
-    here gives one answer on every database.
+    Text with NUL is refused here too: PostgreSQL cannot store it and SQLite
+    would keep it; refusing it gives one answer on every database.
     """
-    for name, value in fields.items():
-        if isinstance(value, str) and "\x00" in value:
-            raise InvalidInputError.for_field(name, _NUL_MESSAGE.format(field=_label(name)))
+    check_record_fields(record, fields, fixed=(*_ALWAYS_SET, *fixed))
     return fields
+
+
+#: Fields every staff-added record gets from the session, never from the caller.
+_ALWAYS_SET = ("id", "tenant_id", "scope_id", "scope_path", "created_at")
 
 
 def _optional_text(field: str, value: object, *, max_length: int = 200) -> str | None:
@@ -100,6 +105,7 @@ def asset_keys(number: str, plate: str | None) -> tuple[str, str | None, str | N
     return number_key, plate_key, fold_similar(plate_key)
 
 
+@guard_inputs
 class AdminSession:
     """Staff operations on one tenant, inside one unit of work.
 
@@ -387,7 +393,10 @@ class AdminSession:
             plate_key=plate_key,
             plate_fold=plate_fold,
             external_key=_optional_text("external_key", external_key),
-            **_record_fields(fields),
+            **_record_fields(
+                Asset, fields, fixed=("number", "number_key", "plate", "plate_key", "plate_fold",
+                                      "external_key"),
+            ),
         )
         if asset.external_key is not None:
             existing = self._uow.assets.get_by_external_key(self._tenant.id, asset.external_key)
@@ -420,7 +429,7 @@ class AdminSession:
                 number=_text("number", number, max_length=64),
                 issued_on=issued_on,
                 created_at=self._clock.now(),
-                **_record_fields(fields),
+                **_record_fields(Document, fields, fixed=("kind", "status", "number", "issued_on")),
             )
         )
 
@@ -436,6 +445,6 @@ class AdminSession:
                 number=_text("number", number, max_length=64),
                 status=_text("status", status, max_length=40).lower(),
                 created_at=self._clock.now(),
-                **_record_fields(fields),
+                **_record_fields(Job, fields, fixed=("number", "status")),
             )
         )

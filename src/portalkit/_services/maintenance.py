@@ -18,6 +18,7 @@ from portalkit.domain.filters import Eq, In, all_of
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal
 from portalkit.domain.records import Asset
+from portalkit.domain.scalars import MAX_DURATION, check_int
 from portalkit.errors import (
     NotFoundError,
 )
@@ -66,7 +67,9 @@ class Maintenance(ActionService):
             return split_schedule(
                 items,
                 today=ctx.now.astimezone(timezone_of(ctx.settings.timezone)).date(),
-                horizon_days=horizon_days or ctx.settings.schedule_horizon_days,
+                horizon_days=ctx.settings.schedule_horizon_days
+                if horizon_days is None
+                else check_int("horizon_days", horizon_days, minimum=1, maximum=MAX_DURATION.days),
                 kinds=kinds,
             )
 

@@ -53,6 +53,9 @@ _ACTION_MESSAGES: dict[str, str] = {
     "field.not_a_datetime": "Enter a date and time.",
     "field.not_a_choice": "Choose one of the offered options.",
     "field.not_a_flag": "Answer yes or no.",
+    "field.bad_characters": "The text contains characters that are not allowed.",
+    "field.nul_character": "The text must not contain a NUL character.",
+    "field.wrong_type": "This value is not of the expected kind.",
     "field.idempotency_key": (
         "The request key must be 1 to 200 letters, digits or the characters . _ : -"
     ),

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from portalkit.domain.principals import User
+from portalkit.domain.tenants import Tenant
+from portalkit.errors import InvalidInputError
 from tests.adapters import contract
 
 
@@ -75,3 +80,23 @@ class TestMessages(contract.MessageContract):
 
 class TestSessions(contract.SessionContract):
     """Session contract on the Django ORM (SQLite)."""
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30], ids=repr)
+def test_unstorable_lookups_find_nothing(django_storage: Any, value: int) -> None:
+    """An id no column can hold, reaching the Django adapter past the public API,
+    finds nothing (the same as any missing id), never a driver exception."""
+    with django_storage.unit_of_work() as uow:
+        tenant = uow.tenants.add(Tenant(id=0, slug="acme", name="Acme"))
+        assert uow.users.get(tenant.id, value) is None
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "a\ud800b"], ids=repr)
+def test_unstorable_text_is_the_inputs_fault(django_storage: Any, name: str) -> None:
+    """Text with NUL or a lone surrogate is InvalidInputError on SQLite as on
+    PostgreSQL (SQLite would keep NUL), and nothing is written."""
+    with django_storage.unit_of_work() as uow:
+        tenant = uow.tenants.add(Tenant(id=0, slug="acme", name="Acme"))
+        with pytest.raises(InvalidInputError):
+            uow.users.add(User(id=0, tenant_id=tenant.id, email="a@x.example", name=name))
+        assert uow.users.count(tenant.id) == 0

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from portalkit.adapters.sqlalchemy.bind_guard import guard_binds
 from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle
 from portalkit.adapters.sqlalchemy.translate import UNAVAILABLE_MESSAGE, translate
 from portalkit.adapters.sqlalchemy.unit_of_work import (
@@ -135,6 +136,7 @@ class SqlAlchemyStorage:
     """
 
     def __init__(self, engine: Engine) -> None:
+        guard_binds(engine)
         self._engine = engine
         self._checked = False
 

@@ -31,13 +31,19 @@ def translate(exc: Exception) -> PortalkitError:
     """The portalkit error for a SQLAlchemy/DBAPI exception (to ``raise … from exc``)."""
     if isinstance(exc, PortalkitError):
         return exc
-    if isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, (ValueError, TypeError)):
+    if isinstance(exc, sa_exc.StatementError) and isinstance(
+        exc.orig, (ValueError, TypeError, OverflowError)
+    ):
         # A bind parameter was refused before reaching the database (a naive
-        # datetime, a value of the wrong type): the caller's input, not the db.
+        # datetime, a value of the wrong type or beyond its range): the
+        # caller's input, not the database.
         return InvalidInputError("A value has the wrong type for storage.")
     if isinstance(exc, sa_exc.DataError) and "(0x00)" in str(exc.orig):
         # PostgreSQL refuses NUL in text before running anything: the input's fault.
         return InvalidInputError("Text cannot contain NUL characters.")
+    if isinstance(exc, sa_exc.DataError) and "out of range" in str(exc.orig):
+        # A number or date beyond the column's range: the input, not an outage.
+        return InvalidInputError()
     if isinstance(exc, sa_exc.IntegrityError):
         return ConflictError("A record with the same key already exists.")
     if isinstance(exc, sa_exc.DBAPIError):

@@ -137,14 +137,14 @@ class DjangoUnitOfWork:
     def reading(self) -> Iterator[None]:
         """A block of reads in this unit, database errors translated."""
         self._require_open()
-        with translating():
+        with translating(self.alias):
             yield
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """A block of writes in a savepoint: a failed write leaves the unit usable."""
         self._require_open()
-        with translating(), transaction.atomic(using=self.alias):
+        with translating(self.alias), transaction.atomic(using=self.alias):
             yield
 
     def __enter__(self) -> DjangoUnitOfWork:
@@ -336,7 +336,7 @@ class DjangoThrottle:
         if not limits:
             return
         wait = 0.0
-        with translating(), transaction.atomic(using=self.alias):
+        with translating(self.alias), transaction.atomic(using=self.alias):
             states = self._locked(sorted({key for key, _ in limits}))
             fresh = {key: states[key].refreshed(rule, now) for key, rule in limits}
             wait = max(fresh[key].retry_after(rule, now) for key, rule in limits)
@@ -356,7 +356,7 @@ class DjangoThrottle:
         """Forget *reset* and take one count back on *forgive*, in one transaction."""
         if not reset and not forgive:
             return
-        with translating(), transaction.atomic(using=self.alias):
+        with translating(self.alias), transaction.atomic(using=self.alias):
             # Every key locked in key order (as acquire_many does); a reset
             # row is zeroed, not deleted, so no concurrent caller loses it.
             forgiven = {key for key, _ in forgive} - set(reset)

@@ -12,21 +12,25 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, InterfaceError
+from django.db import DatabaseError, IntegrityError, InterfaceError, connections
 
+from portalkit.domain.scalars import storable
 from portalkit.errors import (
     ConflictError,
     DatabaseUnavailableError,
     InvalidInputError,
+    PortalkitError,
     SchemaOutdatedError,
     StorageError,
 )
 
 __all__ = ["UNAVAILABLE_MESSAGE", "from_db_datetime", "to_db", "translating"]
+
+_Execute = Callable[[str, Any, bool, dict[str, Any]], Any]
 
 UTC = dt.timezone.utc
 
@@ -76,10 +80,27 @@ def to_db(value: Any) -> Any:
 
 
 @contextlib.contextmanager
-def translating() -> Iterator[None]:
-    """Turn Django's database errors raised inside the block into portalkit errors."""
+def translating(alias: str | None = None) -> Iterator[None]:
+    """Turn Django's database errors raised inside the block into portalkit errors.
+
+    With *alias*, every statement the block runs on that database first has
+    its parameters checked: a value no database can store (an int beyond 64
+    bits, text with NUL or a lone surrogate, NaN) is InvalidInputError before
+    it runs, the same answer on SQLite and PostgreSQL. A value Django cannot
+    convert for its field (text for an id) is InvalidInputError too.
+    """
+    guard = (
+        connections[alias].execute_wrapper(_refuse_unstorable)
+        if alias is not None
+        else contextlib.nullcontext()
+    )
     try:
-        yield
+        with guard:
+            yield
+    except PortalkitError:
+        raise
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInputError() from exc
     except IntegrityError as exc:
         raise ConflictError("A record with the same key already exists.") from exc
     except InterfaceError as exc:
@@ -93,3 +114,15 @@ def translating() -> Iterator[None]:
         if any(marker in text for marker in _DISCONNECTED):
             raise DatabaseUnavailableError(UNAVAILABLE_MESSAGE) from exc
         raise StorageError() from exc
+
+
+def _refuse_unstorable(
+    execute: _Execute, sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    rows: Iterable[Any] = (params or ()) if many else (params,)
+    for row in rows:
+        values = row.values() if isinstance(row, Mapping) else row
+        for value in values or ():
+            if not storable(value):
+                raise InvalidInputError()
+    return execute(sql, params, many, context)

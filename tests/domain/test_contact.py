@@ -109,6 +109,22 @@ def test_email_normalization_is_idempotent(address: str) -> None:
     assert once == once.lower()
 
 
+@given(
+    local=st.from_regex(r"[a-z][a-z0-9.+]{0,10}[a-z0-9]", fullmatch=True),
+    label=st.text(alphabet="abcdeüöéßçñøå", min_size=1, max_size=12),
+)
+def test_an_idn_domain_is_one_address_whichever_way_it_is_spelled(local: str, label: str) -> None:
+    """Unicode and IDNA (xn--) spellings of a domain normalize to the same address."""
+    try:
+        ascii_label = label.encode("idna").decode()
+        unicode_form = normalize_email(f"{local}@{label}.example")
+    except (UnicodeError, InvalidInputError):
+        assume(False)
+        return
+    assert normalize_email(f"{local}@{ascii_label.upper()}.example") == unicode_form
+    assert normalize_email(unicode_form) == unicode_form
+
+
 @given(st.text(max_size=30))
 def test_email_normalizer_only_raises_field_errors(text: str) -> None:
     """Any text is either normalized idempotently or refused for field 'email'."""

@@ -658,3 +658,17 @@ def test_find_uses_the_status_as_of_now(world: World) -> None:
     assert service.find(world.staff, status=InvitationStatus.ACCEPTED) == []
     with pytest.raises(PermissionDeniedError):
         service.find(world.customer)
+
+
+def test_an_idn_address_signs_in_whichever_way_its_domain_is_typed(world: World) -> None:
+    """Invitations and sign-in share one email rule: an invited IDN address is the account's."""
+    mailer = MemoryMailer()
+    service = make_service(world, mailer)
+    report = service.send(world.staff, [Contact(email="Lena@Bücher.example", name="Lena")])
+    assert report.sent == 1
+    token = token_of(mailer.outbox[-1])
+    signed = service.accept(world.tenant_id, token, PASSWORD, PASSWORD)
+    assert signed.user.email == "lena@bücher.example"
+    for typed in ("lena@bücher.example", "LENA@xn--bcher-kva.example"):
+        with world.portal.request("acme") as req:
+            assert req.sign_in(typed, PASSWORD).user.id == signed.user.id

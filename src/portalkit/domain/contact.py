@@ -98,6 +98,10 @@ def _email_error() -> InvalidInputError:
 def normalize_email(value: object) -> str:
     """The lower-cased address, or InvalidInputError for field ``"email"``.
 
+    An internationalized domain is kept in its Unicode form (NFC); its IDNA
+    spelling (``xn--…``) is read as the same address, so an address typed
+    either way finds one account.
+
     >>> normalize_email("  Ann.Lee@City.Example ")
     'ann.lee@city.example'
     """
@@ -111,12 +115,34 @@ def normalize_email(value: object) -> str:
         raise _email_error()
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise _email_error()
-    labels = domain.split(".")
+    labels = [_unicode_label(label) for label in domain.split(".")]
     if len(labels) < 2 or not all(_LABEL_RE.match(label) for label in labels):
         raise _email_error()
     if labels[-1].isdigit():
         raise _email_error()
-    return address
+    unicode_domain = ".".join(labels)
+    try:  # what goes on the wire (IDNA) must fit too, and every label must encode
+        wire = len(local.encode()) + 1 + len(unicode_domain.encode("idna"))
+    except UnicodeError:
+        raise _email_error() from None
+    if wire > MAX_EMAIL_LENGTH:
+        raise _email_error()
+    return f"{local}@{unicode_domain}"
+
+
+def _unicode_label(label: str) -> str:
+    """A domain label in its one Unicode form: IDNA's ToUnicode(ToASCII(label)).
+
+    So ``xn--bcher-kva``, ``Bücher`` and ``bücher`` are one label, and so are
+    the spellings IDNA maps together (``ß`` and ``ss``).
+    """
+    if label.isascii() and not label.startswith("xn--"):
+        return label
+    try:
+        decoded = label.encode("idna").decode("ascii").encode("ascii").decode("idna")
+    except UnicodeError:
+        raise _email_error() from None
+    return unicodedata.normalize("NFC", decoded.lower())
 
 
 def normalize_name(

@@ -219,3 +219,34 @@ def test_nul_in_any_text_is_refused_on_every_database(
     assert "NUL" in str(caught.value.fields[field])
     with portal.admin() as admin:
         assert [n.name for n in admin.uow.scopes.find(admin.tenant.id)] == ["Org"]
+
+
+def test_staff_changes_are_audited_with_the_change(portal: portalkit.Portal) -> None:
+    """Every change through portal.admin() leaves an entry, committed with it (issue 20, 10);
+    a block that fails leaves neither the change nor its entry."""
+    from portalkit._services.audit import AuditTrail  # noqa: PLC0415
+
+    with portal.admin() as admin:
+        org = admin.add_organization("City Fleet")
+        admin.define_role("viewer", ["asset.view"])
+        ann = admin.create_user("ann@city.example", "Ann Lee")
+        grant = admin.grant(ann, "viewer", scope=org)
+        admin.revoke(grant)
+        admin.set_user_active(ann, False)
+        admin.update_settings(portal_name="Acme portal")
+        tenant_id = admin.tenant.id
+    with pytest.raises(RuntimeError), portal.admin() as admin:
+        admin.add_organization("Never Ltd")
+        raise RuntimeError("the block fails")
+    entries = list(reversed(AuditTrail(portal.storage).entries(tenant_id)))
+    assert [(e.action, e.target) for e in entries] == [
+        ("staff.scope.add", f"scope:{org.id}"),
+        ("staff.role.define", entries[1].target),
+        ("account.create", f"user:{ann.id}"),
+        ("staff.grant.add", f"grant:{grant.id}"),
+        ("staff.grant.revoke", f"grant:{grant.id}"),
+        ("staff.user.set_active", f"user:{ann.id}"),
+        ("staff.settings.update", None),
+    ]
+    assert entries[5].detail["active"] == "False"  # details are stored as text
+    assert entries[6].detail == {"via": "admin", "fields": "portal_name"}

@@ -974,7 +974,7 @@ class _PerThreadMailer:
 
     def last_code(self) -> str:
         """The code in this thread's last message."""
-        match = re.search(r"\b(\d{6})\b", self._local.last.get_content())
+        match = re.search(r"\b(\d{6})\b", self._local.last.get_body(("plain",)).get_content())
         assert match
         return match[1]
 

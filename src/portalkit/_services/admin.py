@@ -8,6 +8,7 @@ back otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from portalkit._services.account_flow import (
     open_account,
 )
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
+from portalkit._services.audit import record
 from portalkit._services.policy import validate_permissions, validate_settings
 from portalkit._services.stamps import rotate_security_stamp
 from portalkit.domain.assets import fold_similar, normalize_identifier
@@ -105,7 +107,68 @@ def asset_keys(number: str, plate: str | None) -> tuple[str, str | None, str | N
     return number_key, plate_key, fold_similar(plate_key)
 
 
+#: The staff changes recorded in the audit trail, by method (issue 20, finding 10).
+#: ``create_user`` is recorded by the account flow itself (``account.create``).
+_STAFF_CHANGES: dict[str, str] = {
+    "update_settings": "staff.settings.update",
+    "add_organization": "staff.scope.add",
+    "add_scope": "staff.scope.add",
+    "move_scope": "staff.scope.move",
+    "set_password": "staff.user.set_password",
+    "end_sessions": "staff.user.end_sessions",
+    "set_user_active": "staff.user.set_active",
+    "define_role": "staff.role.define",
+    "add_group": "staff.group.add",
+    "add_to_group": "staff.group.add_member",
+    "grant": "staff.grant.add",
+    "revoke": "staff.grant.revoke",
+    "upsert_asset": "staff.asset.upsert",
+    "add_document": "staff.document.add",
+    "add_job": "staff.job.add",
+}
+
+
+def _target(result: object, args: tuple[Any, ...]) -> str | None:
+    """``kind:id`` of what a staff change made or changed, when it says."""
+    if isinstance(result, TenantSettings):
+        return None
+    ident = getattr(result, "id", None)
+    if isinstance(ident, int):
+        kind = "scope" if isinstance(result, ScopeNode) else type(result).__name__.lower()
+        return f"{kind}:{ident}"
+    first = args[0] if args else None  # revoke answers a bool: name its grant
+    ident = getattr(first, "id", first)
+    return f"grant:{ident}" if isinstance(ident, int) else None
+
+
+def _audited(name: str, action: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def run(self: AdminSession, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        detail: dict[str, object] = {"via": "admin"}
+        if name == "set_user_active":
+            detail["active"] = str(bool(args[1] if len(args) > 1 else kwargs.get("active")))
+        elif name == "update_settings":
+            detail["fields"] = ",".join(sorted(kwargs))
+        record(
+            self._uow, self._clock, tenant_id=self._tenant.id, action=action,
+            target=_target(result, args), scope_path=getattr(result, "path", None)
+            or getattr(result, "scope_path", None), detail=detail,
+        )
+        return result
+
+    return run
+
+
+def _audit_staff_changes(cls: type[AdminSession]) -> type[AdminSession]:
+    """Record every staff change in the same unit of work (it commits with the change)."""
+    for name, action in _STAFF_CHANGES.items():
+        setattr(cls, name, _audited(name, action, getattr(cls, name)))
+    return cls
+
+
 @guard_inputs
+@_audit_staff_changes
 class AdminSession:
     """Staff operations on one tenant, inside one unit of work.
 

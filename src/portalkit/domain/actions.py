@@ -44,6 +44,7 @@ from portalkit.errors import AlreadyUsedError, ConflictError, InvalidInputError
 __all__ = [
     "DECIDABLE_QUOTE_KINDS",
     "DECIDABLE_QUOTE_STATUSES",
+    "DEFAULT_READING_MAX_PER_DAY",
     "DISTANCE_UNITS",
     "MAX_READING",
     "ActionConfig",

@@ -48,7 +48,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -148,6 +148,7 @@ _DENIALS: dict[Reason, Decision] = {
 }
 
 
+@runtime_checkable
 class Resource(Protocol):
     """Anything bound to a scope node: assets, documents, jobs, :class:`Target`."""
 

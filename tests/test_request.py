@@ -200,6 +200,22 @@ def test_sign_in_changes_who_the_request_runs_as(world: World) -> None:
         assert found.asset.id == world.asset.id
 
 
+def test_signing_in_again_ends_the_browsers_previous_session(world: World) -> None:
+    """ASVS V7.2.4: a new sign-in ends the session the browser had, on the server;
+    an expired or forged cookie costs nothing."""
+    first = _sign_in(world.portal)
+    with world.portal.request("acme", session=first) as req:
+        second = req.sign_in("ann@city.example", PASSWORD).session
+    assert second != first
+    with world.portal.request("acme", session=first) as req:
+        assert not req.signed_in
+    with world.portal.request("acme", session=second) as req:
+        assert req.signed_in
+    with world.portal.request("acme", session="forged-" + "x" * 40) as req:
+        req.sign_in("ann@city.example", PASSWORD)
+        assert req.signed_in
+
+
 def test_failed_sign_in_is_one_error_and_the_request_goes_on(world: World) -> None:
     """A wrong password is AuthenticationError; the request stays usable as the guest."""
     with world.portal.request("acme", client="203.0.113.9") as req:

@@ -324,6 +324,11 @@ class PortalRequest:
         return result
 
     def _signed_in(self, result: SignIn) -> None:
+        previous = self._session_value
+        if previous is not None and previous != result.session:
+            # A new sign-in replaces this browser's session: the old token ends
+            # on the server (ASVS V7.2.4), not only in the cookie.
+            self._portal.identity.sign_out(self.tenant, previous, client_key=self.client_key)
         self._principal, self._user, self._policy = result.principal, result.user, None
         self._session_value = self.new_session = result.session
         self._touch = None

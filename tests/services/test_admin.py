@@ -235,9 +235,13 @@ def test_staff_changes_are_audited_with_the_change(portal: portalkit.Portal) -> 
         admin.set_user_active(ann, False)
         admin.update_settings(portal_name="Acme portal")
         tenant_id = admin.tenant.id
-    with pytest.raises(RuntimeError), portal.admin() as admin:
-        admin.add_organization("Never Ltd")
-        raise RuntimeError("the block fails")
+    def failing_block() -> None:
+        with portal.admin() as admin:
+            admin.add_organization("Never Ltd")
+            raise RuntimeError("the block fails")
+
+    with pytest.raises(RuntimeError):
+        failing_block()
     entries = list(reversed(AuditTrail(portal.storage).entries(tenant_id)))
     assert [(e.action, e.target) for e in entries] == [
         ("staff.scope.add", f"scope:{org.id}"),

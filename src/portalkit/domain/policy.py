@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -97,7 +97,6 @@ __all__ = [
 ]
 
 _PATH_RE = re.compile(r"^/org:[0-9]+/(?:(?:grp|div|site|shop):[0-9]+/)*$")
-_PATH_CACHE_LIMIT = 200_000
 #: Above this many compiled entries for one user, decide walks ancestors.
 _SCAN_LIMIT = 8
 
@@ -440,7 +439,6 @@ class Policy:
         self._requirements = {
             name: reqs for name in self._known if (reqs := registry.requirements(name))
         }
-        self._path_ok: dict[str, bool] = {}
         self._bits = {action: 2**i for i, action in enumerate(sorted(self._enabled))}
         masks: dict[int, int] = {}
         self._hot: dict[int, _Entries] = {}
@@ -453,18 +451,8 @@ class Policy:
                 self._long[uid] = by_action
                 entries = _LONG_ENTRIES
             self._hot[uid] = entries
-        # Dense user ids (the usual case for one tenant's users) index a list:
-        # one pointer per id, no hashing, and far fewer cache misses than a dict.
-        self._table: list[_Entries | None] = []
-        if self._hot and all(type(uid) is int and uid >= 0 for uid in self._hot):
-            top = max(self._hot)
-            if top < 2 * len(self._hot) + 64:
-                self._table = [None] * (top + 1)
-                for uid, entries in self._hot.items():
-                    self._table[uid] = entries
         self._orgs: dict[int, tuple[str, ...]] = {}
         self._filters: dict[tuple[Principal, str, str], Filter] = {}
-        self.decide = self._fast_decide()  # type: ignore[method-assign,assignment]
 
     # Building ----------------------------------------------------------------
     @classmethod
@@ -532,102 +520,44 @@ class Policy:
         Returns a shared, immutable :class:`Decision`; see the module docstring
         for the rule and :class:`Reason` for the order in which denials are told.
         """
-        # Never runs: __init__ replaces it with the closure.
-        return self._fast_decide()(principal, action, resource)  # pragma: no cover, no mutate
+        allowed = self._allowed(principal, action, resource)
+        return allowed if allowed is not None else self._denial(principal, action, resource)
 
-    def _fast_decide(self) -> Callable[[Principal, str, Resource], Decision]:  # noqa: PLR0915
-        """The hot path, as a closure over the compiled tables.
+    def _allowed(self, principal: Principal, action: str, resource: Resource) -> Decision | None:
+        """The allowing decision of the user's compiled grants, or None.
 
-        One user's entries are one flat tuple (see :func:`_entries`); the
-        first two are tested inline, users with more than :data:`_SCAN_LIMIT`
-        entries are walked by ancestor instead. It answers the common cases
-        (allowed; no grant or requirement missing for an active user in a
-        served organization) and leaves everything else to :meth:`_denial`,
-        which checks every condition in order.
+        Every condition of the rule that can deny is checked here or was
+        folded into the compiled entries (only active users of an open portal
+        have entries, only enabled actions have bits, only served organizations
+        are granted); anything else, including a resource that is not one, is
+        None, and :meth:`_denial` then tells why, checking each condition in order.
         """
         tid = self.tenant_id
-        hot_get = self._hot.get
-        table = self._table
-        size = len(table)
-        entries_of = self._entries_of
-        bits_get = self._bits.get
-        guest_uid = self._guest_uid
-        path_ok_get = self._path_ok.get
-        path_ok = self._check_path
-        denial = self._denial
-        walk = self._walk
-        user_kind, guest_kind = _USER, _GUEST
-        no_grant, long_list = _NO_GRANT, _LONG
-
-        def decide(principal: Principal, action: str, resource: Resource) -> Decision:
-            try:
-                if principal.tenant_id == tid and resource.tenant_id == tid:
-                    kind = principal.kind
-                    uid = (
-                        principal.user_id
-                        if kind is user_kind
-                        else (guest_uid if kind is guest_kind else None)
-                    )
-                    if uid.__class__ is not int:  # None, True, an int subclass: rare
-                        entries = entries_of(uid)
-                    elif size:
-                        entries = table[uid] if 0 <= uid < size else None
-                    else:
-                        entries = hot_get(uid)
-                    if entries is not None:
-                        bit = bits_get(action)
-                        if bit is None:
-                            return denial(principal, action, resource)
-                        path = resource.scope_path
-                        org = principal.active_organization
-                        if org is None or path.startswith(org):
-                            # The first two entries inline: most users have one or two.
-                            if entries[1] & bit and path.startswith(entries[0]):
-                                d = entries[2]
-                            else:
-                                d = no_grant
-                                n = len(entries)
-                                if n > 3:
-                                    if entries[4] & bit and path.startswith(entries[3]):
-                                        d = entries[5]
-                                    elif n > 6:
-                                        for i in range(6, n, 3):
-                                            if entries[i + 1] & bit and path.startswith(
-                                                entries[i]
-                                            ):
-                                                d = entries[i + 2]
-                                                break
-                            if d.allowed:
-                                return d  # type: ignore[no-any-return]
-                            if d is long_list:
-                                return walk(principal, action, resource) or denial(
-                                    principal, action, resource
-                                )
-                            ok = path_ok_get(path)
-                            if ok is None:
-                                ok = path_ok(path)
-                            if ok:
-                                return d  # type: ignore[no-any-return]
-            except AttributeError:
-                pass
-            return denial(principal, action, resource)
-
-        decide.__doc__ = Policy.decide.__doc__
-        return decide
-
-    def _check_path(self, path: object) -> bool:
-        """Whether *path* is well-formed and in a served organization (cached)."""
-        ok = bool(_ancestors(path))
-        if ok and self._served_ids is not None:
-            ok = organization_id(path) in self._served_ids  # type: ignore[arg-type]
-        if isinstance(path, str):
-            if len(self._path_ok) >= _PATH_CACHE_LIMIT:
-                self._path_ok.clear()
-            self._path_ok[path] = ok
-        return ok
+        if principal.tenant_id != tid or getattr(resource, "tenant_id", None) != tid:
+            return None
+        bit = self._bits.get(action)
+        path = getattr(resource, "scope_path", None)
+        if bit is None or not isinstance(path, str):
+            return None
+        org = principal.active_organization
+        if org is not None and not path.startswith(org):
+            return None
+        kind = principal.kind
+        uid = principal.user_id if kind is _USER else self._guest_uid if kind is _GUEST else None
+        entries = self._entries_of(uid)
+        if entries is None:
+            return None
+        if entries is _LONG_ENTRIES:
+            return self._walk(principal, action, resource)
+        # Allowed entries come first (see _entries): the first that answers decides.
+        for i in range(0, len(entries), 3):
+            if entries[i + 1] & bit and path.startswith(entries[i]):
+                decision: Decision = entries[i + 2]
+                return decision if decision.allowed else None
+        return None
 
     def _entries_of(self, uid: object) -> _Entries | None:
-        """A user's entries when the id is not exactly an int (None for a bool)."""
+        """A user's compiled entries; None for an id that is not a plain int (a bool …)."""
         user_id = _plain_user_id(uid)
         if user_id is None:
             return None
@@ -682,7 +612,7 @@ class Policy:
         return uid
 
     def _denial(self, principal: Principal, action: str, resource: object) -> Decision:
-        """Why the fast path found nothing (checked in :class:`Reason` order)."""
+        """Why no compiled grant allows it (checked in :class:`Reason` order)."""
         tid = self.tenant_id
         if principal.tenant_id != tid or getattr(resource, "tenant_id", None) != tid:
             return _DENIALS[Reason.OTHER_TENANT]

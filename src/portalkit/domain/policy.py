@@ -520,41 +520,50 @@ class Policy:
         Returns a shared, immutable :class:`Decision`; see the module docstring
         for the rule and :class:`Reason` for the order in which denials are told.
         """
-        allowed = self._allowed(principal, action, resource)
-        return allowed if allowed is not None else self._denial(principal, action, resource)
-
-    def _allowed(self, principal: Principal, action: str, resource: Resource) -> Decision | None:
-        """The allowing decision of the user's compiled grants, or None.
-
-        Every condition of the rule that can deny is checked here or was
-        folded into the compiled entries (only active users of an open portal
-        have entries, only enabled actions have bits, only served organizations
-        are granted); anything else, including a resource that is not one, is
-        None, and :meth:`_denial` then tells why, checking each condition in order.
-        """
+        # The common case, answered from the user's compiled entries: every
+        # condition that can deny is checked here or was folded into them (only
+        # active users of an open portal have entries, only enabled actions have
+        # bits, only served organizations are granted). Anything else, including
+        # a resource that is not one, goes to _denial, which checks each
+        # condition in order and tells why.
         tid = self.tenant_id
         if principal.tenant_id != tid or getattr(resource, "tenant_id", None) != tid:
-            return None
+            return self._denial(principal, action, resource)
         bit = self._bits.get(action)
         path = getattr(resource, "scope_path", None)
         if bit is None or not isinstance(path, str):
-            return None
+            return self._denial(principal, action, resource)
         org = principal.active_organization
         if org is not None and not path.startswith(org):
-            return None
+            return self._denial(principal, action, resource)
         kind = principal.kind
         uid = principal.user_id if kind is _USER else self._guest_uid if kind is _GUEST else None
-        entries = self._entries_of(uid)
+        entries = self._hot.get(uid) if type(uid) is int else self._entries_of(uid)
         if entries is None:
-            return None
+            return self._denial(principal, action, resource)
         if entries is _LONG_ENTRIES:
-            return self._walk(principal, action, resource)
+            return self._walk(principal, action, resource) or self._denial(
+                principal, action, resource
+            )
         # Allowed entries come first (see _entries): the first that answers decides.
+        decision: Decision = _NO_GRANT
         for i in range(0, len(entries), 3):
             if entries[i + 1] & bit and path.startswith(entries[i]):
-                decision: Decision = entries[i + 2]
-                return decision if decision.allowed else None
-        return None
+                decision = entries[i + 2]
+                break
+        # A denial is answered here too when the path is a served node's: then no
+        # earlier reason applies. Sending every denial to _denial instead measured
+        # a mean of 2.8 µs per decision against 0.5 µs before (bench/policy.py
+        # --quick, random questions, half of them denied; target <= 2 µs).
+        if decision.allowed or self._served_path(path):
+            return decision
+        return self._denial(principal, action, resource)
+
+    def _served_path(self, path: str) -> bool:
+        """Whether *path* is a well-formed path in a served organization."""
+        if _PATH_RE.match(path) is None:
+            return False
+        return self._served_ids is None or organization_id(path) in self._served_ids
 
     def _entries_of(self, uid: object) -> _Entries | None:
         """A user's compiled entries; None for an id that is not a plain int (a bool …)."""

@@ -264,6 +264,23 @@ def test_resource_without_scope_denied(fleet: dict[str, Any]) -> None:
         assert d.reason is Reason.NO_SCOPE
 
 
+@pytest.mark.parametrize("sites", [1, 30], ids=["scanned", "walked"])
+def test_malformed_path_below_a_grant_is_denied(sites: int) -> None:
+    """A path that merely starts with a granted one but is no scope path is no_scope,
+    whether the user's grants are scanned or walked by ancestor."""
+    w = World()
+    org = w.node(None)
+    u = w.user()
+    role = w.role(perms.ASSET_VIEW)
+    for _ in range(sites):
+        w.grant(u, role, w.node(org))
+    w.grant(u, role, org)
+    p = w.policy()
+    assert p.decide(who(u), perms.ASSET_VIEW, at(org)).allowed
+    for path in (org.path + "bogus/", org.path + "site:x/", org.path + "site:1"):
+        assert p.decide(who(u), perms.ASSET_VIEW, Target(T, path)).reason is Reason.NO_SCOPE
+
+
 def test_share_principal_holds_no_grants(fleet: dict[str, Any]) -> None:
     """Share-link principals are decided by the share service, never by grants."""
     share = Principal(tenant_id=T, kind=PrincipalKind.SHARE, user_id=fleet["ann"].id)

@@ -635,10 +635,8 @@ class Policy:
         return uid
 
     def _denial(self, principal: Principal, action: str, resource: object) -> Decision:
-        """Why no compiled grant allows it (checked in :class:`Reason` order)."""
-        tid = self.tenant_id
-        if principal.tenant_id != tid or getattr(resource, "tenant_id", None) != tid:
-            return _DENIALS[Reason.OTHER_TENANT]
+        """Why no compiled grant allows it, checked in :class:`Reason` order from the
+        second on (:meth:`decide` answers another tenant's principal or resource)."""
         if self._gate is not None:
             return self._gate
         if action not in self._known:

@@ -833,6 +833,18 @@ def _smuggled(user_id: object) -> Principal:
     return principal
 
 
+def test_true_is_not_user_1() -> None:
+    """A smuggled user id True (== 1, same hash) gets nothing of user 1's grants."""
+    w = World(ids=itertools.count(1))
+    one = w.user()
+    assert one.id == 1
+    node = w.node(None)
+    w.grant(one, w.role(perms.ASSET_VIEW), node)
+    p = w.policy()
+    assert p.decide(who(one), perms.ASSET_VIEW, at(node)).allowed
+    assert p.decide(_smuggled(True), perms.ASSET_VIEW, at(node)).reason is Reason.NOT_A_USER
+
+
 @pytest.mark.parametrize("user_id", [True, False, "1", 1.0])
 def test_principal_refuses_a_user_id_that_is_not_an_int(user_id: object) -> None:
     with pytest.raises(TypeError, match="user_id must be an int or None"):

@@ -31,6 +31,13 @@ user); ``scaling_pages`` repeats the three sizes with the questions a portal
 actually asks, asset pages (one user and place, every permission of the page's
 sections in a row).
 
+``per_request`` is what one request pays: one user's policy loaded from the
+database (``load_policy``) and compiled, then the asset page's sections asked
+(``Policy.sections``), against the same work hand-written: the user and tenant
+read, ``bench/handwritten_portal.py``'s access query and its section rule, in
+one transaction. Both sides alternate request by request (the order swapped
+every round); medians, on SQLite and, when configured, PostgreSQL.
+
 Usage::
 
     python bench/policy.py [--quick] [--json PATH] [--repeat N]
@@ -460,6 +467,138 @@ def run_scale(
     return results
 
 
+# --------------------------------------------------------------------------- per request
+# What a request pays: one user's policy loaded and compiled from the database,
+# then the asset page's questions answered, against the same work hand-written
+# (bench/handwritten_portal.py's access query and section rule).
+
+PER_REQUEST_USER_SQL = (
+    "SELECT u.is_active, t.settings FROM portalkit_users u JOIN portalkit_tenants t"
+    " ON t.id = u.tenant_id WHERE t.id = :tid AND u.id = :uid"
+)
+
+
+def _load_workload(url: str, wl: Workload) -> tuple[Any, Any, int]:
+    """The workload's organizations, users, roles and grants stored in a fresh database."""
+    from sqlalchemy import insert  # noqa: PLC0415
+
+    import portalkit  # noqa: PLC0415
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
+    from portalkit.adapters.sqlalchemy.repositories import MAPPINGS  # noqa: PLC0415
+
+    storage = SqlAlchemyStorage.from_url(url)
+    portal = portalkit.Portal(storage, secret_key="bench-secret-key-bench-secret-key-0123456789")
+    portal.upgrade()
+    with portal.admin() as admin:
+        tid = admin.tenant.id
+        role_id = {name: admin.define_role(name, list(ps)).id for name, ps in ROLE_PERMS.items()}
+
+    def stored(mapping: str, entities: Sequence[Any]) -> list[dict[str, Any]]:
+        m = MAPPINGS[mapping]
+        return [m.to_row(e) | {"id": e.id} for e in entities]
+
+    def node_id(path: str) -> int:
+        return int(path.rstrip("/").rpartition(":")[2])
+
+    nodes = []
+    for path in wl.subtree:
+        depth = path.count("/") - 1
+        parent = "/".join(path.split("/")[:-2]) + "/" if depth > 1 else None
+        nodes.append(ScopeNode(
+            id=node_id(path), tenant_id=tid, kind=(ScopeKind.ORGANIZATION, ScopeKind.DIVISION,
+                                                   ScopeKind.SITE)[depth - 1],
+            name=path, path=path, parent_id=node_id(parent) if parent else None,
+        ))
+    users = [User(id=u, tenant_id=tid, email=f"u{u}@example.com", name=f"User {u}")
+             for u in range(1, wl.n_users + 1)]
+    grants = [
+        Grant(id=i, tenant_id=tid, role_id=role_id[role], scope_id=node_id(path),
+              scope_path=path, user_id=u)
+        for i, (u, role, path) in enumerate(wl.grants, start=1)
+    ]
+    with storage.engine.begin() as conn:
+        for name, entities in (("scopes", nodes), ("users", users), ("grants", grants)):
+            conn.execute(insert(MAPPINGS[name].table), stored(name, entities))
+    return portal, storage.engine, tid
+
+
+def run_per_request(url: str, label: str, wl: Workload, requests: int) -> dict[str, Any]:
+    """Median µs per request, each side in turn (order swapped every round)."""
+    from handwritten_portal import ACCESS_SQL, INFORMATIONAL, SECTIONS, Access  # noqa: PLC0415
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from portalkit._services.policy import load_policy  # noqa: PLC0415
+
+    portal, engine, tid = _load_workload(url, wl)
+    user_sql = text(PER_REQUEST_USER_SQL)
+    pages = [(u, path) for u, _a, path in wl.queries[:: len(PAGE_ACTIONS)]][:requests]
+
+    def ours(uid: int, path: str) -> Any:
+        principal = Principal(tenant_id=tid, kind=PrincipalKind.USER, user_id=uid)
+        with portal.storage.unit_of_work() as uow:
+            policy = load_policy(uow, principal)
+        found = policy.sections(principal, Target(tid, path))
+        if not hasattr(found, "items"):
+            return None
+        return frozenset((item.key, item.actions) for item in found.items)
+
+    def handwritten(uid: int, path: str) -> Any:
+        with engine.connect() as conn:
+            row = conn.execute(user_sql, {"tid": tid, "uid": uid}).first()
+            settings = row[1] if row is not None and row[0] else None
+            settings = json.loads(settings) if isinstance(settings, str) else settings
+            if settings is None or not settings.get("portal_enabled", True):
+                return None
+            access = Access(conn.execute(ACCESS_SQL(), {"tid": tid, "uid": uid}).all())
+        shown = frozenset(
+            (key, frozenset(a for a in actions if access.at(a, path)))
+            for key, _title, needed, _info, actions in SECTIONS
+            if all(access.at(p, path) for p in needed)
+        )
+        return shown if any(key in INFORMATIONAL for key, _ in shown) else None
+
+    sides = {"portalkit": ours, "handwritten": handwritten}
+    for uid, path in pages[:20]:  # warm statement caches and code paths
+        for side in sides.values():
+            side(uid, path)
+    times: dict[str, list[float]] = {"portalkit": [], "handwritten": []}
+    mismatches = 0
+    for n, (uid, path) in enumerate(pages):
+        answers = {}
+        for name in ("portalkit", "handwritten") if n % 2 == 0 else ("handwritten", "portalkit"):
+            t0 = time.perf_counter()
+            answers[name] = sides[name](uid, path)
+            times[name].append(time.perf_counter() - t0)
+        mismatches += answers["portalkit"] != answers["handwritten"]
+    portal.close()
+    ours_us = statistics.median(times["portalkit"]) * 1e6
+    hand_us = statistics.median(times["handwritten"]) * 1e6
+    print(f"  {label:<10}  portalkit {ours_us:8.1f} us  handwritten {hand_us:8.1f} us  "
+          f"ratio {ours_us / hand_us:.2f}  mismatches {mismatches}", flush=True)
+    return {"portalkit_us": ours_us, "handwritten_us": hand_us,
+            "portalkit_over_handwritten": round(ours_us / hand_us, 2), "requests": len(pages),
+            "mismatches": mismatches}
+
+
+def per_request_series(n_orgs: int, n_users: int, requests: int) -> dict[str, Any]:
+    """:func:`run_per_request` on SQLite and, when one is configured, PostgreSQL."""
+    from _util import postgres_schema, postgres_url  # noqa: PLC0415
+
+    wl = Workload(n_orgs, n_users, requests * len(PAGE_ACTIONS), SEED, pages=True)
+    print(f"\nper request: load one user's policy and answer the asset page "
+          f"({n_users} users, {n_orgs} organizations, {requests} requests, medians)", flush=True)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["sqlite"] = run_per_request(f"sqlite:///{tmp}/policy.db", "sqlite", wl, requests)
+    pg = postgres_url()
+    if pg:
+        with postgres_schema(pg) as url:
+            out["postgresql"] = run_per_request(url, "postgresql", wl, requests)
+    else:
+        print("  PostgreSQL: skipped (set PORTALKIT_BENCH_DATABASE_URL)")
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; print a table and optionally write JSON."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
@@ -489,6 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          args.repeat, pages=True)
         for users in scaling
     }
+    per_request = per_request_series(n_orgs, n_users, 300 if args.quick else 2_000)
     pk = main_run["portalkit"]
     floor = main_run["floor"]
     casbin = main_run.get("pycasbin", {})
@@ -511,7 +651,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ratios["floor_flatness_pages"] = round(
         page_runs[hi]["floor"]["mean_us"] / page_runs[lo]["floor"]["mean_us"], 2
     )
-    mismatches = sum(r["mismatches"] for r in [*scale_runs.values(), *page_runs.values()])
+    ratios["per_request_portalkit_over_handwritten"] = max(
+        r["portalkit_over_handwritten"] for r in per_request.values()
+    )
+    mismatches = sum(r["mismatches"] for r in
+                     [*scale_runs.values(), *page_runs.values(), *per_request.values()])
     if n_users not in scaling:
         mismatches += main_run["mismatches"]
     for title, series in (("random questions", scale_runs), ("asset pages", page_runs)):
@@ -544,6 +688,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "floor": {"mean_us": run["floor"]["mean_us"]}}
             for u, run in page_runs.items()
         },
+        "per_request": per_request,
         "ratios": ratios,
         "targets": {
             "portalkit.mean_us": "<= 2", "portalkit.p99_us": "<= 5",

@@ -219,93 +219,6 @@ def _first_error(exc: BaseException) -> InvalidInputError:
     return InvalidInputError(str(exc) or "Invalid value.")
 
 
-class _PlainRows:
-    """The common case of :func:`_row`, without building the row class.
-
-    A row that is a plain ``dict`` of text (blank cells and ``None`` allowed)
-    and dates (ISO text or ``date``) is checked here exactly as the attrs class
-    checks it: known columns, required fields present, the same length bounds,
-    the key and the ``_strip`` fields stripped. :attr:`values` gives the fields
-    the class would hold, as a tuple in field order, or ``None`` for any other
-    row (a wrong type, a missing field, a bound exceeded, an unknown column);
-    the full path then builds the class and raises the precise error. ``None``
-    is always safe: the fast path only accepts rows the class accepts, with the
-    same values (a Hypothesis test holds the two equal).
-
-    The check is compiled once per class, one branch per field, from the attrs
-    fields (names are checked identifiers; limits and defaults are bound as
-    constants, never written into the source).
-    """
-
-    def __init__(self, cls: type) -> None:
-        fields = attrs.fields(attrs.resolve_types(cls))
-        lines = [
-            "def values(raw):",
-            "    if type(raw) is not dict or not raw.keys() <= NAMES:",
-            "        return None",
-            "    get = raw.get",
-        ]
-        consts: dict[str, Any] = {
-            "NAMES": frozenset(f.name for f in fields),
-            "fromisoformat": dt.date.fromisoformat,
-            "date": dt.date,
-            "NUL": "\x00",
-        }
-        for n, f in enumerate(fields):
-            if not f.name.isidentifier():  # pragma: no cover (attrs names are identifiers)
-                raise TypeError(f"{cls.__name__}.{f.name} is not an identifier.")
-            v, limit, default = f"v{n}", f"L{n}", f"D{n}"
-            consts[limit] = f.metadata.get("max_length")
-            consts[default] = f.default
-            required = f.default is attrs.NOTHING
-            date = f.type in (dt.date, dt.date | None)
-            if f.converter not in (None, _strip, _key) or (
-                not date and consts[limit] is None
-            ) or (f.converter is _key and not required) or (
-                f.converter is _strip and f.default is not None
-            ):
-                raise TypeError(f"{cls.__name__}.{f.name}: no fast path for this field.")
-            lines.append(f"    {v} = get({f.name!r})")
-            if required:  # absent, None or blank: the full path names the missing field
-                lines.append(
-                    f"    if type({v}) is not str or not {v} or len({v}) > {limit} or NUL in {v}:"
-                )
-                lines.append("        return None")
-            elif date:
-                lines += [
-                    f"    if {v} is None:",
-                    f"        {v} = {default}",
-                    f"    elif type({v}) is date:",
-                    "        pass",
-                    f"    elif type({v}) is not str:",
-                    "        return None",
-                    f"    elif not {v}:",
-                    f"        {v} = {default}",
-                    "    else:",
-                    "        try:",
-                    f"            {v} = fromisoformat({v})",
-                    "        except ValueError:",
-                    "            return None",
-                ]
-            else:
-                lines += [
-                    f"    if {v} is None:",
-                    f"        {v} = {default}",
-                    f"    elif type({v}) is not str or len({v}) > {limit} or NUL in {v}:",
-                    "        return None",
-                    f"    elif not {v}:",
-                    f"        {v} = {default}",
-                ]
-            if f.converter is _key:
-                lines += [f"    {v} = {v}.strip()", f"    if not {v}:", "        return None"]
-            elif f.converter is _strip:
-                lines += [f"    if {v} is not None:", f"        {v} = {v}.strip() or None"]
-        lines.append(f"    return ({', '.join(f'v{n}' for n in range(len(fields)))},)")
-        exec("\n".join(lines), consts)  # noqa: S102 (trusted: built from the field list above)
-        #: ``raw -> the field values in field order (as attrs.astuple) | None``.
-        self.values: Callable[[object], tuple[Any, ...] | None] = consts["values"]
-
-
 def _batches(rows: Iterable[R], size: int) -> Iterator[list[R]]:
     if not 1 <= size <= MAX_BATCH_SIZE:
         raise InvalidInputError.for_field(
@@ -338,7 +251,6 @@ class _KeyTracker:
         self._seen |= batch_seen
 
 
-_ASSET_ROWS = _PlainRows(AssetRow)
 
 
 @runtime_checkable
@@ -348,25 +260,6 @@ class _RowUpserts(Protocol):
     def upsert_rows(self, tenant_id: int, rows: list[dict[str, Any]]) -> UpsertCounts:
         """``upsert_many`` of records given as dicts of every field but ``id``."""
         ...
-
-
-def _asset_values(batch: list[Any], first: int) -> list[tuple[Any, ...]]:
-    """The batch's rows as AssetRow field values in field order; InvalidRowError names a bad row."""
-    fast = _ASSET_ROWS.values
-    parsed = []
-    for i, raw in enumerate(batch):
-        values = fast(raw)
-        if values is None:
-            values = attrs.astuple(_row(AssetRow, raw, first + i), recurse=False)
-        parsed.append(values)
-    return parsed
-
-
-#: AssetRow's fields in the order :func:`upsert_assets` unpacks them (a test holds them equal).
-_ASSET_ROW_FIELDS = (
-    "external_key", "number", "scope_key", "plate", "region", "asset_type", "description",
-    "model", "serial", "customer_ref", "last_test_number", "last_test_date",
-)
 
 
 def upsert_assets(
@@ -387,47 +280,44 @@ def upsert_assets(
     keys = _KeyTracker()
     for batch in _batches(rows, batch_size):
         first = report.processed + 1
-        parsed = _asset_values(batch, first)
-        keys.check([v[0] for v in parsed])
+        parsed = [_row(AssetRow, raw, first + i) for i, raw in enumerate(batch)]
+        keys.check([row.external_key for row in parsed])
         with storage.unit_of_work() as uow:
             nodes = {
                 n.external_key: (n.id, n.path)
                 for n in uow.scopes.get_many_by_external_key(
-                    tenant_id, list({v[2] for v in parsed})
+                    tenant_id, list({row.scope_key for row in parsed})
                 )
             }
-            records = []
-            for i, (
-                external_key, number, scope_key, plate, region, asset_type, description,
-                model, serial, customer_ref, last_test_number, last_test_date,
-            ) in enumerate(parsed):
-                node = nodes.get(scope_key)
+            records: list[dict[str, Any]] = []
+            for i, row in enumerate(parsed):
+                node = nodes.get(row.scope_key)
                 if node is None:
                     raise InvalidRowError(
-                        first + i, UnknownScopeError(f"Unknown scope key {scope_key!r}.")
+                        first + i, UnknownScopeError(f"Unknown scope key {row.scope_key!r}.")
                     )
                 try:
-                    number_key, plate_key, plate_fold = asset_keys(number, plate)
+                    number_key, plate_key, plate_fold = asset_keys(row.number, row.plate)
                 except InvalidInputError as exc:
                     raise InvalidRowError(first + i, exc) from None
                 records.append({
                     "tenant_id": tenant_id,
                     "scope_id": node[0],
                     "scope_path": node[1],
-                    "number": number.strip(),
+                    "number": row.number.strip(),
                     "number_key": number_key,
-                    "plate": plate,
+                    "plate": row.plate,
                     "plate_key": plate_key,
                     "plate_fold": plate_fold,
-                    "region": region,
-                    "external_key": external_key,
-                    "asset_type": asset_type,
-                    "description": description,
-                    "model": model,
-                    "serial": serial,
-                    "customer_ref": customer_ref,
-                    "last_test_number": last_test_number,
-                    "last_test_date": last_test_date,
+                    "region": row.region,
+                    "external_key": row.external_key,
+                    "asset_type": row.asset_type,
+                    "description": row.description,
+                    "model": row.model,
+                    "serial": row.serial,
+                    "customer_ref": row.customer_ref,
+                    "last_test_number": row.last_test_number,
+                    "last_test_date": row.last_test_date,
                 })
             repository = uow.assets
             if isinstance(repository, _RowUpserts):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
-import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
@@ -25,7 +24,6 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     CursorResult,
-    Dialect,
     Executable,
     Select,
     String,
@@ -66,7 +64,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAPPINGS",
     "TENANT_TABLE",
-    "DriverStatement",
     "NamedRepository",
     "OutboxRepository",
     "ScopeRepository",
@@ -132,15 +129,11 @@ class TableMapping(Generic[E]):
             )
         self._upserts: dict[str, Executable] = {}
         self._by_keys: dict[tuple[str, bool], Select[Any]] = {}
-        self._driver_upserts: weakref.WeakKeyDictionary[Dialect, DriverStatement] = (
-            weakref.WeakKeyDictionary()
-        )
         self._from_rows = row_reader(entity, self.names)
-        self._to_row = _row_writer(entity, self.write_names)
 
     def to_row(self, entity: E) -> dict[str, Any]:
         """The column values of *entity*, without its id."""
-        return self._to_row(entity)
+        return dict(zip(self.write_names, self.getter(entity), strict=True))
 
     def from_rows(self, rows: Iterable[Sequence[Any]]) -> list[E]:
         """Entities from result rows of :attr:`select_all`."""
@@ -199,76 +192,10 @@ class TableMapping(Generic[E]):
             self._by_keys[(dialect, count)] = stmt
         return stmt
 
-    def driver_upsert(self, dialect: Dialect) -> DriverStatement:
-        """:meth:`upsert` compiled once for *dialect* (a positional one, such as SQLite's),
-        for the driver's own executemany."""
-        found = self._driver_upserts.get(dialect)
-        if found is None:
-            upsert: Any = self.upsert(dialect.name)
-            compiled = upsert.compile(dialect=dialect, column_keys=list(self.write_names))
-            order: list[str] | None = compiled.positiontup
-            if not dialect.positional or not order or set(order) != self.write_name_set:
-                raise ConfigurationError(  # pragma: no cover (a dialect we do not bind this way)
-                    f"Cannot bind the {self.table.name} upsert positionally on {dialect.name}."
-                )
-            processors = []
-            for index, name in enumerate(order):
-                process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                if process is not None:
-                    processors.append((index, process))
-            found = DriverStatement(
-                sql=str(compiled),
-                values=cast(Any, operator.itemgetter(*order)),
-                processors=tuple(processors),
-            )
-            self._driver_upserts[dialect] = found
-        return found
-
-
-@attrs.frozen
-class DriverStatement:
-    """A statement compiled once, with what the driver needs to bind a row positionally."""
-
-    #: The SQL text, in the dialect's positional parameter style.
-    sql: str
-    #: ``row dict -> tuple of its values in parameter order``.
-    values: Callable[[dict[str, Any]], tuple[Any, ...]]
-    #: (position, the column type's bind processor) for columns that convert values
-    #: (dates, datetimes, JSON …), as SQLAlchemy applies them.
-    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
-
-    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        """Each row's values in parameter order, in their bound form."""
-        params = list(map(self.values, rows))
-        if self.processors:
-            try:
-                for n, row in enumerate(params):
-                    values = row
-                    for index, process in self.processors:
-                        value = values[index]
-                        bound = process(value)
-                        if bound is not value:  # most rows: None stays None, no new tuple
-                            values = (*values[:index], bound, *values[index + 1 :])
-                    params[n] = values
-            except (ValueError, TypeError) as exc:  # as translate() says for SQLAlchemy's binds
-                raise InvalidInputError("A value has the wrong type for storage.") from exc
-        return params
-
 
 def keys_parameter(dialect: str, keys: Sequence[str]) -> Any:
     """The value of :meth:`TableMapping.by_keys`'s ``_keys`` parameter."""
     return list(keys) if dialect == "postgresql" else json.dumps(list(keys))
-
-
-def _row_writer(entity: type[E], names: Sequence[str]) -> Callable[[E], dict[str, Any]]:
-    """A compiled ``entity -> {name: entity.name, ...}``: three times ``dict(zip())``'s speed."""
-    if not all(name.isidentifier() for name in names):  # pragma: no cover
-        raise ConfigurationError(f"Unexpected field names on {entity.__name__}.")
-    items = ", ".join(f"{name!r}: entity.{name}" for name in names)
-    writer: Callable[[E], dict[str, Any]] = eval(  # noqa: S307 (trusted, generated above)
-        f"lambda entity: {{{items}}}", {}
-    )
-    return writer
 
 
 MAPPINGS: dict[str, TableMapping[Any]] = {
@@ -299,17 +226,15 @@ class _Base:
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 
-    def _write(self, stmt: Executable | str, params: Any = None) -> CursorResult[Any]:
-        """Execute a write (a statement, or SQL text in the driver's parameter style);
-        on PostgreSQL inside a savepoint, so a failed write (a unique violation)
-        leaves the unit usable, as it is in SQLite and memory."""
+    def _write(self, stmt: Executable, params: Any = None) -> CursorResult[Any]:
+        """Execute a write; on PostgreSQL inside a savepoint, so a failed write
+        (a unique violation) leaves the unit usable, as it is in SQLite and memory."""
         connection = self._uow.connection
-        run = connection.exec_driver_sql if isinstance(stmt, str) else connection.execute
         try:
             if self._uow.uses_savepoints:
                 with connection.begin_nested():
-                    return run(stmt, params)  # type: ignore[arg-type]
-            return run(stmt, params)  # type: ignore[arg-type]
+                    return connection.execute(stmt, params)
+            return connection.execute(stmt, params)
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
 
@@ -413,14 +338,7 @@ class SqlRepository(_Base, Generic[E]):
             keys.append(row["external_key"])
         check_upsert_keys(keys)
         existing = self._count_existing(tenant_id, keys)
-        if self._uow.dialect == "sqlite":
-            # Core would build each row's parameters through the compiled statement
-            # (about 5 µs a row, a third of the write); the driver takes tuples as they are.
-            statement = self._m.driver_upsert(self._uow.connection.dialect)
-            self._write(statement.sql, statement.parameters(rows))
-        else:
-            # PostgreSQL: Core's executemany (psycopg sends the rows in one pipeline).
-            self._write(self._m.upsert(self._uow.dialect), rows)
+        self._write(self._m.upsert(self._uow.dialect), rows)
         return UpsertCounts(inserted=len(rows) - existing, updated=existing)
 
     def _count_existing(self, tenant_id: int, keys: Sequence[str]) -> int:

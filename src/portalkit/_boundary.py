@@ -124,8 +124,14 @@ def _hints(func: Callable[..., Any]) -> dict[str, object]:
         if not isinstance(annotation, str):
             out[name] = annotation
             continue
-        with contextlib.suppress(Exception):  # a name imported only for type checking
-            out[name] = eval(annotation, func.__globals__)  # noqa: S307 - our own source
+        # One annotation at a time, through the standard library's resolver, so a
+        # name imported only for type checking leaves just that parameter unchecked.
+        def holder() -> None: ...
+        holder.__annotations__ = {name: annotation}
+        with contextlib.suppress(Exception):
+            out[name] = inspect.get_annotations(
+                holder, globals=func.__globals__, eval_str=True
+            )[name]
     return out
 
 

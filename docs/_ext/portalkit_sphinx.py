@@ -8,9 +8,16 @@
 
 ``portalkit-root`` (inside ``eval-rst``)
     The package root: ``automodule`` for the names defined in portalkit's
-    private modules (the facade, the staff API...), and links for the names it
+    private modules and in the internal ``portalkit.domain`` (the facade, the
+    staff API, the records...), and links for the names it
     re-exports from public submodules, which are documented there. Each object
     is described once, so cross-references are never ambiguous.
+
+``portalkit-module MODULE`` (inside ``eval-rst``)
+    ``automodule`` with ``:members:`` for a public module, plus ``autodata``
+    for the constants in its ``__all__`` that ``automodule`` skips: those it
+    re-exports and those without a ``#:`` comment. Every name the module
+    lists gets an entry (``tests/test_public_api.py`` checks it).
 
 ``portalkit-submodules PACKAGE`` (inside ``eval-rst``)
     ``automodule`` with ``:members:`` for every public submodule of PACKAGE, so
@@ -96,6 +103,11 @@ def _is_private(module: str) -> bool:
     return any(part.startswith("_") for part in module.split("."))
 
 
+def _is_internal(module: str) -> bool:
+    """Private modules and ``portalkit.domain``, whose re-exported names the root documents."""
+    return _is_private(module) or module.split(".")[:2] == ["portalkit", "domain"]
+
+
 def _parse(directive: SphinxDirective, lines: list[str], source: str) -> list[nodes.Node]:
     container = nodes.container()
     directive.state.nested_parse(StringList(lines, source=source), 0, container)
@@ -140,19 +152,59 @@ class ErrorTable(SphinxDirective):
 
 
 #: Public modules whose ``automodule`` documents names defined in private modules.
-_PUBLIC_HOMES = ("portalkit.config", "portalkit.capabilities", "portalkit.web")
+_PUBLIC_HOMES = (
+    "portalkit.config",
+    "portalkit.capabilities",
+    "portalkit.services",
+    "portalkit.filters",
+    "portalkit.locale",
+    "portalkit.web",
+)
 
 
 def _public_home(name: str, obj: object) -> str | None:
-    """The public module that documents *obj* under *name*, when it is defined privately."""
+    """The public module that documents *obj* under *name*, when it is defined internally."""
     origin = getattr(obj, "__module__", None)
-    if not isinstance(origin, str) or not _is_private(origin):
-        return None
+    if isinstance(origin, str) and not _is_internal(origin):
+        return None  # documented where it is defined
     for home in _PUBLIC_HOMES:
         module = importlib.import_module(home)
         if name in getattr(module, "__all__", ()) and getattr(module, name, None) is obj:
             return home
     return None
+
+
+def _is_data(obj: object) -> bool:
+    return not (inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj))
+
+
+def _extra_data(module_name: str, names: list[str]) -> list[str]:
+    """``autodata`` for the data *names* that ``automodule`` would not document."""
+    from sphinx.pycode import ModuleAnalyzer  # noqa: PLC0415
+
+    module = importlib.import_module(module_name)
+    documented = {attr for (cls, attr) in ModuleAnalyzer.for_module(module_name).find_attr_docs()
+                  if cls == ""}
+    lines = []
+    for name in names:
+        if _is_data(getattr(module, name)) and name not in documented:
+            lines += [f".. autodata:: {module_name}.{name}", "   :no-value:", ""]
+    return lines
+
+
+class PublicModule(SphinxDirective):
+    """Document a public module, every name of its ``__all__`` (see the module docstring)."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        """Emit ``automodule`` and the ``autodata`` it would leave out."""
+        name = self.arguments[0]
+        module = importlib.import_module(name)
+        lines = [f".. automodule:: {name}", "   :members:", "   :show-inheritance:", ""]
+        lines += _extra_data(name, list(module.__all__))
+        return _parse(self, lines, "portalkit-module")
 
 
 class RootModule(SphinxDirective):
@@ -172,11 +224,12 @@ class RootModule(SphinxDirective):
             public = _public_home(name, obj)
             if public is not None:
                 elsewhere.append(f"- :py:obj:`portalkit.{name} <{public}.{name}>`")
-            elif origin is None or origin == "portalkit" or _is_private(origin):
+            elif origin is None or origin == "portalkit" or _is_internal(origin):
                 own.append(name)
             else:
                 elsewhere.append(f"- :py:obj:`portalkit.{name} <{origin}.{name}>`")
         lines = [".. automodule:: portalkit", f"   :members: {', '.join(own)}", ""]
+        lines += _extra_data("portalkit", own)
         if elsewhere:
             lines += [
                 "Also importable from ``portalkit``, and documented in their own modules:",
@@ -233,6 +286,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives."""
     app.add_directive("portalkit-errors", ErrorTable)
     app.add_directive("portalkit-root", RootModule)
+    app.add_directive("portalkit-module", PublicModule)
     app.add_directive("portalkit-submodules", Submodules)
     app.add_directive("portalkit-pages", RemainingPages)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

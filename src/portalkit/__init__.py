@@ -30,14 +30,45 @@ if TYPE_CHECKING:
     from portalkit.config import InvitationConfig as InvitationConfig
     from portalkit.config import LimitsConfig as LimitsConfig
     from portalkit.config import PortalConfig as PortalConfig
+    from portalkit.domain.accounts import AccountBalance as AccountBalance
+    from portalkit.domain.accounts import AccountSummary as AccountSummary
+    from portalkit.domain.accounts import Contract as Contract
+    from portalkit.domain.accounts import Defect as Defect
+    from portalkit.domain.accounts import ItemOut as ItemOut
+    from portalkit.domain.accounts import KpiTile as KpiTile
+    from portalkit.domain.actions import ActionSettings as ActionSettings
+    from portalkit.domain.actions import Appointment as Appointment
+    from portalkit.domain.actions import CallOff as CallOff
+    from portalkit.domain.actions import MaintenanceItem as MaintenanceItem
+    from portalkit.domain.actions import Meter as Meter
+    from portalkit.domain.actions import MeterReading as MeterReading
+    from portalkit.domain.actions import QuoteDecision as QuoteDecision
+    from portalkit.domain.actions import RentalItem as RentalItem
+    from portalkit.domain.actions import Schedule as Schedule
+    from portalkit.domain.actions import ServiceRequest as ServiceRequest
+    from portalkit.domain.actions import SlotOffer as SlotOffer
+    from portalkit.domain.events import AuditEntry as AuditEntry
+    from portalkit.domain.events import OutboxEvent as OutboxEvent
     from portalkit.domain.filters import Filter as Filter
+    from portalkit.domain.identity import ThrottleRule as ThrottleRule
+    from portalkit.domain.invitations import Invitation as Invitation
+    from portalkit.domain.invitations import InvitationStatus as InvitationStatus
+    from portalkit.domain.messages import BroadcastMessage as BroadcastMessage
     from portalkit.domain.pagination import Page as Page
     from portalkit.domain.passwords import PasswordPolicy as PasswordPolicy
+    from portalkit.domain.passwords import PasswordRule as PasswordRule
     from portalkit.domain.policy import Decision as Decision
     from portalkit.domain.policy import NoAccess as NoAccess
+    from portalkit.domain.policy import Policy as Policy
     from portalkit.domain.policy import Sections as Sections
+    from portalkit.domain.policy import Target as Target
+    from portalkit.domain.principals import Grant as Grant
+    from portalkit.domain.principals import Group as Group
+    from portalkit.domain.principals import Membership as Membership
     from portalkit.domain.principals import Principal as Principal
     from portalkit.domain.principals import PrincipalKind as PrincipalKind
+    from portalkit.domain.principals import Role as Role
+    from portalkit.domain.principals import User as User
     from portalkit.domain.records import Asset as Asset
     from portalkit.domain.records import CustomerRecord as CustomerRecord
     from portalkit.domain.records import Document as Document
@@ -49,51 +80,90 @@ if TYPE_CHECKING:
     from portalkit.domain.resolver import NotFound as NotFound
     from portalkit.domain.scopes import ScopeKind as ScopeKind
     from portalkit.domain.scopes import ScopeNode as ScopeNode
+    from portalkit.domain.sessions import SessionSummary as SessionSummary
+    from portalkit.domain.shares import ShareLink as ShareLink
+    from portalkit.domain.templates import EmailTemplate as EmailTemplate
+    from portalkit.domain.templates import TemplateToken as TemplateToken
     from portalkit.domain.tenants import Tenant as Tenant
     from portalkit.domain.tenants import TenantSettings as TenantSettings
     from portalkit.errors import PortalkitError as PortalkitError
 
 __all__ = [
     "NOT_FOUND",
+    "AccountBalance",
+    "AccountSummary",
+    "ActionSettings",
     "AdminSession",
     "AlreadySignedUp",
     "Ambiguous",
+    "Appointment",
     "Asset",
     "AssetRow",
+    "AuditEntry",
+    "BroadcastMessage",
     "BulkReport",
+    "CallOff",
     "Candidate",
     "Contact",
+    "Contract",
     "CreatedShare",
     "CustomerRecord",
     "CustomerRow",
     "Decision",
+    "Defect",
     "Document",
     "Download",
+    "EmailTemplate",
     "Filter",
     "Found",
+    "Grant",
+    "Group",
     "IdentityConfig",
+    "Invitation",
     "InvitationConfig",
+    "InvitationStatus",
+    "ItemOut",
     "Job",
+    "KpiTile",
     "LimitsConfig",
+    "MaintenanceItem",
+    "Membership",
+    "Meter",
+    "MeterReading",
     "NoAccess",
     "NotFound",
+    "OutboxEvent",
     "Page",
     "PasswordPolicy",
+    "PasswordRule",
+    "Policy",
     "Portal",
     "PortalConfig",
     "PortalRequest",
     "PortalkitError",
     "Principal",
     "PrincipalKind",
+    "QuoteDecision",
+    "RentalItem",
+    "Role",
+    "Schedule",
     "ScopeKind",
     "ScopeNode",
     "Sections",
     "SendReport",
+    "ServiceRequest",
+    "SessionSummary",
+    "ShareLink",
     "SignIn",
     "SignUpForm",
     "SignedUp",
+    "SlotOffer",
+    "Target",
+    "TemplateToken",
     "Tenant",
     "TenantSettings",
+    "ThrottleRule",
+    "User",
     "__version__",
     "errors",
     "perms",
@@ -143,6 +213,41 @@ _LAZY: dict[str, str] = {
     "ScopeNode": "portalkit.domain.scopes",
     "Tenant": "portalkit.domain.tenants",
     "TenantSettings": "portalkit.domain.tenants",
+    "AccountBalance": "portalkit.domain.accounts",
+    "AccountSummary": "portalkit.domain.accounts",
+    "Contract": "portalkit.domain.accounts",
+    "Defect": "portalkit.domain.accounts",
+    "ItemOut": "portalkit.domain.accounts",
+    "KpiTile": "portalkit.domain.accounts",
+    "ActionSettings": "portalkit.domain.actions",
+    "Appointment": "portalkit.domain.actions",
+    "CallOff": "portalkit.domain.actions",
+    "MaintenanceItem": "portalkit.domain.actions",
+    "Meter": "portalkit.domain.actions",
+    "MeterReading": "portalkit.domain.actions",
+    "QuoteDecision": "portalkit.domain.actions",
+    "RentalItem": "portalkit.domain.actions",
+    "Schedule": "portalkit.domain.actions",
+    "ServiceRequest": "portalkit.domain.actions",
+    "SlotOffer": "portalkit.domain.actions",
+    "AuditEntry": "portalkit.domain.events",
+    "OutboxEvent": "portalkit.domain.events",
+    "ThrottleRule": "portalkit.domain.identity",
+    "Invitation": "portalkit.domain.invitations",
+    "InvitationStatus": "portalkit.domain.invitations",
+    "BroadcastMessage": "portalkit.domain.messages",
+    "PasswordRule": "portalkit.domain.passwords",
+    "Policy": "portalkit.domain.policy",
+    "Target": "portalkit.domain.policy",
+    "Grant": "portalkit.domain.principals",
+    "Group": "portalkit.domain.principals",
+    "Membership": "portalkit.domain.principals",
+    "Role": "portalkit.domain.principals",
+    "User": "portalkit.domain.principals",
+    "SessionSummary": "portalkit.domain.sessions",
+    "ShareLink": "portalkit.domain.shares",
+    "EmailTemplate": "portalkit.domain.templates",
+    "TemplateToken": "portalkit.domain.templates",
     "PortalkitError": "portalkit.errors",
 }
 

@@ -47,22 +47,45 @@ from portalkit._services.invitation_types import (
     DEFAULT_INVITATION_TEMPLATE,
     english_date,
 )
+from portalkit._services.listing import MAX_SEARCH_CHOICES, MAX_SEARCH_LENGTH
+from portalkit._services.sync import MAX_BATCH_SIZE
 from portalkit.adapters.tokens import DEFAULT_MAX_AGES
-from portalkit.domain.documents import KindRegistry
+from portalkit.domain.documents import KindRegistry, default_kinds
+from portalkit.domain.fields import ASSET, JOB, FieldOverride, VisibleField, visible_fields
 from portalkit.domain.identity import CodeRules, ThrottleRule
 from portalkit.domain.mail import check_sender_address
-from portalkit.domain.passwords import PasswordPolicy
+from portalkit.domain.pagination import MAX_PAGE_SIZE
+from portalkit.domain.passwords import MAX_PASSWORD_CHARS, PasswordPolicy
+from portalkit.domain.resolver import MAX_LOOKUP_LENGTH
 from portalkit.domain.templates import EmailTemplate, TemplateToken
 from portalkit.domain.tenants import DEFAULT_SENDER, validate_slug
 from portalkit.errors import ConfigurationError, PortalkitError
 from portalkit.ports import Mailer, PasswordHasher, TokenPurpose
 
 __all__ = [
+    "ASSET",
+    "JOB",
+    "MAX_BATCH_SIZE",
     "MAX_INVITATION_VALIDITY",
+    "MAX_LOOKUP_LENGTH",
+    "MAX_PAGE_SIZE",
+    "MAX_PASSWORD_CHARS",
+    "MAX_SEARCH_CHOICES",
+    "MAX_SEARCH_LENGTH",
+    "CodeRules",
+    "EmailTemplate",
+    "FieldOverride",
     "IdentityConfig",
     "InvitationConfig",
+    "KindRegistry",
     "LimitsConfig",
+    "PasswordPolicy",
     "PortalConfig",
+    "TemplateToken",
+    "ThrottleRule",
+    "VisibleField",
+    "default_kinds",
+    "visible_fields",
 ]
 
 #: The longest an invitation can work: the lifetime of the signed link.

@@ -34,16 +34,26 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-from portalkit.domain.i18n import MESSAGES, LocalizedError, localize_error, translate
+from portalkit.domain.i18n import (
+    MESSAGES,
+    LocalizedError,
+    Msg,
+    localize_error,
+    register_messages,
+    translate,
+)
 from portalkit.errors import PortalkitError
 
 __all__ = [
     "BUILTIN_LANGUAGES",
     "DOMAIN",
+    "LocalizedError",
+    "Msg",
     "Translator",
     "catalog",
     "languages",
     "negotiate",
+    "register_messages",
     "translator",
     "write_template",
 ]

@@ -542,3 +542,32 @@ def test_public_type_check_can_fail() -> None:
     assert found == {portalkit.Page, portalkit.Document, RequestRouting}
     assert not _is_public_object(RequestRouting)
     assert _is_public_object(portalkit.Document)
+
+
+def test_ports_name_only_public_types() -> None:
+    """A custom adapter can be written with public names: the ports' signatures name no other."""
+    import typing  # noqa: PLC0415
+
+    import portalkit.ports  # noqa: PLC0415
+
+    namespace = {
+        name: getattr(module, name)
+        for module in map(importlib.import_module, LISTED_MODULES)
+        for name in module.__all__
+    }
+    private = []
+    for port_name in portalkit.ports.__all__:
+        port = getattr(portalkit.ports, port_name)
+        if not inspect.isclass(port):
+            continue
+        for name, member in vars(port).items():
+            function = member.fget if isinstance(member, property) else member
+            if name.startswith("_") or not inspect.isfunction(function):
+                continue
+            for annotation in typing.get_type_hints(function, localns=namespace).values():
+                private += [
+                    f"{port_name}.{name}: {kind.__module__}.{kind.__qualname__}"
+                    for kind in _portalkit_types(annotation)
+                    if not _is_public_object(kind)
+                ]
+    assert not private, "ports name types that are not public:\n  " + "\n  ".join(sorted(private))

@@ -51,19 +51,25 @@ from portalkit.domain.sessions import Session
 from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
 
+#: Besides the protocols, the records only adapters handle (sessions, one-time
+#: codes, throttle states, slots ...) are listed here: an adapter names them in
+#: its signatures. The records hosts see are re-exported by ``portalkit``.
 __all__ = [
     "AccountSource",
+    "ActionConfig",
     "ActionRepositories",
     "AssetRepository",
     "AuditRepository",
     "Availability",
     "BroadcastMessageRepository",
     "Clock",
+    "CodePurpose",
     "CustomerRepository",
     "DocumentRepository",
     "DocumentSource",
     "GrantRepository",
     "GroupRepository",
+    "IdempotencyKey",
     "IdempotencyKeyRepository",
     "InvitationRepository",
     "JobRepository",
@@ -71,8 +77,10 @@ __all__ = [
     "KpiSource",
     "Mailer",
     "MembershipRepository",
+    "MessageRead",
     "MessageReadRepository",
     "MeterRepository",
+    "OneTimeCode",
     "OneTimeCodeRepository",
     "OutboxRepository",
     "PasswordHasher",
@@ -82,12 +90,15 @@ __all__ = [
     "Savepoint",
     "ScopeRepository",
     "ScopedRepository",
+    "Session",
     "SessionRepository",
     "ShareLinkRepository",
+    "Slot",
     "SlotRepository",
     "Storage",
     "TenantRepository",
     "Throttle",
+    "ThrottleState",
     "TokenClaims",
     "TokenPurpose",
     "TokenSigner",

@@ -178,17 +178,51 @@ def _is_data(obj: object) -> bool:
     return not (inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj))
 
 
+def _attr_doc(name: str, obj: object) -> list[str]:
+    """The ``#:`` comment of *name* where it is defined (a loaded portalkit module), if any."""
+    import sys  # noqa: PLC0415
+
+    from sphinx.errors import PycodeError  # noqa: PLC0415
+    from sphinx.pycode import ModuleAnalyzer  # noqa: PLC0415
+
+    for module_name, module in sorted(sys.modules.items()):
+        if not module_name.startswith("portalkit") or getattr(module, name, None) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
+        except PycodeError:
+            continue
+        if ("", name) in docs:
+            return list(docs[("", name)])
+    return []
+
+
 def _extra_data(module_name: str, names: list[str]) -> list[str]:
-    """``autodata`` for the data *names* that ``automodule`` would not document."""
+    """``py:data`` entries for the constants in *names* that ``automodule`` would skip.
+
+    ``automodule`` documents a constant only where it is defined and only with a
+    ``#:`` comment; a public module that re-exports one gets its entry here,
+    with the comment from where it is defined (never the docstring of ``int``).
+    """
     from sphinx.pycode import ModuleAnalyzer  # noqa: PLC0415
 
     module = importlib.import_module(module_name)
-    documented = {attr for (cls, attr) in ModuleAnalyzer.for_module(module_name).find_attr_docs()
-                  if cls == ""}
+    documented = {
+        attr for (cls, attr) in ModuleAnalyzer.for_module(module_name).find_attr_docs()
+        if cls == ""
+    }
     lines = []
     for name in names:
-        if _is_data(getattr(module, name)) and name not in documented:
-            lines += [f".. autodata:: {module_name}.{name}", "   :no-value:", ""]
+        obj = getattr(module, name)
+        if not _is_data(obj) or name in documented:
+            continue
+        lines += [f".. py:data:: {name}", f"   :module: {module_name}"]
+        value = repr(obj)
+        if len(value) <= 60 and "\n" not in value:
+            lines.append(f"   :value: {value}")
+        lines.append("")
+        lines += [f"   {line}" for line in _attr_doc(name, obj)]
+        lines.append("")
     return lines
 
 

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from portalkit.domain.resolver import Candidate as Candidate
     from portalkit.domain.resolver import Found as Found
     from portalkit.domain.resolver import NotFound as NotFound
+    from portalkit.domain.scopes import ALLOWED_PARENTS as ALLOWED_PARENTS
     from portalkit.domain.scopes import ScopeKind as ScopeKind
     from portalkit.domain.scopes import ScopeNode as ScopeNode
     from portalkit.domain.sessions import SessionSummary as SessionSummary
@@ -89,6 +90,7 @@ if TYPE_CHECKING:
     from portalkit.errors import PortalkitError as PortalkitError
 
 __all__ = [
+    "ALLOWED_PARENTS",
     "NOT_FOUND",
     "AccountBalance",
     "AccountSummary",
@@ -209,6 +211,7 @@ _LAZY: dict[str, str] = {
     "Candidate": "portalkit.domain.resolver",
     "Found": "portalkit.domain.resolver",
     "NotFound": "portalkit.domain.resolver",
+    "ALLOWED_PARENTS": "portalkit.domain.scopes",
     "ScopeKind": "portalkit.domain.scopes",
     "ScopeNode": "portalkit.domain.scopes",
     "Tenant": "portalkit.domain.tenants",

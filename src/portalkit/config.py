@@ -57,7 +57,7 @@ from portalkit.domain.mail import check_sender_address
 from portalkit.domain.pagination import MAX_PAGE_SIZE
 from portalkit.domain.passwords import MAX_PASSWORD_CHARS, PasswordPolicy
 from portalkit.domain.resolver import MAX_LOOKUP_LENGTH
-from portalkit.domain.templates import EmailTemplate, TemplateToken
+from portalkit.domain.templates import EmailTemplate, TemplateToken, token_menu
 from portalkit.domain.tenants import DEFAULT_SENDER, validate_slug
 from portalkit.errors import ConfigurationError, PortalkitError
 from portalkit.ports import Mailer, PasswordHasher, TokenPurpose
@@ -85,6 +85,7 @@ __all__ = [
     "ThrottleRule",
     "VisibleField",
     "default_kinds",
+    "token_menu",
     "visible_fields",
 ]
 

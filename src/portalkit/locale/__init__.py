@@ -47,6 +47,7 @@ from portalkit.errors import PortalkitError
 __all__ = [
     "BUILTIN_LANGUAGES",
     "DOMAIN",
+    "MESSAGES",
     "LocalizedError",
     "Msg",
     "Translator",

@@ -254,9 +254,10 @@ def download(document_id: int) -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     """Account summary: balance, last payment, statements."""
     req = pk.request_from()
-    summary = req.accounts.summary(organization=organizations.current())
-    statements = req.accounts.statements()
-    return render_template("account.html", summary=summary, statements=statements)
+    return organizations.for_account(lambda organization: render_template(
+        "account.html", summary=req.accounts.summary(organization=organization),
+        statements=req.accounts.statements(),
+    ))
 
 
 @bp.get("/account/contracts")
@@ -264,11 +265,11 @@ def account() -> ResponseReturnValue:
 @pk.sensitive
 def contracts() -> ResponseReturnValue:
     """Contracts with their status and items out."""
-    req, organization = pk.request_from(), organizations.current()
-    return render_template(
+    req = pk.request_from()
+    return organizations.for_account(lambda organization: render_template(
         "contracts.html", contracts=req.accounts.contracts(organization=organization),
         items=req.accounts.items_out(organization=organization),
-    )
+    ))
 
 
 @bp.route("/account/call-off", methods=["GET", "POST"])

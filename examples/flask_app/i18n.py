@@ -162,6 +162,9 @@ STATUS_LABELS = {
     "active": "Active",
     "closed": "Closed",
     "new": "New",
+    "accepted": "Accepted",
+    "revoked": "Revoked",
+    "expired": "Expired",
 }
 
 

@@ -8,13 +8,15 @@ sees the switcher. The organizations offered are the policy's
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session
+from collections.abc import Callable
+
+from flask import Blueprint, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 
 from portalkit.contrib import flask as pk
 from portalkit.domain.filters import And, Eq, In
 
-__all__ = ["SESSION_KEY", "bp", "choices", "current"]
+__all__ = ["SESSION_KEY", "bp", "choices", "current", "for_account"]
 
 #: Where the chosen organization's id is kept in the Flask session.
 SESSION_KEY = "organization"
@@ -60,3 +62,11 @@ def switch() -> ResponseReturnValue:
     if text.isdigit() and int(text) in _ids():
         session[SESSION_KEY] = int(text)
     return redirect(pk.safe_next(request.form.get("next"), "/"))
+
+
+def for_account(page: Callable[[int | None], ResponseReturnValue]) -> ResponseReturnValue:
+    """*page* for the chosen organization; a user of several who chose none is asked first."""
+    chosen = current()
+    if chosen is None and len(_ids()) > 1:
+        return render_template("choose_account.html")
+    return page(chosen)

@@ -139,9 +139,9 @@ def _money(cents: int | None, currency: str | None = "USD") -> str:
 
 def _page_url(cursor: str) -> str:
     """This page's address with its search kept and *cursor* for the next page."""
-    args = {k: v for k, v in request.args.items() if k != "cursor"}
-    return url_for(request.endpoint or "customer.home", **(request.view_args or {}), **args,
-                   cursor=cursor)
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
+    args.update(request.view_args or {}, cursor=cursor)
+    return url_for(request.endpoint or "customer.home", **args)
 
 
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")

@@ -6,6 +6,7 @@ tokens or personal data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -217,7 +218,10 @@ def profile() -> ResponseReturnValue:
                     form.get("password_again", ""),
                 )
                 pk.start_session(result)
-                flash(gettext("Your password was changed; other devices were signed out."), "success")
+                flash(
+                    gettext("Your password was changed; other devices were signed out."),
+                    "success",
+                )
             else:
                 req.profile.update(
                     first_name=form.get("first_name", ""),
@@ -232,11 +236,13 @@ def profile() -> ResponseReturnValue:
         else:
             return redirect(url_for("auth.profile"))
     first, _, last = user.name.partition(" ")
-    form = request.form if errors and request.form.get("action") != "password" else {}
+    typed: Mapping[str, str] = (
+        request.form if errors and request.form.get("action") != "password" else {}
+    )
     return render_template(
-        "profile.html", user=user, first=form.get("first_name", first),
-        last=form.get("last_name", last), email=form.get("email", user.email),
-        phone=form.get("phone", user.phone or ""), rules=_rules(), errors=errors,
+        "profile.html", user=user, first=typed.get("first_name", first),
+        last=typed.get("last_name", last), email=typed.get("email", user.email),
+        phone=typed.get("phone", user.phone or ""), rules=_rules(), errors=errors,
         sessions=req.sessions(),
     ), 400 if errors else 200
 

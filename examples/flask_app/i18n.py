@@ -28,11 +28,11 @@ __all__ = [
     "COOKIE",
     "DIRECTORY",
     "LANGUAGES",
+    "STATUS_LABELS",
     "form_errors",
     "gettext",
     "install",
     "language",
-    "STATUS_LABELS",
     "localize",
     "status_label",
 ]
@@ -169,8 +169,8 @@ STATUS_LABELS = {
 
 
 def status_label(status: str | None) -> str:
-    """A record's status as people say it, in the request's language (``in_progress`` → "In progress")."""
+    """A status as people say it, in the user's language: ``in_progress`` → "In progress"."""
     if not status:
-        return "–"
+        return "-"
     english = STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
     return gettext(english)

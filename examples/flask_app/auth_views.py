@@ -14,7 +14,12 @@ from flask.typing import ResponseReturnValue
 
 from portalkit import AlreadySignedUp
 from portalkit.contrib import flask as pk
-from portalkit.errors import AuthenticationError, InvalidInputError, InvalidTokenError
+from portalkit.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+)
 
 from .i18n import form_errors, gettext
 
@@ -117,7 +122,7 @@ def register() -> ResponseReturnValue:
                 email=form.get("email", ""),
                 postal_code=form.get("postal_code", ""),
             )
-        except InvalidInputError as exc:
+        except (InvalidInputError, AuthenticationError) as exc:  # malformed, or no match
             errors = form_errors(exc)
         else:
             session["_register_ticket"] = ticket.ticket
@@ -144,7 +149,7 @@ def register_finish() -> ResponseReturnValue:
                 password=form.get("password", ""),
                 confirmation=form.get("password_again", ""),
             )
-        except InvalidInputError as exc:
+        except (InvalidInputError, InvalidTokenError, ConflictError) as exc:
             errors = form_errors(exc, "code")
         else:
             pk.start_session(result)  # a fresh Flask session for the new user
@@ -186,7 +191,7 @@ def reset_finish() -> ResponseReturnValue:
                 form.get("password", ""),
                 form.get("password_again", ""),
             )
-        except InvalidInputError as exc:
+        except (InvalidInputError, InvalidTokenError) as exc:
             errors = form_errors(exc, "code")
         else:
             session.pop("_reset_email", None)

@@ -7,6 +7,7 @@ where longer texts wrap first) in Spanish, so both languages are looked at too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from portalkit import PortalRequest
 from portalkit.demo import DEMO_PASSWORD, DEMO_TENANT
 from tests.e2e.conftest import ARTIFACTS
+from tests.smtp_fixtures import SmtpServer
 
 VIEWPORTS = {
     "desktop": ({"width": 1280, "height": 800}, "en"),
@@ -43,19 +45,75 @@ def _quote(req: PortalRequest) -> str:
     return f"/quotes/{req.documents.list(kind='quote', size=1).items[0].id}"
 
 
-#: name → (who is signed in (None: nobody), the path, or how to find it as that user).
-PAGES: dict[str, tuple[str | None, str | Callable[[PortalRequest], str]]] = {
+class Drive:
+    """Reach a page through the browser (a form, an emailed link) instead of an address."""
+
+    def __init__(self, steps: Callable[[Page, str, SmtpServer, Any], None]) -> None:
+        self.steps = steps
+
+
+def _register_finish(page: Page, base: str, smtp: SmtpServer, portal_app: Any) -> None:
+    page.goto(base + "/register")
+    page.locator("#phone").fill("4165550188")  # Green Acres, as on record
+    page.locator("#email").fill("office@greenacres.example")
+    page.locator("#postal_code").fill("M5V 3L9")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(base + "/register/finish")
+
+
+def _register_no_match(page: Page, base: str, smtp: SmtpServer, portal_app: Any) -> None:
+    page.goto(base + "/register")
+    page.locator("#phone").fill("4165550100")
+    page.locator("#email").fill("nobody@example.com")
+    page.locator("#postal_code").fill("M5V 3L9")
+    page.locator("form button[type=submit]").last.click()
+    page.locator(".flash.error").wait_for()
+
+
+def _sign_up(page: Page, base: str, smtp: SmtpServer, portal_app: Any) -> None:
+    """Open the sign-up form of a fresh invitation, as its emailed link does."""
+    email = f"pat-{len(smtp.outbox.messages)}@cityfleet.example"
+    portal = portal_app.extensions["portalkit"].portal
+    with portal.request(DEMO_TENANT) as req:
+        req.sign_in(STAFF, DEMO_PASSWORD)
+        city_fleet = next(
+            c.organization_id
+            for c in req.assets.resolve("SHARED-1").candidates  # type: ignore[union-attr]
+            if c.name.startswith("City Fleet")
+        )
+        req.invitations.send(
+            [{"name": "Pat Page", "email": email}], scope_id=city_fleet, role="site_contact"
+        )
+    body = next(
+        str(m.get_body(("plain",)).get_content())
+        for m in reversed(smtp.outbox.messages)
+        if email in str(m["To"])
+    )
+    link = re.search(r"https?://\S+/invitations/accept\?token=\S+", body)
+    assert link, body
+    page.goto(link.group(0))
+
+
+Where = str | Callable[[PortalRequest], str] | Drive
+
+#: name → (who is signed in (None: nobody), the path, how to find it as that user, or
+#: how to reach it in the browser).
+PAGES: dict[str, tuple[str | None, Where]] = {
     "login": (None, "/login"),
     "register": (None, "/register"),
     "reset": (None, "/reset"),
     "reset-finish": (None, "/reset/finish"),
     "invitation-invalid": (None, "/invitations/accept"),
+    "register-finish": (None, Drive(_register_finish)),
+    "register-no-match": (None, Drive(_register_no_match)),
+    "sign-up": (None, Drive(_sign_up)),
     "not-found": (ANN, "/no-such-page"),
     "home": (ANN, "/"),
     "my-assets": (ANN, "/assets"),
     "lookup": (ANN, "/lookup?q=NOPE-1"),
     "asset": (ANN, _asset),
     "jobs": (ANN, "/jobs"),
+    "jobs-bad-date": (ANN, "/jobs?from=2026-13-01"),
     "job": (ANN, _job),
     "quotes": (ANN, "/documents/quotes"),
     "invoices": (ANN, "/documents/invoices"),
@@ -71,6 +129,7 @@ PAGES: dict[str, tuple[str | None, str | Callable[[PortalRequest], str]]] = {
     "choose-organization": (DAVE, "/lookup?q=SHARED-1"),
     "no-access": (EVE, _asset),
     "staff-invitations": (STAFF, "/staff/invitations"),
+    "choose-account": (STAFF, "/account/contracts"),
 }
 
 
@@ -114,6 +173,7 @@ def test_page_fits_a_phone_and_passes_axe(
     browser: Browser,
     flask_server: str,
     portal_app: Any,
+    smtp: SmtpServer,
     signed_in_states: dict[str, Any],
     name: str,
     viewport: str,
@@ -127,7 +187,10 @@ def test_page_fits_a_phone_and_passes_axe(
     context.add_cookies([{"name": "portal_lang", "value": language, "domain": host, "path": "/"}])
     try:
         page: Page = context.new_page()
-        page.goto(flask_server + _path(portal_app, who, where))
+        if isinstance(where, Drive):
+            where.steps(page, flask_server, smtp, portal_app)
+        else:
+            page.goto(flask_server + _path(portal_app, who, where))
         assert page.locator("html").get_attribute("lang") == language
         folder = ARTIFACTS / "pages"
         folder.mkdir(parents=True, exist_ok=True)

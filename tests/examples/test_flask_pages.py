@@ -235,6 +235,14 @@ def test_field_errors_are_in_the_users_language(app: Any) -> None:
     assert "Introduce un número de teléfono válido." in page
     assert 'value="abc"' in page
     assert 'value="!!"' in page
+    nomatch = client.post(
+        "/register",
+        data={"phone": "4165550100", "email": "nobody@example.com", "postal_code": "M5V 3L9"},
+    )
+    assert nomatch.status_code == 400  # the form again, not the sign-in error page
+    page = _text(nomatch)
+    assert "No hemos podido asociar estos datos a ninguna cuenta." in page
+    assert 'value="nobody@example.com"' in page
 
 
 # The example's catalogue -----------------------------------------------------------

@@ -38,6 +38,11 @@ def test_registration_errors_by_field(page: Page, flask_server: str) -> None:
     expect(page.locator("#phone-error")).to_have_text("Introduce un número de teléfono válido.")
     expect(page.locator("#postal_code-error")).to_have_text("Introduce un código postal válido.")
     expect(page.get_by_label("Teléfono de la empresa")).to_have_value("abc")
+    expect(page.get_by_label("Teléfono de la empresa")).to_have_attribute("aria-invalid", "true")
+    # A screen reader reads the error with the field.
+    expect(page.get_by_label("Teléfono de la empresa")).to_have_accessible_description(
+        "Introduce un número de teléfono válido."
+    )
     expect(page.get_by_label("Correo electrónico")).to_have_value("someone@example.com")
     expect(page.get_by_label("Código postal")).to_have_value("!!")
 

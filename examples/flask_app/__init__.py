@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request, url_for
 
 from portalkit import Portal, PortalConfig, perms
 from portalkit.contrib import flask as pk
@@ -21,7 +21,7 @@ from portalkit.demo import DEMO_TENANT, load_demo
 from portalkit.domain.tenants import TenantSettings
 from portalkit.ports import PasswordHasher
 
-from . import auth_views, customer_views, staff_views
+from . import auth_views, customer_views, i18n, organizations, staff_views
 from .sources import DemoDocuments, DemoKpis
 
 __all__ = ["create_app"]
@@ -90,9 +90,12 @@ def create_app(
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(customer_views.bp)
     app.register_blueprint(staff_views.bp)
+    app.register_blueprint(organizations.bp)
+    i18n.install(app)
     app.add_url_rule("/brand.css", "brand_css", _brand_css)
     app.context_processor(_layout_context)
     app.jinja_env.filters["money"] = _money
+    app.add_template_global(_page_url, "page_url")
     return app
 
 
@@ -115,8 +118,9 @@ def _hasher(lock: str | None, niceness: int | None) -> PasswordHasher | None:
 
 
 #: The menu: (endpoint, url arguments, label, the permission that shows it).
+#: Labels are English; the layout shows them in the user's language.
 _NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
-    ("customer.lookup", {}, "Assets", perms.ASSET_VIEW),
+    ("customer.my_assets", {}, "My assets", perms.ASSET_VIEW),
     ("customer.jobs", {}, "Jobs", perms.JOB_VIEW),
     ("customer.documents", {"kind": "quotes"}, "Quotes", perms.QUOTE_VIEW),
     ("customer.documents", {"kind": "invoices"}, "Invoices", perms.INVOICE_VIEW),
@@ -131,6 +135,13 @@ def _money(cents: int | None, currency: str | None = "USD") -> str:
     if cents is None:
         return "-"
     return f"{cents / 100:,.2f} {currency or ''}".strip()
+
+
+def _page_url(cursor: str) -> str:
+    """This page's address with its search kept and *cursor* for the next page."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
+    args.update(request.view_args or {}, cursor=cursor)
+    return url_for(request.endpoint or "customer.home", **args)
 
 
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")
@@ -166,4 +177,6 @@ def _layout_context() -> dict[str, Any]:
         "current_user": user,
         "is_guest": not req.must_sign_in and user is None,
         "unread": unread,
+        "organizations": organizations.choices() if user is not None else [],
+        "organization": organizations.current() if user is not None else None,
     }

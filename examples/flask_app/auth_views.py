@@ -6,6 +6,7 @@ tokens or personal data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -13,7 +14,14 @@ from flask.typing import ResponseReturnValue
 
 from portalkit import AlreadySignedUp
 from portalkit.contrib import flask as pk
-from portalkit.errors import AuthenticationError, InvalidInputError, InvalidTokenError
+from portalkit.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+)
+
+from .i18n import form_errors, gettext
 
 bp = Blueprint("auth", __name__)
 
@@ -32,17 +40,19 @@ def login() -> ResponseReturnValue:
         try:
             pk.login(request.form.get("identifier", ""), request.form.get("password", ""))
         except AuthenticationError as exc:
-            error = exc.message
+            error = form_errors(exc)["_"]
         else:
             return redirect(target)
-    return render_template("login.html", next=target, error=error), 401 if error else 200
+    return render_template(
+        "login.html", next=target, error=error, identifier=request.form.get("identifier", "")
+    ), 401 if error else 200
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """Sign out of this browser."""
     pk.logout()
-    flash("You are signed out.", "success")
+    flash(gettext("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -51,7 +61,7 @@ def logout() -> ResponseReturnValue:
 def logout_everywhere() -> ResponseReturnValue:
     """Sign out of every browser."""
     pk.logout_everywhere()
-    flash("You are signed out on every device.", "success")
+    flash(gettext("You are signed out on every device."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -83,15 +93,16 @@ def accept_invitation() -> ResponseReturnValue:
         return render_template("signup_done.html", already=True)
     errors: dict[str, str] = {}
     if request.method == "POST":
+        password = request.form.get("password", "")
         try:
-            invitations.accept(
-                token, request.form.get("password", ""), request.form.get("password_again", "")
-            )
+            signed_up = invitations.accept(token, password, request.form.get("password_again", ""))
         except InvalidInputError as exc:
-            errors = dict(exc.fields) or {"password": exc.message}
+            errors = form_errors(exc, "password")
         else:
             session.pop(INVITATION_TOKEN, None)
-            return render_template("signup_done.html", already=False)
+            pk.login(signed_up.user.email, password)  # signed in at once, in a fresh session
+            flash(gettext("You are signed up and signed in."), "success")
+            return redirect(url_for("customer.home"))
     return render_template(
         "signup.html", form=shown, rules=shown.password_rules, errors=errors
     ), 400 if errors else 200
@@ -102,7 +113,7 @@ def accept_invitation() -> ResponseReturnValue:
 @pk.sensitive
 def register() -> ResponseReturnValue:
     """Step 1: prove the customer record with phone, email and ZIP/postal code."""
-    error = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
         try:
@@ -111,12 +122,14 @@ def register() -> ResponseReturnValue:
                 email=form.get("email", ""),
                 postal_code=form.get("postal_code", ""),
             )
-        except InvalidInputError as exc:
-            error = exc.message
+        except (InvalidInputError, AuthenticationError) as exc:  # malformed, or no match
+            errors = form_errors(exc)
         else:
             session["_register_ticket"] = ticket.ticket
             return redirect(url_for("auth.register_finish"))
-    return render_template("register.html", error=error, form=request.form), (400 if error else 200)
+    return render_template("register.html", errors=errors, form=request.form), (
+        400 if errors else 200
+    )
 
 
 @bp.route("/register/finish", methods=["GET", "POST"])
@@ -136,15 +149,15 @@ def register_finish() -> ResponseReturnValue:
                 password=form.get("password", ""),
                 confirmation=form.get("password_again", ""),
             )
-        except InvalidInputError as exc:
-            errors = dict(exc.fields) or {"code": exc.message}
+        except (InvalidInputError, InvalidTokenError, ConflictError) as exc:
+            errors = form_errors(exc, "code")
         else:
             pk.start_session(result)  # a fresh Flask session for the new user
-            flash("You are registered and signed in.", "success")
+            flash(gettext("You are registered and signed in."), "success")
             return redirect(url_for("customer.home"))
-    return render_template("register_finish.html", rules=_rules(), errors=errors), (
-        400 if errors else 200
-    )
+    return render_template(
+        "register_finish.html", rules=_rules(), errors=errors, form=request.form
+    ), (400 if errors else 200)
 
 
 # Password reset ------------------------------------------------------------------
@@ -152,22 +165,22 @@ def register_finish() -> ResponseReturnValue:
 @pk.sensitive
 def reset() -> ResponseReturnValue:
     """Ask for a reset code (the answer is the same for every address)."""
+    email = request.form.get("email", "")
     if request.method == "POST":
-        email = request.form.get("email", "")
         try:
             pk.request_from().password_reset.request(email)
         except InvalidInputError as exc:
-            return render_template("reset.html", error=exc.message), 400
+            return render_template("reset.html", errors=form_errors(exc, "email"), email=email), 400
         session["_reset_email"] = email
         return redirect(url_for("auth.reset_finish"))
-    return render_template("reset.html", error=None)
+    return render_template("reset.html", errors={}, email=email)
 
 
 @bp.route("/reset/finish", methods=["GET", "POST"])
 @pk.sensitive
 def reset_finish() -> ResponseReturnValue:
     """Enter the emailed code and a new password."""
-    email = session.get("_reset_email", "")
+    email = request.form.get("email") or session.get("_reset_email", "")
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
@@ -178,14 +191,14 @@ def reset_finish() -> ResponseReturnValue:
                 form.get("password", ""),
                 form.get("password_again", ""),
             )
-        except InvalidInputError as exc:
-            errors = dict(exc.fields) or {"code": exc.message}
+        except (InvalidInputError, InvalidTokenError) as exc:
+            errors = form_errors(exc, "code")
         else:
             session.pop("_reset_email", None)
-            flash("Your password was changed. Sign in with the new password.", "success")
+            flash(gettext("Your password was changed. Sign in with the new password."), "success")
             return redirect(url_for("auth.login"))
     return render_template(
-        "reset_finish.html", email=email, rules=_rules(), errors=errors
+        "reset_finish.html", email=email, rules=_rules(), errors=errors, form=request.form
     ), 400 if errors else 200
 
 
@@ -210,7 +223,10 @@ def profile() -> ResponseReturnValue:
                     form.get("password_again", ""),
                 )
                 pk.start_session(result)
-                flash("Your password was changed; other devices were signed out.", "success")
+                flash(
+                    gettext("Your password was changed; other devices were signed out."),
+                    "success",
+                )
             else:
                 req.profile.update(
                     first_name=form.get("first_name", ""),
@@ -219,12 +235,32 @@ def profile() -> ResponseReturnValue:
                     phone=form.get("phone") or None,
                     current_password=form.get("current_password") or None,
                 )
-                flash("Your profile has been successfully updated.", "success")
+                flash(gettext("Your profile has been successfully updated."), "success")
         except InvalidInputError as exc:
-            errors = dict(exc.fields) or {"_": exc.message}
+            errors = form_errors(exc)
         else:
             return redirect(url_for("auth.profile"))
     first, _, last = user.name.partition(" ")
+    typed: Mapping[str, str] = (
+        request.form if errors and request.form.get("action") != "password" else {}
+    )
     return render_template(
-        "profile.html", user=user, first=first, last=last, rules=_rules(), errors=errors
+        "profile.html", user=user, first=typed.get("first_name", first),
+        last=typed.get("last_name", last), email=typed.get("email", user.email),
+        phone=typed.get("phone", user.phone or ""), rules=_rules(), errors=errors,
+        sessions=req.sessions(),
     ), 400 if errors else 200
+
+
+@bp.post("/profile/sessions/<int:session_id>/end")
+@pk.require()
+def end_session(session_id: int) -> ResponseReturnValue:
+    """End one of the user's sessions ("where you're signed in"); ending this one signs out."""
+    req = pk.request_from()
+    req.end_session(session_id)
+    if req.user is None:  # it was this browser's session
+        session.clear()
+        flash(gettext("You are signed out."), "success")
+        return redirect(url_for("auth.login"))
+    flash(gettext("That session was ended."), "success")
+    return redirect(url_for("auth.profile"))

@@ -18,9 +18,14 @@ from flask.typing import ResponseReturnValue
 
 from portalkit import perms
 from portalkit.contrib import flask as pk
+from portalkit.domain.i18n import Msg
 from portalkit.domain.policy import NoAccess
 from portalkit.domain.resolver import Ambiguous, Found
-from portalkit.errors import InvalidInputError, PermissionDeniedError
+from portalkit.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+
+from . import organizations
+from .access import may_use, require_section
+from .i18n import form_errors, gettext
 
 bp = Blueprint("customer", __name__)
 
@@ -32,7 +37,7 @@ def _date(name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInputError.for_field(name, "Enter a date as YYYY-MM-DD.") from None
+        raise InvalidInputError.for_field(name, Msg("field.not_a_date")) from None
 
 
 # Landing: dashboard + asset lookup (seed 000) ------------------------------
@@ -51,17 +56,17 @@ def home() -> ResponseReturnValue:
 def lookup() -> ResponseReturnValue:
     """Find an asset by number or plate; ask for the organization when it is ambiguous."""
     text = request.values.get("q", "").strip()
-    organization = request.values.get("organization") or None
+    organization = request.values.get("organization") or organizations.current()
     if not text:
         return render_template("lookup.html", q="", error=None)
     try:
         result = pk.request_from().assets.resolve(
             text, organization=int(organization) if organization else None
         )
-    except (InvalidInputError, ValueError) as error:
-        message = (
-            error.message if isinstance(error, InvalidInputError) else "Choose an organization."
-        )
+    except InvalidInputError as error:
+        return render_template("lookup.html", q=text, error=form_errors(error)["_"]), 400
+    except ValueError:
+        message = gettext("Choose an organization.")
         return render_template("lookup.html", q=text, error=message), 400
     if isinstance(result, Found):
         return redirect(url_for("customer.asset", asset_id=result.asset.id))
@@ -69,8 +74,19 @@ def lookup() -> ResponseReturnValue:
         return render_template("choose_org.html", q=text, candidates=result.candidates)
     return render_template(
         "lookup.html", q=text,
-        error="No asset with this number or licence plate is available to you.",
+        error=gettext("No asset with this number or licence plate is available to you."),
     ), 404
+
+
+@bp.get("/assets")
+@pk.require(perms.ASSET_VIEW)
+def my_assets() -> ResponseReturnValue:
+    """The assets the principal may see, searchable by number, a page at a time."""
+    number = request.args.get("q", "").strip()
+    page = pk.request_from().accounts.assets(
+        number=number or None, size=20, cursor=request.args.get("cursor") or None
+    )
+    return render_template("assets.html", q=number, page=page)
 
 
 # The asset page and its actions ----------------------------------------------
@@ -118,9 +134,8 @@ def _act(asset_id: int, action: Any, success: str) -> ResponseReturnValue:
     try:
         action()
     except InvalidInputError as error:
-        errors = dict(error.fields) or {"_": error.message}
-        return _asset_page(asset_id, errors=errors, status=400)  # type: ignore[no-any-return]
-    flash(success, "success")
+        return _asset_page(asset_id, errors=form_errors(error), status=400)  # type: ignore[no-any-return]
+    flash(gettext(success), "success")
     return redirect(url_for("customer.asset", asset_id=asset_id))
 
 
@@ -181,30 +196,44 @@ def jobs() -> ResponseReturnValue:
             cursor=args.get("cursor") or None,
         )
     except InvalidInputError as error:
-        return render_template("jobs.html", rows=[], page=None, error=error.message), 400
-    return render_template("jobs.html", rows=req.jobs.project(page.items), page=page, error=None)
+        errors = form_errors(error)
+        return render_template("jobs.html", rows=[], page=None, errors=errors), 400
+    rows = req.jobs.project(page.items)
+    return render_template("jobs.html", rows=rows, page=page, errors={})
 
 
-_KINDS = {"quotes": "quote", "invoices": "invoice", "reports": "report", "statements": "statement"}
+@bp.get("/jobs/<int:job_id>")
+@pk.require(perms.JOB_VIEW)
+def job(job_id: int) -> ResponseReturnValue:
+    """One job: the fields the tenant shows, its status in words, its asset."""
+    req = pk.request_from()
+    found = req.jobs.get(job_id)
+    (row,) = req.jobs.project([found])
+    return render_template("job.html", job=found, row=row)
+
+
+#: The document kinds of the URL: (the stored kind, the permission that shows it).
+_KINDS = {
+    "quotes": ("quote", perms.QUOTE_VIEW),
+    "invoices": ("invoice", perms.INVOICE_VIEW),
+    "reports": ("report", perms.REPORT_VIEW),
+    "statements": ("statement", perms.STATEMENT_VIEW),
+}
 
 
 @bp.get("/documents/<kind>")
 @pk.require()
 def documents(kind: str) -> ResponseReturnValue:
-    """Quotes, invoices, reports or statements the principal may see."""
+    """Quotes, invoices, reports or statements: 403 for a kind the principal may not see."""
     if kind not in _KINDS:
-        raise pk_not_found()
+        raise NotFoundError()
+    stored, permission = _KINDS[kind]
+    require_section(permission)
     page = pk.request_from().documents.list(
-        kind=_KINDS[kind], cursor=request.args.get("cursor") or None
+        kind=stored, cursor=request.args.get("cursor") or None
     )
-    return render_template("documents.html", kind=kind, page=page)
-
-
-def pk_not_found() -> Exception:
-    """The same NotFoundError the services raise (one 404 page for everything)."""
-    from portalkit.errors import NotFoundError  # noqa: PLC0415
-
-    return NotFoundError()
+    kinds = [k for k, (_, needed) in _KINDS.items() if may_use(needed)]
+    return render_template("documents.html", kind=kind, page=page, kinds=kinds)
 
 
 @bp.post("/documents/<int:document_id>/download")
@@ -225,9 +254,10 @@ def download(document_id: int) -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     """Account summary: balance, last payment, statements."""
     req = pk.request_from()
-    summary = req.accounts.summary()
-    statements = req.accounts.statements()
-    return render_template("account.html", summary=summary, statements=statements)
+    return organizations.for_account(lambda organization: render_template(
+        "account.html", summary=req.accounts.summary(organization=organization),
+        statements=req.accounts.statements(),
+    ))
 
 
 @bp.get("/account/contracts")
@@ -236,9 +266,10 @@ def account() -> ResponseReturnValue:
 def contracts() -> ResponseReturnValue:
     """Contracts with their status and items out."""
     req = pk.request_from()
-    return render_template(
-        "contracts.html", contracts=req.accounts.contracts(), items=req.accounts.items_out()
-    )
+    return organizations.for_account(lambda organization: render_template(
+        "contracts.html", contracts=req.accounts.contracts(organization=organization),
+        items=req.accounts.items_out(organization=organization),
+    ))
 
 
 @bp.route("/account/call-off", methods=["GET", "POST"])
@@ -260,9 +291,9 @@ def call_off() -> ResponseReturnValue:
                 idempotency_key=form.get("nonce") or None,
             )
         except InvalidInputError as error:
-            errors = dict(error.fields) or {"_": error.message}
+            errors = form_errors(error)
         else:
-            flash("Your call-off request was sent to the store.", "success")
+            flash(gettext("Your call-off request was sent to the store."), "success")
             return redirect(url_for("customer.contracts"))
     return render_template(
         "call_off.html", items=req.rentals.items_out(), errors=errors,
@@ -306,20 +337,20 @@ def quote(document_id: int) -> ResponseReturnValue:
                     signature=form.get("signature", ""),
                     idempotency_key=form.get("nonce") or None,
                 )
-                flash("Thank you: the quote is approved.", "success")
+                flash(gettext("Thank you: the quote is approved."), "success")
             else:
                 req.quotes.decline(
                     document_id, reason=form.get("reason", ""),
                     idempotency_key=form.get("nonce") or None,
                 )
-                flash("The quote is declined.", "success")
+                flash(gettext("The quote is declined."), "success")
         except InvalidInputError as error:
-            errors = dict(error.fields) or {"_": error.message}
+            errors = form_errors(error)
         else:
             return redirect(url_for("customer.quote", document_id=document_id))
     decisions = req.quotes.decisions(document_id)
     can_decide = bool(req.policy.granted_paths(req.principal, perms.QUOTE_DECIDE))
     return render_template(
         "quote.html", document=document, decisions=decisions, can_decide=can_decide,
-        errors=errors, nonce=uuid.uuid4().hex,
+        errors=errors, form=request.form, nonce=uuid.uuid4().hex,
     ), 400 if errors else 200

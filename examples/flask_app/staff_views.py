@@ -16,6 +16,8 @@ from portalkit.contrib import flask as pk
 from portalkit.domain.filters import TRUE, Eq
 from portalkit.errors import InvalidInputError
 
+from .i18n import form_errors, gettext
+
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
@@ -49,7 +51,7 @@ def invitations() -> ResponseReturnValue:
     """Paste contacts, choose organization and role, send one email each."""
     req = pk.request_from()  # invitations go out as this request's principal
     orgs, roles = _choices()
-    error = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
         contacts = _contacts(form.get("contacts", ""))
@@ -61,15 +63,15 @@ def invitations() -> ResponseReturnValue:
                 role=form.get("role") or None,
             )
         except InvalidInputError as exc:
-            error = exc.message
+            errors = form_errors(exc, "contacts")
         else:
-            flash(
-                f"Sent {report.sent}, skipped {report.skipped}, failed {report.failed}.",
-                "success",
-            )
+            flash(gettext(
+                "Sent %(sent)s, skipped %(skipped)s, failed %(failed)s.",
+                sent=report.sent, skipped=report.skipped, failed=report.failed,
+            ), "success")
             return redirect(url_for("staff.invitations"))
     recent = req.invitations.find(limit=25)
     return render_template(
-        "staff_invitations.html", orgs=orgs, roles=roles, recent=recent, error=error,
+        "staff_invitations.html", orgs=orgs, roles=roles, recent=recent, errors=errors,
         form=request.form,
-    ), 400 if error else 200
+    ), 400 if errors else 200

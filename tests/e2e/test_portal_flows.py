@@ -96,7 +96,7 @@ def test_asset_actions(page: Page, flask_server: str, shot: Any) -> None:
 
     page.get_by_role("button", name="Book appointment").click()
     expect(page.get_by_text("Your appointment is booked.")).to_be_visible()
-    expect(page.locator("#appointments")).to_contain_text("booked")
+    expect(page.locator("#appointments")).to_contain_text("Booked")
 
     page.get_by_label("Reading", exact=True).fill("1")
     page.get_by_role("button", name="Add meter reading").click()
@@ -188,7 +188,9 @@ def test_invitation_sign_up(page: Page, flask_server: str, smtp: SmtpServer, sho
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Confirm password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", name="You are signed up")).to_be_visible()
+    expect(page.get_by_text("You are signed up and signed in.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome, Lena")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
     page.goto(link.group(0))
     expect(page.get_by_role("heading", name="You have already signed up")).to_be_visible()
     sign_in(page, flask_server, "lena@cityfleet.example", NEW_PASSWORD)

@@ -24,6 +24,7 @@ from portalkit.contrib.django import auth
 from portalkit.contrib.django.conf import get_portal
 from portalkit.contrib.django.decorators import require
 from portalkit.contrib.django.middleware import portal_request
+from portalkit.contrib.django.security import mark_token_page
 from portalkit.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -90,6 +91,7 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
     the session and redirects to the bare page.
     """
     if request.method == "GET" and "token" in request.GET:
+        mark_token_page(request)  # this answer's address held the token
         request.session[INVITATION_TOKEN] = request.GET["token"]
         return HttpResponseRedirect(reverse("accept_invitation"), status=303)
     token = request.session.get(INVITATION_TOKEN, "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import attrs
 
 from portalkit import Portal
@@ -13,14 +15,20 @@ from .sources import DemoDocuments, DemoKpis
 
 
 def make_portal(config: DjangoPortalConfig) -> Portal:
-    """The example's Portal: the configured storage, demo PDFs, emails on the console.
+    """The example's Portal: the configured storage, demo PDFs and KPIs, emails on the console.
+
+    Links in emails point at ``PORTALKIT_BASE_URL`` (default
+    ``http://127.0.0.1:8000``, where ``manage.py runserver`` listens).
 
     The demo data is loaded once, on first use: into the project's database
     through the Django ORM storage (after ``manage.py migrate``), or into the
     SQLAlchemy database named by ``PORTALKIT_STORAGE`` (schema created here).
     """
+    tenant = config.tenant or "demo"
     config_ = attrs.evolve(
-        config.portal_config, default_tenant=config.tenant or "demo", mailer=ConsoleMailer()
+        config.portal_config,
+        default_tenant=tenant,
+        mailer=config.portal_config.mailer or ConsoleMailer(),
     )
     if config.storage == "django":
         from portalkit.contrib.django.storage import DjangoStorage  # noqa: PLC0415
@@ -36,4 +44,8 @@ def make_portal(config: DjangoPortalConfig) -> Portal:
         )
         portal.upgrade()
     load_demo(portal)
+    base_url = os.environ.get("PORTALKIT_BASE_URL")
+    with portal.admin(tenant) as admin:
+        if base_url or not admin.tenant.settings.base_url:  # links in emails point here
+            admin.update_settings(base_url=base_url or "http://127.0.0.1:8000")
     return portal

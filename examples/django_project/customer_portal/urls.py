@@ -14,7 +14,8 @@ urlpatterns = [
     path("login/", auth_views.login_view, name="login"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("logout/everywhere/", auth_views.logout_everywhere, name="logout_everywhere"),
-    path("invitations/accept/", auth_views.accept_invitation, name="accept_invitation"),
+    # The address invitation emails link to (no trailing slash: the link's own).
+    path("invitations/accept", auth_views.accept_invitation, name="accept_invitation"),
     path("register/", auth_views.register, name="register"),
     path("register/finish/", auth_views.register_finish, name="register_finish"),
     path("reset/", auth_views.reset, name="reset"),

@@ -158,7 +158,7 @@ def register_finish(request: HttpRequest) -> HttpResponse:
                 ticket, code=form.get("code", ""), password=form.get("password", ""),
                 confirmation=form.get("password_again", ""),
             )
-        except InvalidInputError as exc:
+        except (InvalidInputError, InvalidTokenError) as exc:  # a wrong code is the code's error
             errors = field_errors(exc, "code")
         else:
             auth.start_session(request, result)
@@ -199,7 +199,7 @@ def reset_finish(request: HttpRequest) -> HttpResponse:
                 email, form.get("code", ""), form.get("password", ""),
                 form.get("password_again", ""),
             )
-        except InvalidInputError as exc:
+        except (InvalidInputError, InvalidTokenError) as exc:  # a wrong code is the code's error
             errors = field_errors(exc, "code")
         else:
             request.session.pop(RESET_EMAIL, None)

@@ -7,8 +7,9 @@ A code with no label here is shown with its underscores as spaces.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-__all__ = ["FIELD_LABELS", "STATUS_LABELS", "field_label", "status_label"]
+__all__ = ["FIELD_LABELS", "FROM_PORTALKIT", "STATUS_LABELS", "field_label", "status_label"]
 
 #: Status code → label, for jobs, documents, requests, appointments and contracts.
 STATUS_LABELS = {
@@ -33,6 +34,7 @@ STATUS_LABELS = {
     "accepted_invitation": _("Accepted"),
     "revoked": _("Revoked"),
     "expired": _("Expired"),
+    "changes_requested": _("Changes requested"),
 }
 
 
@@ -69,3 +71,37 @@ def field_label(name: str) -> str:
     """The label of a record's field."""
     label = FIELD_LABELS.get(name)
     return str(label) if label is not None else name.replace("_", " ").capitalize()
+
+
+#: Texts from portalkit the templates translate as variables (``{% translate title %}``):
+#: the asset page's section titles and the error pages' titles and messages.
+#: Listed so that ``makemessages`` keeps them in the catalogue.
+FROM_PORTALKIT = (
+    gettext_noop("Identification"),
+    gettext_noop("Outstanding Service Requests"),
+    gettext_noop("Open and Pending Repairs"),
+    gettext_noop("Appointments"),
+    gettext_noop("Request Service"),
+    gettext_noop("Add Meter Reading"),
+    gettext_noop("Maintenance Schedule"),
+    gettext_noop("The request could not be processed"),
+    gettext_noop("Please sign in"),
+    gettext_noop("You do not have access to this page"),
+    gettext_noop("Page not found"),
+    gettext_noop("Method not allowed"),
+    gettext_noop("This has changed in the meantime"),
+    gettext_noop("The request is too large"),
+    gettext_noop("Too many attempts"),
+    gettext_noop("Something went wrong"),
+    gettext_noop("The portal is unavailable"),
+    gettext_noop("Check what you entered and try again."),
+    gettext_noop("Sign in to continue."),
+    gettext_noop("Ask your administrator if you need access."),
+    gettext_noop("The page you asked for does not exist or is not available to you."),
+    gettext_noop("This address does not accept this kind of request."),
+    gettext_noop("Reload the page and try again."),
+    gettext_noop("The data sent was larger than this portal accepts."),
+    gettext_noop("Wait a moment and try again."),
+    gettext_noop("Please try again later."),
+    gettext_noop("Please try again in a few minutes."),
+)

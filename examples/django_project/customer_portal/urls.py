@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from . import account_views, asset_views, auth_views, profile_views, staff_views, views
+from . import (
+    account_views,
+    asset_views,
+    auth_views,
+    profile_views,
+    quote_views,
+    staff_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -41,6 +49,7 @@ urlpatterns = [
     # Documents, account, messages
     path("documents/<str:kind>/", account_views.documents, name="documents"),
     path("documents/<int:document_id>/download/", account_views.download, name="download"),
+    path("quotes/<int:document_id>/", quote_views.quote, name="quote"),
     path("account/", account_views.account, name="account"),
     path("account/contracts/", account_views.contracts, name="contracts"),
     path("account/call-off/", account_views.call_off, name="call_off"),

@@ -495,3 +495,33 @@ def test_organization_switcher(example: Portal) -> None:
     assert client.post("/organizations/switch/", {"organization": "987654"}).status_code == 404
     single = text(signed_in("ann@cityfleet.example").get("/"))
     assert "· Switch" not in single
+
+
+def test_quote_decision(example: Portal) -> None:
+    """A quote is approved with a typed signature; errors keep the name; other kinds are 404."""
+    quote = record_ids(example, "documents", "CF-QUO-0002")[0]
+    invoice = record_ids(example, "documents", "CF-INV")[0]
+    ann = signed_in("ann@cityfleet.example")
+    listing = text(ann.get("/documents/quotes/"))
+    assert f'href="/quotes/{quote}/"' in listing
+    page = ann.get(f"/quotes/{quote}/")
+    assert page.status_code == 200
+    assert "Approve quote" in text(page)
+    unsigned = ann.post(
+        f"/quotes/{quote}/",
+        {"action": "approve", "signer_name": "Ann Lee", "signature": "", "nonce": "q-1"},
+    )
+    assert unsigned.status_code == 400
+    assert 'value="Ann Lee"' in text(unsigned)
+    assert 'class="field-error"' in text(unsigned)
+    approved = ann.post(
+        f"/quotes/{quote}/",
+        {"action": "approve", "signer_name": "Ann Lee", "signature": "Ann Lee", "nonce": "q-2"},
+    )
+    assert approved.status_code == 302
+    after = text(ann.get(f"/quotes/{quote}/"))
+    assert "Approved" in after
+    assert "Approve quote" not in after
+    assert ann.get(f"/quotes/{invoice}/").status_code == 404
+    assert signed_in("bob@greenacres.example").get(f"/quotes/{quote}/").status_code == 404
+    assert signed_in("eve@cityfleet.example").get(f"/quotes/{quote}/").status_code == 403

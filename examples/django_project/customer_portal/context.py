@@ -27,6 +27,8 @@ _NAV: tuple[tuple[str, tuple[str, ...], Any, str], ...] = (
     ("messages", (), _("Messages"), perms.MESSAGE_VIEW),
     ("staff_invitations", (), _("Invitations"), perms.INVITATION_SEND),
 )
+#: A guest's menu (a tenant without login): lookup by number, never a list.
+_GUEST_NAV = (("lookup", (), _("Find an asset"), perms.ASSET_VIEW),)
 assert {args[0] for name, args, _l, _p in _NAV if name == "documents"} <= set(KINDS)
 
 
@@ -47,11 +49,11 @@ def portal_layout(request: HttpRequest) -> dict[str, Any]:
         user = req.user
         context["portal_user"] = user
         context["is_guest"] = user is None
+        nav = _NAV if user is not None else _GUEST_NAV
         context["nav"] = [
             (reverse(name, args=args), label, name == "messages")
-            for name, args, label, permission in _NAV
-            if (user is not None or permission == perms.ASSET_VIEW)
-            and req.policy.granted_paths(req.principal, permission)
+            for name, args, label, permission in nav
+            if req.policy.granted_paths(req.principal, permission)
         ]
         if user is not None:
             context["unread"] = req.messages.unread_count()

@@ -84,8 +84,15 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 @require(perms.ASSET_VIEW)
 def my_assets(request: HttpRequest) -> HttpResponse:
-    """The assets the user may see: searchable by number or plate, a page at a time."""
+    """The assets the user may see: searchable by number or plate, a page at a time.
+
+    Guests (a tenant without login) look assets up by number only: every
+    visitor is the same guest, so a list would show one customer's fleet to
+    the next visitor.
+    """
     req = portal_request(request)
+    if not req.signed_in:
+        return HttpResponseRedirect(reverse("lookup"))
     number = request.GET.get("number", "").strip()
     page = req.accounts.assets(
         number=number or None, size=20, cursor=request.GET.get("cursor") or None

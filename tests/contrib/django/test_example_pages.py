@@ -525,3 +525,24 @@ def test_quote_decision(example: Portal) -> None:
     assert ann.get(f"/quotes/{invoice}/").status_code == 404
     assert signed_in("bob@greenacres.example").get(f"/quotes/{quote}/").status_code == 404
     assert signed_in("eve@cityfleet.example").get(f"/quotes/{quote}/").status_code == 403
+
+
+def test_guests_look_up_by_number_and_never_list(example: Portal) -> None:
+    """Guest mode: a visitor finds an asset by number, but "my assets" lists nothing to them."""
+    with example.admin(DEMO_TENANT) as admin:
+        admin.update_settings(login_required=False)
+    try:
+        guest = Client()
+        home = text(guest.get("/"))
+        assert "Guest" in home
+        assert 'href="/lookup/"' in home
+        assert 'href="/assets/"' not in home
+        assert guest.get("/assets/")["Location"] == "/lookup/"
+        found = guest.get("/lookup/", {"q": "CF-100"})
+        assert found.status_code == 302
+        assert guest.get(found["Location"]).status_code == 200
+        assert guest.get("/jobs/").status_code == 403
+        assert guest.get("/profile/")["Location"].startswith("/login/")
+    finally:
+        with example.admin(DEMO_TENANT) as admin:
+            admin.update_settings(login_required=True)

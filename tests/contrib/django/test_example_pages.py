@@ -546,3 +546,17 @@ def test_guests_look_up_by_number_and_never_list(example: Portal) -> None:
     finally:
         with example.admin(DEMO_TENANT) as admin:
             admin.update_settings(login_required=True)
+
+
+def test_a_spanish_visitor_gets_the_reset_code_in_spanish(
+    example: Portal, mailer: MemoryMailer
+) -> None:
+    """LocaleMiddleware's language is the portal request's: the reset email is in Spanish."""
+    client = Client()
+    client.cookies["django_language"] = "es"
+    page = text(client.get("/reset/"))
+    assert "Restablezca su contraseña" in page
+    assert client.post("/reset/", {"email": "bob@greenacres.example"}).status_code == 302
+    assert "su código para restablecer la contraseña" in mailer.to("bob@greenacres.example")[-1][
+        "Subject"
+    ]

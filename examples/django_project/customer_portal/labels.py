@@ -1,15 +1,26 @@
-"""Words for the codes records carry: ``in_progress`` is shown as "In progress".
+"""Words for codes in the reader's language: ``in_progress`` is shown as "In progress".
 
-The codes come from the host's systems; customers read them in their language.
-A code with no label here is shown with its underscores as spaces.
+Statuses and field names come from the host's systems, password rules from
+portalkit's policy (by code and number); customers read them in their
+language. A status with no label here is shown with its underscores as spaces.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-__all__ = ["FIELD_LABELS", "FROM_PORTALKIT", "STATUS_LABELS", "field_label", "status_label"]
+__all__ = [
+    "FIELD_LABELS",
+    "FROM_PORTALKIT",
+    "PASSWORD_RULES",
+    "STATUS_LABELS",
+    "field_label",
+    "rule_text",
+    "status_label",
+]
 
 #: Status code → label, for jobs, documents, requests, appointments and contracts.
 STATUS_LABELS = {
@@ -71,6 +82,28 @@ def field_label(name: str) -> str:
     """The label of a record's field."""
     label = FIELD_LABELS.get(name)
     return str(label) if label is not None else name.replace("_", " ").capitalize()
+
+
+#: The password policy's rules by code (portalkit gives their English text and number).
+PASSWORD_RULES = {
+    "min_length": _("At least %(value)s characters."),
+    "max_length": _("At most %(value)s characters."),
+    "no_composition": _(
+        "Any characters may be used, spaces included; no mix of kinds is required."
+    ),
+    "not_common": _("Not a commonly used password."),
+    "not_repetitive": _("Not a repeated character or a plain sequence."),
+    "not_context": _("Not built from your name, your email address or the portal's name."),
+    "confirmation": _("Type the same password twice."),
+}
+
+
+def rule_text(rule: Any) -> str:
+    """A password rule in the reader's language (portalkit's English text for unknown ones)."""
+    text = PASSWORD_RULES.get(getattr(rule, "code", ""))
+    if text is None:
+        return str(getattr(rule, "text", rule))
+    return str(text) % {"value": getattr(rule, "value", "")}
 
 
 #: Texts from portalkit the templates translate as variables (``{% translate title %}``):

@@ -557,6 +557,7 @@ def test_a_spanish_visitor_gets_the_reset_code_in_spanish(
     page = text(client.get("/reset/"))
     assert "Restablezca su contraseña" in page
     assert client.post("/reset/", {"email": "bob@greenacres.example"}).status_code == 302
+    assert "Al menos 15 caracteres." in text(client.get("/reset/finish/"))
     assert "su código para restablecer la contraseña" in mailer.to("bob@greenacres.example")[-1][
         "Subject"
     ]

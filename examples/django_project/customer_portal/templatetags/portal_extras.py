@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from customer_portal.labels import field_label, status_label
+from customer_portal.labels import field_label, rule_text, status_label
 
 register = template.Library()
 
@@ -30,6 +30,12 @@ def cell(value: Any, key: str = "") -> Any:
     if value is None or value == "":
         return "\u2013"
     return status_label(value) if key == "status" else value
+
+
+@register.filter(name="rule")
+def rule_filter(rule: Any) -> str:
+    """``{{ rule|rule }}``: a password rule in the reader's language."""
+    return rule_text(rule)
 
 
 @register.filter

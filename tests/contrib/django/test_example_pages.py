@@ -561,3 +561,22 @@ def test_a_spanish_visitor_gets_the_reset_code_in_spanish(
     assert "su código para restablecer la contraseña" in mailer.to("bob@greenacres.example")[-1][
         "Subject"
     ]
+
+
+def test_a_chosen_organization_no_longer_theirs_is_dropped(example: Portal) -> None:
+    """Lose the grant of the chosen organization: the next page shows all of the user's own."""
+    with example.admin(DEMO_TENANT) as admin:
+        dave = admin.uow.users.get_by_email(admin.tenant.id, "dave@consultant.example")
+        assert dave is not None
+        rent_all = admin.scope_by_key("CUST-1003")
+        grant = admin.grant(dave, "fleet_manager", scope=rent_all)
+    client = signed_in("dave@consultant.example")
+    switched = client.post("/organizations/switch/", {"organization": str(rent_all.id)})
+    assert switched.status_code == 302
+    assert "Rent-All Equipment Co · Switch" in text(client.get("/"))
+    with example.admin(DEMO_TENANT) as admin:
+        admin.revoke(grant)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "All organizations · Switch" in text(home)
+    assert "_portalkit_organization" not in client.session

@@ -102,7 +102,7 @@ def call_off(request: HttpRequest) -> HttpResponse:
                 idempotency_key=form.get("nonce") or None,
             )
         except InvalidInputError as exc:
-            errors = field_errors(exc)
+            errors = field_errors(exc, shown=("items", "pickup_on", "notes"))
         else:
             messages.success(request, _("Your call-off request was sent to the store."))
             return HttpResponseRedirect(reverse("contracts"))

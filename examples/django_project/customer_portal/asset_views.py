@@ -27,6 +27,9 @@ from portalkit.errors import InvalidInputError
 
 from .forms import field_errors, nonce
 
+#: The fields of the page's forms that show their own errors.
+ASSET_FORM_FIELDS = ("starts_at", "notes", "description", "job_type", "meter", "value")
+
 #: The kinds of service a customer may ask for: (value sent, label shown).
 JOB_TYPES = (
     ("Service", gettext_lazy("Service")),
@@ -81,7 +84,9 @@ def _act(
     try:
         action()
     except InvalidInputError as exc:
-        return _asset_page(request, asset_id, errors=field_errors(exc), status=400)
+        return _asset_page(
+            request, asset_id, errors=field_errors(exc, shown=ASSET_FORM_FIELDS), status=400
+        )
     messages.success(request, success)
     return HttpResponseRedirect(reverse("asset", args=[asset_id]))
 

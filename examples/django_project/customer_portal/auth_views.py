@@ -34,7 +34,7 @@ from portalkit.errors import (
 )
 from portalkit.web import safe_next
 
-from .forms import field_errors, message
+from .forms import NEW_PASSWORD_FIELDS, field_errors, message
 
 #: Where the invitation token waits between the link's GET and the form's POST.
 INVITATION_TOKEN = "invitation_token"
@@ -111,7 +111,7 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
         try:
             invitations.accept(token, password, request.POST.get("password_again", ""))
         except InvalidInputError as exc:
-            errors = field_errors(exc, "password")
+            errors = field_errors(exc, "password", shown=NEW_PASSWORD_FIELDS)
         else:
             request.session.pop(INVITATION_TOKEN, None)
             try:
@@ -136,7 +136,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 postal_code=form.get("postal_code", ""),
             )
         except InvalidInputError as exc:
-            errors = field_errors(exc)
+            errors = field_errors(exc, shown=("phone", "email", "postal_code"))
         else:
             request.session[REGISTER_TICKET] = ticket.ticket
             return HttpResponseRedirect(reverse("register_finish"))
@@ -159,7 +159,7 @@ def register_finish(request: HttpRequest) -> HttpResponse:
                 confirmation=form.get("password_again", ""),
             )
         except (InvalidInputError, InvalidTokenError) as exc:  # a wrong code is the code's error
-            errors = field_errors(exc, "code")
+            errors = field_errors(exc, "code", shown=("code", *NEW_PASSWORD_FIELDS))
         else:
             auth.start_session(request, result)
             request.session.pop(REGISTER_TICKET, None)
@@ -178,7 +178,7 @@ def reset(request: HttpRequest) -> HttpResponse:
         try:
             portal_request(request).password_reset.request(email)
         except InvalidInputError as exc:
-            errors = field_errors(exc, "email")
+            errors = field_errors(exc, "email", shown=("email",))
         else:
             request.session[RESET_EMAIL] = email
             return HttpResponseRedirect(reverse("reset_finish"))
@@ -200,7 +200,7 @@ def reset_finish(request: HttpRequest) -> HttpResponse:
                 form.get("password_again", ""),
             )
         except (InvalidInputError, InvalidTokenError) as exc:  # a wrong code is the code's error
-            errors = field_errors(exc, "code")
+            errors = field_errors(exc, "code", shown=("email", "code", *NEW_PASSWORD_FIELDS))
         else:
             request.session.pop(RESET_EMAIL, None)
             messages.success(

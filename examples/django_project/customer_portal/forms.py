@@ -10,19 +10,38 @@ typed (never passwords).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.utils.translation import get_language
 
 from portalkit.errors import PortalkitError
 from portalkit.locale import translator
 
-__all__ = ["field_errors", "message", "nonce"]
+__all__ = ["NEW_PASSWORD_FIELDS", "field_errors", "message", "nonce"]
+
+#: The fields of a new password (``_new_password.html``) whose errors it shows.
+NEW_PASSWORD_FIELDS = (
+    "password", "new_password", "password_again", "password_confirmation", "confirmation",
+)
 
 
-def field_errors(error: PortalkitError, default_field: str = "_") -> dict[str, str]:
-    """*error*'s field messages in the request's language (its message under *default_field*)."""
-    shown = translator(get_language() or "en").error(error)
-    return dict(shown.fields) or {default_field: shown.message}
+def field_errors(
+    error: PortalkitError, default_field: str = "_", shown: Iterable[str] = ()
+) -> dict[str, str]:
+    """*error*'s field messages in the request's language (its message under *default_field*).
+
+    A message for a field the page does not show (not in *shown*) joins the
+    form's own message (``_``), so no refusal is ever silent.
+    """
+    found = translator(get_language() or "en").error(error)
+    errors = dict(found.fields) or {default_field: found.message}
+    if shown:
+        visible = {*shown, "_"}
+        rest = [text for name, text in errors.items() if name not in visible]
+        errors = {name: text for name, text in errors.items() if name in visible}
+        if rest:
+            errors["_"] = " ".join([errors.get("_", ""), *rest]).strip()
+    return errors
 
 
 def message(error: PortalkitError) -> str:

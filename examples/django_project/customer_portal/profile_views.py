@@ -17,7 +17,12 @@ from portalkit.errors import InvalidInputError, NotFoundError, PermissionDeniedE
 from portalkit.web import safe_next
 
 from .auth_views import password_rules
-from .forms import field_errors
+from .forms import NEW_PASSWORD_FIELDS, field_errors
+
+#: The profile page's fields that show their own errors.
+PROFILE_FIELDS = (
+    "first_name", "last_name", "email", "phone", "current_password", *NEW_PASSWORD_FIELDS,
+)
 
 
 def _signed_in_only(request: HttpRequest) -> HttpResponse | None:
@@ -56,7 +61,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, _("Your profile has been updated."))
         except InvalidInputError as exc:
-            errors = field_errors(exc)
+            errors = field_errors(exc, shown=PROFILE_FIELDS)
         else:
             return HttpResponseRedirect(reverse("profile"))
     user = req.user

@@ -45,7 +45,7 @@ def quote(request: HttpRequest, document_id: int) -> HttpResponse:
                 )
                 messages.success(request, _("The quote is declined."))
         except InvalidInputError as exc:
-            errors = field_errors(exc)
+            errors = field_errors(exc, shown=("signer_name", "signature", "reason"))
         else:
             return HttpResponseRedirect(reverse("quote", args=[document_id]))
     context = {

@@ -25,6 +25,9 @@ from portalkit.errors import InvalidInputError
 
 from .forms import field_errors
 
+#: The form's fields that show their own errors.
+_SHOWN = ("contacts", "email", "contacts.email", "scope_id", "organization", "role")
+
 
 def contacts_of(text: str) -> list[dict[str, str]]:
     """One contact a line: ``Name, email`` or ``Name <email>``."""
@@ -66,7 +69,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
                     role=form.get("role") or None,
                 )
         except InvalidInputError as exc:
-            errors = field_errors(exc, "contacts")
+            errors = field_errors(exc, "contacts", shown=_SHOWN)
         if not errors:
             counts = {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
             messages.success(

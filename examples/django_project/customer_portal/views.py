@@ -103,6 +103,7 @@ def my_assets(request: HttpRequest) -> HttpResponse:
     )
 
 
+_JOB_FIELDS = ("number", "status", "from", "to", "scheduled_from", "scheduled_to")
 _JOB_STATUSES = ("scheduled", "in_progress", "completed", "unscheduled", "requested")
 
 
@@ -137,7 +138,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
             cursor=args.get("cursor") or None, size=20,
         )
     except InvalidInputError as exc:
-        context["errors"] = field_errors(exc)
+        context["errors"] = field_errors(exc, shown=_JOB_FIELDS)
         return render(request, "customer_portal/jobs.html", context, status=400)
     query = args.copy()
     query.pop("cursor", None)

@@ -580,3 +580,15 @@ def test_a_chosen_organization_no_longer_theirs_is_dropped(example: Portal) -> N
     assert home.status_code == 200
     assert "All organizations · Switch" in text(home)
     assert "_portalkit_organization" not in client.session
+
+
+def test_a_message_for_a_field_the_page_does_not_show_is_never_lost() -> None:
+    """Field errors for fields a form lacks join the form's own message."""
+    from customer_portal.forms import field_errors  # noqa: PLC0415
+
+    from portalkit.errors import InvalidInputError  # noqa: PLC0415
+
+    error = InvalidInputError.for_field("asset", "Choose an asset.")
+    assert field_errors(error, shown=("asset",)) == {"asset": "Choose an asset."}
+    assert field_errors(error, shown=("description",)) == {"_": "Choose an asset."}
+    assert field_errors(error) == {"asset": "Choose an asset."}

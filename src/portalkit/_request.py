@@ -51,6 +51,7 @@ from portalkit.capabilities import (
 )
 from portalkit.domain.policy import Policy, Resource
 from portalkit.domain.principals import Principal, PrincipalKind, User
+from portalkit.domain.scopes import ScopeNode
 from portalkit.domain.sessions import SessionSummary
 from portalkit.domain.tenants import Tenant, require_open
 from portalkit.errors import AuthenticationError, InvalidTokenError, PortalkitError
@@ -377,6 +378,37 @@ class PortalRequest:
         )
         if session_id in current:
             self._forget_user()
+
+    # One login, many customer accounts -------------------------------------
+    def organizations(self) -> list[ScopeNode]:
+        """The organizations the principal can act in, by name: what an account switcher offers.
+
+        Narrowing (:meth:`switch_organization`) does not shrink the list.
+        """
+        paths = self.policy.organizations(self.principal)
+        if not paths:
+            return []
+        ids = [int(path[5 : path.index("/", 1)]) for path in paths]
+        with self._routing.unit_of_work(read_only=True) as uow:
+            nodes = uow.scopes.get_many(self.tenant.id, ids)
+        return sorted(nodes, key=lambda node: (node.name.casefold(), node.id))
+
+    @property
+    def organization(self) -> int | None:
+        """The organization this request is narrowed to, or None (all of the principal's)."""
+        path = self.principal.active_organization
+        return None if path is None else int(path[5 : path.index("/", 1)])
+
+    def switch_organization(self, organization: int | None) -> None:
+        """Narrow the rest of the request to one of :meth:`organizations` (None: all of them).
+
+        Lists, pages and account views then show that organization's records
+        only; keep the choice in the session and switch again on each request.
+
+        Raises:
+            PermissionDeniedError: not one of the principal's organizations.
+        """
+        self._principal = self.policy.narrow(self.principal, organization)
 
     # Capabilities ----------------------------------------------------------
     @functools.cached_property

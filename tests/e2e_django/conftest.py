@@ -57,21 +57,27 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
+#: Where the running example writes its log (and, through the console mailer, its emails).
+_LOG: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def django_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The example project served by ``manage.py runserver``; yields its base URL."""
     folder = tmp_path_factory.mktemp("django-example")
+    port = _free_port()
     env = {
         **os.environ,
         "PORTALKIT_SECRET_KEY": SECRET,
         "PORTALKIT_STORAGE": "django",
         "PORTALKIT_DJANGO_DB": str(folder / "django.sqlite3"),
+        "PORTALKIT_BASE_URL": f"http://127.0.0.1:{port}",  # links in emails
         "PYTHONUNBUFFERED": "1",
     }
     subprocess.run(
         [sys.executable, str(MANAGE), "migrate", "-v", "0"], env=env, check=True, timeout=120
     )
-    port = _free_port()
+    _LOG["server"] = folder / "server.log"
     log = (folder / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -114,6 +120,23 @@ def browser(chromium_path: str, playwright: Any) -> Iterator[Any]:
 def page(browser: Any, django_example: str) -> Iterator[Any]:
     """A fresh browser context (no cookies) with the example's base URL."""
     context = browser.new_context(base_url=django_example)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def server_log(django_example: str) -> Path:
+    """The example's log: the console mailer prints every email there."""
+    return _LOG["server"]
+
+
+@pytest.fixture
+def phone(browser: Any, django_example: str) -> Iterator[Any]:
+    """A fresh phone-size (390x844) browser context with the example's base URL."""
+    context = browser.new_context(
+        base_url=django_example, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
     page = context.new_page()
     yield page
     context.close()

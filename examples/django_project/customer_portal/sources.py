@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 from portalkit import Document
 
-__all__ = ["DemoDocuments", "text_pdf"]
+__all__ = ["DemoDocuments", "DemoKpis", "text_pdf"]
 
 
 def _escape(text: str) -> str:
@@ -59,3 +60,18 @@ class DemoDocuments:
                 f"Total: {total} {document.currency or ''}",
             ],
         )
+
+
+class DemoKpis:
+    """A :class:`~portalkit.ports.KpiSource` with stable made-up figures (as in Flask)."""
+
+    def values(
+        self, tenant_id: int, keys: frozenset[str], scope_paths: Sequence[str]
+    ) -> dict[str, int | float | str | None]:
+        """A figure per key, the same on every call for the same scopes."""
+        seed = "|".join(sorted(scope_paths))
+        result: dict[str, int | float | str | None] = {}
+        for key in keys:
+            n = zlib.crc32(f"{tenant_id}:{key}:{seed}".encode()) % 97
+            result[key] = f"{60 + n % 40}%" if "on_time" in key or "first_time" in key else n + 3
+        return result

@@ -1,54 +1,37 @@
-"""Customer pages: every view asks portalkit and renders the answer.
+"""Customer pages: home, lookup, my assets, jobs and job detail.
 
-Errors become pages through the integration's one error mapping (the
-middleware); sign-in failures are shown on the form.
+Every view asks portalkit through the request's ``req = portal_request(request)``
+(the :class:`~portalkit.PortalRequest` the integration's middleware opened:
+tenant, principal, policy, language and chosen organization are the
+request's) and renders the answer.
+
+One rule for what a user may not see, the same on every page: a section the
+user holds no permission for (``@require(perm)``) answers the 403 page; a
+record that is not theirs answers the same 404 page as one that does not
+exist (the services raise :class:`~portalkit.errors.NotFoundError` for both).
+The integration's middleware renders both pages.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from portalkit import perms
-from portalkit.contrib.django import auth
-from portalkit.contrib.django.decorators import require, sensitive
+from portalkit.contrib.django.decorators import require
 from portalkit.contrib.django.middleware import portal_request
 from portalkit.domain.resolver import Ambiguous, Found
 from portalkit.domain.tenants import TenantSettings
-from portalkit.errors import AuthenticationError, InvalidInputError, NotFoundError, ThrottledError
-from portalkit.web import safe_next
+from portalkit.errors import InvalidInputError
 
-_KINDS = {"quotes": "quote", "invoices": "invoice", "reports": "report"}
-
-
-# Not @sensitive: a form on a no-referrer page posts "Origin: null", which
-# Django's CSRF check refuses.
-@never_cache
-@require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
-    """The sign-in form; one answer for every wrong email/password combination."""
-    target = safe_next(request.POST.get("next") or request.GET.get("next"))
-    error = None
-    status = 200
-    if request.method == "POST":
-        try:
-            auth.login(request, request.POST.get("email", ""), request.POST.get("password", ""))
-        except AuthenticationError as exc:
-            error, status = exc.message, 401
-        except ThrottledError as exc:
-            error, status = exc.message, 429
-        else:
-            return HttpResponseRedirect(target)
-    return render(
-        request, "customer_portal/login.html", {"error": error, "next": target}, status=status
-    )
-
+from .forms import field_errors, message
 
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")
 
@@ -62,17 +45,13 @@ def portal_css(request: HttpRequest) -> HttpResponse:
     return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
-@require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
-    """Sign out of this browser."""
-    auth.logout(request)
-    return HttpResponseRedirect(reverse("login"))
-
-
 @require()
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: asset lookup and the menu."""
-    return render(request, "customer_portal/home.html")
+    """The dashboard: asset lookup, KPI tiles and the latest messages."""
+    req = portal_request(request)
+    tiles = req.accounts.kpi_tiles()
+    inbox = req.messages.inbox()[:3] if req.signed_in else []
+    return render(request, "customer_portal/home.html", {"tiles": tiles, "inbox": inbox})
 
 
 @require(perms.ASSET_VIEW)
@@ -86,60 +65,91 @@ def lookup(request: HttpRequest) -> HttpResponse:
     try:
         result = req.assets.resolve(text, organization=int(organization) if organization else None)
     except (InvalidInputError, ValueError) as exc:
-        message = exc.message if isinstance(exc, InvalidInputError) else "Choose an organization."
+        error = message(exc) if isinstance(exc, InvalidInputError) else _("Choose an organization.")
         return render(
-            request, "customer_portal/lookup.html", {"q": text, "error": message}, status=400
+            request, "customer_portal/lookup.html", {"q": text, "error": error}, status=400
         )
     if isinstance(result, Found):
         return HttpResponseRedirect(reverse("asset", args=[result.asset.id]))
     if isinstance(result, Ambiguous):
         return render(
-            request, "customer_portal/lookup.html", {"q": text, "candidates": result.candidates}
+            request, "customer_portal/choose_org.html", {"q": text, "candidates": result.candidates}
         )
     return render(
         request, "customer_portal/lookup.html",
-        {"q": text, "error": "No asset with this number or licence plate is available to you."},
+        {"q": text, "error": _("No asset with this number or licence plate is available to you.")},
         status=404,
     )
 
 
 @require(perms.ASSET_VIEW)
-def asset(request: HttpRequest, asset_id: int) -> HttpResponse:
-    """The asset page: the fields this tenant shows (404 alike for not yours / not there)."""
+def my_assets(request: HttpRequest) -> HttpResponse:
+    """The assets the user may see: searchable by number or plate, a page at a time.
+
+    Guests (a tenant without login) look assets up by number only: every
+    visitor is the same guest, so a list would show one customer's fleet to
+    the next visitor.
+    """
     req = portal_request(request)
-    found = req.assets.get(asset_id)
-    fields = req.assets.fields(found)
-    return render(request, "customer_portal/asset.html", {"asset": found, "fields": fields})
+    if not req.signed_in:
+        return HttpResponseRedirect(reverse("lookup"))
+    number = request.GET.get("number", "").strip()
+    page = req.accounts.assets(
+        number=number or None, size=20, cursor=request.GET.get("cursor") or None
+    )
+    rows = req.accounts.project_assets(page.items)
+    return render(
+        request, "customer_portal/assets.html", {"rows": rows, "page": page, "number": number}
+    )
+
+
+_JOB_FIELDS = ("number", "status", "from", "to", "scheduled_from", "scheduled_to")
+_JOB_STATUSES = ("scheduled", "in_progress", "completed", "unscheduled", "requested")
+
+
+def _dates(request: HttpRequest, errors: dict[str, str]) -> dict[str, dt.date | None]:
+    """The search's dates (``from``, ``to``); a malformed one goes into *errors*."""
+    found: dict[str, dt.date | None] = {}
+    for name in ("from", "to"):
+        value = request.GET.get(name, "").strip()
+        try:
+            found[name] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            found[name] = None
+            errors[name] = _("Enter a date as YYYY-MM-DD.")
+    return found
 
 
 @require(perms.JOB_VIEW)
 def jobs(request: HttpRequest) -> HttpResponse:
-    """Jobs the principal may see, searchable by number."""
+    """Jobs with search by number, status and scheduled date."""
+    req, args = portal_request(request), request.GET
+    errors: dict[str, str] = {}
+    dates = _dates(request, errors)
+    context: dict[str, Any] = {
+        "statuses": _JOB_STATUSES, "form": args, "rows": [], "page": None, "errors": errors,
+    }
+    if errors:
+        return render(request, "customer_portal/jobs.html", context, status=400)
+    try:
+        page = req.jobs.list(
+            number=args.get("number") or None, status=args.get("status") or None,
+            scheduled_from=dates["from"], scheduled_to=dates["to"],
+            cursor=args.get("cursor") or None, size=20,
+        )
+    except InvalidInputError as exc:
+        context["errors"] = field_errors(exc, shown=_JOB_FIELDS)
+        return render(request, "customer_portal/jobs.html", context, status=400)
+    query = args.copy()
+    query.pop("cursor", None)
+    context.update(rows=req.jobs.project(page.items), page=page, query=query.urlencode())
+    return render(request, "customer_portal/jobs.html", context)
+
+
+@require(perms.JOB_VIEW)
+def job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One job: the fields the tenant shows, its status in words (404 alike for not yours)."""
     req = portal_request(request)
-    page = req.jobs.list(
-        number=request.GET.get("number") or None, cursor=request.GET.get("cursor") or None
-    )
-    rows = req.jobs.project(page.items)
-    return render(request, "customer_portal/jobs.html", {"rows": rows, "page": page})
-
-
-@require()
-def documents(request: HttpRequest, kind: str) -> HttpResponse:
-    """Quotes, invoices or reports the principal may see."""
-    if kind not in _KINDS:
-        raise NotFoundError()
-    page = portal_request(request).documents.list(
-        kind=_KINDS[kind], cursor=request.GET.get("cursor") or None
-    )
-    return render(request, "customer_portal/documents.html", {"kind": kind, "page": page})
-
-
-@require_POST
-@sensitive
-@require()
-def download(request: HttpRequest, document_id: int) -> HttpResponse:
-    """Answer the document's PDF to the button's POST: no token in any URL or log."""
-    found = portal_request(request).documents.download(document_id)
-    response = HttpResponse(found.data, content_type=found.content_type)
-    response["Content-Disposition"] = found.content_disposition
-    return response
+    found = req.jobs.get(job_id)
+    fields = {k: v for k, v in req.jobs.project([found])[0].items() if k != "id"}
+    return render(request, "customer_portal/job.html", {"job": found, "fields": fields})

@@ -36,6 +36,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The user's language (set_language keeps the choice in a cookie); before
+    # PortalMiddleware, so portalkit's messages and emails use it too.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -69,6 +72,10 @@ DATABASES = {
         "NAME": os.environ.get("PORTALKIT_DJANGO_DB", str(BASE_DIR / "db.sqlite3")),
     },
 }
+
+USE_I18N = True
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
 
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -73,8 +73,13 @@ def example(demo_portal: Portal, db: None, settings: Any) -> Portal:
 
 
 def unmasked(html: bytes) -> bytes:
-    """*html* without the CSRF token (Django masks it afresh in every response)."""
-    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", html)
+    """*html* without the CSRF token (masked afresh each time) and the page's own address.
+
+    The language switcher returns to the address asked for: that is the
+    visitor's own text, the same for "not yours" and "not there".
+    """
+    html = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", html)
+    return re.sub(rb'name="next" value="[^"]*"', b"", html)
 
 
 def sign_in(client: Client, email: str) -> None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from portalkit import SignIn
-from portalkit.contrib.django.middleware import SESSION_KEY, portal_request
+from portalkit.contrib.django.middleware import ORGANIZATION_KEY, SESSION_KEY, portal_request
 
-__all__ = ["login", "logout", "logout_everywhere", "start_session"]
+__all__ = ["login", "logout", "logout_everywhere", "start_session", "switch_organization"]
 
 
 def start_session(request: HttpRequest, sign_in: SignIn) -> None:
@@ -24,6 +24,7 @@ def start_session(request: HttpRequest, sign_in: SignIn) -> None:
     from django.middleware.csrf import rotate_token  # noqa: PLC0415
 
     request.session.cycle_key()
+    request.session.pop(ORGANIZATION_KEY, None)
     request.session[SESSION_KEY] = sign_in.session
     rotate_token(request)
 
@@ -52,3 +53,16 @@ def logout_everywhere(request: HttpRequest) -> None:
     if state.signed_in:
         state.sign_out_everywhere()
     logout(request)
+
+
+def switch_organization(request: HttpRequest, organization: int | None) -> None:
+    """Narrow this and the session's next requests to one organization (None: all of them).
+
+    Raises:
+        PermissionDeniedError: not one of the signed-in user's organizations.
+    """
+    portal_request(request).switch_organization(organization)
+    if organization is None:
+        request.session.pop(ORGANIZATION_KEY, None)
+    else:
+        request.session[ORGANIZATION_KEY] = organization

@@ -16,8 +16,10 @@ Each request gets:
   :class:`~portalkit.PortalRequest`, opened on first use with the tenant of
   ``PORTALKIT["TENANT"]``, the session value kept in Django's session, the
   client address (``X-Forwarded-For`` believed only from
-  ``PORTALKIT["TRUSTED_PROXIES"]``) and the user agent. Everything portalkit
-  does for the request runs in its one unit of work, committed after the view
+  ``PORTALKIT["TRUSTED_PROXIES"]``), the user agent, the language of Django's
+  ``LocaleMiddleware`` (when it comes first) and the organization chosen with
+  :func:`~portalkit.contrib.django.auth.switch_organization`. Everything
+  portalkit does for the request runs in its one unit of work, committed after the view
   returns and rolled back when the view raised (even when an error page was
   shown);
 - ``request.portal``: the process's :class:`~portalkit.Portal`;
@@ -45,13 +47,15 @@ from portalkit import PortalRequest
 from portalkit.contrib.django.conf import get_config, get_portal
 from portalkit.contrib.django.errors import error_response, status_response
 from portalkit.contrib.django.security import finish_response, refuse_too_large
-from portalkit.errors import ConfigurationError, PortalkitError
+from portalkit.errors import ConfigurationError, PermissionDeniedError, PortalkitError
 from portalkit.web import client_address
 
-__all__ = ["SESSION_KEY", "PortalMiddleware", "PortalRequest", "portal_request"]
+__all__ = ["ORGANIZATION_KEY", "SESSION_KEY", "PortalMiddleware", "PortalRequest", "portal_request"]
 
 #: Where the session value lives in Django's session.
 SESSION_KEY = "_portalkit_session"
+#: The organization a user with several chose (see ``auth.switch_organization``).
+ORGANIZATION_KEY = "_portalkit_organization"
 _OPEN = "_portalkit_open"
 _FAILED = "_portalkit_failed"
 
@@ -76,10 +80,26 @@ def portal_request(request: HttpRequest) -> PortalRequest:
             meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"), config.trusted_proxies
         ),
         user_agent=meta.get("HTTP_USER_AGENT") or None,
+        locale=getattr(request, "LANGUAGE_CODE", None) or None,
     )
     current.__enter__()
     request.__dict__[_OPEN] = current
+    _narrow(current, session)
     return current
+
+
+def _narrow(current: PortalRequest, session: Any) -> None:
+    """Apply the organization the user chose (``auth.switch_organization``), if still theirs."""
+    chosen = session.get(ORGANIZATION_KEY)
+    if not isinstance(chosen, int):
+        return
+    if current.signed_in:
+        try:
+            current.switch_organization(chosen)
+            return
+        except PermissionDeniedError:  # no longer one of theirs: show all of them again
+            pass
+    session.pop(ORGANIZATION_KEY, None)
 
 
 def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -140,7 +140,15 @@ class ErrorTable(SphinxDirective):
 
 
 #: Public modules whose ``automodule`` documents names defined in private modules.
-_PUBLIC_HOMES = ("portalkit.config", "portalkit.capabilities", "portalkit.web")
+_PUBLIC_HOMES = (
+    "portalkit.config",
+    "portalkit.capabilities",
+    "portalkit.web",
+    "portalkit.ports",
+    # Split into private modules, documented where they are imported from.
+    "portalkit.domain.policy",
+    "portalkit.domain.actions",
+)
 
 
 def _public_home(name: str, obj: object) -> str | None:

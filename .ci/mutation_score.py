@@ -25,6 +25,8 @@ from pathlib import Path
 RESULTS = Path("mutants/src/portalkit/domain")
 EQUIVALENTS = Path("tests/domain/equivalent_mutants.txt")
 PREFIX = "portalkit.domain."
+#: Width of the module column: the longest gated name is _policy_decisions.
+WIDTH = 18
 
 # mutmut's exit codes (mutmut/stats.py): test failure, pytest error, CPU or wall
 # time limit, and the kill that follows an ignored time limit.
@@ -102,7 +104,7 @@ def main() -> int:
     failed: list[str] = []
     survivors: list[str] = []
     columns = ("mutants", "killed", "survived", "equivalent", "no tests", "other")
-    print(f"{'module':<14}" + "".join(f"{c:>11}" for c in columns) + f"{'score':>9}")
+    print(f"{'module':<{WIDTH}}" + "".join(f"{c:>11}" for c in columns) + f"{'score':>9}")
     totals: Counter[str] = Counter()
     for meta in metas:
         module = meta.name.removesuffix(".py.meta")
@@ -115,13 +117,14 @@ def main() -> int:
         counts = count(codes, equivalents, failed, survivors)
         totals += counts
         score = _score(counts)
-        print(f"{module:<14}" + "".join(f"{counts[c]:>11}" for c in columns) + f"{score:>8.1f}%")
+        print(f"{module:<{WIDTH}}" + "".join(f"{counts[c]:>11}" for c in columns)
+              + f"{score:>8.1f}%")
         if args.fail_under is not None:
             if score < args.fail_under:
                 failed.append(f"{module}: {score:.1f}% is below {args.fail_under}%")
             if counts["no tests"]:
                 failed.append(f"{module}: {counts['no tests']} mutants are reached by no test")
-    print(f"{'total':<14}" + "".join(f"{totals[c]:>11}" for c in columns)
+    print(f"{'total':<{WIDTH}}" + "".join(f"{totals[c]:>11}" for c in columns)
           + f"{_score(totals):>8.1f}%")
     shown = {n for n in equivalents if _module(n) in (args.modules or [_module(n)])}
     failed += [f"{n} is listed as equivalent but mutmut no longer makes it"

@@ -159,6 +159,7 @@ _PUBLIC_HOMES = (
     "portalkit.filters",
     "portalkit.locale",
     "portalkit.web",
+    "portalkit.ports",
 )
 
 

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import portalkit
+from portalkit._capabilities_base import _Bound
 from portalkit._request import PortalRequest
 from portalkit._services.admin import AdminSession
 from portalkit.adapters.clock import ManualClock
@@ -36,7 +37,6 @@ from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.mail import MemoryMailer
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.adapters.sqlalchemy.tables import Base
-from portalkit.capabilities import _Bound
 from portalkit.domain.principals import Group, User
 from portalkit.domain.records import Asset, Document
 from portalkit.domain.scopes import ScopeNode

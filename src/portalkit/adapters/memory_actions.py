@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from portalkit.adapters.memory import _ENTITY_TYPES, _Table
+from portalkit.adapters.memory_table import _ENTITY_TYPES, _Table
 from portalkit.domain.actions import (
     ActionConfig,
     Appointment,

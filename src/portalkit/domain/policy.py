@@ -41,17 +41,52 @@ and scans one or two entries with ``&`` and ``str.startswith``: a decision
 reads little memory besides the user's own tuple, so it stays nearly as fast
 with 100,000 users as with 1,000. The denial reasons are worked out only when
 the scan finds nothing.
+
+Where the parts live. This module is the decision engine; the public names
+below are importable from here and are defined beside it: the vocabulary
+(:class:`Reason`, :class:`Decision`, :class:`Resource`, :class:`Target`) in
+``_policy_decisions``, compiling the rows into entries in ``_policy_compile``,
+page layout (:class:`Section`, :data:`ASSET_PAGE`, :class:`Sections`) in
+``_policy_pages`` and account switching in ``_policy_accounts``.
 """
 
 from __future__ import annotations
 
-import enum
-import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol, runtime_checkable
 
-import attrs
-
+from portalkit.domain import _policy_accounts
+from portalkit.domain._policy_compile import (
+    _LONG_ENTRIES,
+    _REQUIREMENT_MISSING,
+    _enabled,
+    _Entries,
+    _entries,
+    _granted,
+    _group_tables,
+    _Paths,
+    _role_actions,
+    _Rows,
+    _with_requirements,
+)
+from portalkit.domain._policy_decisions import (
+    _DENIALS,
+    _PATH_RE,
+    Decision,
+    Reason,
+    Resource,
+    Target,
+    _ancestors,
+    _minimal,
+    organization_id,
+)
+from portalkit.domain._policy_pages import (
+    ASSET_PAGE,
+    NoAccess,
+    Section,
+    SectionAccess,
+    Sections,
+    page_sections,
+)
 from portalkit.domain.filters import Filter, ScopeUnder, any_of
 from portalkit.domain.principals import (
     Grant,
@@ -67,17 +102,7 @@ from portalkit.domain.scopes import ScopeNode, organization_path
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import PermissionDeniedError
 from portalkit.perms import (
-    APPOINTMENT_CANCEL,
-    APPOINTMENT_EDIT,
-    APPOINTMENT_VIEW,
-    ASSET_IDENTIFICATION_VIEW,
     KPI_VIEW,
-    METER_READING_EDIT,
-    PENDING_REPAIR_VIEW,
-    PM_VIEW,
-    SA_VIEW,
-    SERVICE_REQUEST_EDIT,
-    SERVICE_REQUEST_VIEW,
     PermissionRegistry,
     default_registry,
 )
@@ -96,304 +121,14 @@ __all__ = [
     "organization_id",
 ]
 
-_PATH_RE = re.compile(r"^/org:[0-9]+/(?:(?:grp|div|site|shop):[0-9]+/)*$")
 #: Above this many compiled entries for one user, decide walks ancestors.
 _SCAN_LIMIT = 8
 #: Most scope paths whose check one policy remembers.
 _PATH_CACHE_LIMIT = 100_000
 
-
-class Reason(str, enum.Enum):
-    """Why a decision came out as it did; denials are listed in the order checked."""
-
-    ALLOWED = "allowed"
-    OTHER_TENANT = "other_tenant"
-    PORTAL_DISABLED = "portal_disabled"
-    NOT_LICENSED = "not_licensed"
-    UNKNOWN_ACTION = "unknown_action"
-    FEATURE_DISABLED = "feature_disabled"
-    LOGIN_REQUIRED = "login_required"
-    NOT_A_USER = "not_a_user"
-    UNKNOWN_USER = "unknown_user"
-    USER_DISABLED = "user_disabled"
-    NO_SCOPE = "no_scope"
-    ORGANIZATION_NOT_SERVED = "organization_not_served"
-    OTHER_ORGANIZATION = "other_organization"
-    REQUIREMENT_MISSING = "requirement_missing"
-    NO_GRANT = "no_grant"
-
-
-@attrs.frozen
-class Decision:
-    """The answer to one question.
-
-    Attributes:
-        allowed: True only when the action is allowed.
-        reason: :attr:`Reason.ALLOWED`, or why it was denied.
-        grant_id: For an allowed decision, the grant that covers the resource.
-        role: That grant's role name.
-        scope_path: The path the grant is at (the resource is at it or below).
-        group_id: The group the grant is held through, or None if held directly.
-    """
-
-    allowed: bool
-    reason: Reason
-    grant_id: int | None = None
-    role: str | None = None
-    scope_path: str | None = None
-    group_id: int | None = None
-
-
-_DENIALS: dict[Reason, Decision] = {
-    r: Decision(False, r) for r in Reason if r is not Reason.ALLOWED
-}
-
-
-@runtime_checkable
-class Resource(Protocol):
-    """Anything bound to a scope node: assets, documents, jobs, :class:`Target`."""
-
-    @property
-    def tenant_id(self) -> int: ...
-
-    @property
-    def scope_path(self) -> str: ...
-
-
-@attrs.frozen
-class Target:
-    """A bare place to decide about: a tenant and a scope path."""
-
-    tenant_id: int
-    scope_path: str
-
-    @classmethod
-    def of(cls, node: ScopeNode) -> Target:
-        """The target for a scope node itself."""
-        return cls(node.tenant_id, node.path)
-
-
-@attrs.frozen
-class Section:
-    """One section of a page, shown when all its permissions are allowed.
-
-    Attributes:
-        key: Stable identifier, e.g. ``"identification"``.
-        title: Default heading.
-        permissions: All must be allowed for the section to show.
-        actions: Optional operations inside it, reported when allowed.
-        informational: Whether it shows the resource's information; a page
-            without any informational section is :class:`NoAccess` (seed 000).
-    """
-
-    key: str
-    title: str
-    permissions: tuple[str, ...]
-    actions: tuple[str, ...] = ()
-    informational: bool = False
-
-
-#: Seed 000's asset page. Appointments also need ``person.manage`` through the
-#: catalogue's requirements.
-ASSET_PAGE: tuple[Section, ...] = (
-    Section("identification", "Identification", (ASSET_IDENTIFICATION_VIEW,), informational=True),
-    Section(
-        "outstanding_service_requests",
-        "Outstanding Service Requests",
-        (SERVICE_REQUEST_VIEW,),
-        informational=True,
-    ),
-    Section(
-        "open_pending_repairs", "Open and Pending Repairs", (PENDING_REPAIR_VIEW,),
-        informational=True,
-    ),
-    Section(
-        "appointments", "Appointments", (APPOINTMENT_VIEW,),
-        actions=(APPOINTMENT_EDIT, APPOINTMENT_CANCEL),
-    ),
-    Section("request_service", "Request Service", (SERVICE_REQUEST_EDIT,)),
-    Section("add_meter_reading", "Add Meter Reading", (METER_READING_EDIT,)),
-    Section("maintenance_schedule", "Maintenance Schedule", (PM_VIEW, SA_VIEW)),
-)
-
-
-@attrs.frozen
-class SectionAccess:
-    """A section the principal may see, with the optional actions allowed in it."""
-
-    section: Section
-    actions: frozenset[str] = frozenset()
-
-    @property
-    def key(self) -> str:
-        """The section's key."""
-        return self.section.key
-
-
-@attrs.frozen
-class Sections:
-    """The sections of a page the principal may see, in page order."""
-
-    items: tuple[SectionAccess, ...]
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """The keys of the allowed sections, in page order."""
-        return tuple(item.section.key for item in self.items)
-
-
-@attrs.frozen
-class NoAccess:
-    """The "you do not have permission to view this asset" result (seed 000).
-
-    ``reason`` is the denial reason of the page's first informational section.
-    """
-
-    reason: Reason
-
-
-def organization_id(path: str) -> int:
-    """The node id of the organization a scope path belongs to."""
-    return int(path[5:].partition("/")[0])
-
-
-def _ancestors(path: object) -> tuple[str, ...]:
-    """The paths of a node and its ancestors, organization first; () if malformed."""
-    if not isinstance(path, str) or not _PATH_RE.match(path):
-        return ()
-    out = []
-    prefix = "/"
-    for segment in path.split("/")[1:-1]:
-        prefix += segment + "/"
-        out.append(prefix)
-    return tuple(out)
-
-
-def _minimal(paths: Iterable[str]) -> list[str]:
-    """The paths not covered by another path of the set, sorted."""
-    pool = set(paths)
-    return sorted(p for p in pool if not any(a in pool for a in _ancestors(p)[:-1]))
-
-
 _USER = PrincipalKind.USER
 _GUEST = PrincipalKind.GUEST
-_REQUIREMENT_MISSING = _DENIALS[Reason.REQUIREMENT_MISSING]
 _NO_GRANT = _DENIALS[Reason.NO_GRANT]
-#: Marks a (user, action) whose granted paths are too many to scan.
-_LONG = Decision(False, Reason.NO_GRANT)
-
-#: Scope path -> the decision it holds for one (user, action). Allowed
-#: decisions are shared per grant; a path where the action is granted but a
-#: requirement is not maps to the shared REQUIREMENT_MISSING denial.
-_Paths = dict[str, Decision]
-
-
-@attrs.frozen
-class _Rows:
-    """The rows a policy is compiled from, filtered to one tenant."""
-
-    tenant_id: int
-    settings: TenantSettings
-    registry: PermissionRegistry
-    active: dict[int, bool]
-    enabled: frozenset[str]
-    org_paths: frozenset[str]
-    problems: list[str] = attrs.field(factory=list)
-
-
-def _role_actions(rows: _Rows, roles: Iterable[Role]) -> dict[int, tuple[str, tuple[str, ...]]]:
-    """role id -> (name, the switched-on catalogue actions it holds)."""
-    out: dict[int, tuple[str, tuple[str, ...]]] = {}
-    for role in roles:
-        if role.tenant_id != rows.tenant_id:
-            continue
-        unknown = sorted(p for p in role.permissions if p not in rows.registry)
-        if unknown:
-            rows.problems.append(f"role {role.name!r} holds unknown permissions {unknown}")
-        out[role.id] = (role.name, tuple(sorted(rows.enabled.intersection(role.permissions))))
-    return out
-
-
-def _group_tables(
-    rows: _Rows, groups: Iterable[Group], memberships: Iterable[Membership]
-) -> tuple[dict[int, frozenset[str]], dict[int, list[int]], dict[int, tuple[int, ...]]]:
-    """(group id -> KPI keys, group id -> active member ids, user id -> group ids)."""
-    kpi = {g.id: g.kpi_keys for g in groups if g.tenant_id == rows.tenant_id}
-    members: dict[int, list[int]] = {}
-    groups_of: dict[int, list[int]] = {}
-    for m in memberships:
-        if m.tenant_id != rows.tenant_id:
-            continue
-        if m.group_id not in kpi or m.user_id not in rows.active:
-            rows.problems.append(f"membership {m.id} names an unknown user or group")
-            continue
-        groups_of.setdefault(m.user_id, []).append(m.group_id)
-        if rows.active[m.user_id]:
-            members.setdefault(m.group_id, []).append(m.user_id)
-    return kpi, members, {u: tuple(gs) for u, gs in groups_of.items()}
-
-
-def _granted(
-    rows: _Rows,
-    grants: Iterable[Grant],
-    role_actions: dict[int, tuple[str, tuple[str, ...]]],
-    members: dict[int, list[int]],
-) -> dict[int, dict[str, _Paths]]:
-    """user id -> action -> {granted path: the grant's decision}, before requirements."""
-    served_ids = rows.settings.served_organization_ids
-    raw: dict[int, dict[str, _Paths]] = {}
-    for g in sorted((g for g in grants if g.tenant_id == rows.tenant_id), key=lambda g: g.id):
-        path = g.scope_path
-        ancestors = _ancestors(path)
-        if not ancestors:
-            rows.problems.append(f"grant {g.id} has no valid scope")
-            continue
-        if ancestors[0] not in rows.org_paths:
-            if served_ids is None or organization_id(path) in served_ids:
-                rows.problems.append(f"grant {g.id} is at a scope outside this tenant")
-            continue
-        role_entry = role_actions.get(g.role_id)
-        if role_entry is None:
-            rows.problems.append(f"grant {g.id} names an unknown role")
-            continue
-        if (g.user_id is None) == (g.group_id is None):
-            rows.problems.append(f"grant {g.id} must name exactly one user or group")
-            continue
-        role_name, actions = role_entry
-        if g.user_id is not None:
-            holders: Iterable[int] = (g.user_id,) if rows.active.get(g.user_id) else ()
-        else:
-            holders = members.get(g.group_id, ())  # type: ignore[arg-type]
-        decision = Decision(True, Reason.ALLOWED, g.id, role_name, path, g.group_id)
-        for uid in holders:
-            by_action = raw.get(uid)
-            if by_action is None:
-                by_action = raw[uid] = {}
-            for action in actions:
-                paths = by_action.get(action)
-                if paths is None:
-                    by_action[action] = {path: decision}
-                elif path not in paths:
-                    paths[path] = decision
-    return raw
-
-
-def _with_requirements(
-    raw: dict[int, dict[str, _Paths]], requirements: dict[str, frozenset[str]]
-) -> dict[int, dict[str, _Paths]]:
-    """Intersect each action's paths with its requirements' (in place)."""
-    for by_action in raw.values():
-        updated: dict[str, _Paths] = {}
-        for action in requirements.keys() & by_action.keys():
-            granted = by_action[action]
-            paths: _Paths = granted
-            for required in requirements[action]:
-                paths = _intersect(paths, by_action.get(required, {}))
-            for p in granted:
-                paths.setdefault(p, _REQUIREMENT_MISSING)
-            updated[action] = paths
-        by_action.update(updated)
-    return raw
 
 
 class Policy:
@@ -786,23 +521,7 @@ class Policy:
         Identification, Outstanding Service Requests, Open and Pending Repairs)
         is :class:`NoAccess`, seed 000's "no permission" screen.
         """
-        items: list[SectionAccess] = []
-        first_denial: Reason | None = None
-        for section in page:
-            for name in section.permissions:
-                d = self.decide(principal, name, resource)
-                if not d.allowed:
-                    if section.informational and first_denial is None:
-                        first_denial = d.reason
-                    break
-            else:
-                actions = frozenset(
-                    a for a in section.actions if self.decide(principal, a, resource).allowed
-                )
-                items.append(SectionAccess(section, actions))
-        if not any(item.section.informational for item in items):
-            return NoAccess(first_denial or Reason.NO_GRANT)
-        return Sections(tuple(items))
+        return page_sections(self.decide, principal, resource, page)
 
     def allowed_actions(self, principal: Principal, resource: Resource) -> frozenset[str]:
         """Every catalogue action *principal* may take on *resource*."""
@@ -838,20 +557,7 @@ class Policy:
         Raises:
             PermissionDeniedError: the principal cannot act in that organization.
         """
-        if organization is None:
-            return attrs.evolve(principal, active_organization=None)
-        if isinstance(organization, ScopeNode):
-            path = organization.organization_path
-        elif isinstance(organization, int):
-            path = f"/org:{organization}/"
-        else:
-            ancestors = _ancestors(organization)
-            if not ancestors:
-                raise PermissionDeniedError()
-            path = ancestors[0]
-        if path not in self.organizations(principal):
-            raise PermissionDeniedError()
-        return attrs.evolve(principal, active_organization=path)
+        return _policy_accounts.narrow(self, principal, organization)
 
     def switch_for(
         self, principal: Principal, action: str, resource: Resource
@@ -862,14 +568,7 @@ class Policy:
         another organization where the action is allowed, the principal
         switched to that organization is returned instead of a denial.
         """
-        if self.decide(principal, action, resource).allowed:
-            return principal
-        if principal.active_organization is None:
-            return None
-        wide = attrs.evolve(principal, active_organization=None)
-        if not self.decide(wide, action, resource).allowed:
-            return None
-        return attrs.evolve(principal, active_organization=_ancestors(resource.scope_path)[0])
+        return _policy_accounts.switch_for(self, principal, action, resource)
 
     def kpi_keys(self, principal: Principal) -> frozenset[str]:
         """The KPI/report tiles the principal may see (seed 001).
@@ -896,61 +595,3 @@ class Policy:
         return self._groups_of.get(uid, ())
 
 
-#: One user's compiled grants, flat: (granted path, action mask, decision) * n.
-#: Flat, because one tuple is one cache miss and a tuple of triples is n + 1.
-_Entries = tuple[Any, ...]
-_LONG_ENTRIES: _Entries = ("/", -1, _LONG)
-
-
-def _entries(
-    by_action: Mapping[str, Mapping[str, Decision]], bits: Mapping[str, int], masks: dict[int, int]
-) -> _Entries:
-    """One user's {action: {path: decision}} as one flat scan tuple.
-
-    Each (path, decision) becomes one entry whose mask holds the bits of the
-    actions it answers. Allowed entries come first, shallow paths first, so
-    that for any one action the scan meets its entries in the order
-    "allowed before denied, shallow before deep". Equal masks are shared
-    through *masks*, so the few distinct role masks stay in cache.
-    """
-    merged: dict[tuple[str, int], list[Any]] = {}
-    for action, paths in by_action.items():
-        bit = bits[action]  # effective tables hold enabled actions only
-        for path, decision in paths.items():
-            entry = merged.get((path, id(decision)))
-            if entry is None:
-                merged[path, id(decision)] = [path, bit, decision]
-            else:
-                entry[1] |= bit
-    flat: list[Any] = []
-    for path, mask, decision in sorted(merged.values(), key=_entry_order):
-        flat += (path, masks.setdefault(mask, mask), decision)
-    return tuple(flat)
-
-
-def _entry_order(entry: list[Any]) -> tuple[bool, int, str]:
-    """Allowed entries before denials, then shallow paths first."""
-    path, decision = entry[0], entry[2]
-    return (not decision.allowed, len(path), path)
-
-
-def _enabled(registry: PermissionRegistry, settings: TenantSettings) -> frozenset[str]:
-    """The catalogue actions none of whose feature keys is switched off."""
-    disabled = settings.disabled_features
-    return frozenset(n for n in registry.names() if not (registry.features_of(n) & disabled))
-
-
-def _intersect(first: Mapping[str, Decision], second: Mapping[str, Decision]) -> _Paths:
-    """Paths covered by both sets, keeping *first*'s decisions.
-
-    The intersection of two unions of subtrees is the union, over comparable
-    pairs, of the deeper of the two.
-    """
-    out: _Paths = {}
-    for p, decision in first.items():
-        for q in second:
-            if p.startswith(q):
-                out.setdefault(p, decision)
-            elif q.startswith(p):
-                out.setdefault(q, decision)
-    return out

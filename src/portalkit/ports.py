@@ -67,6 +67,10 @@ from portalkit._ports_storage import (
     Throttle,
     UnitOfWork,
 )
+from portalkit.domain.actions import ActionConfig, IdempotencyKey, Slot
+from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleState
+from portalkit.domain.messages import MessageRead
+from portalkit.domain.sessions import Session
 
 #: Besides the protocols, the records only adapters handle (sessions, one-time
 #: codes, throttle states, slots ...) are listed here: an adapter names them in

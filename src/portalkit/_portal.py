@@ -170,6 +170,9 @@ class Portal:
             action data (meters, PMs/SAs, rental items, business hours).
         events: The outbox feed of domain events for the host
             (:class:`~portalkit._services.events.EventFeed`).
+        mail_queue: Reset and registration mail waiting to be sent, and
+            :meth:`~portalkit._services.mail_queue.MailQueue.deliver_pending`
+            to send it (:class:`~portalkit._services.mail_queue.MailQueue`).
         audit: The audit trail's query API (:class:`~portalkit._services.audit.AuditTrail`).
         identity: Sign-in, sessions, passwords, reset, profile
             (:class:`~portalkit._services.identity.IdentityService`).
@@ -270,7 +273,9 @@ class Portal:
             phones=self._phones,
             config=config.identity,
             sender_email=config.sender_email,
+            mail_delivery=config.mail_delivery,
         )
+        self.mail_queue = self.identity.mail_queue
         self.registration = RegistrationService(self.identity)
         invitations = config.invitations
         self.invitations = InvitationService(

@@ -152,12 +152,10 @@ class RegistrationService:
             address = normalize_email(record.email)
         except InvalidInputError:
             address = None
-        if address is not None:
-            user = uow.users.get_by_email(tenant.id, address)
-            if user is not None:
-                return user
+        # Both lookups always run: a record with a user takes the time of one without.
+        by_email = uow.users.get_by_email(tenant.id, address) if address is not None else None
         same_phone = uow.users.find(tenant.id, Eq("phone", e164), limit=1)
-        return same_phone[0] if same_phone else None
+        return by_email or (same_phone[0] if same_phone else None)
 
     def claim(
         self,

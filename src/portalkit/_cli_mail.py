@@ -43,7 +43,9 @@ def run_deliver(args: argparse.Namespace, *, stop: threading.Event | None = None
     mailer = mailer_for(args)
     stop = stop or threading.Event()
     total = DeliveryReport()
-    with open_portal(args, mailer=mailer) as portal, _stop_on_sigterm(stop):
+    # "worker": this command is the sender; no background thread besides it.
+    with open_portal(args, mailer=mailer, mail_delivery="worker") as portal, \
+            _stop_on_sigterm(stop):
         queue = portal.mail_queue
         while True:
             report = queue.deliver_pending()

@@ -393,7 +393,8 @@ class Portal:
             raise ConfigurationError("portalkit is not ready: " + " ".join(found))
 
     def close(self) -> None:
-        """Release the storage's connections."""
+        """Stop the background mail sender, then release the storage's connections."""
+        self.mail_queue.stop()
         self._storage.close()
 
     def __enter__(self) -> Portal:

@@ -227,8 +227,8 @@ def test_a_reset_request_takes_as_long_for_an_unknown_address(world: World) -> N
         portal.identity.request_password_reset(tenant, f"nobody{i}@unknown.example")
 
     _alike("password reset request", known, unknown)
-    assert portal.mail_queue.deliver_pending().sent == 2 * len(seen)
-    assert portal.mail_queue.pending_count() == 0
+    assert portal.mail_queue.deliver_pending(limit=100_000).sent == 2 * len(seen)
+    assert len(world.mailer.outbox) == 2 * len(seen)
 
 
 def test_a_claim_takes_as_long_for_a_record_that_has_a_user(world: World) -> None:

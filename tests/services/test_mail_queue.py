@@ -268,6 +268,10 @@ def test_the_background_sender_delivers_on_its_own(storage: Storage) -> None:
     assert world.portal.mail_queue.wait_idle(timeout=10)
     [sent] = world.mailer.sent
     assert sent["To"].addresses[0].addr_spec == "ann@city.example"
+    sender = world.portal.mail_queue._thread
+    assert sender is not None
+    world.portal.mail_queue.stop()  # what Portal.close() does first
+    assert not sender.is_alive()
 
 
 def test_the_delivery_mode_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:

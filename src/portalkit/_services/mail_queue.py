@@ -141,10 +141,14 @@ class MailQueue:
         self._composer = composer
         self._clock = clock
         self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._idle = threading.Condition()
         self._busy = False
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        if self.delivery == "background" and composer.has_mailer:
+            # Started now, so mail left by an earlier run goes out at the first poll.
+            self._ensure_thread()
 
     # The request's side ----------------------------------------------------
     def enqueue(
@@ -184,7 +188,7 @@ class MailQueue:
         is claimed by one conditional update before it is sent.
         """
         report = DeliveryReport()
-        while report.attempted < limit:
+        while report.attempted < limit and not self._stopping.is_set():
             batch = self._claim(min(MAX_BATCH, limit - report.attempted))
             if not batch:
                 break
@@ -192,11 +196,16 @@ class MailQueue:
                 report += self._attempt(mail)
         return report
 
-    def pending_count(self) -> int:
-        """How many messages are neither sent nor given up (any tenant, due or not)."""
-        with self._storage.unit_of_work(read_only=True) as uow:
-            far = self._clock.now() + dt.timedelta(days=3650)
-            return len(uow.mail_queue.due(far, 1_000_000))
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the background sender after the message it is sending (for a clean shutdown).
+
+        What is still queued stays in the database for the next drain.
+        """
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until the background sender has sent what was due; False on timeout.
@@ -269,7 +278,7 @@ class MailQueue:
 
     # The background sender -------------------------------------------------
     def _ensure_thread(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self._stopping.is_set() or (self._thread is not None and self._thread.is_alive()):
             return
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
@@ -281,6 +290,11 @@ class MailQueue:
     def _run(self) -> None:
         while True:
             self._wake.wait(POLL_INTERVAL)
+            if self._stopping.is_set():
+                with self._idle:
+                    self._wake.clear()
+                    self._idle.notify_all()
+                return
             with self._idle:
                 self._busy = True
                 self._wake.clear()

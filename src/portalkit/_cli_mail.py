@@ -11,7 +11,7 @@ from types import FrameType
 
 from portalkit._cli_invite import mailer_for
 from portalkit._cli_support import open_portal, plural
-from portalkit._services.mail_queue import DeliveryReport
+from portalkit._services.mail_queue import MAX_BATCH, DeliveryReport
 
 __all__ = ["run_deliver"]
 
@@ -48,11 +48,15 @@ def run_deliver(args: argparse.Namespace, *, stop: threading.Event | None = None
             _stop_on_sigterm(stop):
         queue = portal.mail_queue
         while True:
-            report = queue.deliver_pending()
+            # One batch at a time, so a stop waits for one batch at most.
+            report = queue.deliver_pending(limit=MAX_BATCH)
             total += report
-            if report.attempted and args.loop:
-                print(_line(report), flush=True)
-            if not args.loop or stop.wait(0 if report.attempted else args.interval):
+            if report.attempted:
+                if args.loop:
+                    print(_line(report), flush=True)
+                if stop.is_set():
+                    break
+            elif not args.loop or stop.wait(args.interval):
                 break
     print(_line(total))
     return 0

@@ -306,3 +306,42 @@ def test_portalkit_mail_deliver_sends_what_is_due(
     assert "2 messages sent, 0 to retry later, 0 given up" in out
     assert main(["mail", "deliver", "--url", url, "--console"]) == 0
     assert "0 messages sent" in capsys.readouterr().out
+
+
+def test_portalkit_mail_deliver_loop_sends_new_mail_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """``--loop``: mail queued while it runs goes out; SIGTERM ends it cleanly (status 0)."""
+    import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    storage = SqlAlchemyStorage.from_url(url)
+    storage.upgrade()
+    world = _world(storage, start=dt.datetime.now(dt.timezone.utc))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PORTALKIT_")}
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "portalkit", "mail", "deliver", "--url", url, "--console",
+             "--loop", "--interval", "0.1"],
+            stdout=sink, stderr=subprocess.STDOUT, env=environment, text=True,
+        )
+        try:
+            world.portal.identity.request_password_reset(world.tenant, "ann@city.example")
+            deadline = time.monotonic() + 60
+            while "1 message sent" not in out.read_text():
+                assert child.poll() is None, out.read_text()
+                assert time.monotonic() < deadline, out.read_text()
+                time.sleep(0.1)
+        finally:
+            child.send_signal(signal.SIGTERM)
+            status = child.wait(timeout=30)
+    storage.close()
+    assert status == 0, out.read_text()
+    text = out.read_text()
+    assert "ann@city.example" in text
+    assert text.rstrip().endswith("1 message sent, 0 to retry later, 0 given up")

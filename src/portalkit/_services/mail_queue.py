@@ -49,6 +49,7 @@ __all__ = [
     "DELIVERY_ENV",
     "LEASE",
     "MAIL_DELIVERY_MODES",
+    "MAX_BATCH",
     "POLL_INTERVAL",
     "DeliveryReport",
     "MailDelivery",

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 POSTGRES_ENV = "PORTALKIT_TEST_DATABASE_URL"
 
+# Queued mail is sent right after each request in tests, so a test reads the
+# mailer's outbox as soon as the call returns. The mail queue's own tests, the
+# timing measurement and the browser tests choose "background" or "worker".
+os.environ.setdefault("PORTALKIT_MAIL_DELIVERY", "inline")
+
 #: Address space allowed to a test run against one mutant (make mutation).
 MUTANT_MEMORY_LIMIT = 1024**3
 

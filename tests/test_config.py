@@ -106,6 +106,10 @@ REFUSED: list[tuple[Callable[[], object], str]] = [
     ),
     (lambda: PortalConfig(invitations={}), "invitations must be an InvitationConfig"),  # type: ignore[arg-type]
     (
+        lambda: PortalConfig(mail_delivery="later"),
+        "mail_delivery must be one of background, worker, inline, not 'later'",
+    ),
+    (
         lambda: PortalConfig(permissions=["fuel.view"]),  # type: ignore[arg-type]
         "permissions must be a PermissionRegistry",
     ),

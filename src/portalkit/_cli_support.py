@@ -58,6 +58,7 @@ def open_portal(
     default_url: str | None = None,
     secret: str | None = None,
     mailer: Mailer | None = None,
+    mail_delivery: str | None = None,
 ) -> Portal:
     """The portal the options name.
 
@@ -69,6 +70,7 @@ def open_portal(
             short one is still reported) and a throwaway key when not: they
             sign nothing that outlives the process.
         secret: The key to use when none is configured (the demo's).
+        mail_delivery: As :attr:`PortalConfig.mail_delivery`.
     """
     url = database_url(args, default_url)
     path = sqlite_path(url)
@@ -81,7 +83,9 @@ def open_portal(
         if secret_required:
             raise ConfigurationError("Set PORTALKIT_SECRET_KEY (at least 32 bytes).")
         key = secrets.token_urlsafe(48)
-    return Portal.from_url(url, secret_key=key, config=PortalConfig(mailer=mailer))
+    return Portal.from_url(
+        url, secret_key=key, config=PortalConfig(mailer=mailer, mail_delivery=mail_delivery)
+    )
 
 
 def read_file(path_text: str) -> Path:

@@ -170,6 +170,9 @@ class Portal:
             action data (meters, PMs/SAs, rental items, business hours).
         events: The outbox feed of domain events for the host
             (:class:`~portalkit._services.events.EventFeed`).
+        mail_queue: Reset and registration mail waiting to be sent, and
+            :meth:`~portalkit._services.mail_queue.MailQueue.deliver_pending`
+            to send it (:class:`~portalkit._services.mail_queue.MailQueue`).
         audit: The audit trail's query API (:class:`~portalkit._services.audit.AuditTrail`).
         identity: Sign-in, sessions, passwords, reset, profile
             (:class:`~portalkit._services.identity.IdentityService`).
@@ -270,7 +273,9 @@ class Portal:
             phones=self._phones,
             config=config.identity,
             sender_email=config.sender_email,
+            mail_delivery=config.mail_delivery,
         )
+        self.mail_queue = self.identity.mail_queue
         self.registration = RegistrationService(self.identity)
         invitations = config.invitations
         self.invitations = InvitationService(
@@ -388,7 +393,8 @@ class Portal:
             raise ConfigurationError("portalkit is not ready: " + " ".join(found))
 
     def close(self) -> None:
-        """Release the storage's connections."""
+        """Stop the background mail sender, then release the storage's connections."""
+        self.mail_queue.stop()
         self._storage.close()
 
     def __enter__(self) -> Portal:

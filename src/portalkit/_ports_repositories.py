@@ -14,6 +14,7 @@ import attrs
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter
 from portalkit.domain.invitations import Invitation, InvitationStatus
+from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
@@ -224,6 +225,23 @@ class OutboxRepository(Repository[OutboxEvent], Protocol):
 
     def mark_delivered(self, ids: Sequence[int], at: dt.datetime) -> int:
         """Acknowledge events; returns how many were still pending."""
+        ...
+
+
+class MailQueueRepository(Repository[QueuedMail], Protocol):
+    """Composed mail waiting to be sent (see :mod:`portalkit.domain.mail_queue`)."""
+
+    def due(self, now: dt.datetime, limit: int) -> list[QueuedMail]:
+        """Pending messages of every tenant due at or before *now*, oldest first."""
+        ...
+
+    def claim(self, mail: QueuedMail, *, until: dt.datetime) -> bool:
+        """Take *mail* for one attempt: ``attempts`` + 1, ``next_attempt_at`` = *until*.
+
+        One conditional statement (``UPDATE … WHERE id = … AND attempts = …``
+        on a pending row): of concurrent drainers exactly one gets True, so a
+        message is never handed to the mailer twice at once.
+        """
         ...
 
 

@@ -23,6 +23,7 @@ from portalkit._ports_repositories import (
     GroupRepository,
     InvitationRepository,
     JobRepository,
+    MailQueueRepository,
     MembershipRepository,
     MessageReadRepository,
     OutboxRepository,
@@ -144,6 +145,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def mail_queue(self) -> MailQueueRepository: ...
 
     @property
     def actions(self) -> ActionRepositories: ...

@@ -1,9 +1,9 @@
-"""The ``portalkit`` command line: schema, checks, imports, tenants, users, invitations, demo.
+"""The ``portalkit`` command line: schema, checks, imports, tenants, users, invitations, mail, demo.
 
 Configuration comes from options or the environment: ``PORTALKIT_DATABASE_URL``
 and ``PORTALKIT_SECRET_KEY`` (needed only by ``invite``); ``portalkit invite``
-also reads ``PORTALKIT_SMTP_HOST``, ``_PORT``, ``_SECURITY``, ``_USERNAME`` and
-``_PASSWORD``.
+and ``portalkit mail deliver`` also read ``PORTALKIT_SMTP_HOST``, ``_PORT``,
+``_SECURITY``, ``_USERNAME`` and ``_PASSWORD``.
 
 This module only parses: each command lives in a ``portalkit._cli_*`` module
 that is imported when the command runs, so ``portalkit --help`` starts without
@@ -204,20 +204,54 @@ def _add_invite(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     mail.add_argument(
         "--console", action="store_true", help="print the emails instead of sending them"
     )
-    invite.add_argument("--smtp-host", help="mail server (default: $PORTALKIT_SMTP_HOST)")
-    invite.add_argument("--smtp-port", help="port (default: $PORTALKIT_SMTP_PORT or by security)")
-    invite.add_argument(
+    _smtp_options(invite)
+
+
+def _smtp_options(parser: argparse.ArgumentParser) -> None:
+    """The mail server options of the commands that send mail."""
+    parser.add_argument("--smtp-host", help="mail server (default: $PORTALKIT_SMTP_HOST)")
+    parser.add_argument("--smtp-port", help="port (default: $PORTALKIT_SMTP_PORT or by security)")
+    parser.add_argument(
         "--smtp-security", choices=["starttls", "ssl", "none"],
         help="starttls (default), ssl, or none (a relay on localhost only); "
         "$PORTALKIT_SMTP_SECURITY",
     )
-    invite.add_argument(
+    parser.add_argument(
         "--smtp-username", help="login (default: $PORTALKIT_SMTP_USERNAME); the password "
         "comes from $PORTALKIT_SMTP_PASSWORD only",
     )
-    invite.add_argument(
+    parser.add_argument(
         "--smtp-timeout", type=_positive_float, default=10.0, help="seconds per SMTP operation"
     )
+
+
+def _add_mail(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    mail = _group(commands, "mail", "send the mail that requests queued (reset and "
+                  "registration codes and notices)")
+    deliver = _command(
+        mail, "deliver", "portalkit._cli_mail:run_deliver",
+        "send the queued mail that is due, then exit (or keep going with --loop)",
+        description=(
+            "Send the queued mail that is due: reset and registration codes and notices, "
+            "stored by each request and sent here (PortalConfig(mail_delivery='worker')). "
+            "Several of these may run at once: each message is sent by one of them. A failed "
+            "message is retried later with a growing delay; one refused for good, or whose "
+            "code expired, is given up and reported as a mail.undelivered event."
+        ),
+    )
+    deliver.add_argument(
+        "--loop", action="store_true",
+        help="keep sending until stopped (SIGTERM or Ctrl-C finish the message being sent)",
+    )
+    deliver.add_argument(
+        "--interval", type=_positive_float, default=2.0, metavar="SECONDS",
+        help="with --loop: how long to wait when nothing is due (default 2)",
+    )
+    deliver.add_argument(
+        "--console", action="store_true", help="print the emails instead of sending them"
+    )
+    deliver.set_defaults(dry_run=False)
+    _smtp_options(deliver)
 
 
 def _add_demo(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -257,7 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", default=None, help="database URL (default: $PORTALKIT_DATABASE_URL)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_db, _add_import, _add_tenant, _add_role, _add_user, _add_invite, _add_demo):
+    for add in (_add_db, _add_import, _add_tenant, _add_role, _add_user, _add_invite, _add_mail,
+                _add_demo):
         add(commands)
     return parser
 

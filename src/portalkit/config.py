@@ -48,6 +48,7 @@ from portalkit._services.invitation_types import (
     english_date,
 )
 from portalkit._services.listing import MAX_SEARCH_CHOICES, MAX_SEARCH_LENGTH
+from portalkit._services.mail_queue import MAIL_DELIVERY_MODES, delivery_mode
 from portalkit._services.sync import MAX_BATCH_SIZE
 from portalkit.adapters.tokens import DEFAULT_MAX_AGES
 from portalkit.domain.documents import KindRegistry, default_kinds
@@ -59,7 +60,7 @@ from portalkit.domain.passwords import MAX_PASSWORD_CHARS, PasswordPolicy
 from portalkit.domain.resolver import MAX_LOOKUP_LENGTH
 from portalkit.domain.templates import EmailTemplate, TemplateToken, token_menu
 from portalkit.domain.tenants import DEFAULT_SENDER, validate_slug
-from portalkit.errors import ConfigurationError, PortalkitError
+from portalkit.errors import ConfigurationError, InvalidInputError, PortalkitError
 from portalkit.ports import Mailer, PasswordHasher, TokenPurpose
 
 __all__ = [
@@ -283,6 +284,16 @@ def _check_sender(_instance: Any, _attribute: object, value: Any) -> None:
         raise _refuse("sender_email", f"must be an email address, not {value!r}.") from error
 
 
+def _check_delivery(instance: object, attribute: object, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        delivery_mode(value if isinstance(value, str) else repr(value))
+    except InvalidInputError as error:
+        raise _refuse("mail_delivery", f"must be one of {', '.join(MAIL_DELIVERY_MODES)}, "
+                      f"not {value!r}.") from error
+
+
 @attrs.frozen(kw_only=True)
 class PortalConfig:
     """Everything a host can configure about a portal, checked when built.
@@ -316,6 +327,14 @@ class PortalConfig:
             :class:`~portalkit.domain.documents.KindRegistry` per config). Each
             kind's view permission must be in :attr:`permissions`.
         limits: Rate limits that are the same for every tenant (:class:`LimitsConfig`).
+        mail_delivery: Who sends the mail that requests queue (reset and
+            registration codes and notices; see
+            :class:`~portalkit._services.mail_queue.MailQueue`):
+            ``"background"``, a thread of this process (small hosts, the demo);
+            ``"worker"``, ``portalkit mail deliver --loop`` processes
+            (production); ``"inline"``, right after each request (tests and
+            scripts: the request then waits for the mail server). None:
+            ``$PORTALKIT_MAIL_DELIVERY``, else ``"background"``.
 
     Raises:
         ConfigurationError: A value that cannot work; the message names the field.
@@ -342,6 +361,7 @@ class PortalConfig:
     limits: LimitsConfig = attrs.field(
         factory=LimitsConfig, validator=_instance_of("", LimitsConfig, "a LimitsConfig")
     )
+    mail_delivery: str | None = attrs.field(default=None, validator=_check_delivery)
 
     def __attrs_post_init__(self) -> None:
         if self.mailer is None and self.sender_email != DEFAULT_SENDER:

@@ -72,7 +72,11 @@ def portal_app(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> An
     """The example portal over a fresh SQLite database with the demo data."""
     db = tmp_path_factory.mktemp("e2e") / "portal.db"
     mailer = SmtpMailer(smtp.host, smtp.port, security="none", timeout=5)
-    app = create_app(f"sqlite:///{db}", secret_key=SECRET, mailer=mailer)
+    # As the example runs for real: queued mail is sent by the background sender.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PORTALKIT_MAIL_DELIVERY", "background")
+        app = create_app(f"sqlite:///{db}", secret_key=SECRET, mailer=mailer)
+    assert app.extensions["portalkit"].portal.mail_queue.delivery == "background"
     yield app
     app.extensions["portalkit"].portal.close()
     mailer.close()

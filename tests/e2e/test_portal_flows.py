@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
@@ -30,11 +31,19 @@ def lookup(page: Page, text: str) -> None:
 
 
 def mail_to(smtp: SmtpServer, address: str) -> str:
-    """The plain-text body of the newest email caught for *address*."""
-    for message in reversed(smtp.outbox.messages):
-        if address in str(message["To"]):
-            return str(message.get_body(("plain",)).get_content())
-    raise AssertionError(f"no email to {address}")
+    """The plain-text body of the newest email caught for *address*.
+
+    The portal's background sender delivers queued mail just after the
+    request: wait for it (10 s at most).
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        for message in reversed(smtp.outbox.messages):
+            if address in str(message["To"]):
+                return str(message.get_body(("plain",)).get_content())
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no email to {address}")
+        time.sleep(0.05)
 
 
 def code_in(text: str) -> str:

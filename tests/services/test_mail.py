@@ -238,7 +238,8 @@ def test_a_refused_reset_code_is_recorded_not_raised_nor_dropped(
     acme = _acme(_portal(storage, server))
     acme.portal.identity.request_password_reset(acme.tenant, REFUSED)
     acme.portal.identity.request_password_reset(acme.tenant, "nobody@city.example")
-    assert server.outbox.messages == []
+    [told] = server.outbox.messages  # the unknown address is told there is no account
+    assert told["To"].addresses[0].addr_spec == "nobody@city.example"
     [event] = _events(acme.portal, acme.tenant, "mail.undelivered")
     assert event.payload["to"] == REFUSED
     assert event.payload["permanent"] == "true"
@@ -254,7 +255,8 @@ def test_a_dead_server_fails_invitations_as_unsent_with_the_error(storage: Stora
     """Nothing listening: the invitation stays unsent with the connection error (resend later)."""
     mailer = SmtpMailer("127.0.0.1", free_port(), security="none", timeout=2)
     _OPEN.append(mailer)
-    portal = Portal(storage, secret_key=SECRET, clock=ManualClock(NOW),
+    clock = ManualClock(NOW)
+    portal = Portal(storage, secret_key=SECRET, clock=clock,
                     config=PortalConfig(mailer=mailer, hasher=FAST_HASHER))
     acme = _acme(portal)
     report = portal.invitations.send(acme.staff, [{"email": "pat@city.example", "name": "Pat"}])
@@ -262,9 +264,21 @@ def test_a_dead_server_fails_invitations_as_unsent_with_the_error(storage: Stora
     [invitation] = portal.invitations.find(acme.staff, unsent=True)
     assert invitation.last_error
     assert "Connection" in invitation.last_error
+    # A reset code is queued and retried while it works, then given up.
     portal.identity.request_password_reset(acme.tenant, "ann@city.example")
+    assert _events(portal, acme.tenant, "mail.undelivered") == []
+    with portal.storage.unit_of_work(read_only=True) as uow:
+        [queued] = uow.mail_queue.find(acme.tenant.id)
+    assert queued.pending
+    assert "Connection" in (queued.last_error or "")
+    clock.advance(minutes=16)
+    assert portal.mail_queue.deliver_pending().given_up == 1
     [event] = _events(portal, acme.tenant, "mail.undelivered")
-    assert event.payload["permanent"] == "false"
+    assert "Connection" in event.payload["error"]
+    with portal.storage.unit_of_work(read_only=True) as uow:
+        [given_up] = uow.mail_queue.find(acme.tenant.id)
+    assert given_up.failed_at is not None
+    assert given_up.message == ""  # the code is not kept
 
 
 class _BrokenMailer:

@@ -31,6 +31,7 @@ import attrs
 from portalkit._services.account_flow import checked_password_hash
 from portalkit._services.audit import FAILED, SUCCESS, record
 from portalkit._services.mail_composer import MailComposer
+from portalkit._services.mail_queue import MailQueue
 from portalkit._services.stamps import new_security_stamp, rotate_security_stamp
 from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.data import COMMON_PASSWORDS
@@ -40,7 +41,6 @@ from portalkit.domain.contact import (
     PhoneNormalizer,
     normalize_email,
 )
-from portalkit.domain.events import OutboxEvent
 from portalkit.domain.filters import Eq
 from portalkit.domain.identity import (
     CodePurpose,
@@ -363,6 +363,9 @@ class IdentityService:
             adapter); None uses portalkit's own syntax check only.
         config: Limits and switches (:class:`IdentityConfig`).
         sender_email: The From address when the tenant has none.
+        mail_delivery: Who sends the queued codes and notices
+            (:class:`~portalkit._services.mail_queue.MailQueue`); None:
+            ``$PORTALKIT_MAIL_DELIVERY``, else ``"background"``.
     """
 
     def __init__(
@@ -378,6 +381,7 @@ class IdentityService:
         emails: EmailChecker | None = None,
         config: IdentityConfig | None = None,
         sender_email: str = DEFAULT_SENDER,
+        mail_delivery: str | None = None,
     ) -> None:
         if not secret_keys:
             raise ConfigurationError("A secret key is required.")
@@ -385,6 +389,7 @@ class IdentityService:
         self._hasher = hasher
         self._throttle = throttle
         self._mail = MailComposer(mailer=mailer, clock=clock, sender_email=sender_email)
+        self.mail_queue = MailQueue(storage, self._mail, clock, delivery=mail_delivery)
         self._clock = clock
         self._phones = phones
         self._emails = emails
@@ -845,20 +850,28 @@ class IdentityService:
         except ThrottledError:
             self._audit_now(tenant, "password.reset_request", THROTTLED, None, client_key)
             raise
-        message: EmailMessage | None = None
+        # The same statements whatever the answer (issue 20, finding 2): a code
+        # is stored (an unknown address renews a placeholder code of subject 0,
+        # which no user has) and a message queued (an unknown address is told
+        # there is no account), so the time taken tells nothing.
+        code = self._new_code()
         with self._storage.unit_of_work() as uow:
             user = uow.users.get_by_email(tenant.id, address)
-            if user is not None and user.is_active:
-                code = self._new_code()
-                self._store_code(uow, tenant, CodePurpose.RESET, user.id, code=code, now=now,
-                                 bound_to=user.security_stamp)
+            known = user is not None and user.is_active
+            self._store_code(uow, tenant, CodePurpose.RESET, user.id if user and known else 0,
+                             code=code, now=now,
+                             bound_to=user.security_stamp if user and known else "")
+            if user is not None and known:
                 message = self._reset_message(tenant, user, code)
+            else:
+                message = self._mail.notice(tenant, "reset_unknown", to=address)
+            self.mail_queue.enqueue(uow, tenant.id, message,
+                                    expires_at=now + self.config.codes.lifetime)
             record(uow, self._clock, tenant_id=tenant.id, action="password.reset_request",
-                   outcome=SUCCESS if message else FAILED,
+                   outcome=SUCCESS if known else FAILED,
                    actor=user.id if user else None, client_key=client_key)
             uow.commit()
-        if message is not None:
-            self._send(tenant, message, client_key)
+        self.mail_queue.notify()
 
     def reset_password(
         self,
@@ -1009,34 +1022,6 @@ class IdentityService:
         return self._mail.notice(
             tenant, "reset_code", to=user.email, code=code, minutes=minutes
         )
-
-    def _send(self, tenant: Tenant, message: EmailMessage, client_key: str | None) -> None:
-        """Send *message*; a failure is recorded, never raised and never dropped.
-
-        Raising would tell the caller that an account exists (only then is
-        there a message), so the answer stays the same and the failure goes to
-        the audit trail and, for the host to act on (alert staff, ask the
-        customer to try again), to a ``mail.undelivered`` outbox event in the
-        same transaction. The code itself is never stored or retried: a new
-        request sends a new one.
-        """
-        error = self._mail.deliver(message)
-        if error is None:
-            return
-        to = ", ".join(a.addr_spec for a in getattr(message["To"], "addresses", ()))
-        detail = {
-            "message_id": str(message["Message-ID"]),
-            "subject": str(message["Subject"]),
-            "error": (error.detail or error.message)[:500],
-            "permanent": str(error.permanent).lower(),
-        }
-        now = self._clock.now()
-        with self._storage.unit_of_work() as uow:
-            record(uow, self._clock, tenant_id=tenant.id, action="mail.send", outcome=FAILED,
-                   client_key=client_key, detail=detail)
-            uow.outbox.add(OutboxEvent(id=0, tenant_id=tenant.id, topic="mail.undelivered",
-                                       payload={**detail, "to": to}, created_at=now))
-            uow.commit()
 
     def _audit_now(
         self,

@@ -984,18 +984,22 @@ class InvitationService:
         else:
             user = uow.users.get_by_email(tid, invitation.email)
         detail = {"invitation": str(invitation.id)}
-        if user is not None:
-            if user.password_hash is not None:
-                raise AlreadyUsedError("This address has already signed up; please log in.")
-            return bind_first_password(
-                uow, self._clock, user, password_hash, via="invitation", detail=detail
-            )
+        if user is not None and user.password_hash is not None:
+            raise AlreadyUsedError("This address has already signed up; please log in.")
+        # An address that has a passwordless user and a new one do the same
+        # checks and reads, so the time of the answer does not tell them apart
+        # (issue 20, finding 2); only the last write differs.
         key = invitation.contact_key
         if key is not None and uow.users.get_by_external_key(tid, key) is not None:
             key = None  # the contact key is taken by another user: keep the email binding
         details = account_details(
             tenant, email=invitation.email, name=invitation.contact_name, external_key=key
         )
+        if user is not None:
+            uow.users.get_by_email(tid, details.email)  # open_account's check, as below
+            return bind_first_password(
+                uow, self._clock, user, password_hash, via="invitation", detail=detail
+            )
         return open_account(
             uow, self._clock, tenant, details, via="invitation", password_hash=password_hash,
             detail=detail,

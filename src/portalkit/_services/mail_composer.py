@@ -121,6 +121,11 @@ class MailComposer:
         self._catalogs: Callable[[str], Catalog] = catalogs or builtin_catalog
 
     # Before sending --------------------------------------------------------
+    @property
+    def has_mailer(self) -> bool:
+        """Whether the portal has a mailer to send with."""
+        return self._mailer is not None
+
     def require_mailer(self) -> Mailer:
         """The mailer, or ConfigurationError when the portal has none.
 

@@ -30,6 +30,7 @@ from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, In
 from portalkit.domain.invitations import Invitation, InvitationStatus
+from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
@@ -219,6 +220,23 @@ class _Outbox(_Table[OutboxEvent]):
         return done
 
 
+class _MailQueue(_Table[QueuedMail]):
+    name = "mail_queue"
+
+    def due(self, now: dt.datetime, limit: int) -> list[QueuedMail]:
+        waiting = [m for m in self._rows.values() if m.pending and m.next_attempt_at <= now]
+        return sorted(waiting, key=lambda m: m.id)[:limit]
+
+    def claim(self, mail: QueuedMail, *, until: dt.datetime) -> bool:
+        stored = self._rows.get(mail.id)
+        if stored is None or not stored.pending or stored.attempts != mail.attempts:
+            return False
+        self._rows[mail.id] = attrs.evolve(
+            stored, attempts=stored.attempts + 1, next_attempt_at=until
+        )
+        return True
+
+
 class _Invitations(_Table[Invitation]):
     name = "invitations"
 
@@ -306,6 +324,7 @@ class MemoryUnitOfWork:
         self.customers = _Customers(self)
         self.audit = _Audit(self)
         self.outbox = _Outbox(self)
+        self.mail_queue = _MailQueue(self)
         from portalkit.adapters.memory_actions import MemoryActionRepositories  # noqa: PLC0415
 
         self.actions = MemoryActionRepositories(self)

@@ -16,6 +16,7 @@ from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, evaluate, fields_of
 from portalkit.domain.invitations import Invitation
+from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.messages import BroadcastMessage, MessageRead
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
@@ -97,6 +98,7 @@ _ENTITY_TYPES: dict[str, type[Any]] = {
     "customers": CustomerRecord,
     "audit": AuditEntry,
     "outbox": OutboxEvent,
+    "mail_queue": QueuedMail,
     "invitations": Invitation,
     "messages": BroadcastMessage,
     "message_reads": MessageRead,

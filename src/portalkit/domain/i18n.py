@@ -105,6 +105,12 @@ _MAIL_MESSAGES: dict[str, str] = {
         "It works once, for {minutes} minutes. If you did not ask for it, "
         "ignore this email: your password has not changed."
     ),
+    "mail.reset_unknown.subject": "{portal_name}: password reset requested",
+    "mail.reset_unknown.body": (
+        "Someone asked to reset the password of a {portal_name} account with this "
+        "email address, but there is no account with it. If it was you, you may "
+        "have signed up with another address. If not, ignore this email."
+    ),
     "mail.claim_code.subject": "{portal_name}: confirm your email address",
     "mail.claim_code.body": (
         "Your code to finish registering for {portal_name} is {code}.\n\n"

@@ -40,6 +40,7 @@ from portalkit.adapters.sqlalchemy.table_repository import (
     keys_parameter,
 )
 from portalkit.domain.events import AuditEntry, OutboxEvent
+from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
@@ -49,6 +50,7 @@ from portalkit.errors import ConflictError, NotFoundError
 __all__ = [
     "MAPPINGS",
     "TENANT_TABLE",
+    "MailQueueRepository",
     "NamedRepository",
     "OutboxRepository",
     "ScopeRepository",
@@ -73,6 +75,7 @@ MAPPINGS: dict[str, TableMapping[Any]] = {
     "customers": TableMapping(CustomerRecord, _table(tables.CustomerRow)),
     "audit": TableMapping(AuditEntry, _table(tables.AuditRow)),
     "outbox": TableMapping(OutboxEvent, _table(tables.OutboxRow)),
+    "mail_queue": TableMapping(QueuedMail, _table(tables.MailQueueRow)),
 }
 
 
@@ -262,6 +265,45 @@ class OutboxRepository(SqlRepository[OutboxEvent]):
             .values(delivered_at=at)
         )
         return int(self._write(stmt).rowcount)
+
+
+class MailQueueRepository(SqlRepository[QueuedMail]):
+    """Composed mail waiting to be sent."""
+
+    def due(self, now: dt.datetime, limit: int) -> list[QueuedMail]:
+        """Pending messages whose next attempt is due, oldest first.
+
+        On PostgreSQL rows another drainer holds are skipped (``FOR UPDATE
+        SKIP LOCKED``) rather than waited for; :meth:`claim` decides anyway.
+        """
+        table = self._m.table
+        stmt = (
+            self._m.select_all.where(
+                table.c.sent_at.is_(None),
+                table.c.failed_at.is_(None),
+                table.c.next_attempt_at <= now,
+            )
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        if self._uow.dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self._m.from_rows(self._execute(stmt).all())
+
+    def claim(self, mail: QueuedMail, *, until: dt.datetime) -> bool:
+        """Take *mail* for one attempt; one conditional update, so one drainer wins."""
+        table = self._m.table
+        stmt = (
+            update(table)
+            .where(
+                table.c.id == mail.id,
+                table.c.attempts == mail.attempts,
+                table.c.sent_at.is_(None),
+                table.c.failed_at.is_(None),
+            )
+            .values(attempts=mail.attempts + 1, next_attempt_at=until)
+        )
+        return int(self._write(stmt).rowcount) == 1
 
 
 _settings_converter = make_converter()

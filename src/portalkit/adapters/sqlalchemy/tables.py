@@ -43,6 +43,7 @@ __all__ = [
     "GrantRow",
     "GroupRow",
     "JobRow",
+    "MailQueueRow",
     "MembershipRow",
     "OutboxRow",
     "RoleRow",
@@ -356,3 +357,24 @@ class OutboxRow(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
+
+
+class MailQueueRow(Base):
+    """A composed message waiting to be sent (portalkit.domain.mail_queue)."""
+
+    __tablename__ = "portalkit_mail_queue"
+    __table_args__ = (Index(None, "sent_at", "failed_at", "next_attempt_at"),)
+
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = tenant_column()
+    message: Mapped[str]
+    to: Mapped[str]
+    message_id: Mapped[str]
+    subject: Mapped[str]
+    created_at: Mapped[dt.datetime]
+    next_attempt_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int]
+    sent_at: Mapped[dt.datetime | None]
+    failed_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None]

@@ -30,6 +30,7 @@ from portalkit.adapters.sqlalchemy.invitation_repositories import (
 from portalkit.adapters.sqlalchemy.repositories import (
     MAPPINGS,
     GrantRepository,
+    MailQueueRepository,
     MembershipRepository,
     NamedRepository,
     OutboxRepository,
@@ -144,6 +145,11 @@ class SqlAlchemyUnitOfWork:
     def outbox(self) -> OutboxRepository:
         """The event outbox."""
         return OutboxRepository(self, MAPPINGS["outbox"])
+
+    @property
+    def mail_queue(self) -> MailQueueRepository:
+        """Composed mail waiting to be sent."""
+        return MailQueueRepository(self, MAPPINGS["mail_queue"])
 
     @functools.cached_property
     def invitations(self) -> InvitationRepository:

@@ -27,6 +27,7 @@ __all__ = [
     "GrantModel",
     "GroupModel",
     "JobModel",
+    "MailQueueModel",
     "MembershipModel",
     "OutboxModel",
     "RoleModel",
@@ -380,6 +381,33 @@ class OutboxModel(models.Model):
         verbose_name = "outbox event"
         indexes = [  # noqa: RUF012
             models.Index(fields=["delivered_at", "id"], name="pk_dj_outbox_pending"),
+        ]
+
+
+class MailQueueModel(models.Model):
+    """A composed message waiting to be sent (portalkit.domain.mail_queue)."""
+
+    tenant = _tenant()
+    message = _text()
+    to = _text()
+    message_id = _text()
+    subject = _text()
+    created_at = _field(models.DateTimeField())
+    next_attempt_at = _field(models.DateTimeField())
+    expires_at = _field(models.DateTimeField(null=True, blank=True))
+    attempts = _field(models.BigIntegerField(default=0))
+    sent_at = _field(models.DateTimeField(null=True, blank=True))
+    failed_at = _field(models.DateTimeField(null=True, blank=True))
+    last_error = _optional_text()
+
+    class Meta:
+        db_table = "portalkit_dj_mail_queue"
+        verbose_name = "queued mail"
+        verbose_name_plural = "queued mail"
+        indexes = [  # noqa: RUF012
+            models.Index(
+                fields=["sent_at", "failed_at", "next_attempt_at"], name="pk_dj_mail_queue_due"
+            ),
         ]
 
 

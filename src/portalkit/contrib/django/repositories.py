@@ -29,6 +29,7 @@ from portalkit.contrib.django.fields import CText
 from portalkit.contrib.django.values import from_db_datetime, to_db
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, Filter, In, any_of
+from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path, path_upper_bound
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAPPINGS",
     "DjangoRepository",
+    "MailQueueRepository",
     "ModelMapping",
     "NamedRepository",
     "OutboxRepository",
@@ -144,6 +146,7 @@ MAPPINGS: dict[str, ModelMapping[Any]] = {
     "customers": ModelMapping(CustomerRecord, m.CustomerModel),
     "audit": ModelMapping(AuditEntry, m.AuditModel),
     "outbox": ModelMapping(OutboxEvent, m.OutboxModel),
+    "mail_queue": ModelMapping(QueuedMail, m.MailQueueModel),
 }
 
 
@@ -385,6 +388,32 @@ class NamedRepository(DjangoRepository[E]):
         """The record called *name*, or None."""
         found = self._read(self._tenant(tenant_id).filter(name=name))
         return found[0] if found else None
+
+
+class MailQueueRepository(DjangoRepository[QueuedMail]):
+    """Composed mail waiting to be sent."""
+
+    def due(self, now: dt.datetime, limit: int) -> list[QueuedMail]:
+        """Pending messages whose next attempt is due, oldest first."""
+        if limit <= 0:
+            return []
+        return self._read(
+            self._objects()
+            .filter(sent_at__isnull=True, failed_at__isnull=True,
+                    next_attempt_at__lte=to_db(now))
+            .order_by("id")[:limit]
+        )
+
+    def claim(self, mail: QueuedMail, *, until: dt.datetime) -> bool:
+        """Take *mail* for one attempt; one conditional update, so one drainer wins."""
+        with self._uow.writing():
+            claimed = int(
+                self._objects()
+                .filter(id=mail.id, attempts=mail.attempts, sent_at__isnull=True,
+                        failed_at__isnull=True)
+                .update(attempts=mail.attempts + 1, next_attempt_at=to_db(until))
+            )
+        return claimed == 1
 
 
 class OutboxRepository(DjangoRepository[OutboxEvent]):

@@ -37,6 +37,7 @@ from portalkit.contrib.django.repositories import (
     MAPPINGS,
     DjangoRepository,
     GrantRepository,
+    MailQueueRepository,
     MembershipRepository,
     NamedRepository,
     OutboxRepository,
@@ -97,6 +98,7 @@ class DjangoUnitOfWork:
         )
         self.audit: DjangoRepository[AuditEntry] = DjangoRepository(self, MAPPINGS["audit"])
         self.outbox = OutboxRepository(self, MAPPINGS["outbox"])
+        self.mail_queue = MailQueueRepository(self, MAPPINGS["mail_queue"])
         c = CAPABILITY_MAPPINGS
         self.invitations = InvitationRepository(self, c["invitations"])
         self.messages = MessageRepository(self, c["messages"])

@@ -70,6 +70,7 @@ from portalkit._ports_storage import (
 )
 from portalkit.domain.actions import ActionConfig, IdempotencyKey, Slot
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleState
+from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.messages import MessageRead
 from portalkit.domain.sessions import Session
 
@@ -107,6 +108,7 @@ __all__ = [
     "OneTimeCodeRepository",
     "OutboxRepository",
     "PasswordHasher",
+    "QueuedMail",
     "RentalItemRepository",
     "Repository",
     "RoleRepository",

@@ -21,6 +21,7 @@ from portalkit._services.identity import ClaimTicket, IdentityService, SessionIn
 from portalkit._services.invitation_types import SendOutcome
 from portalkit._services.invitations import InvitationService
 from portalkit._services.jobs import JobService
+from portalkit._services.mail_queue import DeliveryReport, MailQueue
 from portalkit._services.maintenance import Maintenance
 from portalkit._services.messages import MessageService, MessageView
 from portalkit._services.meters import Meters
@@ -40,11 +41,13 @@ __all__ = [
     "AuditTrail",
     "AvailableSlot",
     "ClaimTicket",
+    "DeliveryReport",
     "DocumentService",
     "EventFeed",
     "IdentityService",
     "InvitationService",
     "JobService",
+    "MailQueue",
     "Maintenance",
     "MessageService",
     "MessageView",

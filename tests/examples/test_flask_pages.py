@@ -197,9 +197,13 @@ def test_organization_switcher_for_a_user_of_several(app: Any) -> None:
     chosen = dave.get("/lookup?q=SHARED-1")
     assert chosen.status_code == 302
     assert "/assets/" in chosen.headers["Location"]
-    # An organization that is not the user's is ignored.
-    dave.post("/organization", data={"organization": "987654"})
+    # An organization that is not the user's is the 404 of a missing one; the choice stays.
+    assert dave.post("/organization", data={"organization": "987654"}).status_code == 404
+    assert dave.post("/organization", data={"organization": "x"}).status_code == 404
     assert dave.get("/lookup?q=SHARED-1").status_code == 302
+    # "All my organizations" again: SHARED-1 is ambiguous once more.
+    assert dave.post("/organization", data={"organization": "", "next": "/"}).status_code == 302
+    assert "Select organization" in _text(dave.get("/lookup?q=SHARED-1"))
 
 
 def test_language_switcher_keeps_the_choice_across_sign_in(app: Any) -> None:

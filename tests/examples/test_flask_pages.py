@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from portalkit import PortalRequest
 from portalkit.demo import DEMO_PASSWORD, DEMO_TENANT
 from tests.conftest import _schema_url
+from tests.examples.permission_matrix import SIGN_IN_FIRST, STATUSES
 
 SECRET = "flask-example-pages-test-secret-0123456789-abcdef"
 ANN = "ann@cityfleet.example"
@@ -273,3 +274,15 @@ def test_every_text_of_the_example_has_spanish() -> None:
     labels = set(i18n.STATUS_LABELS.values())
     assert not sorted(t for t in labels if not spanish.get(t))
     assert {m.id: m.string for m in mo if m.id} == spanish
+
+
+@pytest.mark.parametrize("who", sorted(STATUSES))
+def test_sections_answer_as_in_the_django_example(app: Any, who: str) -> None:
+    """The permission table both examples share (tests/examples/permission_matrix.py)."""
+    client = _client(app, who)
+    found = {path: client.get(path).status_code for path in STATUSES[who]}
+    assert found == STATUSES[who]
+    visitor = app.test_client()
+    assert {p: visitor.get(p).status_code for p in SIGN_IN_FIRST} == dict.fromkeys(
+        SIGN_IN_FIRST, 302
+    )

@@ -118,6 +118,11 @@ def test_a_record_of_another_customer_is_the_404_page(app: Any) -> None:
         answer = ann.get(path)
         assert answer.status_code == 404, path
         assert _heading(answer) == "Page not found"
+    # A download and a switch to an organization not hers: the same 404 as missing ones.
+    for path in (f"/documents/{quote}/download", "/documents/987654/download"):
+        answer = ann.post(path)
+        assert answer.status_code == 404, path
+        assert _heading(answer) == "Page not found"
 
 
 def test_menu_shows_only_usable_sections(app: Any) -> None:

@@ -279,7 +279,10 @@ def test_another_customers_record_is_the_same_404_as_a_missing_one(example: Port
         "asset": record_ids(example, "assets", "CF-100")[0],
         "job": record_ids(example, "jobs", "CF")[0],
     }
-    for url in (f"/assets/{theirs['asset']}/", f"/jobs/{theirs['job']}/"):
+    theirs["quote"] = record_ids(example, "documents", "CF-QUO")[0]
+    for url in (
+        f"/assets/{theirs['asset']}/", f"/jobs/{theirs['job']}/", f"/quotes/{theirs['quote']}/"
+    ):
         other, missing = client.get(url), client.get(re.sub(r"\d+", "987654", url))
         assert other.status_code == missing.status_code == 404
         assert without_tokens(text(other)) == without_tokens(text(missing))

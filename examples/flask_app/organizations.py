@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portalkit.contrib import flask as pk
@@ -29,6 +29,15 @@ def choices() -> list[tuple[int, str]]:
         return []
     found = req.organizations()
     return [(node.id, node.name) for node in found] if len(found) > 1 else []
+
+
+@bp.get("/organizations")
+@pk.require()
+def choose() -> ResponseReturnValue:
+    """The switcher as a page (the Django example's ``/organizations/``): one button each."""
+    if pk.request_from().user is None:  # a guest acts for no organization
+        return redirect(url_for(current_app.config["PORTALKIT_LOGIN_VIEW"]))
+    return render_template("organizations.html")
 
 
 @bp.post("/organization")

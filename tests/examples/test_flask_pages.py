@@ -207,6 +207,11 @@ def test_organization_switcher_for_a_user_of_several(app: Any) -> None:
     assert dave.post("/organization", data={"organization": "987654"}).status_code == 404
     assert dave.post("/organization", data={"organization": "x"}).status_code == 404
     assert dave.get("/lookup?q=SHARED-1").status_code == 302
+    # The switcher as a page (as the Django example's /organizations/): the choice marked.
+    page = _text(dave.get("/organizations"))
+    assert page.count('<input type="hidden" name="organization"') == 3
+    assert page.count('aria-current="true"') == 1
+    assert "one organization only" in _text(ann.get("/organizations"))
     # "All my organizations" again: SHARED-1 is ambiguous once more.
     assert dave.post("/organization", data={"organization": "", "next": "/"}).status_code == 302
     assert "Select organization" in _text(dave.get("/lookup?q=SHARED-1"))

@@ -15,10 +15,9 @@ from typing import Any
 
 from flask import Flask, Response, request, url_for
 
-from portalkit import Portal, PortalConfig, perms
+from portalkit import Portal, PortalConfig, TenantSettings, perms
 from portalkit.contrib import flask as pk
 from portalkit.demo import DEMO_TENANT, load_demo
-from portalkit.domain.tenants import TenantSettings
 from portalkit.ports import PasswordHasher
 
 from . import auth_views, customer_views, i18n, organizations, staff_views
@@ -178,5 +177,5 @@ def _layout_context() -> dict[str, Any]:
         "is_guest": not req.must_sign_in and user is None,
         "unread": unread,
         "organizations": organizations.choices() if user is not None else [],
-        "organization": organizations.current() if user is not None else None,
+        "organization": req.organization if user is not None else None,
     }

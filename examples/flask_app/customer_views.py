@@ -16,12 +16,10 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from portalkit import perms
+from portalkit import Ambiguous, Found, NoAccess, perms
 from portalkit.contrib import flask as pk
-from portalkit.domain.i18n import Msg
-from portalkit.domain.policy import NoAccess
-from portalkit.domain.resolver import Ambiguous, Found
 from portalkit.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from portalkit.locale import Msg
 
 from . import organizations
 from .access import may_use, require_section
@@ -56,7 +54,7 @@ def home() -> ResponseReturnValue:
 def lookup() -> ResponseReturnValue:
     """Find an asset by number or plate; ask for the organization when it is ambiguous."""
     text = request.values.get("q", "").strip()
-    organization = request.values.get("organization") or organizations.current()
+    organization = request.values.get("organization") or pk.request_from().organization
     if not text:
         return render_template("lookup.html", q="", error=None)
     try:

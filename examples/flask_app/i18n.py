@@ -20,9 +20,8 @@ from flask import Blueprint, Flask, g, make_response, redirect, request
 from flask.typing import ResponseReturnValue
 
 from portalkit.contrib import flask as pk
-from portalkit.domain.i18n import MESSAGES, Msg
 from portalkit.errors import PortalkitError
-from portalkit.locale import Translator, negotiate, translator
+from portalkit.locale import MESSAGES, Msg, Translator, negotiate, translator
 
 __all__ = [
     "COOKIE",

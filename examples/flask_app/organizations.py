@@ -1,72 +1,62 @@
 """The organization switcher, for users who act for several organizations.
 
-The user's choice is kept in the session; account pages (summary, contracts,
-items out, call-off) and the lookup use it. A user of one organization never
-sees the switcher. The organizations offered are the policy's
-(``req.policy.organizations``): a choice outside them is ignored.
+The choice is the Flask integration's (``pk.switch_organization``): kept in
+the session and applied to every later request, so lists, the lookup and the
+account pages show that organization's records. A user of one organization
+never sees the switcher; an organization that is not the user's gets the
+same 404 as one that does not exist (the Django example answers alike).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portalkit.contrib import flask as pk
-from portalkit.domain.filters import And, Eq, In
+from portalkit.errors import NotFoundError, PermissionDeniedError
 
-__all__ = ["SESSION_KEY", "bp", "choices", "current", "for_account"]
-
-#: Where the chosen organization's id is kept in the Flask session.
-SESSION_KEY = "organization"
+__all__ = ["bp", "choices", "for_account"]
 
 bp = Blueprint("organizations", __name__)
 
 
-def _ids() -> list[int]:
-    """The ids of the organizations this request's user can act in."""
+def choices() -> list[tuple[int, str]]:
+    """(id, name) of the user's organizations by name; empty for a user of one or none."""
     req = pk.request_from()
     if req.user is None:
         return []
-    return [int(path[5 : path.index("/", 1)]) for path in req.policy.organizations(req.principal)]
+    found = req.organizations()
+    return [(node.id, node.name) for node in found] if len(found) > 1 else []
 
 
-def choices() -> list[tuple[int, str]]:
-    """(id, name) of the user's organizations by name; empty for a user of one or none."""
-    ids = _ids()
-    if len(ids) < 2:
-        return []
-    portal, tenant = pk.portal_from(), pk.request_from().tenant
-    with portal.storage.unit_of_work(read_only=True) as uow:
-        nodes = uow.scopes.find(
-            tenant.id, And((Eq("kind", "organization"), In("id", tuple(ids)))), order_by=("name",)
-        )
-    return [(node.id, node.name) for node in nodes]
-
-
-def current() -> int | None:
-    """The organization the user chose, if they have several and it is still theirs."""
-    chosen = session.get(SESSION_KEY)
-    if not isinstance(chosen, int):
-        return None
-    ids = _ids()
-    return chosen if len(ids) > 1 and chosen in ids else None
+@bp.get("/organizations")
+@pk.require()
+def choose() -> ResponseReturnValue:
+    """The switcher as a page (the Django example's ``/organizations/``): one button each."""
+    if pk.request_from().user is None:  # a guest acts for no organization
+        return redirect(url_for(current_app.config["PORTALKIT_LOGIN_VIEW"]))
+    return render_template("organizations.html")
 
 
 @bp.post("/organization")
 @pk.require()
 def switch() -> ResponseReturnValue:
-    """Act for another of the user's organizations (ignored if it is not theirs)."""
-    text = request.form.get("organization", "")
-    if text.isdigit() and int(text) in _ids():
-        session[SESSION_KEY] = int(text)
+    """Act for another of the user's organizations (empty: all of them again)."""
+    raw = request.form.get("organization", "")
+    if raw and not raw.isdigit():
+        raise NotFoundError()
+    try:
+        pk.switch_organization(int(raw) if raw else None)
+    except PermissionDeniedError:  # not one of theirs: the same answer as no such one
+        raise NotFoundError() from None
     return redirect(pk.safe_next(request.form.get("next"), "/"))
 
 
 def for_account(page: Callable[[int | None], ResponseReturnValue]) -> ResponseReturnValue:
     """*page* for the chosen organization; a user of several who chose none is asked first."""
-    chosen = current()
-    if chosen is None and len(_ids()) > 1:
+    req = pk.request_from()
+    if req.organization is None and len(choices()) > 1:
         return render_template("choose_account.html")
-    return page(chosen)
+    return page(req.organization)

@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 
 from portalkit import perms
 from portalkit.contrib import flask as pk
-from portalkit.domain.filters import TRUE, Eq
 from portalkit.errors import InvalidInputError
 
 from .i18n import form_errors, gettext
@@ -37,12 +36,11 @@ def _contacts(text: str) -> list[dict[str, str]]:
 
 
 def _choices() -> tuple[list[Any], list[Any]]:
-    """The tenant's organizations and roles (staff-side reads: req has no capability for them)."""
-    portal, tenant = pk.portal_from(), pk.request_from().tenant
-    with portal.storage.unit_of_work() as uow:
-        orgs = uow.scopes.find(tenant.id, Eq("kind", "organization"), order_by=("name",))
-        roles = uow.roles.find(tenant.id, TRUE, order_by=("name",))
-    return list(orgs), list(roles)
+    """The staff member's organizations and the tenant's roles, by name."""
+    req = pk.request_from()
+    with pk.portal_from().admin(req.tenant) as admin:
+        roles = admin.roles()
+    return req.organizations(), roles
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

@@ -126,6 +126,8 @@ PAGES: dict[str, tuple[str | None, Where]] = {
     "call-off": (CAROL, "/account/call-off"),
     "statements": (CAROL, "/documents/statements"),
     "switcher-home": (DAVE, "/"),
+    "organizations": (DAVE, "/organizations"),
+    "organizations-one": (ANN, "/organizations"),
     "choose-organization": (DAVE, "/lookup?q=SHARED-1"),
     "no-access": (EVE, _asset),
     "staff-invitations": (STAFF, "/staff/invitations"),

@@ -1,9 +1,10 @@
 """Every page of the Django example, as each kind of user meets it, on a phone and a desktop.
 
-Each page must fit a 390x844 screen (no horizontal overflow) and carry the
-basics a screen reader needs: one h1, the page's language, a main landmark
-and a label for every field. Full-page screenshots at both sizes go to
-``test-artifacts/django/`` for review.
+Each page must fit a 390x844 screen (no horizontal overflow), carry the
+basics a screen reader needs (one h1, the page's language, a main landmark
+and a label for every field) and have no serious or critical axe-core
+violation, as the Flask example's pages (tests/e2e/test_pages.py). Full-page
+screenshots at both sizes go to ``test-artifacts/django/`` for review.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from portalkit.demo import DEMO_PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "django"
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+SERIOUS = ("serious", "critical")
 
 #: Per user: (name, address); "link:<pattern>@<address>" follows the first link
 #: matching <pattern> on that page (records have no fixed ids).
@@ -53,7 +56,10 @@ PAGES: dict[str | None, list[tuple[str, str]]] = {
         ("call-off", "/account/call-off/"),
         ("statements", "/documents/statements/"),
     ],
-    "admin@northwind.example": [("staff-invitations", "/staff/invitations/")],
+    "admin@northwind.example": [
+        ("staff-invitations", "/staff/invitations/"),
+        ("contracts-choose", "/account/contracts/"),
+    ],
     "dave@consultant.example": [
         ("organizations", "/organizations/"),
         ("choose-organization", "/lookup/?q=SHARED-1"),
@@ -93,8 +99,10 @@ def _address(page: Any, target: str) -> str:
 def test_every_page_fits_a_phone_and_has_the_basics(
     browser: Any, django_example: str, user: str | None
 ) -> None:
-    """No horizontal overflow at 390 px; one h1, lang, main and a label for every field."""
+    """No horizontal overflow at 390 px; one h1, lang, main and a label for every field; no
+    serious or critical axe violation."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
     for size, (width, height) in SIZES.items():
         context = browser.new_context(
             base_url=django_example, viewport={"width": width, "height": height},
@@ -120,5 +128,12 @@ def test_every_page_fits_a_phone_and_has_the_basics(
                 if size == "phone":
                     assert found["width"] <= width, (*where, found["width"])
                 page.screenshot(path=str(ARTIFACTS / f"{name}-{size}.png"), full_page=True)
+                serious = [
+                    f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'])}"
+                    for v in Axe().run(page).response["violations"]
+                    if v.get("impact") in SERIOUS
+                ]
+                problems += [f"{name} at {size}: {line}" for line in serious]
         finally:
             context.close()
+    assert not problems, "\n".join(problems)

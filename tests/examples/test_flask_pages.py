@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from portalkit import PortalRequest
 from portalkit.demo import DEMO_PASSWORD, DEMO_TENANT
 from tests.conftest import _schema_url
+from tests.examples.permission_matrix import SIGN_IN_FIRST, STATUSES
 
 SECRET = "flask-example-pages-test-secret-0123456789-abcdef"
 ANN = "ann@cityfleet.example"
@@ -117,6 +118,11 @@ def test_a_record_of_another_customer_is_the_404_page(app: Any) -> None:
         answer = ann.get(path)
         assert answer.status_code == 404, path
         assert _heading(answer) == "Page not found"
+    # A download and a switch to an organization not hers: the same 404 as missing ones.
+    for path in (f"/documents/{quote}/download", "/documents/987654/download"):
+        answer = ann.post(path)
+        assert answer.status_code == 404, path
+        assert _heading(answer) == "Page not found"
 
 
 def test_menu_shows_only_usable_sections(app: Any) -> None:
@@ -197,9 +203,18 @@ def test_organization_switcher_for_a_user_of_several(app: Any) -> None:
     chosen = dave.get("/lookup?q=SHARED-1")
     assert chosen.status_code == 302
     assert "/assets/" in chosen.headers["Location"]
-    # An organization that is not the user's is ignored.
-    dave.post("/organization", data={"organization": "987654"})
+    # An organization that is not the user's is the 404 of a missing one; the choice stays.
+    assert dave.post("/organization", data={"organization": "987654"}).status_code == 404
+    assert dave.post("/organization", data={"organization": "x"}).status_code == 404
     assert dave.get("/lookup?q=SHARED-1").status_code == 302
+    # The switcher as a page (as the Django example's /organizations/): the choice marked.
+    page = _text(dave.get("/organizations"))
+    assert page.count('<input type="hidden" name="organization"') == 3
+    assert page.count('aria-current="true"') == 1
+    assert "one organization only" in _text(ann.get("/organizations"))
+    # "All my organizations" again: SHARED-1 is ambiguous once more.
+    assert dave.post("/organization", data={"organization": "", "next": "/"}).status_code == 302
+    assert "Select organization" in _text(dave.get("/lookup?q=SHARED-1"))
 
 
 def test_language_switcher_keeps_the_choice_across_sign_in(app: Any) -> None:
@@ -269,3 +284,15 @@ def test_every_text_of_the_example_has_spanish() -> None:
     labels = set(i18n.STATUS_LABELS.values())
     assert not sorted(t for t in labels if not spanish.get(t))
     assert {m.id: m.string for m in mo if m.id} == spanish
+
+
+@pytest.mark.parametrize("who", sorted(STATUSES))
+def test_sections_answer_as_in_the_django_example(app: Any, who: str) -> None:
+    """The permission table both examples share (tests/examples/permission_matrix.py)."""
+    client = _client(app, who)
+    found = {path: client.get(path).status_code for path in STATUSES[who]}
+    assert found == STATUSES[who]
+    visitor = app.test_client()
+    assert {p: visitor.get(p).status_code for p in SIGN_IN_FIRST} == dict.fromkeys(
+        SIGN_IN_FIRST, 302
+    )

@@ -149,6 +149,18 @@ def test_define_role_replaces_permissions(portal: portalkit.Portal) -> None:
         assert len(admin.uow.roles.find(admin.tenant.id)) == 1
 
 
+def test_roles_are_listed_by_name(portal: portalkit.Portal) -> None:
+    """``roles()`` lists the tenant's roles by name, once each, and no other tenant's."""
+    portal.create_tenant("other", "Other")
+    with portal.admin("other") as admin:
+        admin.define_role("elsewhere", [])
+    with portal.admin() as admin:
+        assert admin.roles() == []
+        for name in ("zeta", "alpha", "middle", "alpha"):
+            admin.define_role(name, [])
+        assert [role.name for role in admin.roles()] == ["alpha", "middle", "zeta"]
+
+
 def test_disable_user_changes_security_stamp(portal: portalkit.Portal) -> None:
     """Disabling a user rotates the stamp, so every session bound to it ends."""
     with portal.admin() as admin:

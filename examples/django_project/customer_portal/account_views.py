@@ -76,10 +76,11 @@ def account(request: HttpRequest) -> HttpResponse:
 def contracts(request: HttpRequest) -> HttpResponse:
     """Contracts with their status, and the items out on rent."""
     req = portal_request(request)
-    return render(
-        request, "customer_portal/contracts.html",
-        {"contracts": req.accounts.contracts(), "items": req.accounts.items_out()},
-    )
+    try:
+        context = {"contracts": req.accounts.contracts(), "items": req.accounts.items_out()}
+    except InvalidInputError:  # several organizations and none chosen: the switcher asks
+        context = {"choose": True}
+    return render(request, "customer_portal/contracts.html", context)
 
 
 @never_cache

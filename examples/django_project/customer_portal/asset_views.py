@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portalkit import perms
+from portalkit import NoAccess, perms
 from portalkit.contrib.django.decorators import require
 from portalkit.contrib.django.middleware import portal_request
-from portalkit.domain.policy import NoAccess
 from portalkit.errors import InvalidInputError
 
 from .forms import field_errors, nonce

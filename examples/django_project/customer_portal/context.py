@@ -8,9 +8,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portalkit import perms
+from portalkit import TenantSettings, perms
 from portalkit.contrib.django.middleware import portal_request
-from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import PortalkitError
 
 from .account_views import KINDS

@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from portalkit import perms
+from portalkit import Tenant, perms
 from portalkit.contrib.django.conf import get_portal
 from portalkit.contrib.django.decorators import require
 from portalkit.contrib.django.middleware import portal_request
-from portalkit.domain.filters import TRUE
 from portalkit.errors import InvalidInputError
 
 from .forms import field_errors
@@ -44,9 +43,9 @@ def contacts_of(text: str) -> list[dict[str, str]]:
     return contacts
 
 
-def _roles(tenant_id: int) -> list[Any]:
-    with get_portal().storage.unit_of_work(read_only=True) as uow:
-        return list(uow.roles.find(tenant_id, TRUE, order_by=("name",)))
+def _roles(tenant: Tenant) -> list[Any]:
+    with get_portal().admin(tenant) as admin:
+        return admin.roles()
 
 
 @never_cache
@@ -77,7 +76,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("staff_invitations"))
     context = {
-        "organizations": req.organizations(), "roles": _roles(req.tenant.id),
+        "organizations": req.organizations(), "roles": _roles(req.tenant),
         "recent": req.invitations.find(limit=25), "errors": errors, "form": form,
     }
     return render(

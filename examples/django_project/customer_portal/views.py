@@ -24,11 +24,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portalkit import perms
+from portalkit import Ambiguous, Found, TenantSettings, perms
 from portalkit.contrib.django.decorators import require
 from portalkit.contrib.django.middleware import portal_request
-from portalkit.domain.resolver import Ambiguous, Found
-from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import InvalidInputError
 
 from .forms import field_errors, message

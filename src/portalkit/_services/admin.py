@@ -390,6 +390,10 @@ class AdminSession:
             raise NotFoundError(f"Unknown role {name!r}.")
         return role
 
+    def roles(self) -> list[Role]:
+        """The tenant's roles by name: what an invitation or grant form offers."""
+        return list(self._uow.roles.find(self._tenant.id, order_by=("name",)))
+
     def add_group(self, name: str, *, kpi_keys: Iterable[str] = ()) -> Group:
         """Create a user group (seed 001) that may see the given KPI tiles."""
         return self._uow.groups.add(

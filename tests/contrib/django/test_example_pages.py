@@ -23,6 +23,7 @@ from portalkit.adapters.mail import MemoryMailer
 from portalkit.contrib.django.conf import DjangoPortalConfig
 from portalkit.demo import DEMO_PASSWORD, DEMO_TENANT
 from tests.conftest import _schema_url
+from tests.examples.permission_matrix import SIGN_IN_FIRST, STATUSES
 
 NEW_PASSWORD = "copper-kettle-meadow-91"
 
@@ -169,7 +170,9 @@ PAGES = {
         "/", "/account/", "/account/contracts/", "/account/call-off/",
         "/documents/statements/", "/documents/invoices/", "/jobs/", "/messages/",
     ],
-    "admin@northwind.example": ["/staff/invitations/", "/jobs/", "/assets/"],
+    "admin@northwind.example": [
+        "/staff/invitations/", "/jobs/", "/assets/", "/account/contracts/",
+    ],
     "dave@consultant.example": ["/organizations/", "/assets/", "/jobs/"],
 }
 
@@ -186,6 +189,13 @@ def test_every_page_answers_with_the_permission(example: Portal, email: str) -> 
         assert '<html lang="en">' in html, url
         assert "<main" in html, url
         assert "<nav" in html, url
+
+
+def test_contracts_of_several_organizations_ask_which_one(example: Portal) -> None:
+    """Staff of several organizations, none chosen: contracts ask for one (as in Flask), not 400."""
+    page = signed_in("admin@northwind.example").get("/account/contracts/")
+    assert page.status_code == 200
+    assert 'href="/organizations/"' in text(page)
 
 
 def test_asset_and_job_pages(example: Portal) -> None:
@@ -250,6 +260,18 @@ def test_a_section_without_the_permission_is_the_403_page(example: Portal, email
     assert len(bodies) == 1
 
 
+@pytest.mark.parametrize("email", sorted(STATUSES))
+def test_sections_answer_as_in_the_flask_example(example: Portal, email: str) -> None:
+    """The permission table both examples share (tests/examples/permission_matrix.py)."""
+    client = signed_in(email)
+    found = {path: client.get(path.rstrip("/") + "/").status_code for path in STATUSES[email]}
+    assert found == STATUSES[email]
+    visitor = Client()
+    assert {
+        p: visitor.get(p.rstrip("/") + "/").status_code for p in SIGN_IN_FIRST
+    } == dict.fromkeys(SIGN_IN_FIRST, 302)
+
+
 def test_another_customers_record_is_the_same_404_as_a_missing_one(example: Portal) -> None:
     """Bob (Green Acres) asking for City Fleet's asset, job or document gets the missing page."""
     client = signed_in("bob@greenacres.example")
@@ -257,7 +279,10 @@ def test_another_customers_record_is_the_same_404_as_a_missing_one(example: Port
         "asset": record_ids(example, "assets", "CF-100")[0],
         "job": record_ids(example, "jobs", "CF")[0],
     }
-    for url in (f"/assets/{theirs['asset']}/", f"/jobs/{theirs['job']}/"):
+    theirs["quote"] = record_ids(example, "documents", "CF-QUO")[0]
+    for url in (
+        f"/assets/{theirs['asset']}/", f"/jobs/{theirs['job']}/", f"/quotes/{theirs['quote']}/"
+    ):
         other, missing = client.get(url), client.get(re.sub(r"\d+", "987654", url))
         assert other.status_code == missing.status_code == 404
         assert without_tokens(text(other)) == without_tokens(text(missing))

@@ -27,6 +27,8 @@ What the extension does:
   raised (even behind an error page);
 - :func:`login` / :func:`logout` keep the session value in Flask's session,
   start a fresh session on sign-in and end it on the server on sign-out;
+- :func:`switch_organization` keeps a user's choice among their
+  organizations in the session and narrows every later request to it;
 - one error mapping (:mod:`portalkit.web`'s table): every
   :class:`~portalkit.errors.PortalkitError`, and Flask's own 400/403/404/405/
   413/429, becomes a page that shows only the customer-safe message, and "not
@@ -67,6 +69,7 @@ from portalkit.contrib.flask._request import (
     sensitive,
     start_session,
     start_session_value,
+    switch_organization,
     teardown,
     tenant_from,
     user_from,
@@ -75,6 +78,7 @@ from portalkit.contrib.flask._state import (
     CSRF_FIELD,
     CSRF_SESSION_KEY,
     EXTENSION_KEY,
+    ORGANIZATION_KEY,
     SESSION_KEY,
     SignInResult,
     _State,
@@ -93,6 +97,7 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_SESSION_KEY",
     "EXTENSION_KEY",
+    "ORGANIZATION_KEY",
     "SESSION_KEY",
     "PortalFlask",
     "SignInResult",
@@ -113,6 +118,7 @@ __all__ = [
     "sensitive",
     "start_session",
     "start_session_value",
+    "switch_organization",
     "tenant_from",
     "user_from",
 ]

@@ -11,7 +11,13 @@ from flask.typing import ResponseReturnValue
 
 from portalkit import PortalRequest
 from portalkit.contrib.flask._pages import handle_portalkit_error
-from portalkit.contrib.flask._state import SESSION_KEY, F, SignInResult, portal_from
+from portalkit.contrib.flask._state import (
+    ORGANIZATION_KEY,
+    SESSION_KEY,
+    F,
+    SignInResult,
+    portal_from,
+)
 from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Principal, User
 from portalkit.domain.tenants import Tenant
@@ -25,7 +31,8 @@ def request_from() -> PortalRequest:
 
     Everything portalkit does for the request runs in its one unit of work,
     committed after the view returns a response (rolled back when the view
-    raised, even if an error page was shown).
+    raised, even if an error page was shown). The organization chosen with
+    :func:`switch_organization` is applied again while it is still the user's.
     """
     current: PortalRequest | None = g.get("_portalkit_request")
     if current is None:
@@ -42,7 +49,22 @@ def request_from() -> PortalRequest:
         )
         current.__enter__()
         g._portalkit_request = current
+        _narrow(current)
     return current
+
+
+def _narrow(current: PortalRequest) -> None:
+    """Apply the organization the user chose (:func:`switch_organization`), if still theirs."""
+    chosen = session.get(ORGANIZATION_KEY)
+    if not isinstance(chosen, int):
+        return
+    if current.signed_in:
+        try:
+            current.switch_organization(chosen)
+            return
+        except PermissionDeniedError:  # no longer one of theirs: show all of them again
+            pass
+    session.pop(ORGANIZATION_KEY, None)
 
 
 def finish_request(response: Response) -> Response:
@@ -58,10 +80,12 @@ def finish_request(response: Response) -> Response:
         response = handle_portalkit_error(error)
     if current.new_session is not None:
         if session.get(SESSION_KEY) != current.new_session:  # login() already started it
+            session.pop(ORGANIZATION_KEY, None)
             session[SESSION_KEY] = current.new_session
             session.permanent = True
     elif current.clear_session:
         session.pop(SESSION_KEY, None)
+        session.pop(ORGANIZATION_KEY, None)
     return response
 
 
@@ -150,6 +174,23 @@ def logout_everywhere() -> None:
     if current.signed_in:
         current.sign_out_everywhere()
     logout()
+
+
+def switch_organization(organization: int | None) -> None:
+    """Narrow this and the session's next requests to one organization (None: all of them).
+
+    The choice is kept in Flask's session and applied again on each request
+    while it is one of ``request_from().organizations()``; signing in or out
+    forgets it.
+
+    Raises:
+        PermissionDeniedError: not one of the signed-in user's organizations.
+    """
+    request_from().switch_organization(organization)
+    if organization is None:
+        session.pop(ORGANIZATION_KEY, None)
+    else:
+        session[ORGANIZATION_KEY] = organization
 
 
 # Decorators ----------------------------------------------------------------

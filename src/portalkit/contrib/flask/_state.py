@@ -17,6 +17,8 @@ from portalkit.errors import ConfigurationError
 EXTENSION_KEY = "portalkit"
 #: Where the session credential lives in Flask's session.
 SESSION_KEY = "_portalkit_session"
+#: The organization a user with several chose (see ``switch_organization``).
+ORGANIZATION_KEY = "_portalkit_organization"
 #: Where the session's CSRF secret lives in Flask's session.
 CSRF_SESSION_KEY = "_portalkit_csrf"
 #: The form field, then the headers, a state-changing request carries its CSRF token in.

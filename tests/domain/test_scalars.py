@@ -28,6 +28,7 @@ from portalkit.domain.scalars import (
     check_value,
     lookup_id,
     names_record,
+    storable,
     storable_text,
 )
 from portalkit.errors import InvalidInputError, NotFoundError
@@ -335,3 +336,16 @@ def test_good_values_of_every_kind_pass_check_value() -> None:
             "notes": "ok", "tags": ["a", ("b", frozenset({1}))],
         },
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("ok", True), ("a\x00", False), ("\ud800", False), (INT64_MAX, True), (INT64_MIN, True),
+     (INT64_MAX + 1, False), (INT64_MIN - 1, False), (1.5, True), (math.nan, False),
+     (math.inf, False), (b"\x00", True), (None, True), (dt.date.max, True)],
+    ids=["text", "text-nul", "text-surrogate", "int-max", "int-min", "int-above", "int-below",
+         "float", "nan", "inf", "bytes", "none", "date"],
+)
+def test_storable_is_what_a_bound_statement_value_may_be(value: object, expected: bool) -> None:
+    """Text storable, ints within 64 bits, finite floats; anything else is its column's business."""
+    assert storable(value) is expected

@@ -273,3 +273,28 @@ def test_settings_as_a_dict_and_back() -> None:
     with pytest.raises(InvalidInputError) as caught:
         ActionSettings.from_dict({"zeta": 1, "alpha": 2, "timezone": "UTC"})
     assert caught.value.message == "Unknown action settings: alpha, zeta."
+
+
+def test_nested_mappings_fingerprint_alike_in_any_key_order() -> None:
+    """Keys are sorted at every depth, so a nested mapping's order changes nothing."""
+    shuffled = fingerprint("book", {"m": {"b": 1, "a": 2}})
+    assert shuffled == fingerprint("book", {"m": {"a": 2, "b": 1}})
+
+
+def test_parsed_datetimes_are_in_utc_itself() -> None:
+    """The result's zone is UTC, not merely the same instant in another zone."""
+    parsed = parse_datetime("at", dt.datetime(2026, 3, 1, 9, 0, tzinfo=PLUS2), UTC)
+    assert parsed.tzinfo is UTC
+    assert parse_datetime("at", "2026-03-01T09:00", PLUS2).tzinfo is UTC
+
+
+def test_datetime_text_may_be_40_characters_and_no_more() -> None:
+    """The stripped text is 10 to 40 characters; a lower-case z is not UTC."""
+    forty = "2026-03-01T07:00:00.0000+00:00:00.000000"
+    assert len(forty) == 40
+    assert parse_datetime("at", forty, UTC) == dt.datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
+    forty_one = "2026-03-01T07:00:00.00000+00:00:00.000000"
+    assert _refusal(parse_datetime, "at", forty_one, UTC) == ("at", "field.not_a_datetime")
+    assert _refusal(parse_datetime, "at", "2026-03-01T07:00z", UTC) == (
+        "at", "field.not_a_datetime",
+    )

@@ -319,3 +319,21 @@ def test_a_host_may_name_its_own_decidable_statuses() -> None:
     check_quote_decidable("quote", "Ready", [], statuses=frozenset({"ready"}))
     with pytest.raises(ConflictError):
         check_quote_decidable("quote", "sent", [], statuses=frozenset({"ready"}))
+
+
+def test_weekly_slots_are_given_in_utc_itself() -> None:
+    """Each offer starts and ends in the UTC zone, whatever the business hours' zone."""
+    hours = BusinessHours([(0, "09:00", "10:00")])
+    start = dt.datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    (offer,) = weekly_slots(hours, PLUS2, start, start + dt.timedelta(days=1),
+                            slot_minutes=60, capacity=1)
+    assert offer.starts_at.tzinfo is UTC
+
+
+def test_weekly_slots_read_the_end_in_the_business_zone() -> None:
+    """At UTC+2, Tuesday 23:30 UTC is Wednesday local: Wednesday 01:00 local is offered."""
+    hours = BusinessHours([(2, "01:00", "02:00")])
+    start = dt.datetime(2026, 3, 3, 20, 0, tzinfo=UTC)
+    end = dt.datetime(2026, 3, 3, 23, 30, tzinfo=UTC)
+    offers = weekly_slots(hours, PLUS2, start, end, slot_minutes=60, capacity=1)
+    assert [o.starts_at for o in offers] == [dt.datetime(2026, 3, 3, 23, 0, tzinfo=UTC)]

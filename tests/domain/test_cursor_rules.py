@@ -19,6 +19,7 @@ import pytest
 from portalkit.domain.filters import FALSE, Eq, Or, Range, all_of, any_of
 from portalkit.domain.pagination import (
     CursorCodec,
+    Page,
     SortField,
     Sorting,
     after_filter,
@@ -220,3 +221,29 @@ def test_non_canonical_or_oversized_cursors_are_refused() -> None:
     fits = ["name", ["x" * 730, 7]]
     assert len(_forge(fits)) <= 1024
     assert CursorCodec(KEY).decode(_forge(fits), Sorting(NAME, False), CONTEXT) == ["x" * 730, 7]
+
+
+def test_a_page_iterates_and_counts_its_items() -> None:
+    """A Page is its items: iteration and len() read them."""
+    page = Page((1, 2, 3), next_cursor="c")
+    assert list(page) == [1, 2, 3]
+    assert len(page) == 3
+
+
+def test_the_key_length_error_says_what_is_needed() -> None:
+    """The exact words, for the host that configured a short key."""
+    with pytest.raises(ValueError, match=r"^cursor keys must be at least 16 bytes$"):
+        CursorCodec(b"k" * 15)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param([{"x": "2026-01-05T08:30:00+00:00"}, 7], id="unknown-tag-aware-text"),
+        pytest.param([[5], 7], id="list-value"),
+    ],
+)
+def test_only_tagged_dates_and_datetimes_decode(raw: object) -> None:
+    """A one-item mapping with another tag, or a one-item list, is not a value."""
+    _refused(_forge(["issued_on", raw]), Sorting(DAY, False))
+

@@ -157,3 +157,8 @@ def test_a_group_message_reaches_members_only_while_live() -> None:
     assert not applies_to(m, [9], T0)
     assert not applies_to(m, [4], T0 + dt.timedelta(days=1))
     assert applies_to(message(), [], T0)
+
+
+def test_a_title_may_hold_any_letter() -> None:
+    """Only line breaks are refused in a title: capitals such as X are fine."""
+    assert validate_message(message(title="X-ray clinic closed")).title == "X-ray clinic closed"

@@ -8,6 +8,7 @@ from portalkit.domain.templates import (
     MAX_RENDERED_BODY_LENGTH,
     EmailTemplate,
     TemplateToken,
+    check_header_value,
     render,
     text_to_html,
     token_menu,
@@ -220,3 +221,16 @@ def test_text_to_html_escapes_and_lays_out_paragraphs() -> None:
         "<p>line one<br>\nline &quot;two&quot;</p>\n"
         "</body></html>\n"
     )
+
+
+def test_a_header_value_that_is_not_text_names_its_field() -> None:
+    """check_header_value words the refusal with the field's label."""
+    assert _fields(check_header_value, "reply_to", 5, max_length=10) == {
+        "reply_to": "Reply to must be text."
+    }
+
+
+def test_a_value_with_a_lone_carriage_return_is_escaped_as_it_is() -> None:
+    """Only LF and CRLF make a <br>; a lone CR passes through."""
+    out = render(EmailTemplate(subject="s", body="{company_name}"), {"company_name": "A\rB"})
+    assert out.html == "<!DOCTYPE html>\n<html><body>\n<p>A\rB</p>\n</body></html>\n"

@@ -7,6 +7,8 @@ parameters.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -337,3 +339,29 @@ def test_weekly_slots_read_the_end_in_the_business_zone() -> None:
     end = dt.datetime(2026, 3, 3, 23, 30, tzinfo=UTC)
     offers = weekly_slots(hours, PLUS2, start, end, slot_minutes=60, capacity=1)
     assert [o.starts_at for o in offers] == [dt.datetime(2026, 3, 3, 23, 0, tzinfo=UTC)]
+
+
+@pytest.fixture
+def far_east_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own zone is UTC+14: slots must not depend on it."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_east_machine")
+def test_weekly_slots_use_the_business_zone_not_the_machines() -> None:
+    """At UTC-12, Monday 11:00 UTC is still Sunday: Sunday's 23:20 slot is offered."""
+    minus12 = dt.timezone(dt.timedelta(hours=-12))
+    hours = BusinessHours([(6, "23:20", "23:59")])
+    start = dt.datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    offers = weekly_slots(hours, minus12, start, start + dt.timedelta(hours=2),
+                          slot_minutes=20, capacity=1)
+    assert [o.starts_at for o in offers] == [dt.datetime(2026, 3, 2, 11, 20, tzinfo=UTC)]
+    late = BusinessHours([(1, "00:10", "00:30")])
+    end = dt.datetime(2026, 3, 3, 12, 30, tzinfo=UTC)  # Tuesday 00:30 at UTC-12
+    offers = weekly_slots(late, minus12, dt.datetime(2026, 3, 3, 11, 0, tzinfo=UTC), end,
+                          slot_minutes=20, capacity=1)
+    assert [o.starts_at for o in offers] == [dt.datetime(2026, 3, 3, 12, 10, tzinfo=UTC)]

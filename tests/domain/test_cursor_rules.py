@@ -247,3 +247,11 @@ def test_only_tagged_dates_and_datetimes_decode(raw: object) -> None:
     """A one-item mapping with another tag, or a one-item list, is not a value."""
     _refused(_forge(["issued_on", raw]), Sorting(DAY, False))
 
+
+
+def test_a_cursor_with_non_ascii_text_is_refused() -> None:
+    """Characters outside base64's alphabet never pass, even with a valid cursor around them."""
+    good = _forge(["issued_on", [None, 7]])
+    body, mac = good.split(".")
+    _refused(body[:4] + "\u00e9" + body[4:] + "." + mac, Sorting(DAY, False))
+    _refused(good + "\u00e9", Sorting(DAY, False))

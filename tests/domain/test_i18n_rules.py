@@ -10,6 +10,7 @@ from portalkit import errors
 from portalkit.domain import i18n
 from portalkit.domain.i18n import (
     Msg,
+    error_code_messages,
     localize_error,
     placeholders,
     register_messages,
@@ -118,3 +119,13 @@ def test_a_hosts_error_class_is_registered_on_first_use() -> None:
     localized = localize_error(_HostError(), _Tagged())
     assert localized.message == "[error.test_rules_host] The host's own trouble."
     assert i18n.MESSAGES["error.test_rules_host"] == "The host's own trouble."
+
+
+def test_every_error_class_gives_its_code_and_default_message() -> None:
+    """error_code_messages maps "error.<code>" to the class's default text, for every class."""
+    expected = {
+        f"error.{getattr(errors, name).code}": getattr(errors, name).default_message
+        for name in errors.__all__
+    }
+    assert error_code_messages() == expected
+    assert expected["error.not_found"] == errors.NotFoundError.default_message

@@ -186,7 +186,7 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     padded = text + "=" * (-len(text) % 4)
-    data = base64.urlsafe_b64decode(padded.encode("ascii"))
+    data = base64.urlsafe_b64decode(padded.encode())  # non-ASCII fails the check below
     if _b64(data) != text:
         raise ValueError
     return data

@@ -12,6 +12,7 @@ from portalkit.domain.contact import (
     looks_like_email,
     looks_like_phone,
     normalize_email,
+    normalize_name,
     normalize_postal_code,
     postal_codes_match,
 )
@@ -213,3 +214,41 @@ def test_refused_postal_codes_name_their_field(value: str, country: str) -> None
     with pytest.raises(InvalidInputError) as caught:
         normalize_postal_code(value, country)
     assert caught.value.fields == {POSTAL_CODE_FIELD: "Enter a valid postal code."}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("", "The name is required.", id="empty"),
+        pytest.param("Ann\x00Lee", "The name must not contain a NUL character.", id="nul"),
+        pytest.param("Ann\nLee", "The name must be on one line.", id="line-break"),
+        pytest.param(5, "The name must be text.", id="not-text"),
+        pytest.param("x" * 201, "The name is longer than 200 characters.", id="too-long"),
+    ],
+)
+def test_a_bad_name_says_what_is_wrong_for_its_field(value: object, message: str) -> None:
+    """Each refusal of normalize_name names the field, with the default label."""
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_name(value)
+    assert caught.value.fields == {"name": message}
+
+
+def test_a_name_refusal_uses_the_callers_field_and_label() -> None:
+    """A contact name is refused as the contact name, under its own field."""
+    with pytest.raises(InvalidInputError) as caught:
+        normalize_name("a\x00", field="contact_name", label="The contact name")
+    assert caught.value.fields == {
+        "contact_name": "The contact name must not contain a NUL character."
+    }
+    assert normalize_name("  Ann Lee  ") == "Ann Lee"
+    assert normalize_name("x" * 200) == "x" * 200
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("ann@xn--bcher-kva.example", "ann@bücher.example"),
+     ("ann@BÜCHER.example", "ann@bücher.example")],
+)
+def test_an_idna_domain_is_kept_in_its_unicode_form(typed: str, stored: str) -> None:
+    """The xn-- spelling and any case of a Unicode domain give one address."""
+    assert normalize_email(typed) == stored

@@ -14,6 +14,7 @@ from portalkit.domain.documents import (
     content_disposition,
     default_kinds,
     download_filename,
+    hidden_reason,
     kind_rule,
     safe_content_type,
     visibility_filter,
@@ -320,3 +321,54 @@ def test_registry_names_are_every_kind() -> None:
     registry = KindRegistry()
     registry.register("memo")
     assert registry.names() == {*KIND_NAMES, "memo"}
+
+
+class _Doc:
+    """Just what hidden_reason reads: a kind and a status."""
+
+    def __init__(self, kind: object, status: str) -> None:
+        self.kind = kind
+        self.status = status
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "disabled", "reason"),
+    [
+        ("invoice", "sent", frozenset(), None),
+        ("report", "approved", frozenset({"quote"}), None),
+        ("memo", "sent", frozenset(),
+         "documents of kind 'memo' are not in this portal's catalogue."),
+        (None, "sent", frozenset(), "documents of kind None are not in this portal's catalogue."),
+        ("invoice", "sent", frozenset({"invoice"}),
+         "the feature 'invoice' (Invoices) is switched off for this portal."),
+        ("report", DRAFT, frozenset(),
+         "Reports are shown only in status ['approved']; this one is 'draft'."),
+        ("invoice", DRAFT, frozenset(), "Invoices in status 'draft' are never shown to customers."),
+    ],
+    ids=["shown", "other-feature-off", "unknown-kind", "no-kind", "feature-off",
+         "report-not-approved", "invoice-draft"],
+)
+def test_hidden_reason_says_which_rule_hides_a_document(
+    kind: object, status: str, disabled: frozenset[str], reason: str | None
+) -> None:
+    """Each of the kind/feature/status rules has its own words; a visible kind has none."""
+    assert hidden_reason(_Doc(kind, status), default_kinds, disabled) == reason
+
+
+def test_hidden_reason_lists_only_statuses_that_can_show() -> None:
+    """A kind's shown statuses minus its hidden ones, sorted, are what the reason names."""
+    kinds = KindRegistry([
+        DocumentKind(name="memo", label="Memos", permission="memo.view", feature="memo",
+                     shown_statuses={"final", "signed", DRAFT}, hidden_statuses={DRAFT}),
+    ])
+    assert hidden_reason(_Doc("memo", DRAFT), kinds, frozenset()) == (
+        "Memos are shown only in status ['final', 'signed']; this one is 'draft'."
+    )
+    assert hidden_reason(_Doc("memo", "signed"), kinds, frozenset()) is None
+
+
+def test_hidden_reason_reads_a_document_without_a_kind_as_unknown() -> None:
+    """An object with no kind at all is not in the catalogue, not an error."""
+    assert hidden_reason(object(), default_kinds, frozenset()) == (
+        "documents of kind None are not in this portal's catalogue."
+    )

@@ -23,6 +23,7 @@ from portalkit.domain.fields import (
 from portalkit.domain.records import Asset, Job
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import InvalidInputError
+from portalkit.perms import ASSET_IDENTIFICATION_VIEW
 
 ASSET_ROW = Asset(
     id=9, tenant_id=1, scope_id=3, scope_path="/org:1/site:3/", number="A-100",
@@ -177,3 +178,12 @@ def test_projection_does_not_expand_nested_records() -> None:
 
     inner = VisibleField("n", "N")
     assert project(Holder(inner), [VisibleField("number", "No.")]) == {"number": inner}
+
+
+def test_visible_fields_carry_the_permission_they_need() -> None:
+    """Identification fields name their permission; the asset number and type need none."""
+    needs = {f.name: f.permission for f in visible_fields(ASSET)}
+    assert needs["number"] is None
+    assert needs["asset_type"] is None
+    assert needs["serial"] == ASSET_IDENTIFICATION_VIEW
+    assert needs["last_test_date"] == ASSET_IDENTIFICATION_VIEW

@@ -141,3 +141,18 @@ def test_fields_of() -> None:
     spec = And((Eq("a", 1), Or((In("b", (1,)), Not(Range("c", 1)))), ScopeUnder("/org:1/")))
     assert fields_of(spec) == {"a", "b", "c", "scope_path"}
     assert fields_of(TRUE) == frozenset()
+
+
+def test_the_getter_reaches_every_part_of_and_or_and_not() -> None:
+    """A mapping read with a custom getter works through And, Or and Not alike."""
+    row = {"kind": "invoice", "status": "sent"}
+
+    def get(record: object, field: str) -> Any:
+        assert isinstance(record, dict)
+        return record[field]
+
+    both = And((Eq("kind", "invoice"), Eq("status", "sent")))
+    either = Or((Eq("kind", "quote"), Eq("status", "sent")))
+    assert evaluate(both, row, get) is True
+    assert evaluate(either, row, get) is True
+    assert evaluate(Not(either), row, get) is False

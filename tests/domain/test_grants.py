@@ -143,3 +143,20 @@ def test_refusals_name_the_offers_not_held() -> None:
     assert may_grant(policy, actor, [])
     other_tenant = Principal(tenant_id=2, kind=PrincipalKind.USER, user_id=ACTOR)
     assert not may_grant(policy, other_tenant, [])
+
+
+def test_a_group_offers_each_role_at_its_grants_own_scope() -> None:
+    """One offer per grant whose role is known: that role's permissions at that grant's path."""
+    roles = {
+        7: Role(id=7, tenant_id=TID, name="viewer", permissions=frozenset({"asset.list"})),
+        8: Role(id=8, tenant_id=TID, name="payer", permissions=frozenset({"invoice.pay"})),
+    }
+    grants = [
+        Grant(id=1, tenant_id=TID, role_id=7, scope_id=1, scope_path="/org:1/", group_id=3),
+        Grant(id=2, tenant_id=TID, role_id=9, scope_id=2, scope_path="/org:2/", group_id=3),
+        Grant(id=3, tenant_id=TID, role_id=8, scope_id=4, scope_path="/org:1/div:4/", group_id=3),
+    ]
+    assert group_offers(grants, roles) == [
+        Offer(frozenset({"asset.list"}), "/org:1/"),
+        Offer(frozenset({"invoice.pay"}), "/org:1/div:4/"),
+    ]

@@ -4,6 +4,8 @@ back-off."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
 import pytest
 from hypothesis import given
@@ -71,6 +73,14 @@ def test_codes_are_normalized_and_digested_in_context() -> None:
     assert "123456" not in base
 
 
+def test_the_code_digest_format_is_fixed() -> None:
+    """Stored digests stay valid across releases: HMAC-SHA256 of a fixed message; no binding."""
+    expected = hmac.new(KEY, b"portalkit-code:reset:1:2::123456", hashlib.sha256).hexdigest()
+    assert code_digest(KEY, "reset", 1, 2, "123456") == expected
+    bound = hmac.new(KEY, b"portalkit-code:claim:1:2:stamp:9", hashlib.sha256).hexdigest()
+    assert code_digest(KEY, "claim", 1, 2, "9", bound_to="stamp") == bound
+
+
 def test_a_new_code_starts_without_failures() -> None:
     """renewed() replaces digest and expiry and forgets the old code's wrong guesses."""
     rules = CodeRules()
@@ -84,6 +94,7 @@ def test_a_new_code_starts_without_failures() -> None:
     assert (fresh.digest, fresh.used_at, fresh.failed_attempts, fresh.failures_since) == (
         "b", None, 0, None)
     assert fresh.expires_at == later + rules.lifetime
+    assert fresh.created_at == later
 
 
 def test_tampered_or_foreign_signed_values_are_invalid() -> None:

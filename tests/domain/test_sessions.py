@@ -117,3 +117,27 @@ def test_labels_are_short_and_printable(user_agent: str) -> None:
     assert len(label) <= MAX_LABEL_CHARS
     assert all(" " <= ch <= "~" for ch in label)
     assert label == label.strip()
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "label"),
+    [
+        pytest.param("Firefox/121.0", "Firefox", id="browser-only"),
+        pytest.param("SomeTool (Windows NT 10.0)", "Windows", id="system-only"),
+        pytest.param("tool~1 \u00e9t\u00e9\x7f", "tool~1 t", id="ascii-printable-only"),
+        pytest.param("a" * 59 + " b", "a" * 59, id="cut-then-trailing-space-dropped"),
+    ],
+)
+def test_a_label_names_what_it_knows_and_keeps_printable_ascii(
+    user_agent: str, label: str
+) -> None:
+    """A browser or a system alone is named alone; other text keeps ASCII ' ' to '~'."""
+    assert session_label(user_agent) == label
+
+
+def test_tokens_of_1_to_max_characters_have_a_hash() -> None:
+    """One character and MAX_TOKEN_CHARS characters are well formed; one more is not."""
+    assert token_hash("a") == hashlib.sha256(b"a").hexdigest()
+    assert token_hash("a" * MAX_TOKEN_CHARS) == hashlib.sha256(b"a" * MAX_TOKEN_CHARS).hexdigest()
+    assert token_hash("a" * (MAX_TOKEN_CHARS + 1)) is None
+    assert token_hash("") is None

@@ -27,7 +27,7 @@ def normalize_identifier(text: str) -> str:
     function is idempotent.
     """
     if text.isascii():
-        return text.encode("ascii").translate(None, _ASCII_DROP).lower().decode("ascii")
+        return text.encode().translate(None, _ASCII_DROP).lower().decode()
     return _normalize_unicode(text)
 
 
@@ -55,5 +55,5 @@ _ASCII_SIMILAR = bytes.maketrans(b"oil", b"011")
 def fold_similar(key: str) -> str:
     """Fold characters that look alike on plates (O/0, I/L/1) in a normalized key."""
     if key.isascii():
-        return key.encode("ascii").translate(_ASCII_SIMILAR).decode("ascii")
+        return key.encode().translate(_ASCII_SIMILAR).decode()
     return key.translate(_SIMILAR)

@@ -139,7 +139,7 @@ def _unicode_label(label: str) -> str:
     if label.isascii() and not label.startswith("xn--"):
         return label
     try:
-        decoded = label.encode("idna").decode("ascii").encode("ascii").decode("idna")
+        decoded = label.encode("idna").decode("idna")
     except UnicodeError:
         raise _email_error() from None
     return unicodedata.normalize("NFC", decoded.lower())

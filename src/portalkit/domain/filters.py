@@ -154,10 +154,12 @@ def fields_of(spec: Filter) -> frozenset[str]:
     return frozenset({spec.field})
 
 
-def _compare(value: Any, bound: Any, inclusive: bool, below: bool) -> bool:
-    if below:
-        return bool(value <= bound) if inclusive else bool(value < bound)
+def _at_least(value: Any, bound: Any, inclusive: bool) -> bool:
     return bool(value >= bound) if inclusive else bool(value > bound)
+
+
+def _at_most(value: Any, bound: Any, inclusive: bool) -> bool:
+    return bool(value <= bound) if inclusive else bool(value < bound)
 
 
 def evaluate(spec: Filter, record: object, get: Callable[[object, str], Any] = getattr) -> bool:
@@ -183,6 +185,6 @@ def evaluate(spec: Filter, record: object, get: Callable[[object, str], Any] = g
     # Range
     if value is None:
         return False
-    if spec.low is not None and not _compare(value, spec.low, spec.include_low, below=False):
+    if spec.low is not None and not _at_least(value, spec.low, spec.include_low):
         return False
-    return spec.high is None or _compare(value, spec.high, spec.include_high, below=True)
+    return spec.high is None or _at_most(value, spec.high, spec.include_high)

@@ -49,17 +49,18 @@ def check_sender_address(field: str, value: object) -> str:
     check_header_value(field, value, max_length=254)  # type: ignore[arg-type]
     assert isinstance(value, str)  # checked just above
     reason = "Enter one email address, such as portal@example.com."
-    if value != value.strip() or any(ch.isspace() or ch in "<>,\";()" for ch in value):
+    # normalize_email refuses inner spaces, quotes, brackets and a display name,
+    # and needs one "@" after a non-empty local part; it only forgives the
+    # surrounding spaces, which a header must not carry either.
+    if value != value.strip():
         raise InvalidInputError.for_field(field, reason)
-    local, at, domain = value.rpartition("@")
+    local, _, domain = value.rpartition("@")
     # localhost is the development default; every other domain needs a dot.
     checked = f"{local}@localhost.invalid" if domain.lower() == "localhost" else value
     try:
         normalize_email(checked)
     except InvalidInputError:
         raise InvalidInputError.for_field(field, reason) from None
-    if not (local and at):
-        raise InvalidInputError.for_field(field, reason)
     return value
 
 

@@ -136,7 +136,7 @@ def storable_text(value: str) -> bool:
     if value.isascii():
         return True
     try:
-        value.encode("utf-8")
+        value.encode()  # UTF-8
     except UnicodeEncodeError:  # a lone surrogate
         return False
     return True

@@ -84,7 +84,7 @@ def token_hash(token: object) -> str | None:
         return None
     if not _TOKEN_CHARS.issuperset(token):
         return None
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(token.encode()).hexdigest()  # URL-safe base64: ASCII
 
 
 def session_label(user_agent: object) -> str:
@@ -102,9 +102,10 @@ def session_label(user_agent: object) -> str:
     system = next((name for marker, name in _SYSTEMS if marker in text), None)
     if browser and system:
         return f"{browser} on {system}"
-    if browser or system:
-        return browser or system or ""
-    printable = "".join(ch if " " <= ch <= "~" else " " for ch in text)
+    named = browser or system
+    if named:
+        return named
+    printable = "".join(ch if ch.isascii() and ch.isprintable() else " " for ch in text)
     return " ".join(printable.split())[:MAX_LABEL_CHARS].rstrip()
 
 

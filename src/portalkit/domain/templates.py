@@ -252,7 +252,7 @@ class EmailTemplate:
 
     def tokens_used(self) -> frozenset[str]:
         """The names of every token that appears in any part."""
-        return _tokens_in(self.subject, self.body, self.html_body or "")
+        return _tokens_in(*(part for part in (self.subject, self.body, self.html_body) if part))
 
     def check(self, extra: Iterable[TemplateToken] = ()) -> EmailTemplate:
         """Return self if every token used is known, else raise InvalidInputError.
@@ -277,7 +277,7 @@ def _slots(text: str) -> frozenset[str]:
 def _html_literals(text: str) -> tuple[str | _Slot, ...]:
     """The body's pieces with literal text already escaped and its line breaks marked."""
     return tuple(
-        html.escape(piece, quote=True)
+        html.escape(piece)
         .replace("\r\n", "\n")
         .replace("\n\n", "\x00P\x00")
         .replace("\n", "<br>\n")
@@ -336,12 +336,11 @@ def _derived_html(
         if isinstance(piece, str):
             out.append(piece)
             continue
-        value = html.escape(values[piece.name], quote=True)
+        value = html.escape(values[piece.name])
         token = tokens.get(piece.name)
         if token is not None and token.is_link and value:
             value = f'<a href="{value}">{value}</a>'
-        if "\n" in value or "\r" in value:
-            value = value.replace("\r\n", "\n").replace("\n", "<br>\n")
+        value = value.replace("\r\n", "\n").replace("\n", "<br>\n")
         out.append(value)
     paragraphs = [p.strip() for p in "".join(out).split("\x00P\x00")]
     body_html = "\n".join(f"<p>{p}</p>" for p in paragraphs if p)
@@ -382,7 +381,7 @@ def render(
         html_part = _derived_html(template.body, filled, tokens)
     else:
         html_part = "".join(
-            p if isinstance(p, str) else html.escape(filled[p.name], quote=True)
+            p if isinstance(p, str) else html.escape(filled[p.name])
             for p in _parse(template.html_body)
         )
     for field, part in (("body", text), ("html_body", html_part)):
@@ -399,7 +398,7 @@ def text_to_html(text: str) -> str:
     Everything is escaped; blank lines separate paragraphs and single line
     breaks become ``<br>`` (the same layout a template's derived HTML has).
     """
-    escaped = html.escape(text.replace("\r\n", "\n"), quote=True)
+    escaped = html.escape(text.replace("\r\n", "\n"))
     paragraphs = [p.strip() for p in escaped.split("\n\n")]
     body_html = "\n".join(
         "<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs if p

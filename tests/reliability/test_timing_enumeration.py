@@ -12,7 +12,8 @@ does not count) and on PostgreSQL (wall-clock time), and both must hold:
 
 The paths: a password reset request for a known and an unknown address; a
 registration claim (phone, email, postal code) of a record that has a user
-(its owner is told) and of one that has none (the claimant gets the code);
+(its owner is told) and of one that has none (the claimant gets the code,
+or with email proof off, a notice that registration has started);
 an invitation acceptance for an address that has a passwordless user (set
 by staff) and for a new one. Mail is queued in the ``"worker"`` mode and
 sent after the measurement, so the timings are the requests' own; a fast

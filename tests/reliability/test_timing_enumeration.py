@@ -12,7 +12,8 @@ does not count) and on PostgreSQL (wall-clock time), and both must hold:
 
 The paths: a password reset request for a known and an unknown address; a
 registration claim (phone, email, postal code) of a record that has a user
-(its owner is told) and of one that has none (the claimant gets the code);
+(its owner is told) and of one that has none (the claimant gets the code,
+or with email proof off, a notice that registration has started);
 an invitation acceptance for an address that has a passwordless user (set
 by staff) and for a new one. Mail is queued in the ``"worker"`` mode and
 sent after the measurement, so the timings are the requests' own; a fast
@@ -204,7 +205,10 @@ class World:
     clock: Callable[[], int]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+STORAGES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=STORAGES)
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
     """A portal whose mail waits for a worker, on in-memory SQLite and on PostgreSQL.
 
@@ -212,6 +216,16 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     machine's load) would drown a difference of a statement or two, which is
     what this measures. The limits are generous: every request is answered.
     """
+    yield from _world(request)
+
+
+@pytest.fixture(params=STORAGES)
+def bare_world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The same portal with registration by the seed's bare match (no emailed proof)."""
+    yield from _world(request, claim_email_proof=False)
+
+
+def _world(request: pytest.FixtureRequest, **identity_settings: object) -> Iterator[World]:
     if request.param == "sqlite":
         storage = SqlAlchemyStorage.from_url("sqlite://")
         storage.upgrade()
@@ -222,6 +236,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         reset_requests=GENEROUS, reset_requests_global=GENEROUS, reset_client=GENEROUS,
         claim_record=GENEROUS, claim_record_global=GENEROUS, claim_client=GENEROUS,
     )
+    identity = attrs.evolve(identity, **identity_settings)
     config = PortalConfig(mailer=mailer, hasher=_FastHasher(), identity=identity,
                           mail_delivery="worker")
     portal = Portal(storage, secret_key=SECRET, clock=ManualClock(), config=config)
@@ -285,6 +300,44 @@ def test_a_claim_takes_as_long_for_a_record_that_has_a_user(world: World) -> Non
     assert report.sent == len(world.mailer.outbox)
     assert subjects == {"Customer Portal: someone tried to register your account",
                         "Customer Portal: confirm your email address"}
+
+
+def test_a_bare_match_claim_takes_as_long_for_a_record_that_has_a_user(
+    bare_world: World,
+) -> None:
+    """With email proof off (the seed's bare match): the owner of a registered record is
+    told, a new record's address is told that registration has started; the same answer
+    (a ticket) and the same time."""
+    world = bare_world
+    portal = world.portal
+    tenant = portal.tenant("acme")
+    with portal.admin("acme") as admin:
+        org = admin.add_organization("City Fleet")
+        admin.create_user("owner@city.example", "Olive Owner")
+        for key, phone, mail in (("C1", "2025550101", "owner@city.example"),
+                                 ("C2", "2025550102", "newbie@city.example")):
+            admin.uow.customers.add(CustomerRecord(
+                id=0, tenant_id=tenant.id, organization_id=org.id,
+                external_key=key, name=f"Record {key}", phone=phone, email=mail,
+                postal_code="12345", portal_enabled=True, contract_count=1,
+            ))
+
+    def registered(_: int) -> None:
+        ticket = portal.registration.claim(tenant, phone="(202) 555-0101",
+                                           email="owner@city.example", postal_code="12345")
+        assert not ticket.code_sent
+
+    def new(_: int) -> None:
+        ticket = portal.registration.claim(tenant, phone="(202) 555-0102",
+                                           email="newbie@city.example", postal_code="12345")
+        assert not ticket.code_sent
+
+    _alike(world, "bare-match registration claim", registered, new)
+    report = portal.mail_queue.deliver_pending(limit=100_000)
+    subjects = {str(m["Subject"]) for m in world.mailer.outbox}
+    assert report.sent == len(world.mailer.outbox)
+    assert subjects == {"Customer Portal: someone tried to register your account",
+                        "Customer Portal: your registration has started"}
 
 
 def test_accepting_an_invitation_takes_as_long_for_an_address_with_a_user(

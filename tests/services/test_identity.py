@@ -613,17 +613,42 @@ def test_already_registered_looks_the_same_and_notifies_the_owner(world: World) 
 
 
 def test_bare_match_mode(world: World) -> None:
-    """With email proof off (seed 004), the ticket alone lets the customer set a password."""
+    """With email proof off (seed 004), the ticket alone lets the customer set a password;
+    the address on file is told that registration has started (no code, nobody else's data)."""
     world.rebuild(claim_email_proof=False)
     ticket = _claim(world)
     assert not ticket.code_sent
-    assert world.mailer.outbox == []
+    [started] = world.mailer.outbox
+    assert started["To"].addresses[0].addr_spec.lower() == "bob@builder.example"
+    assert str(started["Subject"]).endswith("your registration has started")
+    text = started.get_body(("plain",)).get_content()
+    assert "choosing your password" in text
+    assert not re.search(r"\b\d{6}\b", text)
+    for detail in ("Bob", "12345", "555"):  # nothing from the record beyond its address
+        assert detail not in text
     signed = world.registration.complete_claim(world.tenant, ticket.ticket,
                                     code=None, password=NEW_PASSWORD, confirmation=NEW_PASSWORD)
     assert signed.user.email == "bob@builder.example"
     with pytest.raises(ConflictError):
         world.registration.complete_claim(world.tenant, ticket.ticket,
                                code=None, password=NEW_PASSWORD, confirmation=None)
+
+
+def test_bare_match_claim_of_a_registered_record_tells_its_owner(world: World) -> None:
+    """Email proof off: claiming a record that has a user answers as for a new one (a ticket
+    that cannot create a second user) and queues the owner's notice, not the started one."""
+    world.rebuild(claim_email_proof=False)
+    first = _claim(world)
+    world.registration.complete_claim(world.tenant, first.ticket, code=None,
+                                      password=NEW_PASSWORD, confirmation=NEW_PASSWORD)
+    again = _claim(world)
+    assert type(again) is type(first)
+    assert again.code_sent is first.code_sent is False
+    assert [str(m["Subject"]).split(": ", 1)[1] for m in world.mailer.outbox] == [
+        "your registration has started", "someone tried to register your account"]
+    with pytest.raises(ConflictError):
+        world.registration.complete_claim(world.tenant, again.ticket, code=None,
+                                          password=NEW_PASSWORD, confirmation=None)
 
 
 def test_a_claim_code_is_void_once_the_email_on_file_changes(world: World) -> None:

@@ -2,8 +2,9 @@
 
 The customer gives the phone number on file and proves it with the email
 address and postal code on file; an eligible record that matches gets an
-emailed code (or, if the tenant chose the seed's bare match, nothing more),
-and :meth:`RegistrationService.complete_claim` creates the user and signs in.
+emailed code (or, if the tenant chose the seed's bare match, a notice that
+registration has started), and :meth:`RegistrationService.complete_claim`
+creates the user and signs in.
 
 What a claimant sees never tells whether a record exists, is eligible or
 already has a user: every failure is one generic error, and a record with a
@@ -171,7 +172,8 @@ class RegistrationService:
         Succeeds only for an eligible record (portal on, account customer, a
         contract or quote, contact details on file) whose email and postal
         code match. By default a code is emailed to the address on file, to be
-        given to :meth:`complete_claim`; a tenant may accept the bare match.
+        given to :meth:`complete_claim`; a tenant may accept the bare match,
+        after which that address is told that registration has started.
 
         Raises:
             InvalidInputError: A malformed phone, email or postal code (fields).
@@ -223,25 +225,24 @@ class RegistrationService:
             [tenant.id, found.id, int(now.timestamp()),
              self._proof_digest(tenant, found, code) if proof else ""],
         )
-        message: EmailMessage | None
         # Queued in this transaction, sent by the mail queue: a record that has
         # a user (its owner is told) takes the time of one that has none (the
-        # claimant gets the code): issue 20, finding 2.
+        # address on file gets the code, or in the bare match a notice that
+        # registration has started): issue 20, finding 2.
         with self._storage.unit_of_work() as uow:
             owner = self._existing_user(uow, tenant, found, e164)
             if owner is not None:
                 message = self._notice_message(tenant, owner)
                 outcome = "already_registered"
             else:
-                message = self._claim_message(tenant, found, code) if proof else None
+                message = (self._claim_message(tenant, found, code) if proof
+                           else self._started_message(tenant, found))
                 outcome = SUCCESS
-            if message is not None:
-                self._mail_queue.enqueue(uow, tenant.id, message, expires_at=expires)
+            self._mail_queue.enqueue(uow, tenant.id, message, expires_at=expires)
             record(uow, self._clock, tenant_id=tenant.id, action="registration.claim",
                    outcome=outcome, target=f"customer:{found.id}", client_key=client_key)
             uow.commit()
-        if message is not None:
-            self._mail_queue.notify()
+        self._mail_queue.notify()
         return ClaimTicket(ticket=ticket, code_sent=proof, expires_at=expires)
 
     def complete_claim(
@@ -365,6 +366,12 @@ class RegistrationService:
         return self._mail.notice(
             tenant, "claim_code", to=found.email or "", code=code, minutes=minutes
         )
+
+    def _started_message(self, tenant: Tenant, found: CustomerRecord) -> EmailMessage:
+        # The bare match's counterpart of the code: the address on file learns
+        # that its record is being registered, in case the claimant is not its owner.
+        minutes = int(self.config.codes.lifetime.total_seconds() // 60)
+        return self._mail.notice(tenant, "claim_started", to=found.email or "", minutes=minutes)
 
     def _notice_message(self, tenant: Tenant, owner: User) -> EmailMessage:
         # To the owner, who may not be the claimant: the tenant's language.

@@ -116,6 +116,13 @@ _MAIL_MESSAGES: dict[str, str] = {
         "Your code to finish registering for {portal_name} is {code}.\n\n"
         "It works once, for {minutes} minutes. If you did not ask for it, ignore this email."
     ),
+    "mail.claim_started.subject": "{portal_name}: your registration has started",
+    "mail.claim_started.body": (
+        "Someone has just started registering for {portal_name} with your account's "
+        "details. If it was you, finish by choosing your password where you started, "
+        "within {minutes} minutes. If it was not you, please contact us: whoever it was "
+        "knows your phone number, email address and postal code."
+    ),
     "mail.claim_notice.subject": "{portal_name}: someone tried to register your account",
     "mail.claim_notice.body": (
         "Someone just tried to register for the portal with your account's details, "

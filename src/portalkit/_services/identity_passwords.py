@@ -21,27 +21,12 @@ from portalkit._services.identity_types import (
 )
 from portalkit._services.stamps import rotate_security_stamp
 from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
-from portalkit.domain.contact import (
-    normalize_email,
-)
-from portalkit.domain.identity import (
-    CodePurpose,
-    OneTimeCode,
-    code_digest,
-    normalize_code,
-)
-from portalkit.domain.passwords import (
-    MAX_PASSWORD_CHARS,
-    context_words_of,
-    normalize_password,
-)
+from portalkit.domain.contact import normalize_email
+from portalkit.domain.identity import CodePurpose, OneTimeCode, code_digest, normalize_code
+from portalkit.domain.passwords import MAX_PASSWORD_CHARS, context_words_of, normalize_password
 from portalkit.domain.principals import User
 from portalkit.domain.tenants import Tenant, require_open
-from portalkit.errors import (
-    InvalidInputError,
-    InvalidTokenError,
-    ThrottledError,
-)
+from portalkit.errors import InvalidInputError, InvalidTokenError, ThrottledError
 from portalkit.ports import UnitOfWork
 
 

@@ -22,22 +22,12 @@ from portalkit._services.identity_types import (
 from portalkit._services.mail_composer import MailComposer
 from portalkit._services.mail_queue import MailQueue
 from portalkit._services.stamps import rotate_security_stamp
-from portalkit.domain.contact import (
-    EmailChecker,
-    PhoneNormalizer,
-)
-from portalkit.domain.passwords import (
-    PasswordPolicy,
-    PasswordRule,
-)
+from portalkit.domain.contact import EmailChecker, PhoneNormalizer
+from portalkit.domain.passwords import PasswordPolicy, PasswordRule
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.sessions import Session, SessionSummary, session_label, token_hash
 from portalkit.domain.tenants import DEFAULT_SENDER, Tenant
-from portalkit.errors import (
-    ConfigurationError,
-    InvalidTokenError,
-    NotFoundError,
-)
+from portalkit.errors import ConfigurationError, InvalidTokenError, NotFoundError
 from portalkit.ports import Clock, Mailer, PasswordHasher, Storage, Throttle, UnitOfWork
 
 

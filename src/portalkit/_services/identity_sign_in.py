@@ -10,21 +10,11 @@ import attrs
 
 from portalkit._services.audit import FAILED, SUCCESS, record
 from portalkit._services.identity_sessions import _IdentitySessions
-from portalkit._services.identity_types import (
-    THROTTLED,
-    SignIn,
-)
+from portalkit._services.identity_types import THROTTLED, SignIn
 from portalkit._services.throttle import Limit, account_limits, acquire_all
 from portalkit.domain.filters import Eq
-from portalkit.domain.identity import (
-    IdentifierKind,
-    LoginCandidate,
-    login_candidates,
-)
-from portalkit.domain.passwords import (
-    MAX_PASSWORD_CHARS,
-    normalize_password,
-)
+from portalkit.domain.identity import IdentifierKind, LoginCandidate, login_candidates
+from portalkit.domain.passwords import MAX_PASSWORD_CHARS, normalize_password
 from portalkit.domain.principals import User
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import (

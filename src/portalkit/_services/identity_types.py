@@ -16,18 +16,11 @@ import attrs
 from portalkit._services.account_flow import checked_password_hash
 from portalkit._services.stamps import rotate_security_stamp
 from portalkit.data import COMMON_PASSWORDS
-from portalkit.domain.identity import (
-    CodeRules,
-    ThrottleRule,
-)
-from portalkit.domain.passwords import (
-    PasswordPolicy,
-)
+from portalkit.domain.identity import CodeRules, ThrottleRule
+from portalkit.domain.passwords import PasswordPolicy
 from portalkit.domain.principals import Principal, User
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import (
-    ConfigurationError,
-)
+from portalkit.errors import ConfigurationError
 from portalkit.ports import PasswordHasher, UnitOfWork
 
 THROTTLED = "throttled"

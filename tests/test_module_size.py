@@ -14,12 +14,6 @@ import portalkit
 PACKAGE_DIR = Path(portalkit.__file__).resolve().parent
 LIMIT = 600
 
-#: Modules still over the limit. Issue 19 item 6: identity (sessions, passwords,
-#: profile) and invitations (contact parsing, bulk sending, accept) are split once
-#: the mail-outbox rewrite of those two modules has landed; no other module may
-#: join this list.
-KNOWN_EXCEPTIONS = frozenset({"_services/identity.py", "_services/invitations.py"})
-
 
 def _is_migration(path: Path) -> bool:
     return "migrations" in path.relative_to(PACKAGE_DIR).parts
@@ -34,12 +28,8 @@ def _sizes() -> dict[str, int]:
 
 
 def test_no_module_is_over_the_limit() -> None:
-    """Every module except the migrations and the listed exceptions has at most 600 lines."""
-    over = {
-        name: lines
-        for name, lines in _sizes().items()
-        if lines > LIMIT and name not in KNOWN_EXCEPTIONS
-    }
+    """Every module except the migrations has at most 600 lines, without exceptions."""
+    over = {name: lines for name, lines in _sizes().items() if lines > LIMIT}
     assert not over, (
         f"modules over {LIMIT} lines (split them along their seams): {over}"
     )

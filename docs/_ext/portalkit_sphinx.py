@@ -14,7 +14,9 @@
     is described once, so cross-references are never ambiguous.
 
 ``portalkit-module MODULE`` (inside ``eval-rst``)
-    ``automodule`` with ``:members:`` for a public module, plus ``autodata``
+    ``automodule`` with ``:members:`` (and the members a class inherits from
+    private bases, as when a service is split into a chain of them) for a
+    public module, plus ``autodata``
     for the constants in its ``__all__`` that ``automodule`` skips: those it
     re-exports and those without a ``#:`` comment. Every name the module
     lists gets an entry (``tests/test_public_api.py`` checks it).
@@ -227,6 +229,27 @@ def _extra_data(module_name: str, names: list[str]) -> list[str]:
     return lines
 
 
+def _public_bases(module: Any) -> list[str] | None:
+    """The class names where ``:inherited-members:`` stops for *module*'s classes.
+
+    Every class name in their MROs except the private ones, so a service built
+    as a chain of private bases (``DocumentService``, ``IdentityService``...)
+    shows the methods it inherits from them and no class repeats what a public
+    base documents. None when no class of *module* has a private base.
+    """
+    names = {"object"}
+    private = False
+    for attr in module.__all__:
+        obj = getattr(module, attr)
+        if inspect.isclass(obj):
+            for cls in obj.__mro__:
+                if cls.__name__.startswith("_"):
+                    private = True
+                else:
+                    names.add(cls.__name__)
+    return sorted(names) if private else None
+
+
 class PublicModule(SphinxDirective):
     """Document a public module, every name of its ``__all__`` (see the module docstring)."""
 
@@ -237,7 +260,11 @@ class PublicModule(SphinxDirective):
         """Emit ``automodule`` and the ``autodata`` it would leave out."""
         name = self.arguments[0]
         module = importlib.import_module(name)
-        lines = [f".. automodule:: {name}", "   :members:", "   :show-inheritance:", ""]
+        lines = [f".. automodule:: {name}", "   :members:", "   :show-inheritance:"]
+        stops = _public_bases(module)
+        if stops is not None:
+            lines.append(f"   :inherited-members: {', '.join(stops)}")
+        lines.append("")
         lines += _extra_data(name, list(module.__all__))
         return _parse(self, lines, "portalkit-module")
 

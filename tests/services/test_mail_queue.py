@@ -19,7 +19,7 @@ import attrs
 import pytest
 
 from portalkit import Portal, PortalConfig
-from portalkit._services import identity as identity_module
+from portalkit._services import identity_passwords as identity_module
 from portalkit._services.mail_queue import LEASE, delivery_mode
 from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.crypto import Argon2idHasher

@@ -37,7 +37,7 @@ PAGE_SIZE = 50
 
 #: The menu of the example (endpoint, url arguments, label, permission).
 NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
-    ("customer.lookup", {}, "Assets", "asset.view"),
+    ("customer.my_assets", {}, "My assets", "asset.view"),
     ("customer.jobs", {}, "Jobs", "job.view"),
     ("customer.documents", {"kind": "quotes"}, "Quotes", "quote.view"),
     ("customer.documents", {"kind": "invoices"}, "Invoices", "invoice.view"),
@@ -159,7 +159,7 @@ REQUESTS_SQL = Sql(
     columns={"created_at": DateTime()},
 )
 REPAIRS_SQL = Sql(
-    "SELECT status, number, notes FROM portalkit_jobs WHERE tenant_id = :tid"
+    "SELECT id, status, number, notes FROM portalkit_jobs WHERE tenant_id = :tid"
     " AND asset_id = :asset AND status IN ('scheduled', 'in_progress', 'unscheduled')"
     " AND {visible} ORDER BY scheduled_on DESC NULLS LAST, id DESC LIMIT 51"
 )
@@ -183,6 +183,10 @@ MAINTENANCE_SQL = Sql(
     "SELECT id, kind, code, description, due_on FROM portalkit_maintenance_items"
     " WHERE tenant_id = :tid AND asset_id = :asset AND kind IN ('pm', 'sa')",
     columns={"due_on": Date()},
+)
+ORGANIZATIONS_SQL = Sql(
+    "SELECT id, name FROM portalkit_scopes WHERE tenant_id = :tid AND kind = 'organization'"
+    " AND path IN ({paths})"
 )
 LOOKUP_SQL = Sql(
     "SELECT id, scope_path, number_key FROM portalkit_assets WHERE tenant_id = :tid"
@@ -227,6 +231,13 @@ def money(cents: int | None, currency: str | None = "USD") -> str:
     if cents is None:
         return "-"
     return f"{cents / 100:,.2f} {currency or ''}".strip()
+
+
+def page_url(cursor: str) -> str:
+    """The example's ``page_url``: this page's address, its search kept, for the next page."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
+    args.update(request.view_args or {}, cursor=cursor)
+    return url_for(request.endpoint or "customer.home", **args)
 
 
 def normalize(text_value: str) -> str:
@@ -282,6 +293,11 @@ def create_app(
                       SESSION_COOKIE_SAMESITE="Lax")
     app.extensions["handwritten_engine"] = the_engine
     app.jinja_env.filters["money"] = money
+    # The example's templates speak through its catalogue: the same _(), status labels and lang.
+    from examples.flask_app import i18n  # noqa: PLC0415
+
+    i18n.install(app)
+    app.add_template_global(page_url)
 
     def csrf_token() -> str:
         # The forms need a token field; the bench only reads pages.
@@ -348,7 +364,7 @@ def create_app(
         user = signed_in()
         if user is None:
             return {"nav": [], "brand": {}, "tenant": {}, "current_user": None,
-                    "is_guest": False, "unread": 0}
+                    "is_guest": False, "unread": 0, "organizations": [], "organization": None}
         access: Access = user["access"]
         nav = [(e, a, label) for e, a, label, p in NAV if access.anywhere(p)]
         unread = 0
@@ -365,7 +381,22 @@ def create_app(
                     )
         return {"nav": nav, "brand": user["settings"],
                 "tenant": {"name": user["tenant_name"]},
-                "current_user": user, "is_guest": False, "unread": unread}
+                "current_user": user, "is_guest": False, "unread": unread,
+                "organizations": organizations(user), "organization": None}
+
+    def organizations(user: dict[str, Any]) -> list[tuple[int, str]]:
+        """The switcher's (id, name) by name: the organizations of the user's grants, if several."""
+        access: Access = user["access"]
+        paths = sorted({_organization(p) for held in access.paths.values() for p in held})
+        if len(paths) < 2:
+            return []
+        params: dict[str, Any] = {"tid": user["tenant_id"]}
+        for n, path in enumerate(paths):
+            params[f"o{n}"] = path
+        placeholders = ", ".join(f":o{n}" for n in range(len(paths)))
+        with connection() as conn:
+            rows = conn.execute(ORGANIZATIONS_SQL(paths=placeholders), params).all()
+        return sorted(((r.id, r.name) for r in rows), key=lambda r: (r[1].casefold(), r[0]))
 
     app.context_processor(layout)
 
@@ -515,7 +546,7 @@ def create_app(
             {"id": j["id"], **{f: _plain(j[f]) for f in JOB_FIELDS}} for j in found[:PAGE_SIZE]
         ]
         more = SimpleNamespace(next_cursor="more" if len(found) > PAGE_SIZE else None)
-        return render_template("jobs.html", rows=rows, page=more, error=None)
+        return render_template("jobs.html", rows=rows, page=more, errors={})
 
     @customer.get("/documents/<kind>", endpoint="documents")
     @page
@@ -539,8 +570,10 @@ def create_app(
             ).mappings().all()
         items = found[:PAGE_SIZE]
         more = "more" if len(found) > PAGE_SIZE else None
+        kinds = [k for k, (_, needed, _, _) in KINDS.items() if access.anywhere(needed)]
         return render_template(
-            "documents.html", kind=kind, page=SimpleNamespace(items=items, next_cursor=more)
+            "documents.html", kind=kind, page=SimpleNamespace(items=items, next_cursor=more),
+            kinds=kinds,
         )
 
     def not_here(**_kwargs: Any) -> ResponseReturnValue:
@@ -548,6 +581,10 @@ def create_app(
 
     for name, rule, methods in (
         ("account", "/account", ["GET"]), ("messages", "/messages", ["GET"]),
+        ("my_assets", "/assets", ["GET"]), ("job", "/jobs/<int:job_id>", ["GET"]),
+        ("contracts", "/account/contracts", ["GET"]),
+        ("call_off", "/account/call-off", ["GET", "POST"]),
+        ("mark_read", "/messages/<int:message_id>/read", ["POST"]),
         ("quote", "/quotes/<int:document_id>", ["GET"]),
         ("download", "/documents/<int:document_id>/download", ["POST"]),
         ("cancel", "/assets/<int:asset_id>/appointments/<int:appointment_id>/cancel", ["POST"]),
@@ -560,7 +597,10 @@ def create_app(
     auth.add_url_rule("/logout", "logout", not_here, methods=["POST"])
     auth.add_url_rule("/profile", "profile", not_here)
     staff.add_url_rule("/staff/invitations", "invitations", not_here)
-    for blueprint in (customer, auth, staff):
+    organizations_bp = Blueprint("organizations", __name__)
+    organizations_bp.add_url_rule("/organizations", "choose", not_here)
+    organizations_bp.add_url_rule("/organization", "switch", not_here, methods=["POST"])
+    for blueprint in (customer, auth, staff, organizations_bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -597,6 +637,11 @@ def sign_in(app: Flask, client: Any, email: str, tenant: str = "demo") -> None:
 
 def _json(value: Any) -> list[Any]:
     return value if isinstance(value, list) else json.loads(value or "[]")
+
+
+def _organization(path: str) -> str:
+    """The path of the organization *path* belongs to (its first segment)."""
+    return path[: path.index("/", 1) + 1]
 
 
 def _plain(value: Any) -> Any:

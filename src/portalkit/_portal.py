@@ -51,6 +51,7 @@ from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.phones import PhonenumbersNormalizer, phonenumbers_available
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
 from portalkit.config import PortalConfig
+from portalkit.domain.i18n import Msg
 from portalkit.domain.mail import check_mail_settings
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.tenants import Tenant, TenantSettings, validate_slug
@@ -434,7 +435,7 @@ class Portal:
         with self._routing.unit_of_work(read_only=True) as uow:
             tenant = uow.tenants.get_by_slug(slug)
         if tenant is None:
-            raise NotFoundError("Unknown portal.")
+            raise NotFoundError(Msg("portal.unknown"))
         return tenant
 
     def _tenant_for_admin(self, tenant: str | Tenant | None) -> Tenant:

@@ -48,6 +48,7 @@ from portalkit.errors import (
     InvalidTokenError,
     ThrottledError,
 )
+from portalkit.locale import translator
 from portalkit.ports import Storage, Throttle
 
 PASSWORD = "correct horse battery staple"
@@ -523,6 +524,13 @@ def test_profile_email_change_needs_the_current_password(world: World) -> None:
                                      last_name="Lee", email="mallory@evil.example",
                                      phone="+12025550143", current_password=PASSWORD)
     assert set(taken.value.fields) == {"email"}
+    es = translator("es")
+    assert es.error(wrong.value).fields == {
+        "current_password": "La contraseña actual no es correcta."
+    }
+    assert es.error(taken.value).fields == {
+        "email": "Esta dirección de correo no se puede usar. Elija otra."
+    }
     user = world.service.update_profile(world.tenant, world.ann.id, first_name="Ann",
                                         last_name="Lee", email="Ann@New.example",
                                         phone="+12025550143", current_password=PASSWORD)

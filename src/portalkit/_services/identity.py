@@ -48,6 +48,7 @@ from portalkit._services.identity_types import (
 )
 from portalkit._services.stamps import new_security_stamp
 from portalkit.domain.contact import EMAIL_FIELD, normalize_email
+from portalkit.domain.i18n import Msg
 from portalkit.domain.principals import User
 from portalkit.domain.sessions import SessionSummary
 from portalkit.domain.tenants import Tenant
@@ -166,7 +167,7 @@ class IdentityService(_IdentityPasswords):
         if contact_changed and not current_password:
             fields[CURRENT_PASSWORD_FIELD] = _NEED_CURRENT_PASSWORD
         if fields:
-            raise InvalidInputError("Please correct the marked fields.", fields=fields)
+            raise InvalidInputError(Msg("form.invalid"), fields=fields)
         if contact_changed:
             self._check_current_password(tenant, user, current_password, client_key)
         assert first is not None and last is not None and address is not None  # noqa: PT018
@@ -175,7 +176,7 @@ class IdentityService(_IdentityPasswords):
             other = uow.users.get_by_email(tenant.id, address)
             if other is not None and other.id != user.id:
                 raise InvalidInputError.for_field(
-                    EMAIL_FIELD, "This email address cannot be used. Choose another one."
+                    EMAIL_FIELD, Msg("email.unavailable")
                 )
             updated = attrs.evolve(user, name=f"{first} {last}", email=address, phone=e164)
             uow.users.update(updated)

@@ -22,6 +22,7 @@ from portalkit._services.identity_types import (
 from portalkit._services.stamps import rotate_security_stamp
 from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.domain.contact import normalize_email
+from portalkit.domain.i18n import Msg
 from portalkit.domain.identity import CodePurpose, OneTimeCode, code_digest, normalize_code
 from portalkit.domain.passwords import MAX_PASSWORD_CHARS, context_words_of, normalize_password
 from portalkit.domain.principals import User
@@ -50,7 +51,7 @@ class _IdentityPasswords(_IdentitySignIn):
             ok = self._hasher.verify_dummy(normalized)
         if not ok:
             self._audit_now(tenant, "password.verify", FAILED, user, client_key)
-            raise InvalidInputError.for_field(field, "The current password is not correct.")
+            raise InvalidInputError.for_field(field, Msg("password.current_wrong"))
         attempt.succeeded(reset=[limit.key for limit in limits[-2:]])
 
     def change_password(

@@ -23,6 +23,7 @@ from portalkit._services.mail_composer import MailComposer
 from portalkit._services.mail_queue import MailQueue
 from portalkit._services.stamps import rotate_security_stamp
 from portalkit.domain.contact import EmailChecker, PhoneNormalizer
+from portalkit.domain.i18n import Msg
 from portalkit.domain.passwords import PasswordPolicy, PasswordRule
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.sessions import Session, SessionSummary, session_label, token_hash
@@ -156,7 +157,7 @@ class _IdentitySessions:
                 both = uow.sessions.find_with_tenant(slug, digest)
                 tenant, found = both if both is not None else (None, None)
         if tenant is None:
-            raise NotFoundError("Unknown portal.")
+            raise NotFoundError(Msg("portal.unknown"))
         if digest is None:
             return tenant, None
         try:

@@ -19,6 +19,7 @@ from portalkit._services.audit import DENIED, record
 from portalkit._services.invitation_sending import _InvitationSending
 from portalkit._services.invitation_types import AlreadySignedUp, SignedUp, SignUpForm
 from portalkit.domain.events import OutboxEvent
+from portalkit.domain.i18n import Msg
 from portalkit.domain.invitations import (
     Invitation,
     InvitationKind,
@@ -121,7 +122,7 @@ class _InvitationAccept(_InvitationSending):
             if not uow.invitations.update_if(
                 claimed, status=InvitationStatus.PENDING, nonce=claims.nonce
             ):
-                raise AlreadyUsedError("This invitation has already been used to sign up.")
+                raise AlreadyUsedError(Msg("invitation.used"))
             user = self._bind_user(uow, tenant, current, password_hash)
             given = self._give_access(uow, current, user)
             accepted = attrs.evolve(claimed, user_id=user.id)
@@ -170,7 +171,7 @@ class _InvitationAccept(_InvitationSending):
             user = uow.users.get_by_email(tid, invitation.email)
         detail = {"invitation": str(invitation.id)}
         if user is not None and user.password_hash is not None:
-            raise AlreadyUsedError("This address has already signed up; please log in.")
+            raise AlreadyUsedError(Msg("invitation.already_signed_up"))
         # An address that has a passwordless user and a new one do the same
         # checks and reads, so the time of the answer does not tell them apart
         # (issue 20, finding 2); only the last write differs.

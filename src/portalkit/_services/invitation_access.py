@@ -24,6 +24,7 @@ from portalkit._services.invitation_types import (
 from portalkit._services.mail_composer import MailComposer
 from portalkit._services.policy import load_policy
 from portalkit.domain.events import AuditEntry
+from portalkit.domain.i18n import Msg
 from portalkit.domain.invitations import Invitation
 from portalkit.domain.passwords import PasswordPolicy
 from portalkit.domain.policy import Target
@@ -128,7 +129,7 @@ class _InvitationCore:
     def _tenant(self, uow: UnitOfWork, tenant_id: int) -> Tenant:
         tenant = uow.tenants.get(tenant_id)
         if tenant is None:
-            raise NotFoundError("Unknown portal.")
+            raise NotFoundError(Msg("portal.unknown"))
         settings = tenant.settings
         if not settings.base_url or not _is_http_url(settings.base_url):
             raise ConfigurationError(
@@ -140,7 +141,7 @@ class _InvitationCore:
     def _sender(self, uow: UnitOfWork, sender: Principal) -> tuple[Tenant, User]:
         tenant = self._tenant(uow, sender.tenant_id)
         if not tenant.settings.portal_enabled:
-            raise PermissionDeniedError("The customer portal is not enabled.")
+            raise PermissionDeniedError(Msg("portal.not_enabled"))
         if sender.kind is not PrincipalKind.USER or sender.user_id is None:
             raise PermissionDeniedError()
         inviter = uow.users.get(sender.tenant_id, sender.user_id)
@@ -158,7 +159,7 @@ class _InvitationCore:
     ) -> _Target:
         if (scope_id is None) != (role is None):
             raise InvalidInputError.for_field(
-                "role", "Give both a role and a scope, or neither."
+                "role", Msg("invitation.role_and_scope")
             )
         target = _Target()
         if scope_id is not None and role is not None:
@@ -167,14 +168,14 @@ class _InvitationCore:
                 raise InvalidInputError.for_field("scope", "Unknown scope.")
             the_role = uow.roles.get_by_name(tenant.id, role)
             if the_role is None:
-                raise InvalidInputError.for_field("role", "Unknown role.")
+                raise InvalidInputError.for_field("role", Msg("role.unknown"))
             target = attrs.evolve(
                 target, scope_id=node.id, scope_path=node.path, role_id=the_role.id
             )
         if group is not None:
             the_group = uow.groups.get_by_name(tenant.id, group)
             if the_group is None:
-                raise InvalidInputError.for_field("group", "Unknown group.")
+                raise InvalidInputError.for_field("group", Msg("group.unknown"))
             target = attrs.evolve(target, group_id=the_group.id)
         return target
 

@@ -64,6 +64,7 @@ from portalkit._services.invitation_types import (
     english_date,
 )
 from portalkit.domain.filters import Eq, Filter, Range, all_of, any_of
+from portalkit.domain.i18n import Msg
 from portalkit.domain.invitations import (
     Invitation,
     InvitationKind,
@@ -255,7 +256,7 @@ class InvitationService(_InvitationAccept):
             if user is None or not user.is_active:
                 raise NotFoundError()
             if user.password_hash is not None:
-                raise ConflictError("This user has a password already.")
+                raise ConflictError(Msg("account.has_password"))
             inviter = uow.users.get(tenant_id, sent_by_user_id) if sent_by_user_id else None
             for old in uow.invitations.find(
                 tenant_id,

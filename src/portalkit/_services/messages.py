@@ -25,6 +25,7 @@ from portalkit._services.invitations import PermissionCheck
 from portalkit._services.listing import PolicyProvider, policy_in
 from portalkit._services.policy import load_policy
 from portalkit.domain.filters import Eq, Filter, In, Or, Range, all_of
+from portalkit.domain.i18n import Msg
 from portalkit.domain.messages import (
     BroadcastMessage,
     MessageRead,
@@ -298,7 +299,7 @@ class MessageService:
             else:
                 found = uow.groups.get(tenant_id, ref)
             if found is None:
-                raise InvalidInputError.for_field("groups", "Unknown group.")
+                raise InvalidInputError.for_field("groups", Msg("group.unknown"))
             ids.add(found.id)
         if not ids:
             raise InvalidInputError.for_field(

@@ -47,6 +47,7 @@ from collections.abc import Iterable, Sequence
 
 from portalkit.domain.documents import KindRegistry, default_kinds, hidden_reason
 from portalkit.domain.filters import Eq, Filter, In
+from portalkit.domain.i18n import Msg
 from portalkit.domain.mail import check_mail_settings
 from portalkit.domain.policy import (
     Decision,
@@ -300,11 +301,11 @@ def validate_grant(uow: UnitOfWork, grant: Grant) -> ScopeNode:
         raise InvalidInputError.for_field("holder", "A grant is held by one user or one group.")
     node = _scope_of(uow, tid, grant.scope_id, grant.scope_path or None)
     if uow.roles.get(tid, grant.role_id) is None:
-        raise NotFoundError("Unknown role.")
+        raise NotFoundError(Msg("role.unknown"))
     if grant.user_id is not None and uow.users.get(tid, grant.user_id) is None:
         raise NotFoundError("Unknown user.")
     if grant.group_id is not None and uow.groups.get(tid, grant.group_id) is None:
-        raise NotFoundError("Unknown group.")
+        raise NotFoundError(Msg("group.unknown"))
     return node
 
 
@@ -314,7 +315,7 @@ def validate_membership(uow: UnitOfWork, membership: Membership) -> None:
     if uow.users.get(tid, membership.user_id) is None:
         raise NotFoundError("Unknown user.")
     if uow.groups.get(tid, membership.group_id) is None:
-        raise NotFoundError("Unknown group.")
+        raise NotFoundError(Msg("group.unknown"))
 
 
 def validate_scoped(

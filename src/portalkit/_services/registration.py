@@ -44,6 +44,7 @@ from portalkit.domain.contact import (
 )
 from portalkit.domain.events import OutboxEvent
 from portalkit.domain.filters import Eq, In
+from portalkit.domain.i18n import Msg
 from portalkit.domain.identity import (
     CodePurpose,
     ThrottleRule,
@@ -127,7 +128,7 @@ class RegistrationService:
         else:
             postal = postal_code
         if fields:
-            raise InvalidInputError("Please correct the marked fields.", fields=fields)
+            raise InvalidInputError(Msg("form.invalid"), fields=fields)
         return e164, address, postal
 
     def _records_with_phone(

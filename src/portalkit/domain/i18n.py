@@ -95,6 +95,24 @@ _ACTION_MESSAGES: dict[str, str] = {
     "action.in_progress": "This request is already being processed. Please wait a moment.",
 }
 
+#: Messages of the account, registration and invitation flows.
+_ACCOUNT_MESSAGES: dict[str, str] = {
+    "form.invalid": "Please correct the marked fields.",
+    "portal.unknown": "Unknown portal.",
+    "portal.not_enabled": "The customer portal is not enabled.",
+    "invitation.role_and_scope": "Give both a role and a scope, or neither.",
+    "role.unknown": "Unknown role.",
+    "group.unknown": "Unknown group.",
+    "invitation.used": "This invitation has already been used to sign up.",
+    "invitation.already_signed_up": "This address has already signed up; please log in.",
+    "account.has_password": "This user has a password already.",
+    "password.current_wrong": "The current password is not correct.",
+    "email.unavailable": "This email address cannot be used. Choose another one.",
+    "contact.incomplete": "A contact must have an email and a name.",
+    "contact.bad_key": "The contact key must be short text.",
+    "template.values_not_text": "Token values must be text.",
+}
+
 #: The texts of the emails portalkit sends (see :mod:`portalkit._services.mail_composer`):
 #: ``mail.<kind>.subject`` and ``mail.<kind>.body``. The invitation and
 #: account texts are the default templates, whose ``{tokens}`` are filled in later.
@@ -173,7 +191,12 @@ def error_code_messages() -> dict[str, str]:
 
 
 #: Every known message: code → English text.
-MESSAGES: dict[str, str] = {**error_code_messages(), **_ACTION_MESSAGES, **_MAIL_MESSAGES}
+MESSAGES: dict[str, str] = {
+    **error_code_messages(),
+    **_ACTION_MESSAGES,
+    **_ACCOUNT_MESSAGES,
+    **_MAIL_MESSAGES,
+}
 
 
 def register_messages(messages: Mapping[str, str]) -> None:

@@ -28,6 +28,7 @@ import attrs
 
 from portalkit.domain.contact import MAX_NAME_LENGTH, normalize_name
 from portalkit.domain.contact import normalize_email as normalize_account_email
+from portalkit.domain.i18n import Msg
 from portalkit.errors import (
     AlreadyUsedError,
     ConflictError,
@@ -220,7 +221,7 @@ def check_acceptable(invitation: Invitation, nonce: str, now: dt.datetime) -> No
         TokenExpiredError: It expired.
     """
     if invitation.status is InvitationStatus.ACCEPTED:
-        raise AlreadyUsedError("This invitation has already been used to sign up.")
+        raise AlreadyUsedError(Msg("invitation.used"))
     if invitation.status is InvitationStatus.REVOKED or invitation.nonce != nonce:
         raise InvalidTokenError()
     if invitation.status_at(now) is InvitationStatus.EXPIRED:

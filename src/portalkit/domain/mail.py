@@ -20,6 +20,7 @@ import re
 import unicodedata
 
 from portalkit.domain.contact import normalize_email
+from portalkit.domain.i18n import Msg
 from portalkit.domain.templates import check_header_value
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import InvalidInputError
@@ -112,5 +113,5 @@ def check_mail_settings(settings: TenantSettings) -> TenantSettings:
         except InvalidInputError as exc:
             fields.update(exc.fields)
     if fields:
-        raise InvalidInputError("Please correct the marked fields.", fields=fields)
+        raise InvalidInputError(Msg("form.invalid"), fields=fields)
     return settings

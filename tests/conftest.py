@@ -53,6 +53,10 @@ settings.register_profile(
     deadline=None,
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
 )
+# Every other run: no deadline either. A test's speed is measured in bench/,
+# and on a busy two-core CI machine a 200 ms deadline fails correct code.
+settings.register_profile("portalkit", deadline=None)
+settings.load_profile("portalkit")
 
 
 def pytest_configure(config: pytest.Config) -> None:

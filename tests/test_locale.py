@@ -72,6 +72,30 @@ def test_spanish_errors_and_field_messages() -> None:
     assert translator("fr").text(Msg("field.required")) == "This field is required."
 
 
+def test_password_rules_and_reasons_in_spanish() -> None:
+    """The password policy's rules (sign-up page) and its reasons (field errors)
+    carry codes, so a Spanish page shows them in Spanish, numbers kept."""
+    from portalkit.domain.passwords import PasswordPolicy
+
+    es = translator("es")
+    policy = PasswordPolicy(min_length=12)
+    assert [es.text(rule.text) for rule in policy.rules()][:2] == [
+        "Al menos 12 caracteres.",
+        "Como máximo 1024 caracteres.",
+    ]
+    with pytest.raises(InvalidInputError) as caught:
+        policy.check("short", "other")
+    assert es.error(caught.value).fields == {
+        "password": "Use al menos 12 caracteres.",
+        "password_confirmation": "Las contraseñas no coinciden.",
+    }
+    with pytest.raises(InvalidInputError) as caught:
+        policy.check("aaaaaaaaaaaaaaaa")
+    assert es.error(caught.value).fields == {
+        "password": "Evite caracteres repetidos y secuencias simples."
+    }
+
+
 def _build_catalog(root: Path, language: str, entries: dict[str, str]) -> None:
     """What a host does with Babel: a catalogue from the template, compiled to .mo."""
     template = pofile.read_po(io.StringIO(_template()))

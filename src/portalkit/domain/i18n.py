@@ -95,6 +95,27 @@ _ACTION_MESSAGES: dict[str, str] = {
     "action.in_progress": "This request is already being processed. Please wait a moment.",
 }
 
+#: The password policy's rules and reasons (:mod:`portalkit.domain.passwords`).
+_PASSWORD_MESSAGES: dict[str, str] = {
+    "password.rule.min_length": "At least {min} characters.",
+    "password.rule.max_length": "At most {max} characters.",
+    "password.rule.no_composition": (
+        "Any characters may be used, spaces included; no mix of kinds is required."
+    ),
+    "password.rule.not_common": "Not a commonly used password.",
+    "password.rule.not_repetitive": "Not a repeated character or a plain sequence.",
+    "password.rule.not_context": (
+        "Not built from your name, your email address or the portal's name."
+    ),
+    "password.rule.confirmation": "Type the same password twice.",
+    "password.min_length": "Use at least {min} characters.",
+    "password.max_length": "Use at most {max} characters.",
+    "password.not_common": "This password is too common; choose another.",
+    "password.not_repetitive": "Avoid repeated characters and plain sequences.",
+    "password.not_context": "Do not build the password from your name, email or the portal's name.",
+    "password.mismatch": "The passwords do not match.",
+}
+
 #: Messages of the account, registration and invitation flows.
 _ACCOUNT_MESSAGES: dict[str, str] = {
     "form.invalid": "Please correct the marked fields.",
@@ -195,6 +216,7 @@ MESSAGES: dict[str, str] = {
     **error_code_messages(),
     **_ACTION_MESSAGES,
     **_ACCOUNT_MESSAGES,
+    **_PASSWORD_MESSAGES,
     **_MAIL_MESSAGES,
 }
 

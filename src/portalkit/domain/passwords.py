@@ -31,6 +31,7 @@ from collections.abc import Container, Iterable
 
 import attrs
 
+from portalkit.domain.i18n import Msg
 from portalkit.errors import ConfigurationError, InvalidInputError
 
 __all__ = [
@@ -164,22 +165,21 @@ class PasswordPolicy:
         """The rules as data, in the order they are checked."""
         return (
             PasswordRule(
-                "min_length", f"At least {self.min_length} characters.", self.min_length
+                "min_length", Msg("password.rule.min_length", min=self.min_length), self.min_length
             ),
             PasswordRule(
-                "max_length", f"At most {self.max_length} characters.", self.max_length
+                "max_length", Msg("password.rule.max_length", max=self.max_length), self.max_length
             ),
-            PasswordRule(
-                "no_composition",
-                "Any characters may be used, spaces included; no mix of kinds is required.",
+            *(
+                PasswordRule(code, Msg(f"password.rule.{code}"))
+                for code in (
+                    "no_composition",
+                    "not_common",
+                    "not_repetitive",
+                    "not_context",
+                    "confirmation",
+                )
             ),
-            PasswordRule("not_common", "Not a commonly used password."),
-            PasswordRule("not_repetitive", "Not a repeated character or a plain sequence."),
-            PasswordRule(
-                "not_context",
-                "Not built from your name, your email address or the portal's name.",
-            ),
-            PasswordRule("confirmation", "Type the same password twice."),
         )
 
     def rules_text(self) -> list[str]:
@@ -241,7 +241,7 @@ class PasswordPolicy:
             or not isinstance(password, str)
             or normalize_password(confirmation) != normalize_password(password)
         ):
-            fields[CONFIRMATION_FIELD] = "The passwords do not match."
+            fields[CONFIRMATION_FIELD] = Msg("password.mismatch")
         if fields:
             raise InvalidInputError(fields.get(PASSWORD_FIELD), fields=fields)
 
@@ -249,11 +249,8 @@ class PasswordPolicy:
         return next(rule for rule in self.rules() if rule.code == code)
 
     def _reason(self, rule: PasswordRule) -> str:
-        reasons = {
-            "min_length": f"Use at least {self.min_length} characters.",
-            "max_length": f"Use at most {self.max_length} characters.",
-            "not_common": "This password is too common; choose another.",
-            "not_repetitive": "Avoid repeated characters and plain sequences.",
-            "not_context": "Do not build the password from your name, email or the portal's name.",
-        }
-        return reasons[rule.code]
+        if rule.code == "min_length":
+            return Msg("password.min_length", min=self.min_length)
+        if rule.code == "max_length":
+            return Msg("password.max_length", max=self.max_length)
+        return Msg(f"password.{rule.code}")

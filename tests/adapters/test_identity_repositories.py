@@ -8,8 +8,6 @@ exact failure counts) and the :class:`~portalkit.ports.Throttle` implementations
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 
 import pytest
 
@@ -18,6 +16,7 @@ from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, Th
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import ThrottledError
 from portalkit.ports import Storage, Throttle
+from tests.adapters.race_contract import race
 
 T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
 RULE = ThrottleRule(limit=3, window=dt.timedelta(minutes=15))
@@ -130,85 +129,6 @@ def test_throttle_window_expires(throttle: Throttle) -> None:
     assert state.window_start == later
 
 
-def _race(workers: int, work: Callable[[], object]) -> list[object]:
-    barrier = threading.Barrier(workers)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            outcome: object = work()
-        except Exception as exc:  # collect every outcome
-            outcome = exc
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-@pytest.mark.postgres
-@pytest.mark.slow
-def test_parallel_acquires_never_pass_the_limit(postgres_storage: Storage) -> None:
-    """20 threads acquiring one key on PostgreSQL: exactly `limit` pass, the count is exact."""
-    from portalkit.adapters.sqlalchemy.identity_repositories import SqlThrottle  # noqa: PLC0415
-
-    throttle = SqlThrottle(postgres_storage.engine)  # type: ignore[attr-defined]
-    rule = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
-    results = _race(20, lambda: throttle.acquire("race", rule, T0))
-    assert sum(r is None for r in results) == 10
-    assert sum(isinstance(r, ThrottledError) for r in results) == 10
-    assert throttle.state("race").failures == 10
-
-
-@pytest.mark.postgres
-@pytest.mark.slow
-def test_parallel_consumes_have_one_winner(postgres_storage: Storage) -> None:
-    """20 threads consuming one code on PostgreSQL: exactly one succeeds."""
-    tid = _tenant(postgres_storage)
-    with postgres_storage.unit_of_work() as uow:
-        uow.codes.save(_code(tid))
-        uow.commit()
-
-    def consume() -> bool:
-        with postgres_storage.unit_of_work() as uow:
-            ok = uow.codes.consume(tid, CodePurpose.RESET, 5, "d1", now=T0, max_attempts=5)
-            uow.commit()
-            return ok
-
-    results = _race(20, consume)
-    assert results.count(True) == 1
-    assert results.count(False) == 19
-
-
-@pytest.mark.postgres
-@pytest.mark.slow
-def test_parallel_failures_are_counted_exactly(postgres_storage: Storage) -> None:
-    """20 parallel wrong guesses with a limit of 5: exactly 5 are counted."""
-    tid = _tenant(postgres_storage)
-    with postgres_storage.unit_of_work() as uow:
-        uow.codes.save(_code(tid))
-        uow.commit()
-
-    def fail() -> bool:
-        with postgres_storage.unit_of_work() as uow:
-            ok = uow.codes.record_failure(tid, CodePurpose.RESET, 5, now=T0, max_attempts=5)
-            uow.commit()
-            return ok
-
-    results = _race(20, fail)
-    assert results.count(True) == 5
-    with postgres_storage.unit_of_work() as uow:
-        code = uow.codes.get_for(tid, CodePurpose.RESET, 5)
-    assert code is not None
-    assert code.failed_attempts == 5
-
-
 def test_acquire_many_is_all_or_nothing(throttle: Throttle) -> None:
     """acquire_many counts every key, or none when one is blocked (longest wait reported)."""
     short = ThrottleRule(limit=1, window=dt.timedelta(minutes=5))
@@ -232,17 +152,6 @@ def test_settle_resets_and_forgives(throttle: Throttle) -> None:
     assert throttle.state("never-seen").failures == 0
 
 
-@pytest.mark.postgres
-@pytest.mark.slow
-def test_parallel_acquire_many_never_pass_the_limit(postgres_storage: Storage) -> None:
-    """20 threads acquiring two keys at once on PostgreSQL: no deadlock, exact counts."""
-    throttle = postgres_storage.throttle()
-    rule = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
-    results = _race(20, lambda: throttle.acquire_many([("x", rule), ("y", rule)], T0))
-    assert sum(r is None for r in results) == 10
-    assert (throttle.state("x").failures, throttle.state("y").failures) == (10, 10)
-
-
 def _sign_in_burst(throttle: Throttle, workers: int) -> list[object]:
     """*workers* sign-ins of one user at once: count, then reset on success (as login does)."""
     rule = ThrottleRule(limit=1000, window=dt.timedelta(minutes=15))
@@ -251,7 +160,7 @@ def _sign_in_burst(throttle: Throttle, workers: int) -> list[object]:
         throttle.acquire_many([("client", rule), ("user", rule)], T0)
         throttle.settle(reset=["user"], forgive=[("client", rule)], now=T0)
 
-    return _race(workers, sign_in)
+    return race(sign_in, workers)
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
-from tests.adapters import contract
+from tests.adapters import contract, race_contract
 
 pytestmark = pytest.mark.postgres
 
@@ -78,3 +78,8 @@ class TestMessages(contract.MessageContract):
 
 class TestSessions(contract.SessionContract):
     """Session contract on PostgreSQL."""
+
+
+@pytest.mark.slow
+class TestRaces(race_contract.RaceContract):
+    """Race rules, 20 threads at once, on PostgreSQL."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
-from tests.adapters import contract
+from tests.adapters import contract, race_contract
 
 
 @pytest.fixture
@@ -76,3 +76,8 @@ class TestMessages(contract.MessageContract):
 
 class TestSessions(contract.SessionContract):
     """Session contract on SQLite."""
+
+
+@pytest.mark.slow
+class TestRaces(race_contract.RaceContract):
+    """Race rules, 20 threads at once, on SQLite (a file: units really run at once)."""

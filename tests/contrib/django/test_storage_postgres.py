@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.adapters import contract
+from tests.adapters import contract, race_contract
+from tests.contrib.django.services_on_django import (
+    close_connections_when_threads_end,
+    forget_thread_connections,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -110,3 +116,17 @@ def test_concurrent_sign_ins_never_lose_a_throttle_row(storage: object) -> None:
         assert results == [None] * 20, [repr(r) for r in results if r is not None][:2]
     assert throttle.state("user") == ThrottleState()
     assert throttle.state("client") == ThrottleState()
+
+
+@pytest.mark.slow
+class TestRaces(race_contract.RaceContract):
+    """Race rules, 20 threads at once, on the Django ORM (PostgreSQL)."""
+
+    @pytest.fixture(autouse=True)
+    def _threads_close_their_connections(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> Iterator[None]:
+        """Each worker thread's Django connection is closed when the thread ends."""
+        close_connections_when_threads_end(monkeypatch)
+        yield
+        forget_thread_connections()

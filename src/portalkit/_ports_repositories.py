@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -87,6 +87,22 @@ class KeyedRepository(Repository[E], Protocol):
 
         Keys must be unique within *entities* (the service checks).
         """
+        ...
+
+
+@runtime_checkable
+class RowUpserts(Protocol):
+    """An optional capability of a keyed repository: upsert records given as dicts.
+
+    The nightly sync builds every record's fields anyway; a repository that
+    can write them as they are skips building one record object per row (the
+    SQLAlchemy adapter's asset repository does; measured in
+    ``bench/bulk_upsert.py``). A repository without it gets
+    :meth:`KeyedRepository.upsert_many` calls instead, with the same result.
+    """
+
+    def upsert_rows(self, tenant_id: int, rows: list[dict[str, Any]]) -> UpsertCounts:
+        """``upsert_many`` of records given as dicts of every field but ``id``."""
         ...
 
 

@@ -242,21 +242,3 @@ def test_a_custom_permission_check_is_still_asked(world: World) -> None:
     assert service.unread_count(world.ann, policy=policy) == 0
     assert service.inbox(world.ann, policy=policy) == []
     assert asked == ["message.view", "message.view"]
-
-
-def test_an_adapter_without_count_unread_still_counts(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A host's storage adapter written before ``count_unread`` gets the same count
-    (the service reads the inbox instead)."""
-    if not isinstance(world.portal.storage, MemoryStorage):
-        pytest.skip("simulated on the memory adapter")
-    from portalkit.adapters import memory  # noqa: PLC0415
-
-    posted = world.service.post(world.tenant_id, title="To all", body="Hello")
-    world.service.post(world.tenant_id, title="Drivers", body="Fuel", groups=["Drivers"])
-    world.service.mark_read(world.ann, posted.id)
-    expected = {who: world.service.unread_count(who) for who in (world.ann, world.bob)}
-    monkeypatch.delattr(memory._Messages, "count_unread")
-    assert {who: world.service.unread_count(who) for who in (world.ann, world.bob)} == expected
-    assert expected == {world.ann: 1, world.bob: 1}

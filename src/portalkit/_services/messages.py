@@ -201,12 +201,7 @@ class MessageService:
             if reader is None:
                 return 0
             user_id, groups = reader
-            count_unread = getattr(uow.messages, "count_unread", None)
-            if count_unread is None:  # a host's adapter written before the port had it
-                live = self._applying(uow, principal.tenant_id, groups, now)
-                read = self._reads(uow, principal.tenant_id, user_id, [m.id for m in live])
-                return sum(1 for m in live if m.id not in read)
-            return int(count_unread(principal.tenant_id, user_id, groups, now))
+            return uow.messages.count_unread(principal.tenant_id, user_id, groups, now)
 
     def mark_read(
         self, principal: Principal, message_id: int, *, policy: Policy | None = None

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -29,7 +29,7 @@ from portalkit.errors import (
     InvalidRowError,
     UnknownScopeError,
 )
-from portalkit.ports import Storage, UpsertCounts
+from portalkit.ports import RowUpserts, Storage, UpsertCounts
 
 __all__ = ["AssetRow", "BulkReport", "CustomerRow", "upsert_assets", "upsert_customers"]
 
@@ -253,15 +253,6 @@ class _KeyTracker:
 
 
 
-@runtime_checkable
-class _RowUpserts(Protocol):
-    """A repository that also upserts records given as field dicts (the SQL adapter)."""
-
-    def upsert_rows(self, tenant_id: int, rows: list[dict[str, Any]]) -> UpsertCounts:
-        """``upsert_many`` of records given as dicts of every field but ``id``."""
-        ...
-
-
 def upsert_assets(
     storage: Storage,
     tenant_id: int,
@@ -320,7 +311,7 @@ def upsert_assets(
                     "last_test_date": row.last_test_date,
                 })
             repository = uow.assets
-            if isinstance(repository, _RowUpserts):
+            if isinstance(repository, RowUpserts):
                 counts = repository.upsert_rows(tenant_id, records)
             else:
                 counts = repository.upsert_many(tenant_id, [Asset(id=0, **r) for r in records])

@@ -11,6 +11,7 @@ from babel.messages import mofile, pofile
 from babel.messages.catalog import Catalog
 
 from portalkit.domain.i18n import MESSAGES, Msg, placeholders
+from portalkit.domain.passwords import PasswordPolicy
 from portalkit.errors import InvalidInputError, NotFoundError, ThrottledError
 from portalkit.locale import (
     catalog,
@@ -75,8 +76,6 @@ def test_spanish_errors_and_field_messages() -> None:
 def test_password_rules_and_reasons_in_spanish() -> None:
     """The password policy's rules (sign-up page) and its reasons (field errors)
     carry codes, so a Spanish page shows them in Spanish, numbers kept."""
-    from portalkit.domain.passwords import PasswordPolicy
-
     es = translator("es")
     policy = PasswordPolicy(min_length=12)
     assert [es.text(rule.text) for rule in policy.rules()][:2] == [

@@ -27,8 +27,21 @@ class OneTimeCodeRepository(Protocol):
         """The subject's current code, or None."""
         ...
 
-    def save(self, code: OneTimeCode) -> OneTimeCode:
-        """Insert the subject's code, or replace the existing one (same tenant/purpose/subject)."""
+    def add(self, code: OneTimeCode) -> OneTimeCode:
+        """Insert the subject's first code (its ``id`` is ignored); the stored copy.
+
+        Raises:
+            ConflictError: The subject has a code already (a concurrent unit
+                inserted it first); the unit of work stays usable.
+        """
+        ...
+
+    def update(self, code: OneTimeCode) -> None:
+        """Replace the stored code with the same tenant and id.
+
+        Raises:
+            NotFoundError: There is no such code.
+        """
         ...
 
     def consume(

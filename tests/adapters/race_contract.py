@@ -147,7 +147,7 @@ class RaceContract:
         for n in range(ROUNDS):
             subject = 100 + n
             with storage.unit_of_work() as uow:
-                uow.codes.save(_code(place.tenant_id, subject))
+                uow.codes.add(_code(place.tenant_id, subject))
                 uow.commit()
             results = race(in_unit(storage, partial(_consume, place.tenant_id, subject)))
             assert unexpected(results) == []
@@ -159,7 +159,7 @@ class RaceContract:
         for n in range(ROUNDS):
             subject = 200 + n
             with storage.unit_of_work() as uow:
-                uow.codes.save(_code(place.tenant_id, subject))
+                uow.codes.add(_code(place.tenant_id, subject))
                 uow.commit()
             results = race(in_unit(storage, partial(_guess_wrong, place.tenant_id, subject)))
             assert unexpected(results) == []

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, ThrottleState
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ThrottledError
+from portalkit.errors import ConflictError, NotFoundError, ThrottledError
 from portalkit.ports import Storage, Throttle
 from tests.adapters.race_contract import race
 
@@ -53,18 +54,24 @@ def _code(tenant_id: int, digest: str = "d1", **changes: object) -> OneTimeCode:
     return OneTimeCode(**fields)  # type: ignore[arg-type]
 
 
-def test_codes_save_replaces_per_subject(storage: Storage) -> None:
-    """save() keeps one code per tenant, purpose and subject and round-trips every field."""
+def test_codes_one_per_subject_round_trip(storage: Storage) -> None:
+    """add() stores one code per tenant, purpose and subject (a second is a conflict that
+    leaves the unit usable); update() replaces it by id; every field round-trips."""
     tid = _tenant(storage)
     with storage.unit_of_work() as uow:
-        first = uow.codes.save(_code(tid))
-        second = uow.codes.save(_code(tid, "d2", failed_attempts=2, failures_since=T0))
-        other = uow.codes.save(_code(tid, "d3", purpose=CodePurpose.CLAIM))
+        first = uow.codes.add(_code(tid))
+        with pytest.raises(ConflictError):
+            uow.codes.add(_code(tid, "d2"))
+        second = attrs.evolve(_code(tid, "d2", failed_attempts=2, failures_since=T0), id=first.id)
+        uow.codes.update(second)
+        other = uow.codes.add(_code(tid, "d3", purpose=CodePurpose.CLAIM))
         uow.commit()
-    assert first.id == second.id != other.id
+    assert first.id != other.id
     with storage.unit_of_work() as uow:
         stored = uow.codes.get_for(tid, CodePurpose.RESET, 5)
         assert uow.codes.get_for(tid, CodePurpose.RESET, 6) is None
+        with pytest.raises(NotFoundError):
+            uow.codes.update(attrs.evolve(second, id=first.id + other.id + 1))
     assert stored == second
 
 
@@ -72,7 +79,7 @@ def test_consume_once_only_while_valid(storage: Storage) -> None:
     """A code is consumed once, only with its digest, before expiry, below the attempt limit."""
     tid = _tenant(storage)
     with storage.unit_of_work() as uow:
-        uow.codes.save(_code(tid))
+        uow.codes.add(_code(tid))
         uow.commit()
     with storage.unit_of_work() as uow:
         codes = uow.codes
@@ -88,7 +95,7 @@ def test_failures_count_up_to_the_limit_and_lock_the_code(storage: Storage) -> N
     """record_failure counts to max_attempts and no further; then even the right digest fails."""
     tid = _tenant(storage)
     with storage.unit_of_work() as uow:
-        uow.codes.save(_code(tid))
+        uow.codes.add(_code(tid))
         counted = [
             uow.codes.record_failure(tid, CodePurpose.RESET, 5, now=T0, max_attempts=3)
             for _ in range(5)

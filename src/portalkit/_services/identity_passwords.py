@@ -27,7 +27,7 @@ from portalkit.domain.identity import CodePurpose, OneTimeCode, code_digest, nor
 from portalkit.domain.passwords import MAX_PASSWORD_CHARS, context_words_of, normalize_password
 from portalkit.domain.principals import User
 from portalkit.domain.tenants import Tenant, require_open
-from portalkit.errors import InvalidInputError, InvalidTokenError, ThrottledError
+from portalkit.errors import ConflictError, InvalidInputError, InvalidTokenError, ThrottledError
 from portalkit.ports import UnitOfWork
 
 
@@ -104,14 +104,20 @@ class _IdentityPasswords(_IdentitySignIn):
         digest = code_digest(self._code_key, purpose.value, tenant.id, subject_id, code,
                              bound_to=bound_to)
         existing = uow.codes.get_for(tenant.id, purpose, subject_id)
-        if existing is not None:
-            fresh = existing.renewed(digest=digest, now=now, rules=self.config.codes)
-        else:
-            fresh = OneTimeCode(
+        if existing is None:
+            first = OneTimeCode(
                 id=0, tenant_id=tenant.id, purpose=purpose, subject_id=subject_id,
                 digest=digest, created_at=now, expires_at=now + self.config.codes.lifetime,
             )
-        return uow.codes.save(fresh)
+            try:
+                return uow.codes.add(first)
+            except ConflictError:  # a concurrent request stored the subject's first code
+                existing = uow.codes.get_for(tenant.id, purpose, subject_id)
+                if existing is None:  # and deleted it again: nothing left to renew
+                    raise
+        fresh = existing.renewed(digest=digest, now=now, rules=self.config.codes)
+        uow.codes.update(fresh)
+        return fresh
 
     def request_password_reset(
         self, tenant: Tenant, email: str, *, client_key: str | None = None

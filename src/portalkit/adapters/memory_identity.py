@@ -21,7 +21,7 @@ from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, Th
 from portalkit.domain.principals import User
 from portalkit.domain.sessions import Session
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ConflictError, ThrottledError
+from portalkit.errors import ConflictError, NotFoundError, ThrottledError
 
 if TYPE_CHECKING:
     from portalkit.adapters.memory import MemoryUnitOfWork
@@ -56,13 +56,20 @@ class MemoryCodes:
             None,
         )
 
-    def save(self, code: OneTimeCode) -> OneTimeCode:
-        """Insert the subject's code or replace the existing one."""
-        existing = self.get_for(code.tenant_id, code.purpose, code.subject_id)
-        the_id = existing.id if existing else self._uow._storage._next_id()
-        stored = attrs.evolve(code, id=the_id)
-        self._rows[the_id] = stored
+    def add(self, code: OneTimeCode) -> OneTimeCode:
+        """Insert the subject's first code; ConflictError if it has one."""
+        if self.get_for(code.tenant_id, code.purpose, code.subject_id) is not None:
+            raise ConflictError()
+        stored = attrs.evolve(code, id=self._uow._storage._next_id())
+        self._rows[stored.id] = stored
         return stored
+
+    def update(self, code: OneTimeCode) -> None:
+        """Replace the stored code with the same tenant and id."""
+        existing = self._rows.get(code.id)
+        if existing is None or existing.tenant_id != code.tenant_id:
+            raise NotFoundError()
+        self._rows[code.id] = code
 
     def consume(
         self,

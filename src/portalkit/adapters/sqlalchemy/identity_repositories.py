@@ -20,7 +20,6 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import attrs
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -39,7 +38,7 @@ from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleRule, Th
 from portalkit.domain.principals import User
 from portalkit.domain.sessions import Session
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ConflictError, StorageError, ThrottledError
+from portalkit.errors import StorageError, ThrottledError
 from portalkit.ports import UnitOfWork
 
 if TYPE_CHECKING:
@@ -77,20 +76,6 @@ class SqlOneTimeCodes(SqlRepository[OneTimeCode]):
         stmt = self._m.select_all.where(self._subject(tenant_id, purpose, subject_id))
         found = self._m.from_rows(self._execute(stmt))
         return found[0] if found else None
-
-    def save(self, code: OneTimeCode) -> OneTimeCode:
-        """Insert the subject's code, or replace the existing one."""
-        for _ in range(2):
-            existing = self.get_for(code.tenant_id, code.purpose, code.subject_id)
-            if existing is not None:
-                stored = attrs.evolve(code, id=existing.id)
-                self.update(stored)
-                return stored
-            try:
-                return self.add(code)
-            except ConflictError:  # a concurrent request inserted it first
-                continue
-        raise ConflictError()
 
     def consume(
         self,

@@ -50,7 +50,7 @@ from portalkit.domain.principals import User
 from portalkit.domain.sessions import Session
 from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ConflictError, NotFoundError
+from portalkit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from portalkit.contrib.django.storage import DjangoUnitOfWork
@@ -258,20 +258,6 @@ class DjangoOneTimeCodes(DjangoRepository[OneTimeCode]):
         """The subject's current code, or None."""
         found = self._read(self._subject(tenant_id, purpose, subject_id))
         return found[0] if found else None
-
-    def save(self, code: OneTimeCode) -> OneTimeCode:
-        """Insert the subject's code, or replace the existing one."""
-        for _ in range(2):
-            existing = self.get_for(code.tenant_id, code.purpose, code.subject_id)
-            if existing is not None:
-                stored = attrs.evolve(code, id=existing.id)
-                self.update(stored)
-                return stored
-            try:
-                return self.add(code)
-            except ConflictError:  # a concurrent request inserted it first
-                continue
-        raise ConflictError()
 
     def consume(
         self,

@@ -609,6 +609,57 @@ class UserContract:
                 uow.users.update(attrs.evolve(second, email="user1@example.com"))
             assert uow.users.count(tenant_a.id) == 3
 
+    def test_add_or_activate_creates_or_gives_the_first_password(
+        self, storage: Storage
+    ) -> None:
+        """A new address: the user is created. The passwordless user named: only its
+        password and stamp change. Another tenant's same address is not touched."""
+        tenant, _, _ = setup_tenant(storage, "a")
+        other, _, _ = setup_tenant(storage, "b")
+        with storage.unit_of_work() as uow:
+            staff_made = uow.users.add(make_user(tenant.id, 1, name="Staff Made",
+                                                 external_key="k-1", created_at=T0))
+            twin = uow.users.add(make_user(other.id, 1))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            fresh = uow.users.add_or_activate(
+                make_user(tenant.id, 2, password_hash="h2", security_stamp="s2"), None
+            )
+            assert fresh is not None
+            assert fresh == uow.users.get(tenant.id, fresh.id)
+            assert (fresh.email, fresh.password_hash, fresh.security_stamp) == (
+                "user2@example.com", "h2", "s2")
+            offer = make_user(tenant.id, 1, name="Invited Name", external_key=None,
+                              password_hash="h1", security_stamp="s1")
+            activated = uow.users.add_or_activate(offer, staff_made.id)
+            assert activated == attrs.evolve(staff_made, password_hash="h1",
+                                             security_stamp="s1")
+            assert uow.users.get(tenant.id, staff_made.id) == activated
+            assert uow.users.get(other.id, twin.id) == twin
+            assert uow.users.count(tenant.id) == 2
+            uow.commit()
+
+    def test_add_or_activate_refuses_what_changed_since_it_was_read(
+        self, storage: Storage
+    ) -> None:
+        """None, and nothing written, when the address has a user that is not the one
+        named (one appeared since the read) or has a password by now."""
+        tenant, _, _ = setup_tenant(storage)
+        with storage.unit_of_work() as uow:
+            bare = uow.users.add(make_user(tenant.id, 1))
+            done = uow.users.add(make_user(tenant.id, 2, password_hash="old"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            users = uow.users
+            assert users.add_or_activate(make_user(tenant.id, 1, password_hash="h"), None) is None
+            assert users.add_or_activate(make_user(tenant.id, 1, password_hash="h"),
+                                         done.id) is None
+            assert users.add_or_activate(make_user(tenant.id, 2, password_hash="h"),
+                                         done.id) is None
+            assert users.get(tenant.id, bare.id) == bare
+            assert users.get(tenant.id, done.id) == done
+            assert users.count(tenant.id) == 2
+
     def test_datetimes_are_aware_utc(self, storage: Storage) -> None:
         """Datetimes come back timezone-aware and the same instant, whatever zone went in."""
         tenant, _, _ = setup_tenant(storage)

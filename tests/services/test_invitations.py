@@ -516,6 +516,32 @@ def test_existing_passwordless_user_is_bound_not_duplicated(world: World) -> Non
     result = service.accept(world.tenant_id, token, PASSWORD, PASSWORD)
     assert result.user.id == made.id
     assert result.user.password_hash is not None
+    assert result.user == attrs.evolve(made, password_hash=result.user.password_hash,
+                                       security_stamp=result.user.security_stamp)
+    assert result.user.security_stamp != made.security_stamp
+    with world.storage.unit_of_work() as uow:
+        assert uow.users.get(world.tenant_id, made.id) == result.user
+        assert uow.users.count(world.tenant_id, Eq("email", "ann@example.com")) == 1
+        entries = uow.audit.find(world.tenant_id, Eq("target", f"user:{made.id}"))
+    assert [(e.action, e.actor_user_id) for e in entries] == [
+        ("account.create", None), ("account.activate", made.id)]
+
+
+def test_an_account_link_activates_its_user_after_an_address_change(world: World) -> None:
+    """Staff changed the user's address after sending the set-password link: the link
+    still gives that user its password; no second user is made under the old address."""
+    with world.portal.admin("acme") as admin:
+        user = admin.create_user("joe@example.com", "Joe Bloggs")
+    mailer = MemoryMailer()
+    service = make_service(world, mailer)
+    assert service.send_account_created(world.tenant_id, user.id).sent
+    with world.portal.admin("acme") as admin:
+        admin.uow.users.update(attrs.evolve(user, email="joseph@example.com"))
+    result = service.accept(world.tenant_id, token_of(mailer.outbox[0]), PASSWORD, PASSWORD)
+    assert (result.user.id, result.user.email) == (user.id, "joseph@example.com")
+    assert result.user.password_hash is not None
+    with world.storage.unit_of_work() as uow:
+        assert uow.users.count(world.tenant_id, Eq("email", "joe@example.com")) == 0
 
 
 # Staff-created accounts (seed 001) ---------------------------------------------------

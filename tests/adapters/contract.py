@@ -1131,6 +1131,31 @@ class SessionContract:
             assert uow.sessions.for_user(tid, ann.id) == []
             assert uow.sessions.for_user(tid, bob.id) == [bobs]
 
+    def test_delete_expired(self, storage: Storage) -> None:
+        """delete_expired() removes this tenant's sessions idle since *seen_by* or created
+        by *created_by* (the bounds included) and keeps the rest and other tenants'."""
+        ann, bob, cy = self._two_tenants(storage)
+        tid = ann.tenant_id
+        minute = dt.timedelta(minutes=1)
+        seen_by, created_by = T0 + 10 * minute, T0 - 60 * minute
+        with storage.unit_of_work() as uow:
+            add = uow.sessions.add
+            idle = add(make_session(tid, ann.id, 1, created_at=T0, last_seen_at=seen_by))
+            old = add(make_session(tid, ann.id, 2, created_at=created_by,
+                                   last_seen_at=T0 + 30 * minute))
+            live = add(make_session(tid, bob.id, 3, created_at=created_by + minute,
+                                    last_seen_at=seen_by + minute))
+            foreign = add(make_session(cy.tenant_id, cy.id, 4, created_at=created_by,
+                                       last_seen_at=T0))
+            assert uow.sessions.delete_expired(tid, seen_by=seen_by, created_by=created_by) == 2
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.for_user(tid, ann.id) == []
+            assert uow.sessions.for_user(tid, bob.id) == [live]
+            assert uow.sessions.for_user(cy.tenant_id, cy.id) == [foreign]
+            assert uow.sessions.delete_expired(tid, seen_by=seen_by, created_by=created_by) == 0
+        assert {idle.id, old.id}.isdisjoint({live.id, foreign.id})
+
     def test_uncommitted_sessions_roll_back(self, storage: Storage) -> None:
         """A session added in a unit left without commit is not stored."""
         ann, _, _ = self._two_tenants(storage)

@@ -122,3 +122,11 @@ class SessionRepository(Protocol):
     def delete_for_user(self, tenant_id: int, user_id: int) -> int:
         """Delete every session of the user; how many there were."""
         ...
+
+    def delete_expired(
+        self, tenant_id: int, *, seen_by: dt.datetime, created_by: dt.datetime
+    ) -> int:
+        """Delete the tenant's sessions last seen at or before *seen_by* or created
+        at or before *created_by* (idle or too old: they can never be used
+        again); how many there were."""
+        ...

@@ -254,6 +254,28 @@ def _add_mail(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     _smtp_options(deliver)
 
 
+def _add_sessions(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sessions = _group(commands, "sessions", "server-side sign-in sessions")
+    purge = _command(
+        sessions, "purge", "portalkit._cli_sessions:run_purge",
+        "delete the sessions that ended by time (idle or too old), in every tenant",
+        description=(
+            "Delete every tenant's sessions that have been idle for the idle timeout or "
+            "are as old as the absolute timeout: they can never be used again. Give the "
+            "timeouts your PortalConfig(identity=IdentityConfig(...)) sets if they are not "
+            "the defaults (30 minutes, 14 days). Safe to run at any time, e.g. from cron."
+        ),
+    )
+    purge.add_argument(
+        "--idle-minutes", type=_positive, default=None, metavar="MINUTES",
+        help="session_idle_timeout in minutes (default 30)",
+    )
+    purge.add_argument(
+        "--absolute-hours", type=_positive, default=None, metavar="HOURS",
+        help="session_absolute_timeout in hours (default 336: 14 days)",
+    )
+
+
 def _add_demo(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo = _command(
         commands, "demo", "portalkit._cli_demo:run_demo",
@@ -292,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_db, _add_import, _add_tenant, _add_role, _add_user, _add_invite, _add_mail,
-                _add_demo):
+                _add_sessions, _add_demo):
         add(commands)
     return parser
 

@@ -609,6 +609,57 @@ class UserContract:
                 uow.users.update(attrs.evolve(second, email="user1@example.com"))
             assert uow.users.count(tenant_a.id) == 3
 
+    def test_add_or_activate_creates_or_gives_the_first_password(
+        self, storage: Storage
+    ) -> None:
+        """A new address: the user is created. The passwordless user named: only its
+        password and stamp change. Another tenant's same address is not touched."""
+        tenant, _, _ = setup_tenant(storage, "a")
+        other, _, _ = setup_tenant(storage, "b")
+        with storage.unit_of_work() as uow:
+            staff_made = uow.users.add(make_user(tenant.id, 1, name="Staff Made",
+                                                 external_key="k-1", created_at=T0))
+            twin = uow.users.add(make_user(other.id, 1))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            fresh = uow.users.add_or_activate(
+                make_user(tenant.id, 2, password_hash="h2", security_stamp="s2"), None
+            )
+            assert fresh is not None
+            assert fresh == uow.users.get(tenant.id, fresh.id)
+            assert (fresh.email, fresh.password_hash, fresh.security_stamp) == (
+                "user2@example.com", "h2", "s2")
+            offer = make_user(tenant.id, 1, name="Invited Name", external_key=None,
+                              password_hash="h1", security_stamp="s1")
+            activated = uow.users.add_or_activate(offer, staff_made.id)
+            assert activated == attrs.evolve(staff_made, password_hash="h1",
+                                             security_stamp="s1")
+            assert uow.users.get(tenant.id, staff_made.id) == activated
+            assert uow.users.get(other.id, twin.id) == twin
+            assert uow.users.count(tenant.id) == 2
+            uow.commit()
+
+    def test_add_or_activate_refuses_what_changed_since_it_was_read(
+        self, storage: Storage
+    ) -> None:
+        """None, and nothing written, when the address has a user that is not the one
+        named (one appeared since the read) or has a password by now."""
+        tenant, _, _ = setup_tenant(storage)
+        with storage.unit_of_work() as uow:
+            bare = uow.users.add(make_user(tenant.id, 1))
+            done = uow.users.add(make_user(tenant.id, 2, password_hash="old"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            users = uow.users
+            assert users.add_or_activate(make_user(tenant.id, 1, password_hash="h"), None) is None
+            assert users.add_or_activate(make_user(tenant.id, 1, password_hash="h"),
+                                         done.id) is None
+            assert users.add_or_activate(make_user(tenant.id, 2, password_hash="h"),
+                                         done.id) is None
+            assert users.get(tenant.id, bare.id) == bare
+            assert users.get(tenant.id, done.id) == done
+            assert users.count(tenant.id) == 2
+
     def test_datetimes_are_aware_utc(self, storage: Storage) -> None:
         """Datetimes come back timezone-aware and the same instant, whatever zone went in."""
         tenant, _, _ = setup_tenant(storage)
@@ -1079,6 +1130,31 @@ class SessionContract:
         with storage.unit_of_work() as uow:
             assert uow.sessions.for_user(tid, ann.id) == []
             assert uow.sessions.for_user(tid, bob.id) == [bobs]
+
+    def test_delete_expired(self, storage: Storage) -> None:
+        """delete_expired() removes this tenant's sessions idle since *seen_by* or created
+        by *created_by* (the bounds included) and keeps the rest and other tenants'."""
+        ann, bob, cy = self._two_tenants(storage)
+        tid = ann.tenant_id
+        minute = dt.timedelta(minutes=1)
+        seen_by, created_by = T0 + 10 * minute, T0 - 60 * minute
+        with storage.unit_of_work() as uow:
+            add = uow.sessions.add
+            idle = add(make_session(tid, ann.id, 1, created_at=T0, last_seen_at=seen_by))
+            old = add(make_session(tid, ann.id, 2, created_at=created_by,
+                                   last_seen_at=T0 + 30 * minute))
+            live = add(make_session(tid, bob.id, 3, created_at=created_by + minute,
+                                    last_seen_at=seen_by + minute))
+            foreign = add(make_session(cy.tenant_id, cy.id, 4, created_at=created_by,
+                                       last_seen_at=T0))
+            assert uow.sessions.delete_expired(tid, seen_by=seen_by, created_by=created_by) == 2
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.for_user(tid, ann.id) == []
+            assert uow.sessions.for_user(tid, bob.id) == [live]
+            assert uow.sessions.for_user(cy.tenant_id, cy.id) == [foreign]
+            assert uow.sessions.delete_expired(tid, seen_by=seen_by, created_by=created_by) == 0
+        assert {idle.id, old.id}.isdisjoint({live.id, foreign.id})
 
     def test_uncommitted_sessions_roll_back(self, storage: Storage) -> None:
         """A session added in a unit left without commit is not stored."""

@@ -516,6 +516,32 @@ def test_existing_passwordless_user_is_bound_not_duplicated(world: World) -> Non
     result = service.accept(world.tenant_id, token, PASSWORD, PASSWORD)
     assert result.user.id == made.id
     assert result.user.password_hash is not None
+    assert result.user == attrs.evolve(made, password_hash=result.user.password_hash,
+                                       security_stamp=result.user.security_stamp)
+    assert result.user.security_stamp != made.security_stamp
+    with world.storage.unit_of_work() as uow:
+        assert uow.users.get(world.tenant_id, made.id) == result.user
+        assert uow.users.count(world.tenant_id, Eq("email", "ann@example.com")) == 1
+        entries = uow.audit.find(world.tenant_id, Eq("target", f"user:{made.id}"))
+    assert [(e.action, e.actor_user_id) for e in entries] == [
+        ("account.create", None), ("account.activate", made.id)]
+
+
+def test_an_account_link_activates_its_user_after_an_address_change(world: World) -> None:
+    """Staff changed the user's address after sending the set-password link: the link
+    still gives that user its password; no second user is made under the old address."""
+    with world.portal.admin("acme") as admin:
+        user = admin.create_user("joe@example.com", "Joe Bloggs")
+    mailer = MemoryMailer()
+    service = make_service(world, mailer)
+    assert service.send_account_created(world.tenant_id, user.id).sent
+    with world.portal.admin("acme") as admin:
+        admin.uow.users.update(attrs.evolve(user, email="joseph@example.com"))
+    result = service.accept(world.tenant_id, token_of(mailer.outbox[0]), PASSWORD, PASSWORD)
+    assert (result.user.id, result.user.email) == (user.id, "joseph@example.com")
+    assert result.user.password_hash is not None
+    with world.storage.unit_of_work() as uow:
+        assert uow.users.count(world.tenant_id, Eq("email", "joe@example.com")) == 0
 
 
 # Staff-created accounts (seed 001) ---------------------------------------------------
@@ -633,6 +659,54 @@ def test_twenty_concurrent_accepts_create_exactly_one_user(postgres_storage: Sto
         (stored,) = uow.invitations.find(world.tenant_id)
     assert stored.status is InvitationStatus.ACCEPTED
     assert stored.user_id == winners[0].user.id
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_links_to_one_passwordless_user_give_it_one_password(
+    postgres_storage: Storage,
+) -> None:
+    """An invitation and a set-password link, both for the user staff made, accepted
+    by 20 threads at once: one password wins; every other request is refused
+    (AlreadyUsedError, or ConflictError for the other link) and writes nothing."""
+    world = build_world(postgres_storage)
+    mailer = MemoryMailer()
+    service, invitation_token = invite(world, mailer)
+    with world.portal.admin("acme") as admin:
+        made = admin.create_user("ann@example.com", "Ann Lee")
+    assert service.send_account_created(world.tenant_id, made.id).sent
+    account_token = token_of(mailer.outbox[-1])
+    barrier = threading.Barrier(20)
+    results: list[object] = []
+    lock = threading.Lock()
+
+    def accept(token: str) -> None:
+        barrier.wait()
+        try:
+            outcome: object = service.accept(world.tenant_id, token, PASSWORD, PASSWORD)
+        except Exception as exc:  # collected and checked below
+            outcome = exc
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=accept, args=(token,))
+               for token in [invitation_token, account_token] * 10]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 20
+    winners = [r for r in results if isinstance(r, SignedUp)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, (SignedUp, ConflictError)) for r in results), results
+    with world.storage.unit_of_work() as uow:
+        (user,) = uow.users.find(world.tenant_id, Eq("email", "ann@example.com"))
+        assert user == winners[0].user
+        assert uow.audit.count(world.tenant_id, Eq("action", "account.activate")) == 1
+        assert uow.outbox.count(world.tenant_id, Eq("topic", "invitation.accepted")) == 1
+        accepted = uow.invitations.find(world.tenant_id,
+                                        Eq("status", InvitationStatus.ACCEPTED))
+    assert [i.user_id for i in accepted] == [made.id]
 
 
 def test_show_says_already_signed_up_when_the_address_has_a_password(world: World) -> None:

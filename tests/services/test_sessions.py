@@ -12,19 +12,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from pathlib import Path
 
 import attrs
 import pytest
 from sqlalchemy import select
 
+from portalkit import Portal
 from portalkit._services.identity import SESSION_ENDED, IdentityConfig, set_password
+from portalkit.adapters.clock import ManualClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.adapters.sqlalchemy.tables import Base
+from portalkit.cli import main
 from portalkit.domain.principals import User
 from portalkit.domain.tenants import Tenant
-from portalkit.errors import ConfigurationError, InvalidTokenError, NotFoundError
+from portalkit.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    InvalidTokenError,
+    NotFoundError,
+)
 from portalkit.ports import Storage
 from tests.services.test_identity import FAST, NEW_PASSWORD, PASSWORD, World, make_world
 
@@ -127,6 +136,31 @@ def test_absolute_timeout_ends_even_an_active_session(world: World) -> None:
     assert world.clock.now() == signed.expires_at - dt.timedelta(hours=16)
     world.clock.advance(hours=16)
     _refused(world, signed.session)
+
+
+def test_purge_deletes_only_sessions_ended_by_time_in_every_tenant(world: World) -> None:
+    """Quiet for the idle timeout or as old as the absolute one: deleted, in every
+    tenant; a live session stays and still works. Explicit timeouts override."""
+    quiet = world.service.login(world.tenant, "ann", PASSWORD)
+    other = _other_tenant(world)
+    _user_with_password(world, other, "ola@other.example")
+    foreign = world.service.login(other, "ola@other.example", PASSWORD)
+    world.clock.advance(minutes=20)
+    busy = world.service.login(world.tenant, "ann", PASSWORD)
+    assert world.service.purge_sessions() == 0
+    world.clock.advance(minutes=10)  # quiet and foreign: 30 idle minutes
+    assert world.service.purge_sessions() == 2
+    assert world.service.authenticate(world.tenant, busy.session)
+    _refused(world, quiet.session)
+    _refused(world, foreign.session, other)
+    with world.storage.unit_of_work() as uow:
+        assert [s.id for s in uow.sessions.for_user(world.tenant.id, world.ann.id)] == [
+            busy.session_id]
+    assert world.service.purge_sessions(idle=dt.timedelta(hours=1)) == 0
+    assert world.service.purge_sessions(absolute=dt.timedelta(minutes=10)) == 1
+    with pytest.raises(InvalidInputError) as bad:
+        world.service.purge_sessions(idle=dt.timedelta(0))
+    assert bad.value.fields.keys() == {"idle"}
 
 
 def test_timeouts_are_configurable(world: World) -> None:
@@ -306,3 +340,36 @@ def test_the_token_is_stored_only_hashed(world: World) -> None:
                          for table in Base.metadata.sorted_tables])
     assert stored.token_hash in dump
     assert signed.session not in dump
+
+
+def test_portalkit_sessions_purge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``portalkit sessions purge`` deletes what ended by the timeouts it is given (the
+    defaults unless told): the session of a user who has not come back for 2 hours
+    goes (signing in again would have deleted it), one signed in now stays."""
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    storage = SqlAlchemyStorage.from_url(url)
+    storage.upgrade()
+    now = dt.datetime.now(dt.timezone.utc)  # the command's clock
+    clock = ManualClock(now - dt.timedelta(hours=2))
+    portal = Portal(storage, secret_key="sessions-purge-secret-key-0123456789-abcdef",
+                    clock=clock)
+    tenant = portal.create_tenant("acme", "Acme Rentals")
+    with portal.admin("acme") as admin:
+        admin.set_password(admin.create_user("ann@acme.example", "Ann"), PASSWORD)
+        admin.set_password(admin.create_user("bob@acme.example", "Bob"), PASSWORD)
+    gone = portal.identity.login(tenant, "bob@acme.example", PASSWORD)
+    clock.advance(hours=2)
+    live = portal.identity.login(tenant, "ann@acme.example", PASSWORD)
+    storage.close()
+    assert main(["sessions", "purge", "--url", url, "--idle-minutes", "180"]) == 0
+    assert capsys.readouterr().out == "0 ended sessions deleted\n"
+    assert main(["sessions", "purge", "--url", url]) == 0
+    assert capsys.readouterr().out == "1 ended session deleted\n"
+    storage = SqlAlchemyStorage.from_url(url)
+    with storage.unit_of_work() as uow:
+        (kept,) = uow.sessions.for_user(tenant.id, live.user.id)
+        assert uow.sessions.for_user(tenant.id, gone.user.id) == []
+    storage.close()
+    assert kept.id == live.session_id

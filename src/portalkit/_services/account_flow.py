@@ -9,8 +9,9 @@ one way whatever made it:
   username and external key.
 * :func:`checked_password_hash`: one way to check and hash a first password;
   :func:`new_security_stamp`: one generator of security stamps.
-* :func:`open_account` / :func:`bind_first_password`: create the user, or give
-  a passwordless user its first password; each writes one ``account.create``
+* :func:`open_account` / :func:`activate_or_open`: create the user, or give
+  a passwordless user its first password or create it (one write of the same
+  shape either way); each writes one ``account.create``
   or ``account.activate`` audit entry of the same shape (actor, ``user:<id>``,
   ``detail={"via": ...}``).
 * :func:`add_grant` and :func:`give_access`: the only places a grant or a
@@ -53,8 +54,8 @@ __all__ = [
     "Access",
     "AccountDetails",
     "account_details",
+    "activate_or_open",
     "add_grant",
-    "bind_first_password",
     "check_password",
     "checked_password_hash",
     "give_access",
@@ -189,6 +190,30 @@ def _audit(
     )
 
 
+def _new_user(
+    clock: Clock,
+    tenant: Tenant,
+    details: AccountDetails,
+    password_hash: str | None,
+    *,
+    is_staff: bool = False,
+) -> User:
+    """A user to store from checked *details*, with a new security stamp."""
+    return User(
+        id=0,
+        tenant_id=tenant.id,
+        email=details.email,
+        name=details.name,
+        username=details.username,
+        phone=details.phone,
+        is_staff=is_staff,
+        password_hash=password_hash,
+        security_stamp=new_security_stamp(),
+        external_key=details.external_key,
+        created_at=clock.now(),
+    )
+
+
 def open_account(
     uow: UnitOfWork,
     clock: Clock,
@@ -215,21 +240,7 @@ def open_account(
     """
     if uow.users.get_by_email(tenant.id, details.email) is not None:
         raise ConflictError("A user with this email address already exists.")
-    user = uow.users.add(
-        User(
-            id=0,
-            tenant_id=tenant.id,
-            email=details.email,
-            name=details.name,
-            username=details.username,
-            phone=details.phone,
-            is_staff=is_staff,
-            password_hash=password_hash,
-            security_stamp=new_security_stamp(),
-            external_key=details.external_key,
-            created_at=clock.now(),
-        )
-    )
+    user = uow.users.add(_new_user(clock, tenant, details, password_hash, is_staff=is_staff))
     if actor is None and password_hash is not None:
         actor = user.id  # a self-service sign-up: the new user acted
     _audit(uow, clock, user, "account.create", via=via, actor=actor, client_key=client_key,
@@ -237,23 +248,41 @@ def open_account(
     return user
 
 
-def bind_first_password(
+def activate_or_open(
     uow: UnitOfWork,
     clock: Clock,
-    user: User,
+    tenant: Tenant,
+    details: AccountDetails,
     password_hash: str,
     *,
+    existing: User | None,
     via: str,
-    client_key: str | None = None,
     detail: dict[str, str] | None = None,
 ) -> User:
-    """Give a passwordless *user* its first password (new security stamp), audited
-    as ``account.activate`` by the user."""
-    bound = attrs.evolve(user, password_hash=password_hash, security_stamp=new_security_stamp())
-    uow.users.update(bound)
-    _audit(uow, clock, bound, "account.activate", via=via, actor=bound.id,
-           client_key=client_key, detail=detail)
-    return bound
+    """Give the passwordless user *existing* its first password (a new security
+    stamp), or, when *existing* is None, create the user from *details* with it,
+    inside *uow* (the caller commits).
+
+    Either is the same single write (:meth:`UserRepository.add_or_activate`) and
+    one ``account.activate`` or ``account.create`` audit entry by the user, so a
+    customer-facing caller takes as long whichever it is (issue 20, finding 2).
+
+    Raises:
+        ConflictError: The address's user changed since *existing* was read (a
+            user appeared, got a password or another address); nothing may be
+            committed then.
+    """
+    if existing is not None:  # the row to insert must meet *existing* on its address
+        details = attrs.evolve(details, email=existing.email)
+    user = uow.users.add_or_activate(
+        _new_user(clock, tenant, details, password_hash),
+        existing.id if existing is not None else None,
+    )
+    if user is None or (existing is not None and user.id != existing.id):
+        raise ConflictError("A user with this email address already exists.")
+    action = "account.create" if existing is None else "account.activate"
+    _audit(uow, clock, user, action, via=via, actor=user.id, client_key=None, detail=detail)
+    return user
 
 
 def add_grant(

@@ -28,7 +28,12 @@ from portalkit.domain.passwords import PasswordPolicy, PasswordRule
 from portalkit.domain.principals import Principal, PrincipalKind, User
 from portalkit.domain.sessions import Session, SessionSummary, session_label, token_hash
 from portalkit.domain.tenants import DEFAULT_SENDER, Tenant
-from portalkit.errors import ConfigurationError, InvalidTokenError, NotFoundError
+from portalkit.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    InvalidTokenError,
+    NotFoundError,
+)
 from portalkit.ports import Clock, Mailer, PasswordHasher, Storage, Throttle, UnitOfWork
 
 
@@ -282,6 +287,33 @@ class _IdentitySessions:
                    actor=user.id, target=f"user:{user.id}", client_key=client_key)
             uow.commit()
 
+    def purge_sessions(
+        self, *, idle: dt.timedelta | None = None, absolute: dt.timedelta | None = None
+    ) -> int:
+        """Delete every tenant's sessions that ended by time; returns how many.
+
+        A session ends when it has been idle for *idle* or is *absolute* old
+        (by default the configured ``session_idle_timeout`` and
+        ``session_absolute_timeout``; pass the host's when this process does
+        not have its configuration). Such a session can never be used again:
+        sign-in makes a new one. Run it now and then (``portalkit sessions
+        purge`` from cron); each tenant's sessions go in one statement.
+
+        Raises:
+            InvalidInputError: A timeout is not a positive duration.
+        """
+        idle = _positive("idle", idle, self.config.session_idle_timeout)
+        absolute = _positive("absolute", absolute, self.config.session_absolute_timeout)
+        now = self._clock.now()
+        removed = 0
+        with self._storage.unit_of_work() as uow:
+            for tenant in uow.tenants.list():
+                removed += uow.sessions.delete_expired(
+                    tenant.id, seen_by=now - idle, created_by=now - absolute
+                )
+            uow.commit()
+        return removed
+
     def _user(self, uow: UnitOfWork, tenant: Tenant, user_id: int) -> User:
         user = uow.users.get(tenant.id, user_id)
         if user is None or not user.is_active:
@@ -304,3 +336,12 @@ class _IdentitySessions:
                    target=f"user:{user.id}" if user else None,
                    client_key=client_key, detail=detail)
             uow.commit()
+
+
+def _positive(field: str, value: object, default: dt.timedelta) -> dt.timedelta:
+    if value is None:
+        return default
+    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+        message = f"{field.capitalize()} must be a positive duration."
+        raise InvalidInputError.for_field(field, message)
+    return value

@@ -10,10 +10,9 @@ import attrs
 
 from portalkit._services.account_flow import (
     account_details,
-    bind_first_password,
+    activate_or_open,
     give_access,
     may_give,
-    open_account,
 )
 from portalkit._services.audit import DENIED, record
 from portalkit._services.invitation_sending import _InvitationSending
@@ -100,6 +99,8 @@ class _InvitationAccept(_InvitationSending):
                 (``fields`` says which).
             AlreadyUsedError: The invitation was used already (by this or a
                 concurrent request).
+            ConflictError: The address got an account by another way while
+                this request ran; nothing was written.
         """
         claims = self._signer.verify(TokenPurpose.INVITE, token)
         now = self._clock.now()
@@ -173,22 +174,17 @@ class _InvitationAccept(_InvitationSending):
         if user is not None and user.password_hash is not None:
             raise AlreadyUsedError(Msg("invitation.already_signed_up"))
         # An address that has a passwordless user and a new one do the same
-        # checks and reads, so the time of the answer does not tell them apart
-        # (issue 20, finding 2); only the last write differs.
+        # checks, reads and write (one insert-or-activate statement), so the
+        # time of the answer does not tell them apart (issue 20, finding 2).
         key = invitation.contact_key
         if key is not None and uow.users.get_by_external_key(tid, key) is not None:
             key = None  # the contact key is taken by another user: keep the email binding
         details = account_details(
             tenant, email=invitation.email, name=invitation.contact_name, external_key=key
         )
-        if user is not None:
-            uow.users.get_by_email(tid, details.email)  # open_account's check, as below
-            return bind_first_password(
-                uow, self._clock, user, password_hash, via="invitation", detail=detail
-            )
-        return open_account(
-            uow, self._clock, tenant, details, via="invitation", password_hash=password_hash,
-            detail=detail,
+        return activate_or_open(
+            uow, self._clock, tenant, details, password_hash, existing=user,
+            via="invitation", detail=detail,
         )
 
     def _give_access(self, uow: UnitOfWork, invitation: Invitation, user: User) -> bool:

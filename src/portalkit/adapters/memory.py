@@ -120,6 +120,18 @@ class _Users(_Table[User]):
             (u for u in self._rows.values() if u.tenant_id == tenant_id and u.email == email), None
         )
 
+    def add_or_activate(self, user: User, existing_id: int | None) -> User | None:
+        current = self.get_by_email(user.tenant_id, user.email)
+        if current is None:
+            return self.add(user)
+        if current.id != existing_id or current.password_hash is not None:
+            return None
+        activated = attrs.evolve(
+            current, password_hash=user.password_hash, security_stamp=user.security_stamp
+        )
+        self.update(activated)
+        return activated
+
 
 def _name(entity: object) -> Any:
     return getattr(entity, "name")  # noqa: B009

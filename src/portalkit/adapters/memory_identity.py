@@ -201,6 +201,20 @@ class MemorySessions:
         """Delete every session of the user."""
         return self.delete(tenant_id, user_id, [s.id for s in self.for_user(tenant_id, user_id)])
 
+    def delete_expired(
+        self, tenant_id: int, *, seen_by: dt.datetime, created_by: dt.datetime
+    ) -> int:
+        """Delete the tenant's sessions idle since *seen_by* or created by *created_by*."""
+        doomed = [
+            s.id
+            for s in self._rows.values()
+            if s.tenant_id == tenant_id
+            and (s.last_seen_at <= seen_by or s.created_at <= created_by)
+        ]
+        for the_id in doomed:
+            del self._rows[the_id]
+        return len(doomed)
+
 
 class MemoryThrottle:
     """A :class:`~portalkit.ports.Throttle` in this process's memory, thread-safe."""

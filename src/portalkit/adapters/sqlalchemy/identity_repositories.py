@@ -249,6 +249,17 @@ class SqlSessions:
         stmt = delete(_SESSIONS).where(c.tenant_id == tenant_id, c.user_id == user_id)
         return int(self._write(stmt).rowcount)
 
+    def delete_expired(
+        self, tenant_id: int, *, seen_by: dt.datetime, created_by: dt.datetime
+    ) -> int:
+        """Delete the tenant's sessions idle since *seen_by* or created by *created_by*."""
+        c = _SESSIONS.c
+        stmt = delete(_SESSIONS).where(
+            c.tenant_id == tenant_id,
+            (c.last_seen_at <= seen_by) | (c.created_at <= created_by),
+        )
+        return int(self._write(stmt).rowcount)
+
 
 class SqlThrottle:
     """A :class:`~portalkit.ports.Throttle` in the database, shared by every worker.

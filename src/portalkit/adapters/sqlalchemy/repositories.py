@@ -23,6 +23,7 @@ import attrs
 from cattrs.preconf.json import make_converter
 from sqlalchemy import (
     BindParameter,
+    Executable,
     Select,
     bindparam,
     insert,
@@ -228,6 +229,47 @@ class UserRepository(SqlRepository[User]):
         stmt = self._m.select_all.where(table.c.tenant_id == tenant_id, table.c.email == email)
         found = self._m.from_rows(self._execute(stmt).all())
         return found[0] if found else None
+
+    def add_or_activate(self, user: User, existing_id: int | None) -> User | None:
+        """Store *user*, or activate the passwordless user *existing_id* with its email
+        (see the port): ``INSERT … ON CONFLICT (tenant_id, email) DO UPDATE SET
+        password_hash, security_stamp WHERE id = :existing AND password_hash IS NULL
+        RETURNING …``, one statement whichever happens."""
+        dialect = self._uow.dialect
+        stmt = _ADD_OR_ACTIVATE.get(dialect)
+        if stmt is None:
+            stmt = _ADD_OR_ACTIVATE.setdefault(dialect, _add_or_activate(dialect))
+        params = self._m.to_row(user)
+        params["_existing"] = existing_id
+        found = self._m.from_rows(self._write(stmt, params).all())
+        return found[0] if found else None
+
+
+#: :meth:`UserRepository.add_or_activate`'s statement, per dialect.
+_ADD_OR_ACTIVATE: dict[str, Executable] = {}
+
+
+def _add_or_activate(dialect: str) -> Executable:
+    ins: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: PLC0415
+
+        ins = pg_insert(MAPPINGS["users"].table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: PLC0415
+
+        ins = sqlite_insert(MAPPINGS["users"].table)
+    mapping = MAPPINGS["users"]
+    c = mapping.table.c
+    stmt: Executable = ins.on_conflict_do_update(
+        index_elements=[c.tenant_id, c.email],
+        set_={
+            "password_hash": ins.excluded.password_hash,
+            "security_stamp": ins.excluded.security_stamp,
+        },
+        where=(c.id == bindparam("_existing")) & c.password_hash.is_(None),
+    ).returning(*mapping.columns)
+    return stmt
 
 
 class NamedRepository(SqlRepository[E]):

@@ -243,6 +243,15 @@ class DjangoSessions:
             deleted, _ = self._rows._tenant(tenant_id).filter(user_id=user_id).delete()
         return int(deleted)
 
+    def delete_expired(
+        self, tenant_id: int, *, seen_by: dt.datetime, created_by: dt.datetime
+    ) -> int:
+        """Delete the tenant's sessions idle since *seen_by* or created by *created_by*."""
+        expired = Q(last_seen_at__lte=to_db(seen_by)) | Q(created_at__lte=to_db(created_by))
+        with self._uow.writing():
+            deleted, _ = self._rows._tenant(tenant_id).filter(expired).delete()
+        return int(deleted)
+
 
 class DjangoOneTimeCodes(DjangoRepository[OneTimeCode]):
     """Password-reset and email-proof codes: at most one per tenant, purpose and subject."""

@@ -349,6 +349,25 @@ class UserRepository(DjangoRepository[User]):
         found = self._read(self._tenant(tenant_id).filter(email=email))
         return found[0] if found else None
 
+    def add_or_activate(self, user: User, existing_id: int | None) -> User | None:
+        """Store *user*, or activate the passwordless user *existing_id* with its
+        email (see the port): a conditional update, else an insert."""
+        row = self._m.to_row(user)
+        if existing_id is not None:
+            with self._uow.writing():
+                changed = (
+                    self._tenant(user.tenant_id)
+                    .filter(id=existing_id, email=row["email"], password_hash__isnull=True)
+                    .update(
+                        password_hash=row["password_hash"], security_stamp=row["security_stamp"]
+                    )
+                )
+            if changed:
+                return self.get(user.tenant_id, existing_id)
+        if self.get_by_email(user.tenant_id, user.email) is not None:
+            return None
+        return self.add(user)
+
 
 class MembershipRepository(DjangoRepository[Membership]):
     """Group memberships, and a user's groups."""

@@ -145,6 +145,9 @@ def request_service(asset_id: int) -> ResponseReturnValue:
     return _act(asset_id, lambda: pk.request_from().requests.request_service(
         asset=asset_id, description=form.get("description", ""),
         job_type=form.get("job_type") or None, idempotency_key=form.get("nonce") or None,
+        contact_name=form.get("contact_name") or None,
+        contact_phone=form.get("contact_phone") or None,
+        contact_email=form.get("contact_email") or None,
     ), "Your service request was sent.")
 
 

@@ -119,7 +119,8 @@ def _hasher(lock: str | None, niceness: int | None) -> PasswordHasher | None:
 
 #: The menu: (endpoint, url arguments, label, the permission that shows it).
 #: Labels are English; the layout shows them in the user's language. A guest
-#: sees only the entries of :data:`_GUEST_MENU` (never a list of someone's records).
+#: sees only the entries of :data:`_GUEST_MENU`: every visitor is the same guest,
+#: so a list (my assets) would show one customer's fleet to the next visitor.
 _NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
     ("customer.my_assets", {}, "My assets", perms.ASSET_VIEW),
     ("customer.jobs", {}, "Jobs", perms.JOB_VIEW),
@@ -133,7 +134,7 @@ _NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
     ("customer.messages", {}, "Messages", perms.MESSAGE_VIEW),
     ("staff.invitations", {}, "Invitations", perms.INVITATION_SEND),
 )
-_GUEST_MENU = frozenset({perms.ASSET_VIEW, perms.SERVICE_REQUEST_EDIT})
+_GUEST_MENU = frozenset({perms.SERVICE_REQUEST_EDIT})
 
 
 def _money(cents: int | None, currency: str | None = "USD") -> str:

@@ -79,7 +79,13 @@ def lookup() -> ResponseReturnValue:
 @bp.get("/assets")
 @pk.require(perms.ASSET_VIEW)
 def my_assets() -> ResponseReturnValue:
-    """The assets the principal may see, searchable by number, a page at a time."""
+    """The assets the principal may see, searchable by number, a page at a time.
+
+    A guest looks assets up by number instead: every visitor is the same guest,
+    so a list would show one customer's fleet to the next visitor.
+    """
+    if pk.request_from().user is None:
+        return redirect(url_for("customer.lookup"))
     number = request.args.get("q", "").strip()
     page = pk.request_from().accounts.assets(
         number=number or None, size=20, cursor=request.args.get("cursor") or None

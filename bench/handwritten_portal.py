@@ -39,6 +39,9 @@ PAGE_SIZE = 50
 NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
     ("customer.my_assets", {}, "My assets", "asset.view"),
     ("customer.jobs", {}, "Jobs", "job.view"),
+    ("actions.service_requests", {}, "Service requests", "service_request.edit"),
+    ("actions.appointments", {}, "Appointments", "appointment.view"),
+    ("actions.meters", {}, "Meter readings", "meter_reading.edit"),
     ("customer.documents", {"kind": "quotes"}, "Quotes", "quote.view"),
     ("customer.documents", {"kind": "invoices"}, "Invoices", "invoice.view"),
     ("customer.documents", {"kind": "reports"}, "Reports", "report.view"),
@@ -600,7 +603,11 @@ def create_app(
     organizations_bp = Blueprint("organizations", __name__)
     organizations_bp.add_url_rule("/organizations", "choose", not_here)
     organizations_bp.add_url_rule("/organization", "switch", not_here, methods=["POST"])
-    for blueprint in (customer, auth, staff, organizations_bp):
+    actions = Blueprint("actions", __name__)
+    actions.add_url_rule("/service-requests", "service_requests", not_here)
+    actions.add_url_rule("/appointments", "appointments", not_here)
+    actions.add_url_rule("/meters", "meters", not_here)
+    for blueprint in (customer, auth, staff, organizations_bp, actions):
         app.register_blueprint(blueprint)
     return app
 

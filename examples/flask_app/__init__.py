@@ -20,7 +20,7 @@ from portalkit.contrib import flask as pk
 from portalkit.demo import DEMO_TENANT, load_demo
 from portalkit.ports import PasswordHasher
 
-from . import auth_views, customer_views, i18n, organizations, staff_views
+from . import action_pages, auth_views, customer_views, i18n, organizations, staff_views
 from .sources import DemoDocuments, DemoKpis
 
 __all__ = ["create_app"]
@@ -88,6 +88,7 @@ def create_app(
     pk.init_app(app, portal=portal)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(customer_views.bp)
+    app.register_blueprint(action_pages.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(organizations.bp)
     i18n.install(app)
@@ -117,10 +118,15 @@ def _hasher(lock: str | None, niceness: int | None) -> PasswordHasher | None:
 
 
 #: The menu: (endpoint, url arguments, label, the permission that shows it).
-#: Labels are English; the layout shows them in the user's language.
+#: Labels are English; the layout shows them in the user's language. A guest
+#: sees only the entries of :data:`_GUEST_MENU`: every visitor is the same guest,
+#: so a list (my assets) would show one customer's fleet to the next visitor.
 _NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
     ("customer.my_assets", {}, "My assets", perms.ASSET_VIEW),
     ("customer.jobs", {}, "Jobs", perms.JOB_VIEW),
+    ("actions.service_requests", {}, "Service requests", perms.SERVICE_REQUEST_EDIT),
+    ("actions.appointments", {}, "Appointments", perms.APPOINTMENT_VIEW),
+    ("actions.meters", {}, "Meter readings", perms.METER_READING_EDIT),
     ("customer.documents", {"kind": "quotes"}, "Quotes", perms.QUOTE_VIEW),
     ("customer.documents", {"kind": "invoices"}, "Invoices", perms.INVOICE_VIEW),
     ("customer.documents", {"kind": "reports"}, "Reports", perms.REPORT_VIEW),
@@ -128,6 +134,7 @@ _NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
     ("customer.messages", {}, "Messages", perms.MESSAGE_VIEW),
     ("staff.invitations", {}, "Invitations", perms.INVITATION_SEND),
 )
+_GUEST_MENU = frozenset({perms.SERVICE_REQUEST_EDIT})
 
 
 def _money(cents: int | None, currency: str | None = "USD") -> str:
@@ -164,7 +171,7 @@ def _layout_context() -> dict[str, Any]:
         principal, policy = req.principal, req.policy
         nav = [
             (endpoint, args, label) for endpoint, args, label, permission in _NAV
-            if (user is not None or permission == perms.ASSET_VIEW)
+            if (user is not None or permission in _GUEST_MENU)
             and policy.granted_paths(principal, permission)
         ]
         if user is not None:  # one COUNT, with the request's policy

@@ -30,11 +30,11 @@ def may_use(permission: str) -> bool:
     return bool(req.policy.granted_paths(req.principal, permission))
 
 
-def require_section(permission: str) -> None:
-    """Refuse the page (403) unless the principal holds *permission* somewhere.
+def require_section(*permissions: str) -> None:
+    """Refuse the page (403) unless the principal holds one of *permissions* somewhere.
 
     The same test and message as ``pk.require(permission)``, for a view whose
-    permission depends on its URL.
+    permission depends on its URL or that any of several permissions opens.
     """
-    if not may_use(permission):
+    if not any(may_use(permission) for permission in permissions):
         raise PermissionDeniedError("You do not have access to this page.")

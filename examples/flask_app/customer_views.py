@@ -79,7 +79,13 @@ def lookup() -> ResponseReturnValue:
 @bp.get("/assets")
 @pk.require(perms.ASSET_VIEW)
 def my_assets() -> ResponseReturnValue:
-    """The assets the principal may see, searchable by number, a page at a time."""
+    """The assets the principal may see, searchable by number, a page at a time.
+
+    A guest looks assets up by number instead: every visitor is the same guest,
+    so a list would show one customer's fleet to the next visitor.
+    """
+    if pk.request_from().user is None:
+        return redirect(url_for("customer.lookup"))
     number = request.args.get("q", "").strip()
     page = pk.request_from().accounts.assets(
         number=number or None, size=20, cursor=request.args.get("cursor") or None
@@ -145,6 +151,9 @@ def request_service(asset_id: int) -> ResponseReturnValue:
     return _act(asset_id, lambda: pk.request_from().requests.request_service(
         asset=asset_id, description=form.get("description", ""),
         job_type=form.get("job_type") or None, idempotency_key=form.get("nonce") or None,
+        contact_name=form.get("contact_name") or None,
+        contact_phone=form.get("contact_phone") or None,
+        contact_email=form.get("contact_email") or None,
     ), "Your service request was sent.")
 
 

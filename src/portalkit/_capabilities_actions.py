@@ -56,7 +56,10 @@ class RequestServiceRequests(_Bound[ServiceRequests]):
         idempotency_key: str | None = None,
         **fields: object,
     ) -> ServiceRequest:
-        """Request service on an asset (``asset``, ``description``, optional ``job_type``)."""
+        """Request service on an asset (``asset``, ``description``, optional ``job_type``;
+        ``contact_name``, ``contact_phone``, ``contact_email``: a guest must give a name and a
+        phone number or an email address).
+        """
         return self._service.request_service(
             self._req.principal,
             payload,

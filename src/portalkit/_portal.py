@@ -252,7 +252,7 @@ class Portal:
             "per_principal": config.limits.action_principal,
             "per_client": config.limits.action_client,
         }
-        self.requests = ServiceRequests(storage, clock, **acting)
+        self.requests = ServiceRequests(storage, clock, phones=self._phones, **acting)
         self.appointments = Appointments(storage, clock, availability=availability, **acting)
         self.meters = Meters(storage, clock, **acting)
         self.maintenance = Maintenance(storage, clock, **acting)

@@ -94,6 +94,14 @@ def _sign_up(page: Page, base: str, smtp: SmtpServer, portal_app: Any) -> None:
     page.goto(link.group(0))
 
 
+def _service_request_errors(page: Page, base: str, smtp: SmtpServer, portal_app: Any) -> None:
+    """Send the service request form empty: its field errors, next to the fields."""
+    page.goto(base + "/service-requests")
+    page.locator("#description").evaluate("e => e.removeAttribute('required')")
+    page.locator("form[action='/service-requests'] button[type=submit]").click()
+    page.locator(".field-error").first.wait_for()
+
+
 Where = str | Callable[[PortalRequest], str] | Drive
 
 #: name → (who is signed in (None: nobody), the path, how to find it as that user, or
@@ -118,6 +126,11 @@ PAGES: dict[str, tuple[str | None, Where]] = {
     "quotes": (ANN, "/documents/quotes"),
     "invoices": (ANN, "/documents/invoices"),
     "quote": (ANN, _quote),
+    "service-requests": (ANN, "/service-requests"),
+    "service-request-errors": (ANN, Drive(_service_request_errors)),
+    "appointments": (ANN, "/appointments"),
+    "meters": (ANN, "/meters"),
+    "service-requests-staff": (STAFF, "/service-requests"),
     "messages": (ANN, "/messages"),
     "profile": (ANN, "/profile"),
     "forbidden-section": (ANN, "/documents/statements"),

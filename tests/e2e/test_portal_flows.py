@@ -260,6 +260,19 @@ def test_guest_mode(page: Page, flask_server: str, portal_app: Any, shot: Any) -
         expect(page.get_by_role("heading", name="Identification")).to_be_visible()
         expect(page.get_by_role("heading", name="Maintenance Schedule")).to_have_count(0)
         shot("19-guest")
+        # A guest's request needs a contact: the errors first, then it is sent.
+        page.get_by_label("What is needed?").fill("The tail light is out")
+        page.get_by_label("Email").fill("pat@localhost")  # the browser lets it through
+        page.get_by_role("button", name="Request service").click()
+        expect(page.locator(".field-error")).to_have_count(2)
+        expect(page.get_by_label("What is needed?")).to_have_value("The tail light is out")
+        shot("19b-guest-contact-errors")
+        page.get_by_label("Your name").fill("Pat Visitor")
+        page.get_by_label("Email").fill("pat@example.com")
+        page.get_by_role("button", name="Request service").click()
+        expect(page.get_by_text("Your service request was sent.")).to_be_visible()
+        expect(page.get_by_role("link", name="My assets")).to_have_count(0)
+        shot("19c-guest-request-sent")
     finally:
         with portal.admin(DEMO_TENANT) as admin:
             admin.update_settings(login_required=True)

@@ -44,6 +44,9 @@ PAGES: dict[str | None, list[tuple[str, str]]] = {
         ("quote", r"link:/quotes/\d+/@/documents/quotes/"),
         ("invoices", "/documents/invoices/"),
         ("reports", "/documents/reports/"),
+        ("service-requests", "/service-requests/"),
+        ("appointments", "/appointments/"),
+        ("meters", "/meters/"),
         ("messages", "/messages/"),
         ("profile", "/profile/"),
         ("organizations-one", "/organizations/"),
@@ -59,6 +62,7 @@ PAGES: dict[str | None, list[tuple[str, str]]] = {
     "admin@northwind.example": [
         ("staff-invitations", "/staff/invitations/"),
         ("contracts-choose", "/account/contracts/"),
+        ("service-requests-staff", "/service-requests/"),
     ],
     "dave@consultant.example": [
         ("organizations", "/organizations/"),

@@ -86,6 +86,7 @@ def _heading(answer: Any) -> str:
 
 # One rule: a section the user may not use is the 403 page, a record they may not see the 404.
 SECTIONS = [
+    "/service-requests", "/appointments", "/meters",
     "/jobs", "/documents/quotes", "/documents/invoices", "/documents/reports",
     "/documents/statements", "/account", "/account/contracts", "/account/call-off",
     "/staff/invitations",

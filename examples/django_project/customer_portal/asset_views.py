@@ -27,7 +27,10 @@ from portalkit.errors import InvalidInputError
 from .forms import field_errors, nonce
 
 #: The fields of the page's forms that show their own errors.
-ASSET_FORM_FIELDS = ("starts_at", "notes", "description", "job_type", "meter", "value")
+ASSET_FORM_FIELDS = (
+    "starts_at", "notes", "description", "job_type", "meter", "value", "contact_name",
+    "contact_phone", "contact_email",
+)
 
 #: The kinds of service a customer may ask for: (value sent, label shown).
 JOB_TYPES = (
@@ -98,6 +101,9 @@ def request_service(request: HttpRequest, asset_id: int) -> HttpResponse:
     return _act(request, asset_id, lambda: portal_request(request).requests.request_service(
         asset=asset_id, description=form.get("description", ""),
         job_type=form.get("job_type") or None, idempotency_key=form.get("nonce") or None,
+        contact_name=form.get("contact_name") or None,
+        contact_phone=form.get("contact_phone") or None,
+        contact_email=form.get("contact_email") or None,
     ), _("Your service request was sent."))
 
 

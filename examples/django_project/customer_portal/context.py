@@ -18,6 +18,9 @@ from .account_views import KINDS
 _NAV: tuple[tuple[str, tuple[str, ...], Any, str], ...] = (
     ("assets", (), _("My assets"), perms.ASSET_VIEW),
     ("jobs", (), _("Jobs"), perms.JOB_VIEW),
+    ("service_requests", (), _("Service requests"), perms.SERVICE_REQUEST_EDIT),
+    ("appointments", (), _("Appointments"), perms.APPOINTMENT_VIEW),
+    ("meters", (), _("Meter readings"), perms.METER_READING_EDIT),
     ("documents", ("quotes",), _("Quotes"), perms.QUOTE_VIEW),
     ("documents", ("invoices",), _("Invoices"), perms.INVOICE_VIEW),
     ("documents", ("reports",), _("Reports"), perms.REPORT_VIEW),
@@ -27,7 +30,10 @@ _NAV: tuple[tuple[str, tuple[str, ...], Any, str], ...] = (
     ("staff_invitations", (), _("Invitations"), perms.INVITATION_SEND),
 )
 #: A guest's menu (a tenant without login): lookup by number, never a list.
-_GUEST_NAV = (("lookup", (), _("Find an asset"), perms.ASSET_VIEW),)
+_GUEST_NAV = (
+    ("lookup", (), _("Find an asset"), perms.ASSET_VIEW),
+    ("service_requests", (), _("Service requests"), perms.SERVICE_REQUEST_EDIT),
+)
 assert {args[0] for name, args, _l, _p in _NAV if name == "documents"} <= set(KINDS)
 
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from . import (
     account_views,
+    action_views,
     asset_views,
     auth_views,
     profile_views,
@@ -44,6 +45,13 @@ urlpatterns = [
         asset_views.cancel, name="cancel_appointment",
     ),
     path("assets/<int:asset_id>/meters/", asset_views.meter_reading, name="meter_reading"),
+    # Service requests, appointments and meter readings across the user's assets
+    path("service-requests/", action_views.service_requests, name="service_requests"),
+    path("appointments/", action_views.appointments, name="appointments"),
+    path(
+        "appointments/<int:appointment_id>/cancel/", action_views.cancel, name="cancel_booking"
+    ),
+    path("meters/", action_views.meters, name="meters"),
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<int:job_id>/", views.job, name="job"),
     # Documents, account, messages

@@ -60,6 +60,7 @@ __all__ = [
     "checked_password_hash",
     "give_access",
     "hash_password",
+    "is_staff",
     "may_give",
     "new_security_stamp",
     "open_account",
@@ -330,6 +331,14 @@ def _offers(uow: UnitOfWork, tenant_id: int, access: Access) -> list[Offer]:
     return offers
 
 
+def is_staff(uow: UnitOfWork, principal: Principal) -> bool:
+    """Whether *principal* is an active staff user (read from storage now)."""
+    if principal.kind is not PrincipalKind.USER or principal.user_id is None:
+        return False
+    user = uow.users.get(principal.tenant_id, principal.user_id)
+    return user is not None and user.is_active and user.is_staff
+
+
 def may_give(
     uow: UnitOfWork,
     actor: Principal,
@@ -345,13 +354,7 @@ def may_give(
     """
     if not access:
         return True
-    user = (
-        uow.users.get(actor.tenant_id, actor.user_id)
-        if actor.kind is PrincipalKind.USER and actor.user_id is not None
-        else None
-    )
-    staff = user is not None and user.is_active and user.is_staff
-    if staff:
+    if is_staff(uow, actor):
         return True
     policy = load_policy(uow, actor, registry=registry)
     kpi_keys = frozenset().union(*(g.kpi_keys for g in access.groups))

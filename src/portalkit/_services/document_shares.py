@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from portalkit._services.account_flow import is_staff
 from portalkit._services.document_access import _as_id
 from portalkit._services.document_downloads import Download, _DocumentDownloads
 from portalkit.domain.documents import (
@@ -77,19 +78,13 @@ class _DocumentShares(_DocumentDownloads):
         rule = visibility_filter(self.kinds, settings.disabled_features, scope)
         return all_of(Eq("id", link.document_id), rule)
 
-    def _user_is_staff(self, uow: UnitOfWork, principal: Principal) -> bool:
-        if principal.kind is not PrincipalKind.USER or principal.user_id is None:
-            return False
-        user = uow.users.get(principal.tenant_id, principal.user_id)
-        return user is not None and user.is_active and user.is_staff
-
     def _shareable(
         self, uow: UnitOfWork, policy: Policy, principal: Principal, document_id: int
     ) -> tuple[Document, bool]:
         """The document and whether the principal is staff; raise if they may not share it."""
         if principal.kind is not PrincipalKind.USER or principal.user_id is None:
             raise PermissionDeniedError()
-        staff = self._user_is_staff(uow, principal)
+        staff = is_staff(uow, principal)
         if staff:
             found = uow.documents.find(
                 principal.tenant_id,
@@ -189,7 +184,7 @@ class _DocumentShares(_DocumentDownloads):
             link = uow.share_links.get(principal.tenant_id, share_id)
             if link is None or principal.kind is not PrincipalKind.USER:
                 raise NotFoundError()
-            if link.created_by != principal.user_id and not self._user_is_staff(uow, principal):
+            if link.created_by != principal.user_id and not is_staff(uow, principal):
                 raise NotFoundError()
             if link.revoked_at is None:
                 link = attrs.evolve(link, revoked_at=now)

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from portalkit import perms
+from portalkit._services.account_flow import is_staff
 from portalkit._services.action_base import (
     ActionContext,
     ActionService,
@@ -15,16 +16,19 @@ from portalkit._services.action_base import (
     merge_fields,
 )
 from portalkit.domain.actions import (
+    CONTACT_FIELDS,
     RequestKind,
     ServiceRequest,
     check_fields,
+    clean_contact,
     clean_text,
     parse_id,
 )
+from portalkit.domain.contact import PhoneNormalizer
 from portalkit.domain.filters import Eq, all_of, any_of
 from portalkit.domain.i18n import Msg
 from portalkit.domain.policy import Policy
-from portalkit.domain.principals import Principal
+from portalkit.domain.principals import Principal, PrincipalKind
 from portalkit.domain.records import Asset, Job
 from portalkit.domain.scopes import ScopeKind
 from portalkit.errors import (
@@ -38,10 +42,19 @@ __all__ = [
 
 
 class ServiceRequests(ActionService):
-    """Request service on an asset (seed 000) or a job at a site (seed 002)."""
+    """Request service on an asset (seed 000) or a job at a site (seed 002).
+
+    Args:
+        phones: Normalizes a request's contact phone number to E.164 (kept as
+            typed when None); the other arguments are :class:`ActionService`'s.
+    """
 
     JOB_FIELDS = frozenset({"site", "asset", "job_type", "description"})
-    SERVICE_FIELDS = frozenset({"asset", "job_type", "description"})
+    SERVICE_FIELDS = frozenset({"asset", "job_type", "description", *CONTACT_FIELDS})
+
+    def __init__(self, *args: Any, phones: PhoneNormalizer | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._phones = phones
 
     def request_job(
         self,
@@ -97,6 +110,11 @@ class ServiceRequests(ActionService):
     ) -> ServiceRequest:
         """Request service on an asset (``asset``, ``description``, optional ``job_type``).
 
+        ``contact_name``, ``contact_phone`` and ``contact_email`` say how to
+        reach whoever asked: a guest must give a name and a phone number or an
+        email address (they are all the staff will know), a user may. The
+        phone number is stored in E.164 when the portal has a phone normalizer.
+
         Raises:
             InvalidInputError: a bad or unexpected field (nothing is stored).
             NotFoundError: the asset is not one of the principal's.
@@ -108,6 +126,7 @@ class ServiceRequests(ActionService):
             "asset": parse_id("asset", data.get("asset")),
             "job_type": data.get("job_type"),
             "description": data.get("description"),
+            **{name: data.get(name) for name in CONTACT_FIELDS},
         }
         return self._submit(
             principal,
@@ -132,6 +151,15 @@ class ServiceRequests(ActionService):
             values["description"],
             max_length=s.description_max_length,
             required=kind is RequestKind.SERVICE,
+        )
+        contact = clean_contact(
+            values.get("contact_name"),
+            values.get("contact_phone"),
+            values.get("contact_email"),
+            required=kind is RequestKind.SERVICE and ctx.principal.kind is PrincipalKind.GUEST,
+            phones=self._phones,
+            region=ctx.tenant.settings.default_region
+            if values.get("contact_phone") else "US",
         )
         tid = ctx.tenant_id
         asset: Asset | None = None
@@ -163,6 +191,9 @@ class ServiceRequests(ActionService):
                 asset_id=asset.id if asset else None,
                 requested_by=ctx.principal.user_id,
                 created_at=ctx.now,
+                contact_name=contact.name,
+                contact_phone=contact.phone,
+                contact_email=contact.email,
             )
         )
         job_key: str | None = None
@@ -200,6 +231,9 @@ class ServiceRequests(ActionService):
                 "description": description,
                 "job_id": request.job_id,
                 "job_external_key": job_key,
+                "contact_name": contact.name,
+                "contact_phone": contact.phone,
+                "contact_email": contact.email,
             },
             target=f"service_request:{request.id}",
             scope_path=scope_path,
@@ -215,7 +249,11 @@ class ServiceRequests(ActionService):
         policy: Policy | None = None,
     ) -> list[ServiceRequest]:
         """The principal's visible requests, newest first (service requests need
-        Service Request View, job requests Jobs View)."""
+        Service Request View, job requests Jobs View).
+
+        A request's contact details are shown to staff and to the user who
+        asked; for anyone else they are None.
+        """
 
         def body(ctx: ActionContext) -> list[ServiceRequest]:
             visible = any_of(
@@ -230,8 +268,26 @@ class ServiceRequests(ActionService):
             )
             if asset is not None:
                 visible = all_of(visible, Eq("asset_id", parse_id("asset", asset)))
-            return ctx.uow.actions.requests.find(
+            found = ctx.uow.actions.requests.find(
                 ctx.tenant_id, visible, order_by=("-created_at",), limit=max(1, min(limit, 500))
             )
+            return _contacts_for(ctx, found)
 
         return self._read(principal, body, policy)
+
+
+def _contacts_for(ctx: ActionContext, requests: list[ServiceRequest]) -> list[ServiceRequest]:
+    """*requests* with the contact details this principal may not see taken out.
+
+    The user is read (one statement) only when some request carries a contact.
+    """
+    if not any(r.contact_name or r.contact_phone or r.contact_email for r in requests):
+        return requests
+    if is_staff(ctx.uow, ctx.principal):
+        return requests
+    me = ctx.principal.user_id if ctx.principal.kind is PrincipalKind.USER else None
+    return [
+        r if me is not None and r.requested_by == me
+        else attrs.evolve(r, contact_name=None, contact_phone=None, contact_email=None)
+        for r in requests
+    ]

@@ -27,7 +27,7 @@ into a form is refused with a field-level
 Where the parts live: this module holds the service request and re-exports
 the rest, one module per capability (``_actions_appointments``,
 ``_actions_meters``, ``_actions_maintenance``, ``_actions_rentals``,
-``_actions_quotes``), the settings (``_actions_settings``) and the payload
+``_actions_quotes``, ``_actions_contact``), the settings (``_actions_settings``) and the payload
 parsing (``_actions_input``). Import every name from here.
 """
 
@@ -45,6 +45,11 @@ from portalkit.domain._actions_appointments import (
     SlotOffer,
     check_slot,
     weekly_slots,
+)
+from portalkit.domain._actions_contact import (
+    CONTACT_FIELDS,
+    RequestContact,
+    clean_contact,
 )
 from portalkit.domain._actions_input import (
     IdempotencyKey,
@@ -95,6 +100,7 @@ from portalkit.domain._actions_settings import (
 )
 
 __all__ = [
+    "CONTACT_FIELDS",
     "DECIDABLE_QUOTE_KINDS",
     "DECIDABLE_QUOTE_STATUSES",
     "DEFAULT_READING_MAX_PER_DAY",
@@ -114,6 +120,7 @@ __all__ = [
     "QuoteDecision",
     "QuoteDecisionKind",
     "RentalItem",
+    "RequestContact",
     "RequestKind",
     "Schedule",
     "ServiceRequest",
@@ -125,6 +132,7 @@ __all__ = [
     "check_quote_decidable",
     "check_reading",
     "check_slot",
+    "clean_contact",
     "clean_idempotency_key",
     "clean_text",
     "convert_units",
@@ -154,6 +162,11 @@ class ServiceRequest:
 
     It is unscheduled and carries the tenant's default status; for a job
     request, :attr:`job_id` is the unscheduled job created with it.
+
+    ``contact_name``, ``contact_phone`` (E.164 when a phone normalizer is
+    configured) and ``contact_email`` are how to reach whoever asked: a guest
+    must give them, a signed-in user may. Lists show them to staff and to the
+    user who asked; to everyone else they are None.
     """
 
     id: int
@@ -168,3 +181,6 @@ class ServiceRequest:
     job_id: int | None = None
     requested_by: int | None = None
     created_at: dt.datetime
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None

@@ -93,6 +93,7 @@ _ACTION_MESSAGES: dict[str, str] = {
     "action.quote_decided": "A decision has already been recorded for this quote.",
     "action.idempotency_mismatch": "This request key was already used for a different request.",
     "action.in_progress": "This request is already being processed. Please wait a moment.",
+    "action.contact_needed": "Give a phone number or an email address so we can reach you.",
 }
 
 #: The password policy's rules and reasons (:mod:`portalkit.domain.passwords`).

@@ -243,7 +243,10 @@ FORBIDDEN = {
         "/staff/invitations/",
     ],
     "carol@rentall.example": ["/assets/", "/lookup/", "/documents/reports/"],
-    "eve@cityfleet.example": ["/jobs/", "/documents/invoices/", "/account/"],
+    "eve@cityfleet.example": [
+        "/jobs/", "/documents/invoices/", "/account/", "/service-requests/", "/appointments/",
+        "/meters/",
+    ],
     "ann@cityfleet.example": ["/account/", "/staff/invitations/", "/documents/statements/"],
 }
 

@@ -60,6 +60,9 @@ class ServiceRequestRow(Base):
     job_id: Mapped[int | None] = optional_ref_column()
     requested_by: Mapped[int | None] = optional_ref_column()
     created_at: Mapped[dt.datetime]
+    contact_name: Mapped[str | None]
+    contact_phone: Mapped[str | None]
+    contact_email: Mapped[str | None]
 
 
 class SlotRow(Base):

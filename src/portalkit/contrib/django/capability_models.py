@@ -448,6 +448,9 @@ class ServiceRequestModel(models.Model):
     job_id = _optional_ref()
     requested_by = _optional_ref()
     created_at = _field(models.DateTimeField())
+    contact_name = _optional_text()
+    contact_phone = _optional_text()
+    contact_email = _optional_text()
 
     class Meta:
         db_table = "portalkit_dj_service_requests"

@@ -120,6 +120,10 @@ class _Users(_Table[User]):
             (u for u in self._rows.values() if u.tenant_id == tenant_id and u.email == email), None
         )
 
+    def lock(self, tenant_id: int, ids: Sequence[int]) -> list[User]:
+        # Units of work are serialized by the storage's lock: reading is enough.
+        return [u for i in sorted(set(ids)) if (u := self.get(tenant_id, i)) is not None]
+
 
 def _name(entity: object) -> Any:
     return getattr(entity, "name")  # noqa: B009

@@ -421,3 +421,17 @@ def test_two_administrators_demoting_each_other_at_once_keep_one(
         with world.portal.admin("acme") as admin:
             admin.revoke(world.grant_of(loser, "fleet"))
             grants[loser] = admin.grant(world.users[loser], "admin", scope=world.city).id
+
+
+@pytest.mark.parametrize("call", [
+    ("disable", "abc"), ("disable", True), ("disable", None), ("enable", 10**30),
+    ("disable", -1), ("change_role", 10**30, "fleet"), ("change_role", "ann", None),
+    ("change_role", "ann", "x" * 10_000), ("remove_access", 1.5), ("assignable_roles", "x"),
+])
+def test_bad_input_is_a_typed_error(world: World, call: tuple[Any, ...]) -> None:
+    mia = world.cookie("mia")
+    if call[1] == "ann":
+        call = (call[0], world.grant_of("ann"), *call[2:])
+    with pytest.raises((InvalidInputError, NotFoundError)):
+        run(world, mia, lambda people: getattr(people, call[0])(*call[1:]))
+    assert world.mailer.outbox == []

@@ -435,3 +435,14 @@ def test_bad_input_is_a_typed_error(world: World, call: tuple[Any, ...]) -> None
     with pytest.raises((InvalidInputError, NotFoundError)):
         run(world, mia, lambda people: getattr(people, call[0])(*call[1:]))
     assert world.mailer.outbox == []
+
+
+def test_the_tenants_guest_user_is_nobodys_colleague(world: World) -> None:
+    with world.portal.admin("acme") as admin:
+        guest = admin.create_user("guest@example.com", "Guest Visitor")
+        admin.grant(guest, "fleet", scope=world.city)
+        admin.update_settings(guest_user_id=guest.id)
+    mia = world.cookie("mia")
+    assert "Guest Visitor" not in [c.name for c in run(world, mia, lambda people: people.list())]
+    with pytest.raises(NotFoundError):
+        run(world, mia, lambda people: people.disable(guest.id))

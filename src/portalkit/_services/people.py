@@ -5,7 +5,7 @@ manages, within the scope paths where the policy allows it that permission
 (their *reach*):
 
 * **who**: the portal users with a grant of their own in the reach (staff
-  users never; users of other organizations never), with their access in the
+  users, the tenant's guest user and other organizations' users never), with their access in the
   reach and when they last signed in (:meth:`PeopleService.list`);
 * **invite**: through the one invitation flow (:class:`InvitationService
   <portalkit._services.invitations.InvitationService>`), at a scope in the reach;
@@ -160,6 +160,8 @@ class PeopleService:
         tid = actor.tenant_id
         with self._storage.unit_of_work(read_only=True) as uow:
             reach = self._reach(uow, actor)
+            tenant = uow.tenants.get(tid)
+            guest = tenant.settings.guest_user_id if tenant is not None else None
             grants = [
                 g for g in uow.grants.find(tid, _in_reach(reach), order_by=("id",))
                 if g.user_id is not None
@@ -167,7 +169,7 @@ class PeopleService:
             user_ids = sorted({g.user_id for g in grants if g.user_id is not None})
             users = [
                 u for u in (uow.users.find(tid, In("id", user_ids)) if user_ids else [])
-                if not u.is_staff
+                if not u.is_staff and u.id != guest  # staff's, and the anonymous visitors'
             ]
             roles = self._roles(uow, tid, {g.role_id for g in grants})
             nodes = {
@@ -405,8 +407,9 @@ class PeopleService:
                 reach = self._reach(uow, actor, tenant)
                 user = locked.get(user_id)
                 mine = uow.grants.find(tid, all_of(Eq("user_id", user_id), _in_reach(reach)))
-                if user is None or user.is_staff or not mine:
-                    raise NotFoundError()  # unknown, staff and other organizations' alike
+                if (user is None or user.is_staff or not mine
+                        or user.id == tenant.settings.guest_user_id):
+                    raise NotFoundError()  # unknown, staff, guest, other organizations' alike
                 done = change(uow, user, reach)
                 orgs = {organization_path(g.scope_path) for g in mine}
                 self._keep_an_administrator(uow, tid, orgs)

@@ -15,10 +15,11 @@ Never above themselves: every grant they give, change or remove, and (to
 disable or enable) every grant and group the colleague holds, must pass the
 no-escalation rule of invitations (:func:`~portalkit._services.account_flow.may_give`):
 every permission of it allowed to the actor at its scope. Nobody touches their
-own access, and an organization keeps an administrator: each change locks the
-actor's and the colleague's user rows (in id order) before it reads the
-actor's policy, so of two administrators demoting each other at once the
-second finds it is no longer one.
+own access, so whoever makes a change is still an administrator where it
+applies, and an organization is never left without one. That holds under
+concurrency too: each change locks the actor's and the colleague's user rows
+(in id order) before it reads the actor's policy, so of two administrators
+demoting each other at once the second finds it is no longer one.
 
 Unknown ids, ids of other organizations' users or grants, staff and group
 grants all give the same :class:`~portalkit.errors.NotFoundError`. Every change
@@ -47,7 +48,7 @@ from portalkit._services.stamps import set_user_active
 from portalkit.domain.filters import Eq, In, ScopeUnder, all_of, any_of
 from portalkit.domain.i18n import Msg
 from portalkit.domain.principals import Grant, Principal, PrincipalKind, Role, User
-from portalkit.domain.scopes import ScopeNode, organization_path
+from portalkit.domain.scopes import ScopeNode
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from portalkit.perms import PEOPLE_MANAGE, PermissionRegistry
@@ -410,9 +411,8 @@ class PeopleService:
                 if (user is None or user.is_staff or not mine
                         or user.id == tenant.settings.guest_user_id):
                     raise NotFoundError()  # unknown, staff, guest, other organizations' alike
+                # Its author is untouched, so still an administrator where it applies.
                 done = change(uow, user, reach)
-                orgs = {organization_path(g.scope_path) for g in mine}
-                self._keep_an_administrator(uow, tid, orgs)
                 record(uow, self._clock, tenant_id=tid, action=done.action, actor=actor,
                        target=f"user:{user_id}", scope_path=done.scope_path,
                        detail={"via": "people", **done.params})
@@ -428,33 +428,6 @@ class PeopleService:
                        outcome=DENIED, actor=actor, detail={"reason": refused.reason})
             raise refused.error from None
         self._queue.notify()
-
-    def _keep_an_administrator(self, uow: UnitOfWork, tenant_id: int, orgs: set[str]) -> None:
-        """Refuse a change after which an organization has no active administrator."""
-        for org in sorted(orgs):
-            grants = uow.grants.find(tenant_id, ScopeUnder(org))
-            roles = self._roles(uow, tenant_id, {g.role_id for g in grants})
-            holders = [
-                g for g in grants if PEOPLE_MANAGE in roles.get(g.role_id, _NO_ROLE).permissions
-            ]
-            user_ids = {g.user_id for g in holders if g.user_id is not None}
-            group_ids = [g.group_id for g in holders if g.group_id is not None]
-            if group_ids:
-                members = uow.memberships.find(tenant_id, In("group_id", group_ids))
-                user_ids |= {m.user_id for m in members}
-            principals = [Principal(tenant_id=tenant_id, kind=PrincipalKind.USER, user_id=u)
-                          for u in sorted(user_ids)]
-            if principals:
-                policy = load_policy(uow, *principals, registry=self._registry)
-                if any(
-                    any(p.startswith(org) for p in policy.granted_paths(who, PEOPLE_MANAGE))
-                    for who in principals
-                ):
-                    continue
-            raise _Refused("last_admin", PermissionDeniedError(Msg("people.last_admin")))
-
-
-_NO_ROLE = Role(id=0, tenant_id=0, name="")
 
 
 class _Refused(Exception):

@@ -112,7 +112,6 @@ _ACCOUNT_MESSAGES: dict[str, str] = {
     "contact.bad_key": "The contact key must be short text.",
     "template.values_not_text": "Token values must be text.",
     "people.self": "You cannot change your own access. Ask another administrator.",
-    "people.last_admin": "The organization must keep at least one administrator.",
     "people.beyond_reach": (
         "This person has access you do not manage. Ask the portal's staff to change it."
     ),

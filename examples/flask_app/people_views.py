@@ -36,7 +36,12 @@ def people() -> ResponseReturnValue:
     colleagues = req.people.list()
     me = next((c for c in colleagues if c.is_you), None)
     scopes = list({a.scope_id: a.scope_name for a in (me.access if me else ())}.items())
-    roles = {scope_id: req.people.assignable_roles(scope_id) for scope_id, _ in scopes}
+    # The roles this administrator may give at each scope shown: a grant whose
+    # role is not among them is theirs to look at, not to change.
+    roles = {
+        scope_id: [role.name for role in req.people.assignable_roles(scope_id)]
+        for scope_id in {a.scope_id for c in colleagues for a in c.access}
+    }
     return render_template("people.html", colleagues=colleagues, scopes=scopes, roles=roles,
                            errors={}, form={})
 

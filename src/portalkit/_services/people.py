@@ -47,6 +47,7 @@ from portalkit._services.policy import load_policy
 from portalkit._services.stamps import set_user_active
 from portalkit.domain.filters import Eq, In, ScopeUnder, all_of, any_of
 from portalkit.domain.i18n import Msg
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import Grant, Principal, PrincipalKind, Role, User
 from portalkit.domain.scopes import ScopeNode
 from portalkit.domain.tenants import Tenant
@@ -142,11 +143,19 @@ class PeopleService:
         self._registry = registry
 
     # Reading ---------------------------------------------------------------
-    def _reach(self, uow: UnitOfWork, actor: Principal, tenant: Tenant | None = None) -> list[str]:
+    def _reach(
+        self,
+        uow: UnitOfWork,
+        actor: Principal,
+        tenant: Tenant | None = None,
+        *,
+        policy: Policy | None = None,
+    ) -> list[str]:
         """Where *actor* manages people now; PermissionDeniedError when nowhere."""
         if actor.kind is not PrincipalKind.USER or actor.user_id is None:
             raise PermissionDeniedError()
-        policy = load_policy(uow, actor, registry=self._registry, tenant=tenant)
+        if policy is None:
+            policy = load_policy(uow, actor, registry=self._registry, tenant=tenant)
         reach = policy.granted_paths(actor, PEOPLE_MANAGE)
         if not reach:
             raise PermissionDeniedError()
@@ -206,10 +215,13 @@ class PeopleService:
             InvalidInputError: Not a scope in the actor's reach (``fields``: ``scope``).
         """
         with self._storage.unit_of_work(read_only=True) as uow:
-            node = self._scope_in_reach(uow, actor, self._reach(uow, actor), scope_id)
+            policy = load_policy(uow, actor, registry=self._registry)
+            node = self._scope_in_reach(uow, actor, self._reach(uow, actor, policy=policy),
+                                        scope_id)
             return [
                 role for role in uow.roles.find(actor.tenant_id, order_by=("name",))
-                if may_give(uow, actor, Access(grants=((role, node),)), registry=self._registry)
+                if may_give(uow, actor, Access(grants=((role, node),)), registry=self._registry,
+                            policy=policy)
             ]
 
     def _last_sign_in(self, uow: UnitOfWork, tenant_id: int, user_id: int) -> dt.datetime | None:

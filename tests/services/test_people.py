@@ -236,8 +236,17 @@ def test_a_grant_above_ones_own_cannot_be_removed_either(world: World) -> None:
     with world.portal.admin("acme") as admin:
         admin.grant(world.users["ann"], "accounts", scope=world.city)
     mia = world.cookie("mia")
-    with pytest.raises(PermissionDeniedError):
-        run(world, mia, lambda people: people.remove_access(world.grant_of("ann", "accounts")))
+    for action in (
+        lambda people: people.remove_access(world.grant_of("ann", "accounts")),
+        lambda people: people.change_role(world.grant_of("ann", "accounts"), "fleet"),
+    ):
+        with world.portal.request("acme", session=mia) as req, pytest.raises(
+            PermissionDeniedError, match="access you do not manage"
+        ):
+            action(req.people)
+    assert world.grant_of("ann", "accounts")
+    entries = world.portal.audit.query(world.tenant_id, action="people.change").entries
+    assert [e.detail["reason"] for e in entries] == ["beyond_reach", "beyond_reach"]
 
 
 def test_removing_access_at_a_scope(world: World) -> None:

@@ -282,8 +282,8 @@ class PeopleService:
 
         Raises:
             NotFoundError: No such grant of a colleague in the reach.
-            PermissionDeniedError: The actor's own grant; a role above the
-                actor's; the organization would have no administrator left.
+            PermissionDeniedError: The actor's own grant; a role (old or new)
+                above the actor's.
             InvalidInputError: Unknown role (``fields``: ``role``).
         """
         made: builtins.list[Grant] = []
@@ -293,7 +293,8 @@ class PeopleService:
             new = uow.roles.get_by_name(actor.tenant_id, role) if isinstance(role, str) else None
             if new is None:
                 raise InvalidInputError.for_field("role", Msg("role.unknown"))
-            self._may_give(uow, actor, Access(grants=((old, node), (new, node))))
+            self._may_give(uow, actor, Access(grants=((old, node),)), beyond=True)
+            self._may_give(uow, actor, Access(grants=((new, node),)))
             uow.grants.delete(actor.tenant_id, grant.id)
             made.append(add_grant(uow, actor.tenant_id, new, node, user_id=user.id))
             return _Change("people.role_change", user, "people_role_changed", node.path,
@@ -307,13 +308,12 @@ class PeopleService:
 
         Raises:
             NotFoundError: No such grant of a colleague in the reach.
-            PermissionDeniedError: The actor's own grant; a role above the
-                actor's; the organization would have no administrator left.
+            PermissionDeniedError: The actor's own grant; a role above the actor's.
         """
 
         def remove(uow: UnitOfWork, user: User, reach: Sequence[str]) -> _Change:
             grant, old, node = self._grant(uow, user, grant_id, reach)
-            self._may_give(uow, actor, Access(grants=((old, node),)))
+            self._may_give(uow, actor, Access(grants=((old, node),)), beyond=True)
             uow.grants.delete(actor.tenant_id, grant.id)
             return _Change("people.access_remove", user, "people_access_removed", node.path,
                            {"role": old.name, "scope": node.name})
@@ -328,8 +328,7 @@ class PeopleService:
 
         Raises:
             NotFoundError: Not a colleague in the reach.
-            PermissionDeniedError: The actor themself; access beyond the
-                actor's; the organization would have no administrator left.
+            PermissionDeniedError: The actor themself; access beyond the actor's.
         """
         self._change(actor, user_id, self._switch(actor, active=False))
 
@@ -344,7 +343,7 @@ class PeopleService:
             tid = actor.tenant_id
             grants = uow.grants.find(tid, Eq("user_id", user.id))
             if not all(_within(g.scope_path, reach) for g in grants):
-                raise PermissionDeniedError(Msg("people.beyond_reach"))
+                raise _Refused("beyond_reach", PermissionDeniedError(Msg("people.beyond_reach")))
             roles = self._roles(uow, tid, {g.role_id for g in grants})
             nodes = {n.id: n for n in uow.scopes.get_many(tid, [g.scope_id for g in grants])}
             groups = [
@@ -357,7 +356,7 @@ class PeopleService:
                     for g in grants if g.role_id in roles and g.scope_id in nodes
                 ),
                 groups=tuple(groups),
-            ), message=Msg("people.beyond_reach"))
+            ), beyond=True)
             changed = set_user_active(uow, user, active)
             kind = "enabled" if active else "disabled"
             return _Change(f"people.{'enable' if active else 'disable'}", changed,
@@ -387,10 +386,15 @@ class PeopleService:
         return grant, role, node
 
     def _may_give(
-        self, uow: UnitOfWork, actor: Principal, access: Access, *, message: str | None = None
+        self, uow: UnitOfWork, actor: Principal, access: Access, *, beyond: bool = False
     ) -> None:
-        if not may_give(uow, actor, access, registry=self._registry):
-            raise _Refused("escalation", PermissionDeniedError(message or ESCALATION_MESSAGE))
+        """Refuse unless *actor* could give *access*: as a role to give (escalation), or
+        (*beyond*) as what a colleague holds already, which is then theirs to leave alone."""
+        if may_give(uow, actor, access, registry=self._registry):
+            return
+        if beyond:
+            raise _Refused("beyond_reach", PermissionDeniedError(Msg("people.beyond_reach")))
+        raise _Refused("escalation", PermissionDeniedError(ESCALATION_MESSAGE))
 
     # The one write path ----------------------------------------------------
     def _change(
@@ -399,7 +403,7 @@ class PeopleService:
         target: int | Callable[[UnitOfWork, Principal], int | None],
         change: Callable[[UnitOfWork, User, Sequence[str]], _Change],
     ) -> None:
-        """Lock, check, change, keep an administrator, audit and mail: one transaction."""
+        """Lock, check, change, audit and mail: one transaction; refusals audited after it."""
         tid = actor.tenant_id
         try:
             with self._storage.unit_of_work() as uow:

@@ -20,7 +20,15 @@ from portalkit.contrib import flask as pk
 from portalkit.demo import DEMO_TENANT, load_demo
 from portalkit.ports import PasswordHasher
 
-from . import action_pages, auth_views, customer_views, i18n, organizations, staff_views
+from . import (
+    action_pages,
+    auth_views,
+    customer_views,
+    i18n,
+    organizations,
+    people_views,
+    staff_views,
+)
 from .sources import DemoDocuments, DemoKpis
 
 __all__ = ["create_app"]
@@ -91,6 +99,7 @@ def create_app(
     app.register_blueprint(action_pages.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(organizations.bp)
+    app.register_blueprint(people_views.bp)
     i18n.install(app)
     app.add_url_rule("/brand.css", "brand_css", _brand_css)
     app.context_processor(_layout_context)
@@ -133,6 +142,7 @@ _NAV: tuple[tuple[str, dict[str, str], str, str], ...] = (
     ("customer.account", {}, "Account", perms.ACCOUNT_SUMMARY_VIEW),
     ("customer.messages", {}, "Messages", perms.MESSAGE_VIEW),
     ("staff.invitations", {}, "Invitations", perms.INVITATION_SEND),
+    ("people.people", {}, "People", perms.PEOPLE_MANAGE),
 )
 _GUEST_MENU = frozenset({perms.SERVICE_REQUEST_EDIT})
 

@@ -36,7 +36,9 @@ from portalkit._services.events import EventFeed
 from portalkit._services.identity import IdentityService, SignIn, set_password
 from portalkit._services.invitations import InvitationService
 from portalkit._services.jobs import JobService
+from portalkit._services.mail_composer import MailComposer
 from portalkit._services.messages import MessageService
+from portalkit._services.people import PeopleService
 from portalkit._services.policy import PolicyService, load_policy
 from portalkit._services.registration import RegistrationService
 from portalkit._services.sync import (
@@ -179,6 +181,7 @@ class Portal:
             (:class:`~portalkit._services.identity.IdentityService`).
         registration: Registration by phone + email + postal code
             (:class:`~portalkit._services.registration.RegistrationService`).
+        people: Customer self-administration (``req.people``).
         invitations: Invitations and staff-created accounts
             (:class:`~portalkit._services.invitations.InvitationService`).
         messages: Broadcast messages (:class:`~portalkit._services.messages.MessageService`).
@@ -296,6 +299,14 @@ class Portal:
             format_date=invitations.format_date,
             chunk_size=invitations.chunk_size,
             sender_email=config.sender_email,
+        )
+        self.people = PeopleService(
+            storage,
+            clock=clock,
+            mail=MailComposer(mailer=config.mailer, clock=clock, sender_email=config.sender_email),
+            mail_queue=self.mail_queue,
+            invitations=self.invitations,
+            registry=self._registry,
         )
         self.messages = MessageService(storage, clock=clock, registry=self._registry)
         self.csrf = CsrfTokens(self._secret_keys, clock=clock)

@@ -186,6 +186,16 @@ class UserRepository(KeyedRepository[User], Protocol):
         """
         ...
 
+    def lock(self, tenant_id: int, ids: Sequence[int]) -> list[User]:
+        """The users with these ids (of this tenant), by id, held until the unit ends.
+
+        Call it in a writing unit: another unit locking any of these users
+        waits until this one ends, then reads what it committed (``SELECT …
+        FOR UPDATE`` on PostgreSQL; SQLite's single writer and the memory
+        adapter's one lock already serialize writing units).
+        """
+        ...
+
 
 class RoleRepository(Repository[Role], Protocol):
     """Roles."""

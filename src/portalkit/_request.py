@@ -43,6 +43,7 @@ from portalkit.capabilities import (
     RequestMessages,
     RequestMeters,
     RequestPasswordReset,
+    RequestPeople,
     RequestProfile,
     RequestQuotes,
     RequestRegistration,
@@ -470,6 +471,11 @@ class PortalRequest:
     def invitations(self) -> RequestInvitations:
         """Invitations: accepting one, and sending them as the principal."""
         return RequestInvitations(self._portal.invitations, self)
+
+    @functools.cached_property
+    def people(self) -> RequestPeople:
+        """The organization's own portal users (for holders of ``people.manage``)."""
+        return RequestPeople(self._portal.people, self)
 
     @functools.cached_property
     def registration(self) -> RequestRegistration:

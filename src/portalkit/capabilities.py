@@ -9,7 +9,8 @@ request's attributes; do not build them directly.
 The classes are defined by area (``_capabilities_records``: assets, documents,
 jobs; ``_capabilities_accounts``: accounts, messages; ``_capabilities_actions``:
 the customer actions; ``_capabilities_identity``: invitations, registration,
-profile, password reset) and documented and imported here.
+profile, password reset; ``_capabilities_people``:
+customer self-administration) and documented and imported here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from portalkit._capabilities_identity import (
     RequestProfile,
     RequestRegistration,
 )
+from portalkit._capabilities_people import RequestPeople
 from portalkit._capabilities_records import (
     RequestAssets,
     RequestDocuments,
@@ -49,6 +51,7 @@ __all__ = [
     "RequestMessages",
     "RequestMeters",
     "RequestPasswordReset",
+    "RequestPeople",
     "RequestProfile",
     "RequestQuotes",
     "RequestRegistration",

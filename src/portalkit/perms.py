@@ -64,6 +64,7 @@ __all__ = [
     "MESSAGE_VIEW",
     "METER_READING_EDIT",
     "PENDING_REPAIR_VIEW",
+    "PEOPLE_MANAGE",
     "PERSON_MANAGE",
     "PM_VIEW",
     "PROFILE_EDIT",
@@ -294,6 +295,14 @@ def _builtin() -> PermissionRegistry:
     add("message.view", label="Messages View")
     add("invitation.send", label="Send Customer Portal Invitation")
     add("profile.edit", label="Profile Edit")
+    # Customer self-administration (issue 23): manage the organization's own
+    # portal users. Inviting is part of it, through the one invitation flow.
+    add(
+        "people.manage",
+        label="Manage Portal Users",
+        requires=("invitation.send",),
+        description="List, invite, change, disable and remove colleagues' access.",
+    )
     return PermissionRegistry(entries)
 
 
@@ -339,6 +348,7 @@ KPI_VIEW = "kpi.view"
 MESSAGE_VIEW = "message.view"
 INVITATION_SEND = "invitation.send"
 PROFILE_EDIT = "profile.edit"
+PEOPLE_MANAGE = "people.manage"
 
 #: The view permission of each built-in document kind.
 DOCUMENT_KIND_PERMISSIONS: dict[str, str] = {

@@ -25,6 +25,7 @@ from portalkit._services.mail_queue import DeliveryReport, MailQueue
 from portalkit._services.maintenance import Maintenance
 from portalkit._services.messages import MessageService, MessageView
 from portalkit._services.meters import Meters
+from portalkit._services.people import Colleague, ColleagueAccess, PeopleService
 from portalkit._services.policy import PolicyService
 from portalkit._services.quotes import Quotes
 from portalkit._services.registration import RegistrationService
@@ -41,6 +42,8 @@ __all__ = [
     "AuditTrail",
     "AvailableSlot",
     "ClaimTicket",
+    "Colleague",
+    "ColleagueAccess",
     "DeliveryReport",
     "DocumentService",
     "EventFeed",
@@ -52,6 +55,7 @@ __all__ = [
     "MessageService",
     "MessageView",
     "Meters",
+    "PeopleService",
     "PolicyService",
     "Quotes",
     "RegistrationService",

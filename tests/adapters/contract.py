@@ -591,6 +591,20 @@ class UserContract:
             assert uow.users.get_by_email(tenant_b.id, "ann@example.com") is None
             assert uow.users.get_by_email(tenant_a.id, "bob@example.com") is None
 
+    def test_lock_reads_this_tenants_users_by_id(self, storage: Storage) -> None:
+        """lock() returns the current rows of this tenant's users, by id, unknown ids left out."""
+        tenant_a, _, _ = setup_tenant(storage, "a")
+        tenant_b, _, _ = setup_tenant(storage, "b")
+        with storage.unit_of_work() as uow:
+            ann = uow.users.add(make_user(tenant_a.id, 1))
+            bob = uow.users.add(make_user(tenant_a.id, 2))
+            other = uow.users.add(make_user(tenant_b.id, 1))
+            uow.users.update(attrs.evolve(ann, name="Ann Again"))
+            got = uow.users.lock(tenant_a.id, [bob.id, ann.id, other.id, 999_999, bob.id])
+            assert [u.id for u in got] == sorted([ann.id, bob.id])
+            assert got[0 if ann.id < bob.id else 1].name == "Ann Again"
+            assert uow.users.lock(tenant_a.id, []) == []
+
     def test_unique_email_and_username(self, storage: Storage) -> None:
         """Email and username are unique per tenant; missing usernames never clash."""
         tenant_a, _, _ = setup_tenant(storage, "a")

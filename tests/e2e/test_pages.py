@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from portalkit import PortalRequest
+from portalkit import PortalRequest, perms
 from portalkit.demo import DEMO_PASSWORD, DEMO_TENANT
 from tests.e2e.conftest import ARTIFACTS
 from tests.smtp_fixtures import SmtpServer
@@ -102,6 +102,26 @@ def _service_request_errors(page: Page, base: str, smtp: SmtpServer, portal_app:
     page.locator(".field-error").first.wait_for()
 
 
+def _people(page: Page, base: str, smtp: SmtpServer, portal_app: Any) -> None:
+    """Sign in as a City Fleet user who also manages its people, and open the People page."""
+    email = "pia@cityfleet.example"
+    portal = portal_app.extensions["portalkit"].portal
+    with portal.admin(DEMO_TENANT) as admin:
+        if admin.uow.users.get_by_email(admin.tenant.id, email) is None:
+            admin.define_role("people_admin", [perms.PEOPLE_MANAGE, perms.INVITATION_SEND])
+            pia = admin.create_user(email, "Pia People")
+            city = admin.scope_by_key("CUST-1001")
+            admin.grant(pia, "lookup_only", scope=city)
+            admin.grant(pia, "people_admin", scope=city)
+            admin.set_password(pia, DEMO_PASSWORD)
+    page.goto(base + "/login")
+    page.locator("#identifier").fill(email)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(base + "/")
+    page.goto(base + "/people")
+
+
 Where = str | Callable[[PortalRequest], str] | Drive
 
 #: name → (who is signed in (None: nobody), the path, how to find it as that user, or
@@ -145,6 +165,7 @@ PAGES: dict[str, tuple[str | None, Where]] = {
     "no-access": (EVE, _asset),
     "staff-invitations": (STAFF, "/staff/invitations"),
     "choose-account": (STAFF, "/account/contracts"),
+    "people": (None, Drive(_people)),
 }
 
 

@@ -35,6 +35,7 @@ from portalkit.domain.contact import PHONE_FIELD, PhoneNormalizer, normalize_ema
 from portalkit.domain.filters import Eq, In, all_of
 from portalkit.domain.grants import Offer, group_offers, may_grant, role_offer
 from portalkit.domain.passwords import PasswordPolicy, context_words_of, normalize_password
+from portalkit.domain.policy import Policy
 from portalkit.domain.principals import (
     Grant,
     Group,
@@ -345,17 +346,20 @@ def may_give(
     access: Access,
     *,
     registry: PermissionRegistry | None = None,
+    policy: Policy | None = None,
 ) -> bool:
     """Whether *actor* may give *access* to an account now (the no-escalation rule).
 
     Read from current storage: the actor's user (staff-side when active and
-    ``is_staff``), its compiled policy, and the grants and roles the groups
-    carry. See :func:`portalkit.domain.grants.may_grant`.
+    ``is_staff``), its compiled policy (or *policy*, the actor's, just loaded
+    in this unit, when asking about many), and the grants and roles the
+    groups carry. See :func:`portalkit.domain.grants.may_grant`.
     """
     if not access:
         return True
     if is_staff(uow, actor):
         return True
-    policy = load_policy(uow, actor, registry=registry)
+    if policy is None:
+        policy = load_policy(uow, actor, registry=registry)
     kpi_keys = frozenset().union(*(g.kpi_keys for g in access.groups))
     return may_grant(policy, actor, _offers(uow, actor.tenant_id, access), kpi_keys=kpi_keys)

@@ -23,7 +23,7 @@ from portalkit._services.account_flow import (
 from portalkit._services.actions import rewrite_scope_prefix as rewrite_action_paths
 from portalkit._services.audit import record
 from portalkit._services.policy import validate_permissions, validate_settings
-from portalkit._services.stamps import rotate_security_stamp
+from portalkit._services.stamps import rotate_security_stamp, set_user_active
 from portalkit.domain.assets import fold_similar, normalize_identifier
 from portalkit.domain.contact import PhoneNormalizer
 from portalkit.domain.fields import validate_overrides
@@ -362,12 +362,7 @@ class AdminSession:
     def set_user_active(self, user: User | int, active: bool) -> User:
         """Enable or disable a user; disabling ends every session at once and voids
         the user's outstanding reset codes and set-password links."""
-        current = self.user(user)
-        if not active:
-            return rotate_security_stamp(self._uow, current, is_active=False)
-        changed = attrs.evolve(current, is_active=True)
-        self._uow.users.update(changed)
-        return changed
+        return set_user_active(self._uow, self.user(user), active)
 
     def define_role(self, name: str, permissions: Iterable[str]) -> Role:
         """Create a role, or replace the permissions of the role with this name."""

@@ -27,7 +27,7 @@ from portalkit.domain.invitations import InvitationStatus
 from portalkit.domain.principals import User
 from portalkit.ports import UnitOfWork
 
-__all__ = ["new_security_stamp", "rotate_security_stamp"]
+__all__ = ["new_security_stamp", "rotate_security_stamp", "set_user_active"]
 
 
 def new_security_stamp() -> str:
@@ -48,3 +48,17 @@ def rotate_security_stamp(uow: UnitOfWork, user: User, **changes: Any) -> User:
         # The same nonce shape as a freshly sent invitation's.
         uow.invitations.update(attrs.evolve(link, nonce=secrets.token_urlsafe(12)))
     return rotated
+
+
+def set_user_active(uow: UnitOfWork, user: User, active: bool) -> User:
+    """Enable or disable *user* inside *uow*; disabling rotates the stamp.
+
+    The one way a user is switched off or on (the staff API and customer
+    self-administration): a disabled user's sessions, reset codes and
+    set-password links all end with the same write.
+    """
+    if not active:
+        return rotate_security_stamp(uow, user, is_active=False)
+    enabled = attrs.evolve(user, is_active=True)
+    uow.users.update(enabled)
+    return enabled

@@ -132,6 +132,10 @@ class _Users(_Table[User]):
         self.update(activated)
         return activated
 
+    def lock(self, tenant_id: int, ids: Sequence[int]) -> list[User]:
+        # Units of work are serialized by the storage's lock: reading is enough.
+        return [u for i in sorted(set(ids)) if (u := self.get(tenant_id, i)) is not None]
+
 
 def _name(entity: object) -> Any:
     return getattr(entity, "name")  # noqa: B009

@@ -133,6 +133,10 @@ _ACCOUNT_MESSAGES: dict[str, str] = {
     "contact.incomplete": "A contact must have an email and a name.",
     "contact.bad_key": "The contact key must be short text.",
     "template.values_not_text": "Token values must be text.",
+    "people.self": "You cannot change your own access. Ask another administrator.",
+    "people.beyond_reach": (
+        "This person has access you do not manage. Ask the portal's staff to change it."
+    ),
 }
 
 #: The texts of the emails portalkit sends (see :mod:`portalkit._services.mail_composer`):
@@ -186,6 +190,26 @@ _MAIL_MESSAGES: dict[str, str] = {
         "{company_name} has created a customer portal account for you.\n\n"
         "Choose your password here:\n{portal_link}\n\n"
         "The link works until {expiry_date}. We never send passwords by email."
+    ),
+    # Customer self-administration: what the colleague whose access changed is told.
+    "mail.people_role_changed.subject": "{portal_name}: your access has changed",
+    "mail.people_role_changed.body": (
+        "{by} changed your role at {scope} to {role}. "
+        "If you did not expect this, contact your administrator."
+    ),
+    "mail.people_access_removed.subject": "{portal_name}: your access has changed",
+    "mail.people_access_removed.body": (
+        "{by} removed your access at {scope}. "
+        "If you did not expect this, contact your administrator."
+    ),
+    "mail.people_disabled.subject": "{portal_name}: your account has been disabled",
+    "mail.people_disabled.body": (
+        "{by} disabled your {portal_name} account, and you have been signed out everywhere. "
+        "If you think this is a mistake, contact your administrator."
+    ),
+    "mail.people_enabled.subject": "{portal_name}: your account is enabled again",
+    "mail.people_enabled.body": (
+        "{by} enabled your {portal_name} account again. You can sign in as before."
     ),
     # A date in an email ({expiry_date} of the default templates): "30 March 2026".
     "mail.date": "{day} {month} {year}",

@@ -230,6 +230,19 @@ class UserRepository(SqlRepository[User]):
         found = self._m.from_rows(self._execute(stmt).all())
         return found[0] if found else None
 
+    def lock(self, tenant_id: int, ids: Sequence[int]) -> list[User]:
+        """The users with these ids, by id, locked until the unit ends (FOR UPDATE;
+        SQLAlchemy renders nothing on SQLite, whose writer lock serializes already)."""
+        if not ids:
+            return []
+        table = self._m.table
+        stmt = (
+            self._m.select_all.where(table.c.tenant_id == tenant_id, table.c.id.in_(set(ids)))
+            .order_by(table.c.id)
+            .with_for_update()
+        )
+        return self._m.from_rows(self._execute(stmt).all())
+
     def add_or_activate(self, user: User, existing_id: int | None) -> User | None:
         """Store *user*, or activate the passwordless user *existing_id* with its email
         (see the port): ``INSERT … ON CONFLICT (tenant_id, email) DO UPDATE SET

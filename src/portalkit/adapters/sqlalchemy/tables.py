@@ -331,6 +331,8 @@ class AuditRow(Base):
     __table_args__ = (
         Index(None, "tenant_id", "scope_path"),
         Index(None, "tenant_id", "at"),
+        # A user's latest entries of an action (the last sign-in of the people page).
+        Index(None, "tenant_id", "actor_user_id", "action", "id"),
     )
 
     id: Mapped[int] = id_column()

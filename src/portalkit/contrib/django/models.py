@@ -364,6 +364,9 @@ class AuditModel(models.Model):
         indexes = [  # noqa: RUF012
             models.Index(fields=["tenant", "scope_path"], name="pk_dj_audit_path"),
             models.Index(fields=["tenant", "at"], name="pk_dj_audit_at"),
+            models.Index(
+                fields=["tenant", "actor_user_id", "action", "id"], name="pk_dj_audit_actor"
+            ),
         ]
 
 

@@ -36,7 +36,10 @@ from portalkit._ports_host import (
 )
 from portalkit._ports_identity import (
     OneTimeCodeRepository,
+    SecondFactorRepository,
+    SecretBox,
     SessionRepository,
+    TotpAlgorithm,
 )
 from portalkit._ports_repositories import (
     AssetRepository,
@@ -115,6 +118,8 @@ __all__ = [
     "Savepoint",
     "ScopeRepository",
     "ScopedRepository",
+    "SecondFactorRepository",
+    "SecretBox",
     "Session",
     "SessionRepository",
     "ShareLinkRepository",
@@ -127,6 +132,7 @@ __all__ = [
     "TokenClaims",
     "TokenPurpose",
     "TokenSigner",
+    "TotpAlgorithm",
     "UnitOfWork",
     "UpsertCounts",
     "UserRepository",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.adapters import contract
+from tests.adapters import contract, contract_second_factors
 
 pytestmark = [
     pytest.mark.postgres,
@@ -82,6 +82,10 @@ class TestMessages(contract.MessageContract):
 
 class TestSessions(contract.SessionContract):
     """Session contract on the Django ORM (PostgreSQL)."""
+
+
+class TestSecondFactors(contract_second_factors.SecondFactorContract):
+    """Second-factor contract on the Django ORM (PostgreSQL)."""
 
 
 @pytest.mark.slow

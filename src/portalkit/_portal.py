@@ -39,6 +39,7 @@ from portalkit._services.jobs import JobService
 from portalkit._services.messages import MessageService
 from portalkit._services.policy import PolicyService, load_policy
 from portalkit._services.registration import RegistrationService
+from portalkit._services.second_factors import SecondFactorService
 from portalkit._services.sync import (
     AssetRow,
     BulkReport,
@@ -49,6 +50,7 @@ from portalkit._services.sync import (
 from portalkit.adapters.clock import SystemClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.phones import PhonenumbersNormalizer, phonenumbers_available
+from portalkit.adapters.second_factors import AesGcmSecretBox, PyotpTotp
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
 from portalkit.config import PortalConfig
 from portalkit.domain.i18n import Msg
@@ -179,6 +181,7 @@ class Portal:
             (:class:`~portalkit._services.identity.IdentityService`).
         registration: Registration by phone + email + postal code
             (:class:`~portalkit._services.registration.RegistrationService`).
+        second_factors: Authenticator apps and recovery codes (:class:`SecondFactorService`).
         invitations: Invitations and staff-created accounts
             (:class:`~portalkit._services.invitations.InvitationService`).
         messages: Broadcast messages (:class:`~portalkit._services.messages.MessageService`).
@@ -278,6 +281,9 @@ class Portal:
         )
         self.mail_queue = self.identity.mail_queue
         self.registration = RegistrationService(self.identity)
+        self.second_factors = SecondFactorService(
+            self.identity, totp=PyotpTotp(), box=AesGcmSecretBox(self._secret_keys)
+        )
         invitations = config.invitations
         self.invitations = InvitationService(
             storage,

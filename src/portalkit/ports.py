@@ -75,6 +75,7 @@ from portalkit.domain.actions import ActionConfig, IdempotencyKey, Slot
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleState
 from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.messages import MessageRead
+from portalkit.domain.second_factors import RecoveryCode, TotpFactor
 from portalkit.domain.sessions import Session
 
 #: Besides the protocols, the records only adapters handle (sessions, one-time
@@ -112,6 +113,7 @@ __all__ = [
     "OutboxRepository",
     "PasswordHasher",
     "QueuedMail",
+    "RecoveryCode",
     "RentalItemRepository",
     "Repository",
     "RoleRepository",
@@ -133,6 +135,7 @@ __all__ = [
     "TokenPurpose",
     "TokenSigner",
     "TotpAlgorithm",
+    "TotpFactor",
     "UnitOfWork",
     "UpsertCounts",
     "UserRepository",

@@ -29,6 +29,13 @@ from portalkit._services.policy import PolicyService
 from portalkit._services.quotes import Quotes
 from portalkit._services.registration import RegistrationService
 from portalkit._services.rentals import Rentals
+from portalkit._services.second_factor_types import (
+    RecoveryCodes,
+    SecondFactorStatus,
+    TotpEnabled,
+    TotpEnrolment,
+)
+from portalkit._services.second_factors import SecondFactorService
 from portalkit._services.service_requests import ServiceRequests
 
 __all__ = [
@@ -54,9 +61,14 @@ __all__ = [
     "Meters",
     "PolicyService",
     "Quotes",
+    "RecoveryCodes",
     "RegistrationService",
     "Rentals",
+    "SecondFactorService",
+    "SecondFactorStatus",
     "SendOutcome",
     "ServiceRequests",
     "SessionInfo",
+    "TotpEnabled",
+    "TotpEnrolment",
 ]

@@ -23,6 +23,7 @@ from portalkit.errors import ConfigurationError
 
 __all__ = [
     "RECOVERY_ALPHABET",
+    "RECOVERY_LENGTH",
     "TOTP_DIGITS",
     "TOTP_PERIOD",
     "MfaRules",
@@ -30,10 +31,12 @@ __all__ = [
     "TotpFactor",
     "accepted_step",
     "asks_second_factor",
+    "format_recovery_code",
     "must_enrol",
     "normalize_recovery_code",
     "normalize_totp_code",
     "recovery_digest",
+    "recovery_digests",
     "time_step",
 ]
 

@@ -9,6 +9,7 @@ authenticator app would.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import attrs
 import pyotp
@@ -170,7 +171,7 @@ def test_enrolment_shows_secret_uri_and_svg_and_is_confirmed_by_a_code(world: Wo
         assert req.new_session == enabled.sign_in.session
     codes = enabled.recovery_codes.codes
     assert len(codes) == len(set(codes)) == 10
-    assert all(len(code) == 11 and code[5] == "-" for code in codes)
+    assert all(len(code) == 29 and code.count("-") == 4 for code in codes)
     assert enabled.recovery_codes.as_text().splitlines() == list(codes)
     assert world.audit("mfa.enrol") == ["failed", "success"]
     assert world.subjects() == ["Customer Portal: authenticator app added"]
@@ -512,3 +513,23 @@ def test_a_signed_in_request_may_not_use_another_users_state(world: World) -> No
         assert req.user is not None
         assert req.user.email == ANN
     assert not world.signed_in(bob)  # the browser's old session ended on the server
+
+
+def test_a_password_reset_does_not_bypass_the_second_factor(world: World) -> None:
+    """After a reset by emailed code, the new password still needs the second factor."""
+    totp, _ = world.enrol()
+    with world.portal.request("acme", client=CLIENT) as req:
+        req.password_reset.request(ANN)
+    mail = world.mailer.to(ANN)[-1].get_body(("plain",))
+    assert mail is not None
+    code = re.search(r"\b(\d{6})\b", mail.get_content())
+    assert code is not None
+    new_password = PASSWORD + "-renewed"
+    with world.portal.request("acme", client=CLIENT) as req:
+        req.password_reset.complete(ANN, code.group(1), new_password, new_password)
+    with world.portal.request("acme", client=CLIENT) as req:
+        with pytest.raises(SecondFactorRequired) as asked:
+            req.sign_in(ANN, new_password)
+        assert not req.signed_in
+        req.second_factors.complete_sign_in(asked.value.pending, totp.at(world.clock.now()))
+        assert req.signed_in

@@ -32,7 +32,7 @@ class RecoveryCodes:
     """A fresh set of recovery codes: shown once, never stored in clear.
 
     Attributes:
-        codes: The codes as shown (``abcde-fghjk``); each works once.
+        codes: The codes as shown (``abcde-fghjk-mnpqr-stuvw-xyz23``); each works once.
     """
 
     codes: tuple[str, ...] = attrs.field(repr=False)

@@ -37,6 +37,7 @@ from portalkit.errors import (
     PortalkitError,
     SchemaOutdatedError,
     ScopeCycleError,
+    SecondFactorRequired,
     StorageError,
     ThrottledError,
     TokenExpiredError,
@@ -67,6 +68,8 @@ ERROR_STATUS: Mapping[type[PortalkitError], int] = MappingProxyType(
         InvalidTokenError: 400,
         TokenExpiredError: 400,
         AuthenticationError: 401,
+        # A host that does not handle the second step yet must not sign anyone in.
+        SecondFactorRequired: 401,
         PermissionDeniedError: 403,
         PortalClosedError: 403,
         NotFoundError: 404,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import attrs
 import pyotp
@@ -533,3 +534,47 @@ def test_a_password_reset_does_not_bypass_the_second_factor(world: World) -> Non
         assert not req.signed_in
         req.second_factors.complete_sign_in(asked.value.pending, totp.at(world.clock.now()))
         assert req.signed_in
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_ten_threads_with_one_code_sign_in_once(postgres_storage: Storage) -> None:
+    """One pending sign-in and one code, ten requests at once: exactly one session."""
+    clock, mailer = ManualClock(T0), MemoryMailer()
+    portal = _portal(postgres_storage, clock, mailer, [SECRET])
+    portal.create_tenant("acme", "Acme")
+    with portal.admin("acme") as admin:
+        admin.set_password(admin.create_user(ANN, "Ann Lee"), PASSWORD)
+        admin.update_settings(mfa=MfaPolicy.OPTIONAL)
+    world = World(portal=portal, storage=postgres_storage, clock=clock, mailer=mailer,
+                  secret_keys=[SECRET])
+    totp, _ = world.enrol()
+    asked = world.pending()
+    code = totp.at(clock.now())
+    tenant = portal.tenant("acme")
+    barrier = threading.Barrier(10)
+    results: list[object] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            outcome: object = portal.second_factors.complete_sign_in(
+                tenant, asked.pending, code, client_key=CLIENT
+            )
+        except Exception as exc:  # every outcome is collected
+            outcome = exc
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, (InvalidInputError, InvalidTokenError)) for r in results
+               if r not in winners), results
+    before = len(portal.identity.sessions(tenant, world.user_id()))
+    assert before == 2  # the enrolment's and the one winner's

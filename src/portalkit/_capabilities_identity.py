@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from portalkit._capabilities_base import _Bound
+from portalkit._capabilities_second_factors import require_step_up
 from portalkit._services.identity import ClaimTicket, IdentityService, SignIn
 from portalkit._services.invitation_types import (
     AlreadySignedUp,
@@ -131,8 +132,10 @@ class RequestProfile(_Bound[IdentityService]):
 
         This request goes on signed in with a new session
         (:attr:`~portalkit.PortalRequest.new_session`, to store in the cookie).
+        A sensitive action (``password.change``): may raise ReauthenticationRequired.
         """
         user = self._req._require_user()
+        require_step_up(self._req, "password.change")
         result = self._service.change_password(
             self._req.tenant,
             user.id,
@@ -153,8 +156,14 @@ class RequestProfile(_Bound[IdentityService]):
         phone: str | None = None,
         current_password: str | None = None,
     ) -> User:
-        """Update name and contact details (a new email or phone needs the current password)."""
+        """Update name and contact details (a new email or phone needs the current password).
+
+        A new email is a sensitive action (``email.change``): may raise
+        ReauthenticationRequired.
+        """
         user = self._req._require_user()
+        if isinstance(email, str) and email.strip().lower() != user.email:
+            require_step_up(self._req, "email.change")
         return self._service.update_profile(
             self._req.tenant,
             user.id,

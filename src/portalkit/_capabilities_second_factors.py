@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from portalkit._capabilities_base import _Bound
 from portalkit._services.identity import SignIn
 from portalkit._services.second_factor_types import (
@@ -14,6 +16,22 @@ from portalkit._services.second_factor_types import (
     TotpEnrolment,
 )
 from portalkit._services.second_factors import SecondFactorService
+
+if TYPE_CHECKING:
+    from portalkit._request import PortalRequest
+
+
+def require_step_up(req: PortalRequest, action: str) -> None:
+    """Raise ReauthenticationRequired unless the request's user may take *action* now.
+
+    Nothing to check for a guest, on a tenant whose policy is off, for an
+    action that is not sensitive, or for a user without a second factor.
+    """
+    user = req.user
+    if user is not None:
+        req._portal.second_factors.require_step_up(
+            req.tenant, user, req._session_value, action
+        )
 
 
 class RequestSecondFactors(_Bound[SecondFactorService]):
@@ -51,8 +69,10 @@ class RequestSecondFactors(_Bound[SecondFactorService]):
         """Remove the app and the recovery codes, proven by a current code or a recovery code.
 
         Every other session of the user ends; this request goes on with a new session.
+        A sensitive action (``second_factors.manage``): may raise ReauthenticationRequired.
         """
         user = self._req._require_user()
+        require_step_up(self._req, "second_factors.manage")
         result = self._service.remove_totp(
             self._req.tenant, user.id, code,
             client_key=self._req.client_key, user_agent=self._req.user_agent,
@@ -61,10 +81,26 @@ class RequestSecondFactors(_Bound[SecondFactorService]):
         return result
 
     def regenerate_recovery_codes(self) -> RecoveryCodes:
-        """A new set of recovery codes (show once); the old set stops working."""
+        """A new set of recovery codes (show once); the old set stops working.
+
+        A sensitive action (``second_factors.manage``): may raise ReauthenticationRequired.
+        """
         user = self._req._require_user()
+        require_step_up(self._req, "second_factors.manage")
         return self._service.regenerate_recovery_codes(
             self._req.tenant, user.id, client_key=self._req.client_key
+        )
+
+    def step_up(self, code: str) -> None:
+        """Confirm it is the user with a code: sensitive actions are allowed for a while.
+
+        The answer to :class:`~portalkit.errors.ReauthenticationRequired`
+        (``IdentityConfig.mfa.step_up_window``, 15 minutes by default).
+        """
+        user = self._req._require_user()
+        session = self._req._session_value or ""
+        self._service.step_up(
+            self._req.tenant, user.id, session, code, client_key=self._req.client_key
         )
 
     def complete_sign_in(self, pending: str, code: str) -> SignIn:

@@ -34,6 +34,7 @@ __all__ = [
     "PermissionDeniedError",
     "PortalClosedError",
     "PortalkitError",
+    "ReauthenticationRequired",
     "SchemaOutdatedError",
     "ScopeCycleError",
     "SecondFactorRequired",
@@ -209,6 +210,24 @@ class SecondFactorRequired(PortalkitError):
 
     def __repr__(self) -> str:
         return f"SecondFactorRequired(enrol_only={self.enrol_only!r})"
+
+
+class ReauthenticationRequired(PortalkitError):
+    """A sensitive action needs a second-factor check within the last minutes.
+
+    The integration sends the user to the step-up page (a code from the
+    authenticator app, ``req.second_factors.step_up(code)``) and back.
+
+    Attributes:
+        action: The sensitive action asked for (``"quote.approve"``, …).
+    """
+
+    code = "reauthentication_required"
+    default_message = "Confirm it is you: enter a code from your authenticator app."
+
+    def __init__(self, action: str = "", message: str | None = None) -> None:
+        self.action = action
+        super().__init__(message)
 
 
 class ThrottledError(PortalkitError):

@@ -129,9 +129,17 @@ def _portal(world_storage: Storage, clock: ManualClock, mailer: MemoryMailer,
     )
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+STORAGES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=STORAGES)
 def world(request: pytest.FixtureRequest) -> World:
     """The world on each storage adapter, MFA optional."""
+    return make_world(request)
+
+
+def make_world(request: pytest.FixtureRequest) -> World:
+    """The world on the storage named by ``request.param``."""
     if request.param == "memory":
         storage: Storage = MemoryStorage()
     else:

@@ -32,6 +32,7 @@ and, for a user who must enrol first, :meth:`begin_enrolment` /
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import secrets
 from typing import Any, TypeVar
 
@@ -39,7 +40,7 @@ import attrs
 
 from portalkit._services.audit import FAILED, SUCCESS, THROTTLED, record
 from portalkit._services.identity import IdentityService
-from portalkit._services.identity_types import SignIn
+from portalkit._services.identity_types import SESSION_ENDED, SignIn
 from portalkit._services.second_factor_pending import (
     check_pending,
     pending_user_id,
@@ -53,7 +54,7 @@ from portalkit._services.second_factor_types import (
 from portalkit._services.stamps import rotate_security_stamp
 from portalkit._services.throttle import Attempt, Limit, account_limits, acquire_all, throttle_key
 from portalkit.domain.i18n import Msg
-from portalkit.domain.identity import CodePurpose
+from portalkit.domain.identity import CodePurpose, OneTimeCode, code_digest
 from portalkit.domain.principals import User
 from portalkit.domain.second_factors import (
     RECOVERY_ALPHABET,
@@ -66,6 +67,7 @@ from portalkit.domain.second_factors import (
     normalize_totp_code,
     recovery_digests,
 )
+from portalkit.domain.sessions import token_hash
 from portalkit.domain.tenants import MfaPolicy, Tenant
 from portalkit.errors import (
     ConflictError,
@@ -73,6 +75,7 @@ from portalkit.errors import (
     InvalidTokenError,
     NotFoundError,
     PermissionDeniedError,
+    ReauthenticationRequired,
     ThrottledError,
 )
 from portalkit.ports import SecretBox, TotpAlgorithm, UnitOfWork
@@ -295,6 +298,7 @@ class SecondFactorService:
                 if ok:
                     self._audit(uow, tenant, user, "mfa.verify", SUCCESS, client_key=client_key)
                     signed = self._identity._sign_in(uow, tenant, user, now, user_agent)
+                    self._record_step_up(uow, tenant, user, signed.session_id, now)
                 else:
                     uow.codes.record_failure(tenant.id, CodePurpose.SECOND_FACTOR, user.id,
                                              now=now, max_attempts=rules.pending_attempts)
@@ -350,6 +354,88 @@ class SecondFactorService:
                 raise InvalidTokenError(Msg("mfa.pending_ended"))
             uow.commit()
         return self._settle(tenant, attempt, user.id, client_key, result)
+
+    # Step-up -----------------------------------------------------------------
+    def step_up(
+        self, tenant: Tenant, user_id: int, session: str, code: str, *,
+        client_key: str | None = None,
+    ) -> None:
+        """Check a code for this session: its sensitive actions are allowed for a while.
+
+        For ``IdentityConfig.mfa.step_up_window`` (15 minutes) after a good
+        code from the app or a recovery code, :meth:`require_step_up` lets the
+        session through.
+
+        Raises:
+            InvalidInputError: The code is wrong, used or malformed.
+            NotFoundError: The user has no authenticator app.
+            InvalidTokenError: *session* is not a live session of the user.
+            ThrottledError: Too many wrong codes for this user or client.
+        """
+        now = self._clock.now()
+        attempt = self._acquire(tenant, user_id, client_key, now)
+        with self._storage.unit_of_work() as uow:
+            user = self._identity._user(uow, tenant, user_id)
+            factor = uow.second_factors.totp(tenant.id, user.id)
+            if factor is None or not factor.confirmed:
+                raise NotFoundError(Msg("mfa.not_enrolled"))
+            session_id = self._session_of(uow, tenant, user, session)
+            ok = self._verify(uow, tenant, user, factor, code, now=now, client_key=client_key)
+            if ok:
+                self._record_step_up(uow, tenant, user, session_id, now)
+            self._audit(uow, tenant, user, "mfa.step_up", SUCCESS if ok else FAILED,
+                        client_key=client_key)
+            uow.commit()
+        self._settle(tenant, attempt, user_id, client_key, True if ok else None)
+
+    def require_step_up(self, tenant: Tenant, user: User, session: str | None, action: str) -> None:
+        """Raise ReauthenticationRequired unless *action* may go ahead in this session.
+
+        It may when the tenant's policy is off, the action is not one of
+        ``IdentityConfig.mfa.sensitive``, the user has no authenticator app
+        (a password is then all they have), or the session passed a
+        second-factor check (sign-in or :meth:`step_up`) within the window.
+        """
+        rules = self._identity.config.mfa
+        if tenant.settings.mfa is MfaPolicy.OFF or action not in rules.sensitive:
+            return
+        now = self._clock.now()
+        with self._storage.unit_of_work(read_only=True) as uow:
+            factor = uow.second_factors.totp(tenant.id, user.id)
+            if factor is None or not factor.confirmed:
+                return
+            found = (uow.sessions.find_with_user(tenant.id, token_hash(session) or "")
+                     if session else None)
+            checked = (uow.codes.get_for(tenant.id, CodePurpose.STEP_UP, found[0].id)
+                       if found is not None and found[1].id == user.id else None)
+        if (
+            checked is None or found is None or checked.expires_at <= now
+            or not hmac.compare_digest(
+                checked.digest, self._step_up_digest(tenant, found[1], found[0].id)
+            )
+        ):
+            raise ReauthenticationRequired(action)
+
+    def _session_of(self, uow: UnitOfWork, tenant: Tenant, user: User, session: str) -> int:
+        found = uow.sessions.find_with_user(tenant.id, token_hash(session) or "")
+        if found is None or found[1].id != user.id:
+            raise InvalidTokenError(SESSION_ENDED)
+        return found[0].id
+
+    def _step_up_digest(self, tenant: Tenant, user: User, session_id: int) -> str:
+        return code_digest(self._identity._pending_key, CodePurpose.STEP_UP.value, tenant.id,
+                           session_id, "", bound_to=user.security_stamp)
+
+    def _record_step_up(
+        self, uow: UnitOfWork, tenant: Tenant, user: User, session_id: int, now: dt.datetime
+    ) -> None:
+        """This session passed a second-factor check now (the caller commits)."""
+        existing = uow.codes.get_for(tenant.id, CodePurpose.STEP_UP, session_id)
+        uow.codes.save(OneTimeCode(
+            id=existing.id if existing else 0, tenant_id=tenant.id, purpose=CodePurpose.STEP_UP,
+            subject_id=session_id, digest=self._step_up_digest(tenant, user, session_id),
+            created_at=now, expires_at=now + self._identity.config.mfa.step_up_window,
+        ))
 
     # The pieces --------------------------------------------------------------
     def _limits(self, tenant: Tenant, user_id: int | None, client_key: str | None) -> list[Limit]:
@@ -432,7 +518,10 @@ class SecondFactorService:
         """Rotate the stamp (every session and outstanding proof ends); a new session here."""
         rotated = rotate_security_stamp(uow, user)
         uow.sessions.delete_for_user(tenant.id, user.id)
-        return self._identity._sign_in(uow, tenant, rotated, now, user_agent)
+        signed = self._identity._sign_in(uow, tenant, rotated, now, user_agent)
+        # The user just proved the second factor in this browser.
+        self._record_step_up(uow, tenant, rotated, signed.session_id, now)
+        return signed
 
     def _notify(self, uow: UnitOfWork, tenant: Tenant, user: User, kind: str,
                 **params: Any) -> None:

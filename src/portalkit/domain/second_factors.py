@@ -24,6 +24,7 @@ from portalkit.errors import ConfigurationError
 __all__ = [
     "RECOVERY_ALPHABET",
     "RECOVERY_LENGTH",
+    "SENSITIVE_ACTIONS",
     "TOTP_DIGITS",
     "TOTP_PERIOD",
     "MfaRules",
@@ -53,6 +54,12 @@ _GROUP = 5
 _SEPARATORS = frozenset(" -\t\u00a0")
 
 
+#: The actions that need a second-factor check within ``MfaRules.step_up_window``
+#: (for a user who has a second factor, on a tenant whose policy is not off).
+SENSITIVE_ACTIONS = frozenset({
+    "quote.approve", "password.change", "email.change", "second_factors.manage", "share.create",
+})
+
 _ACCOUNT = ThrottleRule(limit=10, window=dt.timedelta(minutes=15))
 _ACCOUNT_GLOBAL = ThrottleRule(
     limit=100, window=dt.timedelta(hours=24), backoff_base=dt.timedelta(minutes=15)
@@ -74,6 +81,10 @@ class MfaRules:
             ``login_account``).
         account_global: Failed checks per user from all clients.
         client: Failed checks per client, whatever the user.
+        step_up_window: How long a second-factor check lets a session take
+            sensitive actions (default 15 minutes).
+        sensitive: The actions that need a recent check
+            (:data:`SENSITIVE_ACTIONS` by default).
     """
 
     pending_lifetime: dt.timedelta = dt.timedelta(minutes=5)
@@ -82,6 +93,8 @@ class MfaRules:
     account: ThrottleRule = _ACCOUNT
     account_global: ThrottleRule = _ACCOUNT_GLOBAL
     client: ThrottleRule = _CLIENT
+    step_up_window: dt.timedelta = dt.timedelta(minutes=15)
+    sensitive: frozenset[str] = SENSITIVE_ACTIONS
 
     def __attrs_post_init__(self) -> None:
         if not dt.timedelta(0) < self.pending_lifetime <= dt.timedelta(minutes=15):
@@ -90,6 +103,8 @@ class MfaRules:
             raise ConfigurationError("mfa.pending_attempts must be 1 to 10.")
         if not 5 <= self.recovery_codes <= 20:
             raise ConfigurationError("mfa.recovery_codes must be 5 to 20.")
+        if not dt.timedelta(minutes=1) <= self.step_up_window <= dt.timedelta(hours=12):
+            raise ConfigurationError("mfa.step_up_window must be between 1 minute and 12 hours.")
 
 
 @attrs.frozen(kw_only=True)

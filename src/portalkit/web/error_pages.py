@@ -35,6 +35,7 @@ from portalkit.errors import (
     PermissionDeniedError,
     PortalClosedError,
     PortalkitError,
+    ReauthenticationRequired,
     SchemaOutdatedError,
     ScopeCycleError,
     SecondFactorRequired,
@@ -70,6 +71,7 @@ ERROR_STATUS: Mapping[type[PortalkitError], int] = MappingProxyType(
         AuthenticationError: 401,
         # A host that does not handle the second step yet must not sign anyone in.
         SecondFactorRequired: 401,
+        ReauthenticationRequired: 401,
         PermissionDeniedError: 403,
         PortalClosedError: 403,
         NotFoundError: 404,

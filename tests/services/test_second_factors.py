@@ -586,3 +586,26 @@ def test_ten_threads_with_one_code_sign_in_once(postgres_storage: Storage) -> No
                if r not in winners), results
     before = len(portal.identity.sessions(tenant, world.user_id()))
     assert before == 2  # the enrolment's and the one winner's
+
+
+def test_staff_reset_for_a_user_who_lost_every_factor(world: World) -> None:
+    """Staff remove the factors with a reason: audited, mailed, sessions end, password alone."""
+    world.enrol()
+    cookie = world.sign_in(BOB)
+    tenant = world.portal.tenant("acme")
+    staff = world.user_id(STAFF)
+    with pytest.raises(InvalidInputError):
+        world.portal.second_factors.staff_reset(tenant, world.user_id(), staff_user_id=staff,
+                                                reason="  ")
+    pending = world.pending()
+    world.portal.second_factors.staff_reset(
+        tenant, world.user_id(), staff_user_id=staff, reason="Called back on the number on file"
+    )
+    [entry] = [e for e in world.portal.audit.entries(tenant.id) if e.action == "mfa.reset"]
+    assert entry.actor_user_id == staff
+    assert entry.detail["reason"] == "Called back on the number on file"
+    assert world.subjects()[-1].endswith("authenticator app removed")
+    with pytest.raises(InvalidTokenError):  # the pending sign-in ended with the stamp
+        world.complete(pending.pending, "123456")
+    assert world.signed_in(world.sign_in())
+    assert world.signed_in(cookie)  # Bob is untouched

@@ -355,6 +355,36 @@ class SecondFactorService:
             uow.commit()
         return self._settle(tenant, attempt, user.id, client_key, result)
 
+    def staff_reset(
+        self, tenant: Tenant, user_id: int, *, staff_user_id: int | None, reason: str
+    ) -> None:
+        """Remove every second factor of a user who lost them, after staff proved who they are.
+
+        The staff reset path: the app and the recovery codes go, the security
+        stamp rotates (every session and pending sign-in ends), the user is
+        mailed, and the audit trail records ``mfa.reset`` with the staff user
+        and *reason*. The user then signs in with the password alone and,
+        where the policy requires one, enrols again.
+
+        Raises:
+            InvalidInputError: *reason* is empty (say how the identity was proven).
+            InvalidTokenError: No such active user.
+        """
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInputError.for_field("reason", Msg("field.required"))
+        with self._storage.unit_of_work() as uow:
+            user = self._identity._user(uow, tenant, user_id)
+            uow.second_factors.delete_totp(tenant.id, user.id)
+            uow.second_factors.replace_recovery_codes(tenant.id, user.id, [])
+            rotate_security_stamp(uow, user)
+            uow.sessions.delete_for_user(tenant.id, user.id)
+            record(uow, self._clock, tenant_id=tenant.id, action="mfa.reset", outcome=SUCCESS,
+                   actor=staff_user_id, target=f"user:{user.id}",
+                   detail={"reason": reason.strip()[:200]})
+            self._notify(uow, tenant, user, "mfa_removed")
+            uow.commit()
+        self._identity.mail_queue.notify()
+
     # Step-up -----------------------------------------------------------------
     def step_up(
         self, tenant: Tenant, user_id: int, session: str, code: str, *,

@@ -107,7 +107,9 @@ class RequestRegistration(_Bound[RegistrationService]):
         """Finish registration by proof: check the emailed code, create the user, sign in.
 
         This request goes on signed in as the new user
-        (:attr:`~portalkit.PortalRequest.new_session` holds the cookie value).
+        (:attr:`~portalkit.PortalRequest.new_session` holds the cookie value),
+        unless the tenant requires a second factor of everyone: then
+        :class:`~portalkit.errors.SecondFactorRequired` (``enrol_only``).
         """
         result = self._service.complete_claim(
             self._req.tenant,

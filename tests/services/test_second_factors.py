@@ -609,3 +609,30 @@ def test_staff_reset_for_a_user_who_lost_every_factor(world: World) -> None:
         world.complete(pending.pending, "123456")
     assert world.signed_in(world.sign_in())
     assert world.signed_in(cookie)  # Bob is untouched
+
+
+def test_registration_under_everyone_enrols_before_any_session(argon_fast: Argon2idHasher) -> None:
+    """A customer who registers by proof on an "everyone" tenant gets an enrol-only state."""
+    from tests.services import test_identity as identity  # noqa: PLC0415
+
+    world = identity.make_world(MemoryStorage(), argon_fast)
+    tenant = attrs.evolve(world.tenant, settings=attrs.evolve(world.tenant.settings,
+                                                              mfa=MfaPolicy.EVERYONE))
+    ticket = world.registration.claim(tenant, client_key="ip:9.9.9.9", phone="(202) 555-0199",
+                                      email="bob@builder.EXAMPLE", postal_code="12345-6789")
+    code = world.last_code("bob@builder.example")
+    with pytest.raises(SecondFactorRequired) as asked:
+        world.registration.complete_claim(tenant, ticket.ticket, code=code,
+                                          password=identity.NEW_PASSWORD,
+                                          confirmation=identity.NEW_PASSWORD)
+    assert asked.value.enrol_only
+    with world.storage.unit_of_work(read_only=True) as uow:
+        user = uow.users.get_by_email(tenant.id, "bob@builder.example")
+        assert user is not None
+        assert uow.sessions.for_user(tenant.id, user.id) == []
+
+
+@pytest.fixture(scope="module")
+def argon_fast() -> Argon2idHasher:
+    """A fast hasher for the identity world."""
+    return FAST_HASHER

@@ -94,6 +94,10 @@ REFUSED: list[tuple[Callable[[], object], str]] = [
         "identity.codes must be CodeRules",
     ),
     (
+        lambda: PortalConfig(identity=IdentityConfig(mfa=5)),  # type: ignore[arg-type]
+        "identity.mfa must be MfaRules",
+    ),
+    (
         lambda: PortalConfig(identity=IdentityConfig(claim_role=" ")),
         "identity.claim_role must be a role name or None",
     ),

@@ -81,10 +81,12 @@ if TYPE_CHECKING:
     from portalkit.domain.scopes import ALLOWED_PARENTS as ALLOWED_PARENTS
     from portalkit.domain.scopes import ScopeKind as ScopeKind
     from portalkit.domain.scopes import ScopeNode as ScopeNode
+    from portalkit.domain.second_factors import MfaRules as MfaRules
     from portalkit.domain.sessions import SessionSummary as SessionSummary
     from portalkit.domain.shares import ShareLink as ShareLink
     from portalkit.domain.templates import EmailTemplate as EmailTemplate
     from portalkit.domain.templates import TemplateToken as TemplateToken
+    from portalkit.domain.tenants import MfaPolicy as MfaPolicy
     from portalkit.domain.tenants import Tenant as Tenant
     from portalkit.domain.tenants import TenantSettings as TenantSettings
     from portalkit.errors import PortalkitError as PortalkitError
@@ -132,6 +134,8 @@ __all__ = [
     "Membership",
     "Meter",
     "MeterReading",
+    "MfaPolicy",
+    "MfaRules",
     "NoAccess",
     "NotFound",
     "OutboxEvent",
@@ -214,6 +218,8 @@ _LAZY: dict[str, str] = {
     "ALLOWED_PARENTS": "portalkit.domain.scopes",
     "ScopeKind": "portalkit.domain.scopes",
     "ScopeNode": "portalkit.domain.scopes",
+    "MfaPolicy": "portalkit.domain.tenants",
+    "MfaRules": "portalkit.domain.second_factors",
     "Tenant": "portalkit.domain.tenants",
     "TenantSettings": "portalkit.domain.tenants",
     "AccountBalance": "portalkit.domain.accounts",

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from portalkit._capabilities_base import _Bound
+from portalkit._capabilities_second_factors import require_step_up
 from portalkit._services.actions import (
     Appointments,
     Maintenance,
@@ -275,7 +276,11 @@ class RequestQuotes(_Bound[Quotes]):
         signature: str,
         idempotency_key: str | None = None,
     ) -> QuoteDecision:
-        """Approve with a typed signature and the signer's name (both required)."""
+        """Approve with a typed signature and the signer's name (both required).
+
+        A sensitive action (``quote.approve``): may raise ReauthenticationRequired.
+        """
+        require_step_up(self._req, "quote.approve")
         return self._service.approve(
             self._req.principal,
             document,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from portalkit._capabilities_base import _Bound
+from portalkit._capabilities_second_factors import require_step_up
 from portalkit._services.identity import ClaimTicket, IdentityService, SignIn
 from portalkit._services.invitation_types import (
     AlreadySignedUp,
@@ -106,7 +107,9 @@ class RequestRegistration(_Bound[RegistrationService]):
         """Finish registration by proof: check the emailed code, create the user, sign in.
 
         This request goes on signed in as the new user
-        (:attr:`~portalkit.PortalRequest.new_session` holds the cookie value).
+        (:attr:`~portalkit.PortalRequest.new_session` holds the cookie value),
+        unless the tenant requires a second factor of everyone: then
+        :class:`~portalkit.errors.SecondFactorRequired` (``enrol_only``).
         """
         result = self._service.complete_claim(
             self._req.tenant,
@@ -131,8 +134,10 @@ class RequestProfile(_Bound[IdentityService]):
 
         This request goes on signed in with a new session
         (:attr:`~portalkit.PortalRequest.new_session`, to store in the cookie).
+        A sensitive action (``password.change``): may raise ReauthenticationRequired.
         """
         user = self._req._require_user()
+        require_step_up(self._req, "password.change")
         result = self._service.change_password(
             self._req.tenant,
             user.id,
@@ -153,8 +158,14 @@ class RequestProfile(_Bound[IdentityService]):
         phone: str | None = None,
         current_password: str | None = None,
     ) -> User:
-        """Update name and contact details (a new email or phone needs the current password)."""
+        """Update name and contact details (a new email or phone needs the current password).
+
+        A new email is a sensitive action (``email.change``): may raise
+        ReauthenticationRequired.
+        """
         user = self._req._require_user()
+        if isinstance(email, str) and email.strip().lower() != user.email:
+            require_step_up(self._req, "email.change")
         return self._service.update_profile(
             self._req.tenant,
             user.id,

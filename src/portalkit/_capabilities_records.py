@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from portalkit._capabilities_base import _Bound
+from portalkit._capabilities_second_factors import require_step_up
 from portalkit._services.assets import AssetService
 from portalkit._services.documents import CreatedShare, DocumentService, Download
 from portalkit._services.jobs import JobService
@@ -160,7 +161,11 @@ class RequestDocuments(_Bound[DocumentService]):
         actions: Iterable[str] = ("view", "download"),
         expires_in: dt.timedelta = _WEEK,
     ) -> CreatedShare:
-        """Share one document with one recipient; returns the link's secret once."""
+        """Share one document with one recipient; returns the link's secret once.
+
+        A sensitive action (``share.create``): may raise ReauthenticationRequired.
+        """
+        require_step_up(self._req, "share.create")
         return self._service.share(
             self._req.principal,
             document_id,

@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from email.message import EmailMessage
 from typing import Any
 
 from portalkit import perms
 from portalkit._boundary import guarded, guarded_leniently
+from portalkit._portal_defaults import MIN_SECRET_BYTES, NoMailer, secret_keys
 from portalkit._request import PortalRequest
 from portalkit._request_units import RequestRouting
 from portalkit._services.accounts import AccountService
@@ -41,6 +41,7 @@ from portalkit._services.messages import MessageService
 from portalkit._services.people import PeopleService
 from portalkit._services.policy import PolicyService, load_policy
 from portalkit._services.registration import RegistrationService
+from portalkit._services.second_factors import SecondFactorService
 from portalkit._services.sync import (
     AssetRow,
     BulkReport,
@@ -51,6 +52,7 @@ from portalkit._services.sync import (
 from portalkit.adapters.clock import SystemClock
 from portalkit.adapters.crypto import Argon2idHasher
 from portalkit.adapters.phones import PhonenumbersNormalizer, phonenumbers_available
+from portalkit.adapters.second_factors import AesGcmSecretBox, PyotpTotp
 from portalkit.adapters.tokens import ItsdangerousTokenSigner
 from portalkit.config import PortalConfig
 from portalkit.domain.i18n import Msg
@@ -78,25 +80,7 @@ from portalkit.web import CsrfTokens
 
 __all__ = ["MIN_SECRET_BYTES", "Portal"]
 
-#: The shortest secret key accepted (signing keys shorter than this are guessable).
-MIN_SECRET_BYTES = 32
-
 DEFAULT_URL = "sqlite:///portalkit.db"
-
-
-def _secret_keys(secret_key: str | bytes | Sequence[str | bytes]) -> tuple[bytes, ...]:
-    """Normalize the secret key (or a list, newest first, for rotation) to bytes."""
-    keys = [secret_key] if isinstance(secret_key, (str, bytes)) else list(secret_key)
-    if not keys:
-        raise ConfigurationError("A secret key is required.")
-    encoded = tuple(k.encode() if isinstance(k, str) else bytes(k) for k in keys)
-    for key in encoded:
-        if len(key) < MIN_SECRET_BYTES:
-            raise ConfigurationError(
-                f"The secret key must be at least {MIN_SECRET_BYTES} bytes long; "
-                "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
-            )
-    return encoded
 
 
 def storage_from_url(url: str, **engine_options: Any) -> Storage:
@@ -114,16 +98,6 @@ def storage_from_url(url: str, **engine_options: Any) -> Storage:
     from portalkit.adapters.sqlalchemy import SqlAlchemyStorage  # noqa: PLC0415
 
     return SqlAlchemyStorage.from_url(url, **engine_options)
-
-
-class _NoMailer:
-    """The mailer of a portal configured without one: sending is a configuration error."""
-
-    def send(self, message: EmailMessage) -> None:
-        raise ConfigurationError(
-            "This portal has no mailer: pass config=PortalConfig(mailer=SmtpMailer(...)) "
-            "to Portal or from_url()."
-        )
 
 
 class Portal:
@@ -182,6 +156,7 @@ class Portal:
         registration: Registration by phone + email + postal code
             (:class:`~portalkit._services.registration.RegistrationService`).
         people: Customer self-administration (``req.people``).
+        second_factors: Authenticator apps and recovery codes (:class:`SecondFactorService`).
         invitations: Invitations and staff-created accounts
             (:class:`~portalkit._services.invitations.InvitationService`).
         messages: Broadcast messages (:class:`~portalkit._services.messages.MessageService`).
@@ -211,7 +186,7 @@ class Portal:
         # they join the request's one unit of work.
         self._routing = RequestRouting(storage)
         storage = self._routing
-        self._secret_keys = _secret_keys(secret_key)
+        self._secret_keys = secret_keys(secret_key)
         self._clock: Clock = clock or SystemClock()
         self._default_tenant = config.default_tenant
         self._registry = config.permissions
@@ -265,7 +240,7 @@ class Portal:
         self.action_sync = ActionSync(storage)
         self.events = EventFeed(storage, clock)
         self.audit = AuditTrail(storage)
-        self.mailer: Mailer = config.mailer or _NoMailer()
+        self.mailer: Mailer = config.mailer or NoMailer()
         self.hasher: PasswordHasher = config.hasher or Argon2idHasher()
         self.identity = IdentityService(
             storage,
@@ -281,6 +256,9 @@ class Portal:
         )
         self.mail_queue = self.identity.mail_queue
         self.registration = RegistrationService(self.identity)
+        self.second_factors = SecondFactorService(
+            self.identity, totp=PyotpTotp(), box=AesGcmSecretBox(self._secret_keys)
+        )
         invitations = config.invitations
         self.invitations = InvitationService(
             storage,

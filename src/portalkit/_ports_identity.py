@@ -1,4 +1,4 @@
-"""The identity storage ports: one-time codes and server-side sessions.
+"""The identity storage ports: one-time codes, server-side sessions and second factors.
 
 :mod:`portalkit.ports` documents and re-exports them; import them from there.
 """
@@ -14,6 +14,7 @@ from portalkit.domain.identity import (
     OneTimeCode,
 )
 from portalkit.domain.principals import User
+from portalkit.domain.second_factors import RecoveryCode, TotpFactor
 from portalkit.domain.sessions import Session
 from portalkit.domain.tenants import Tenant
 
@@ -129,4 +130,90 @@ class SessionRepository(Protocol):
         """Delete the tenant's sessions last seen at or before *seen_by* or created
         at or before *created_by* (idle or too old: they can never be used
         again); how many there were."""
+        ...
+
+
+class SecondFactorRepository(Protocol):
+    """A user's authenticator app (:class:`TotpFactor`, at most one) and recovery codes.
+
+    Every method is limited to one tenant and one user.
+    """
+
+    def totp(self, tenant_id: int, user_id: int) -> TotpFactor | None:
+        """The user's authenticator app, confirmed or pending, or None."""
+        ...
+
+    def save_totp(self, factor: TotpFactor) -> TotpFactor:
+        """Insert the user's factor, or replace the one they have; the stored copy."""
+        ...
+
+    def use_step(self, tenant_id: int, factor_id: int, step: int) -> bool:
+        """Record *step* as used if it is later than the last used one.
+
+        One conditional UPDATE: of concurrent callers with the same code at
+        most one gets True, so a code is accepted once.
+        """
+        ...
+
+    def delete_totp(self, tenant_id: int, user_id: int) -> int:
+        """Remove the user's factor; how many rows went (0 or 1)."""
+        ...
+
+    def replace_recovery_codes(
+        self, tenant_id: int, user_id: int, codes: Sequence[RecoveryCode]
+    ) -> None:
+        """Delete every recovery code of the user and store *codes* instead."""
+        ...
+
+    def use_recovery_code(
+        self, tenant_id: int, user_id: int, digests: Sequence[str], *, now: dt.datetime
+    ) -> bool:
+        """Mark the user's unused code whose digest is one of *digests* used.
+
+        One conditional UPDATE: of concurrent uses of one code, one gets True.
+        """
+        ...
+
+    def recovery_codes_left(self, tenant_id: int, user_id: int) -> int:
+        """How many unused recovery codes the user has."""
+        ...
+
+
+class SecretBox(Protocol):
+    """Authenticated encryption of small secrets at rest, with the portal's keys.
+
+    ``seal`` encrypts with the newest key; ``open`` decrypts with any
+    configured key, so rotating keys keeps stored secrets readable.
+    """
+
+    def seal(self, plaintext: bytes, context: str) -> str:
+        """*plaintext* encrypted and bound to *context* (it opens only with the same)."""
+        ...
+
+    def open(self, sealed: str, context: str) -> bytes:
+        """The plaintext of *sealed*.
+
+        Raises:
+            InvalidTokenError: No configured key opens it with *context*.
+        """
+        ...
+
+
+class TotpAlgorithm(Protocol):
+    """RFC 6238 time-based one-time passwords: secrets, codes, enrolment URIs and QR codes."""
+
+    def new_secret(self) -> str:
+        """A fresh random shared secret (base32 text, at least 160 bits)."""
+        ...
+
+    def code_at(self, secret: str, step: int) -> str:
+        """The code of *secret* at time step *step*."""
+        ...
+
+    def uri(self, secret: str, *, account: str, issuer: str) -> str:
+        """The ``otpauth://totp/…`` URI an authenticator app scans."""
+        ...
+
+    def qr_svg(self, uri: str) -> str:
+        """A QR code of *uri*, as an inline SVG document."""
         ...

@@ -12,7 +12,11 @@ from types import TracebackType
 from typing import Protocol
 
 from portalkit._ports_actions import ActionRepositories
-from portalkit._ports_identity import OneTimeCodeRepository, SessionRepository
+from portalkit._ports_identity import (
+    OneTimeCodeRepository,
+    SecondFactorRepository,
+    SessionRepository,
+)
 from portalkit._ports_repositories import (
     AssetRepository,
     AuditRepository,
@@ -178,6 +182,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sessions(self) -> SessionRepository: ...
+
+    @property
+    def second_factors(self) -> SecondFactorRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -48,6 +48,7 @@ from portalkit.capabilities import (
     RequestQuotes,
     RequestRegistration,
     RequestRentals,
+    RequestSecondFactors,
     RequestServiceRequests,
 )
 from portalkit.domain.policy import Policy, Resource
@@ -316,6 +317,10 @@ class PortalRequest:
         Raises:
             AuthenticationError: For every kind of failure (one message).
             ThrottledError: Too many failures for this account or client.
+            SecondFactorRequired: The password was right but the user must
+                give a second factor (or enrol one): no session yet. Catch it
+                inside the request's block (its pending state is a write of
+                this request) and finish with :attr:`second_factors`.
         """
         self._open()
         result = self._portal.identity.login(
@@ -486,6 +491,11 @@ class PortalRequest:
     def profile(self) -> RequestProfile:
         """The signed-in user's profile and password."""
         return RequestProfile(self._portal.identity, self)
+
+    @functools.cached_property
+    def second_factors(self) -> RequestSecondFactors:
+        """Authenticator apps, recovery codes, and the second step of signing in."""
+        return RequestSecondFactors(self._portal.second_factors, self)
 
     @functools.cached_property
     def password_reset(self) -> RequestPasswordReset:

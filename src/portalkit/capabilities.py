@@ -9,8 +9,9 @@ request's attributes; do not build them directly.
 The classes are defined by area (``_capabilities_records``: assets, documents,
 jobs; ``_capabilities_accounts``: accounts, messages; ``_capabilities_actions``:
 the customer actions; ``_capabilities_identity``: invitations, registration,
-profile, password reset; ``_capabilities_people``:
-customer self-administration) and documented and imported here.
+profile, password reset; ``_capabilities_people``: customer
+self-administration; ``_capabilities_second_factors``: second factors) and
+documented and imported here.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from portalkit._capabilities_records import (
     RequestDocuments,
     RequestJobs,
 )
+from portalkit._capabilities_second_factors import RequestSecondFactors
 
 __all__ = [
     "RequestAccounts",
@@ -56,6 +58,7 @@ __all__ = [
     "RequestQuotes",
     "RequestRegistration",
     "RequestRentals",
+    "RequestSecondFactors",
     "RequestServiceRequests",
 ]
 

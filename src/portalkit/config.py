@@ -58,6 +58,7 @@ from portalkit.domain.mail import check_sender_address
 from portalkit.domain.pagination import MAX_PAGE_SIZE
 from portalkit.domain.passwords import MAX_PASSWORD_CHARS, PasswordPolicy
 from portalkit.domain.resolver import MAX_LOOKUP_LENGTH
+from portalkit.domain.second_factors import MfaRules
 from portalkit.domain.templates import EmailTemplate, TemplateToken, token_menu
 from portalkit.domain.tenants import DEFAULT_SENDER, validate_slug
 from portalkit.errors import ConfigurationError, InvalidInputError, PortalkitError
@@ -253,6 +254,8 @@ def _check_identity(_instance: Any, _attribute: object, value: Any) -> None:
             raise _refuse(f"identity.{name}", "must be a ThrottleRule.")
     if not isinstance(value.codes, CodeRules):
         raise _refuse("identity.codes", "must be CodeRules.")
+    if not isinstance(value.mfa, MfaRules):
+        raise _refuse("identity.mfa", "must be MfaRules.")
     if not isinstance(value.claim_email_proof, bool):
         raise _refuse("identity.claim_email_proof", "must be True or False.")
     if value.claim_role is not None and (

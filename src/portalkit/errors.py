@@ -15,6 +15,7 @@ exceptions; these classes are for what callers must not ignore.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -33,8 +34,10 @@ __all__ = [
     "PermissionDeniedError",
     "PortalClosedError",
     "PortalkitError",
+    "ReauthenticationRequired",
     "SchemaOutdatedError",
     "ScopeCycleError",
+    "SecondFactorRequired",
     "StorageError",
     "ThrottledError",
     "TokenExpiredError",
@@ -176,6 +179,55 @@ class AuthenticationError(PortalkitError):
 
     code = "authentication_failed"
     default_message = "The sign-in details are not correct."
+
+
+class SecondFactorRequired(PortalkitError):
+    """The password was right; the sign-in now needs a second factor (or enrolling one).
+
+    No session was created. Keep :attr:`pending` (a bearer value, like a
+    session token: in the server-side session or an HttpOnly cookie, never in
+    a URL) and pass it back with the code to finish signing in.
+
+    Attributes:
+        pending: The pending sign-in's value: single use, bound to the user's
+            security stamp, valid until :attr:`expires_at` (5 minutes).
+        enrol_only: True when the user must first enrol a second factor (the
+            tenant requires one and they have none): the pending value then
+            allows enrolment only.
+    """
+
+    code = "second_factor_required"
+    default_message = "Enter the code from your authenticator app to finish signing in."
+
+    def __init__(
+        self, pending: str, *, expires_at: dt.datetime, enrol_only: bool = False,
+        message: str | None = None,
+    ) -> None:
+        self.pending = pending
+        self.expires_at = expires_at
+        self.enrol_only = enrol_only
+        super().__init__(message)
+
+    def __repr__(self) -> str:
+        return f"SecondFactorRequired(enrol_only={self.enrol_only!r})"
+
+
+class ReauthenticationRequired(PortalkitError):
+    """A sensitive action needs a second-factor check within the last minutes.
+
+    The integration sends the user to the step-up page (a code from the
+    authenticator app, ``req.second_factors.step_up(code)``) and back.
+
+    Attributes:
+        action: The sensitive action asked for (``"quote.approve"``, …).
+    """
+
+    code = "reauthentication_required"
+    default_message = "Confirm it is you: enter a code from your authenticator app."
+
+    def __init__(self, action: str = "", message: str | None = None) -> None:
+        self.action = action
+        super().__init__(message)
 
 
 class ThrottledError(PortalkitError):

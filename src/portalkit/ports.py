@@ -36,7 +36,10 @@ from portalkit._ports_host import (
 )
 from portalkit._ports_identity import (
     OneTimeCodeRepository,
+    SecondFactorRepository,
+    SecretBox,
     SessionRepository,
+    TotpAlgorithm,
 )
 from portalkit._ports_repositories import (
     AssetRepository,
@@ -73,6 +76,7 @@ from portalkit.domain.actions import ActionConfig, IdempotencyKey, Slot
 from portalkit.domain.identity import CodePurpose, OneTimeCode, ThrottleState
 from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.messages import MessageRead
+from portalkit.domain.second_factors import RecoveryCode, TotpFactor
 from portalkit.domain.sessions import Session
 
 #: Besides the protocols, the records only adapters handle (sessions, one-time
@@ -110,6 +114,7 @@ __all__ = [
     "OutboxRepository",
     "PasswordHasher",
     "QueuedMail",
+    "RecoveryCode",
     "RentalItemRepository",
     "Repository",
     "RoleRepository",
@@ -117,6 +122,8 @@ __all__ = [
     "Savepoint",
     "ScopeRepository",
     "ScopedRepository",
+    "SecondFactorRepository",
+    "SecretBox",
     "Session",
     "SessionRepository",
     "ShareLinkRepository",
@@ -129,6 +136,8 @@ __all__ = [
     "TokenClaims",
     "TokenPurpose",
     "TokenSigner",
+    "TotpAlgorithm",
+    "TotpFactor",
     "UnitOfWork",
     "UpsertCounts",
     "UserRepository",

@@ -30,6 +30,13 @@ from portalkit._services.policy import PolicyService
 from portalkit._services.quotes import Quotes
 from portalkit._services.registration import RegistrationService
 from portalkit._services.rentals import Rentals
+from portalkit._services.second_factor_types import (
+    RecoveryCodes,
+    SecondFactorStatus,
+    TotpEnabled,
+    TotpEnrolment,
+)
+from portalkit._services.second_factors import SecondFactorService
 from portalkit._services.service_requests import ServiceRequests
 
 __all__ = [
@@ -58,9 +65,14 @@ __all__ = [
     "PeopleService",
     "PolicyService",
     "Quotes",
+    "RecoveryCodes",
     "RegistrationService",
     "Rentals",
+    "SecondFactorService",
+    "SecondFactorStatus",
     "SendOutcome",
     "ServiceRequests",
     "SessionInfo",
+    "TotpEnabled",
+    "TotpEnrolment",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portalkit.adapters.memory import MemoryStorage
-from tests.adapters import contract
+from tests.adapters import contract, contract_second_factors
 
 
 @pytest.fixture
@@ -76,3 +76,7 @@ class TestMessages(contract.MessageContract):
 
 class TestSessions(contract.SessionContract):
     """Session contract on memory."""
+
+
+class TestSecondFactors(contract_second_factors.SecondFactorContract):
+    """Second-factor contract on memory."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
-from tests.adapters import contract, race_contract
+from tests.adapters import contract, contract_second_factors, race_contract
 
 
 @pytest.fixture
@@ -81,3 +81,7 @@ class TestSessions(contract.SessionContract):
 @pytest.mark.slow
 class TestRaces(race_contract.RaceContract):
     """Race rules, 20 threads at once, on SQLite (a file: units really run at once)."""
+
+
+class TestSecondFactors(contract_second_factors.SecondFactorContract):
+    """Second-factor contract on SQLite."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 
 import pytest
@@ -43,6 +44,8 @@ def _instance(cls: type[PortalkitError]) -> PortalkitError:
         return cls(3, errors.InvalidInputError("bad"))
     if cls is errors.DuplicateKeyError:
         return cls(["a", "a"])
+    if cls is errors.SecondFactorRequired:
+        return cls("1.proof", expires_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
     return cls()
 
 

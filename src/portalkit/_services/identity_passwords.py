@@ -19,6 +19,7 @@ from portalkit._services.identity_types import (
     SignIn,
     set_password,
 )
+from portalkit._services.one_time_codes import put_code
 from portalkit._services.stamps import rotate_security_stamp
 from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.domain.contact import normalize_email
@@ -27,7 +28,7 @@ from portalkit.domain.identity import CodePurpose, OneTimeCode, code_digest, nor
 from portalkit.domain.passwords import MAX_PASSWORD_CHARS, context_words_of, normalize_password
 from portalkit.domain.principals import User
 from portalkit.domain.tenants import Tenant, require_open
-from portalkit.errors import ConflictError, InvalidInputError, InvalidTokenError, ThrottledError
+from portalkit.errors import InvalidInputError, InvalidTokenError, ThrottledError
 from portalkit.ports import UnitOfWork
 
 
@@ -103,21 +104,10 @@ class _IdentityPasswords(_IdentitySignIn):
     ) -> OneTimeCode:
         digest = code_digest(self._code_key, purpose.value, tenant.id, subject_id, code,
                              bound_to=bound_to)
-        existing = uow.codes.get_for(tenant.id, purpose, subject_id)
-        if existing is None:
-            first = OneTimeCode(
-                id=0, tenant_id=tenant.id, purpose=purpose, subject_id=subject_id,
-                digest=digest, created_at=now, expires_at=now + self.config.codes.lifetime,
-            )
-            try:
-                return uow.codes.add(first)
-            except ConflictError:  # a concurrent request stored the subject's first code
-                existing = uow.codes.get_for(tenant.id, purpose, subject_id)
-                if existing is None:  # and deleted it again: nothing left to renew
-                    raise
-        fresh = existing.renewed(digest=digest, now=now, rules=self.config.codes)
-        uow.codes.update(fresh)
-        return fresh
+        return put_code(uow.codes, OneTimeCode(
+            id=0, tenant_id=tenant.id, purpose=purpose, subject_id=subject_id,
+            digest=digest, created_at=now, expires_at=now + self.config.codes.lifetime,
+        ))
 
     def request_password_reset(
         self, tenant: Tenant, email: str, *, client_key: str | None = None

@@ -68,6 +68,8 @@ class _IdentitySessions:
         self.config = config or IdentityConfig()
         self._ticket_keys = [_derive(k, "claim-ticket") for k in secret_keys]
         self._code_key = _derive(secret_keys[0], "codes")
+        self._pending_key = _derive(secret_keys[0], "second-factor-pending")
+        self._recovery_keys = [_derive(k, "recovery-codes") for k in secret_keys]
 
     # Passwords ---------------------------------------------------------------
     @property

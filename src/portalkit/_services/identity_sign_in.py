@@ -11,6 +11,7 @@ import attrs
 from portalkit._services.audit import FAILED, SUCCESS, record
 from portalkit._services.identity_sessions import _IdentitySessions
 from portalkit._services.identity_types import THROTTLED, SignIn
+from portalkit._services.second_factor_pending import start_pending
 from portalkit._services.throttle import Limit, account_limits, acquire_all
 from portalkit.domain.filters import Eq
 from portalkit.domain.identity import IdentifierKind, LoginCandidate, login_candidates
@@ -24,6 +25,9 @@ from portalkit.errors import (
     ThrottledError,
 )
 from portalkit.ports import UnitOfWork
+
+#: The audit outcome of a right password that now waits for the second factor.
+SECOND_FACTOR = "second_factor"
 
 
 class _IdentitySignIn(_IdentitySessions):
@@ -114,6 +118,10 @@ class _IdentitySignIn(_IdentitySessions):
                 computation (unknown user, wrong password, disabled user, no
                 password set yet).
             ThrottledError: Too many failures for this account or client.
+            SecondFactorRequired: The password was right and the tenant's
+                policy asks this user for a second factor (or for enrolling
+                one): no session was created; finish with
+                ``portal.second_factors``.
         """
         now = self._clock.now()
         text = identifier if isinstance(identifier, str) else ""
@@ -146,8 +154,14 @@ class _IdentitySignIn(_IdentitySessions):
             if current.password_hash and self._hasher.needs_rehash(current.password_hash):
                 current = attrs.evolve(current, password_hash=self._hasher.hash(normalized))
                 uow.users.update(current)
-            record(uow, self._clock, tenant_id=tenant.id, action="login", outcome=SUCCESS,
+            pending = start_pending(uow, tenant, current, now, key=self._pending_key,
+                                    rules=self.config.mfa)
+            record(uow, self._clock, tenant_id=tenant.id, action="login",
+                   outcome=SUCCESS if pending is None else SECOND_FACTOR,
                    actor=current.id, target=f"user:{current.id}", client_key=client_key)
-            signed = self._sign_in(uow, tenant, current, now, user_agent)
+            signed = None if pending else self._sign_in(uow, tenant, current, now, user_agent)
             uow.commit()
+        if signed is None:
+            assert pending is not None
+            raise pending
         return signed

@@ -19,6 +19,7 @@ from portalkit.data import COMMON_PASSWORDS
 from portalkit.domain.identity import CodeRules, ThrottleRule
 from portalkit.domain.passwords import PasswordPolicy
 from portalkit.domain.principals import Principal, User
+from portalkit.domain.second_factors import MfaRules
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import ConfigurationError
 from portalkit.ports import PasswordHasher, UnitOfWork
@@ -98,6 +99,7 @@ _ACCOUNT_RULE_PAIRS = (
     ("reset_requests", "reset_requests_global"),
 )
 CODE_RULES = CodeRules()
+MFA_RULES = MfaRules()
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=30)
 SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(days=14)
 SESSION_TOUCH_INTERVAL = dt.timedelta(minutes=1)
@@ -150,6 +152,9 @@ class IdentityConfig:
         claim_role: The role (by name) a registered customer gets at their
             organization; None grants nothing (the host reacts to the
             ``registration.completed`` outbox event).
+        mfa: Limits of second factors: the pending sign-in's lifetime and
+            wrong codes, recovery codes per set, throttling
+            (:class:`~portalkit.domain.second_factors.MfaRules`).
 
     The From address of identity emails is the portal's one default for all
     mail (:attr:`portalkit.config.PortalConfig.sender_email`).
@@ -177,6 +182,7 @@ class IdentityConfig:
     codes: CodeRules = CODE_RULES
     claim_email_proof: bool = True
     claim_role: str | None = None
+    mfa: MfaRules = MFA_RULES
 
     def __attrs_post_init__(self) -> None:
         if self.session_idle_timeout > self.session_absolute_timeout:

@@ -34,6 +34,7 @@ from portalkit._services.identity import (
     IdentityService,
     SignIn,
 )
+from portalkit._services.second_factor_pending import start_pending
 from portalkit._services.throttle import Limit, account_limits, acquire_all, throttle_key
 from portalkit.domain.contact import (
     PHONE_FIELD,
@@ -333,8 +334,14 @@ class RegistrationService:
             ))
             record(uow, self._clock, tenant_id=tenant.id, action="registration.complete",
                    actor=user.id, target=f"customer:{found.id}", client_key=client_key)
-            signed = self._sign_in(uow, tenant, user, now, user_agent)
+            # A tenant that requires a second factor of everyone: enrol before any session.
+            pending = start_pending(uow, tenant, user, now, key=self._identity._pending_key,
+                                    rules=self.config.mfa)
+            signed = None if pending else self._sign_in(uow, tenant, user, now, user_agent)
             uow.commit()
+        if signed is None:
+            assert pending is not None
+            raise pending
         return signed
 
     def _code_rule(self) -> ThrottleRule:

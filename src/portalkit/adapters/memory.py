@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from portalkit.adapters.memory_identity import MemoryCodes, MemorySessions, MemoryThrottle
+from portalkit.adapters.memory_second_factors import MemorySecondFactors
 from portalkit.adapters.memory_table import E, _Table, _Tables
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry, OutboxEvent
@@ -350,6 +351,7 @@ class MemoryUnitOfWork:
         self.defects = _Defects(self)
         self.codes = MemoryCodes(self)
         self.sessions = MemorySessions(self)
+        self.second_factors = MemorySecondFactors(self)
         self.invitations = _Invitations(self)
         self.messages = _Messages(self)
         self.message_reads = _MessageReads(self)

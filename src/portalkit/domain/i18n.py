@@ -137,6 +137,16 @@ _ACCOUNT_MESSAGES: dict[str, str] = {
     "people.beyond_reach": (
         "This person has access you do not manage. Ask the portal's staff to change it."
     ),
+    "mfa.code_wrong": (
+        "This code is not correct. Enter the current code from your authenticator app, "
+        "or one of your recovery codes."
+    ),
+    "mfa.pending_ended": "Your sign-in has expired. Please sign in again.",
+    "mfa.off": "Second factors are not available on this portal.",
+    "mfa.already_enrolled": "You already use an authenticator app. Remove it first.",
+    "mfa.no_enrolment": "Start adding your authenticator app again.",
+    "mfa.not_enrolled": "You do not use an authenticator app.",
+    "mfa.enrol_first": "Add an authenticator app to continue.",
 }
 
 #: The texts of the emails portalkit sends (see :mod:`portalkit._services.mail_composer`):
@@ -154,6 +164,25 @@ _MAIL_MESSAGES: dict[str, str] = {
         "Someone asked to reset the password of a {portal_name} account with this "
         "email address, but there is no account with it. If it was you, you may "
         "have signed up with another address. If not, ignore this email."
+    ),
+    "mail.mfa_enabled.subject": "{portal_name}: authenticator app added",
+    "mail.mfa_enabled.body": (
+        "An authenticator app was added to your {portal_name} account. From now on, "
+        "signing in asks for a code from it. Your other sessions have ended.\n\n"
+        "If this was not you, reset your password and contact us at once."
+    ),
+    "mail.mfa_removed.subject": "{portal_name}: authenticator app removed",
+    "mail.mfa_removed.body": (
+        "The authenticator app of your {portal_name} account was removed, with its "
+        "recovery codes. Your other sessions have ended.\n\n"
+        "If this was not you, reset your password and contact us at once."
+    ),
+    "mail.mfa_recovery_used.subject": "{portal_name}: a recovery code was used",
+    "mail.mfa_recovery_used.body": (
+        "A recovery code was used to sign in to your {portal_name} account. "
+        "{remaining} recovery codes are left; you can make a new set in your "
+        "security settings.\n\n"
+        "If this was not you, reset your password and contact us at once."
     ),
     "mail.claim_code.subject": "{portal_name}: confirm your email address",
     "mail.claim_code.body": (

@@ -150,6 +150,12 @@ class CodePurpose(str, enum.Enum):
 
     RESET = "reset"
     CLAIM = "claim"
+    #: A sign-in whose password was right and that waits for the second factor.
+    SECOND_FACTOR = "second_factor"
+    #: A sign-in whose password was right and that may only enrol a second factor.
+    ENROL_SECOND_FACTOR = "enrol_second_factor"
+    #: A session's last second-factor check (subject: the session), for step-up.
+    STEP_UP = "step_up"
 
 
 @attrs.frozen(kw_only=True)

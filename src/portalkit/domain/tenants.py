@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 
 import attrs
@@ -9,7 +10,14 @@ import attrs
 from portalkit.domain.fields import FieldOverride
 from portalkit.errors import InvalidInputError, PortalClosedError
 
-__all__ = ["DEFAULT_SENDER", "Tenant", "TenantSettings", "require_open", "validate_slug"]
+__all__ = [
+    "DEFAULT_SENDER",
+    "MfaPolicy",
+    "Tenant",
+    "TenantSettings",
+    "require_open",
+    "validate_slug",
+]
 
 #: The From address of a portal's emails when neither the tenant
 #: (:attr:`TenantSettings.sender_email`) nor the portal's configuration
@@ -17,6 +25,19 @@ __all__ = ["DEFAULT_SENDER", "Tenant", "TenantSettings", "require_open", "valida
 DEFAULT_SENDER = "no-reply@localhost"
 
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class MfaPolicy(str, enum.Enum):
+    """Who must sign in with a second factor (:attr:`TenantSettings.mfa`)."""
+
+    #: Nobody is asked for one, even a user who enrolled.
+    OFF = "off"
+    #: Users who enrolled a factor are asked for it; nobody has to enrol.
+    OPTIONAL = "optional"
+    #: Staff must enrol; everyone who enrolled is asked.
+    STAFF = "staff"
+    #: Everyone must enrol.
+    EVERYONE = "everyone"
 
 
 def validate_slug(slug: str) -> str:
@@ -55,6 +76,8 @@ class TenantSettings:
         lookup_fold_similar: Asset lookup treats O and 0, and I, L and 1, alike on plates.
         lookup_rate: Asset lookups allowed per minute for one principal, and
             for one client address; 0 leaves rate limiting to the host.
+        mfa: Second factors at sign-in (:class:`MfaPolicy`): off, optional,
+            required for staff, required for everyone.
     """
 
     portal_enabled: bool = True
@@ -74,6 +97,7 @@ class TenantSettings:
     lookup_plates: bool = True
     lookup_fold_similar: bool = False
     lookup_rate: int = 30
+    mfa: MfaPolicy = MfaPolicy.OFF
 
     @property
     def is_open(self) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from portalkit.domain.principals import User
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import InvalidInputError
-from tests.adapters import contract
+from tests.adapters import contract, contract_second_factors
 
 
 @pytest.fixture
@@ -80,6 +80,10 @@ class TestMessages(contract.MessageContract):
 
 class TestSessions(contract.SessionContract):
     """Session contract on the Django ORM (SQLite)."""
+
+
+class TestSecondFactors(contract_second_factors.SecondFactorContract):
+    """Second-factor contract on the Django ORM (SQLite)."""
 
 
 @pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30], ids=repr)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.adapters import contract, race_contract
+from tests.adapters import contract, contract_second_factors, race_contract
 from tests.contrib.django.services_on_django import (
     close_connections_when_threads_end,
     forget_thread_connections,
@@ -88,6 +88,10 @@ class TestMessages(contract.MessageContract):
 
 class TestSessions(contract.SessionContract):
     """Session contract on the Django ORM (PostgreSQL)."""
+
+
+class TestSecondFactors(contract_second_factors.SecondFactorContract):
+    """Second-factor contract on the Django ORM (PostgreSQL)."""
 
 
 @pytest.mark.slow

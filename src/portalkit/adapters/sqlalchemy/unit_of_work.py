@@ -39,6 +39,7 @@ from portalkit.adapters.sqlalchemy.repositories import (
     TenantRepository,
     UserRepository,
 )
+from portalkit.adapters.sqlalchemy.second_factor_repositories import SqlSecondFactors
 from portalkit.adapters.sqlalchemy.translate import UNAVAILABLE_MESSAGE, translate
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.events import AuditEntry
@@ -175,6 +176,11 @@ class SqlAlchemyUnitOfWork:
     def sessions(self) -> SqlSessions:
         """Server-side sessions."""
         return SqlSessions(self)
+
+    @functools.cached_property
+    def second_factors(self) -> SqlSecondFactors:
+        """Authenticator apps and recovery codes."""
+        return SqlSecondFactors(self)
 
     @functools.cached_property
     def actions(self) -> SqlActionRepositories:

@@ -428,4 +428,4 @@ class ThrottleModel(models.Model):
 
 
 # The capability models register with this app when the app's models load.
-from portalkit.contrib.django import capability_models  # noqa: E402, F401
+from portalkit.contrib.django import capability_models, second_factor_models  # noqa: E402, F401

@@ -45,6 +45,7 @@ from portalkit.contrib.django.repositories import (
     TenantRepository,
     UserRepository,
 )
+from portalkit.contrib.django.second_factor_repositories import DjangoSecondFactors
 from portalkit.contrib.django.values import (
     UNAVAILABLE_MESSAGE,
     from_db_datetime,
@@ -113,6 +114,7 @@ class DjangoUnitOfWork:
         self.defects: DjangoRepository[Defect] = DjangoRepository(self, c["defects"])
         self.codes = DjangoOneTimeCodes(self, c["codes"])
         self.sessions = DjangoSessions(self, c["sessions"])
+        self.second_factors = DjangoSecondFactors(self)
         self.actions = DjangoActionRepositories(self)
 
     # Transactions ----------------------------------------------------------

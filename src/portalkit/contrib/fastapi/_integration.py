@@ -1,0 +1,260 @@
+"""One :class:`~portalkit.PortalRequest` per FastAPI request, the session, CSRF and headers."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator, Iterable
+from typing import Annotated, Any
+
+import attrs
+from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portalkit import Portal, PortalRequest
+from portalkit.contrib.fastapi._problems import (
+    on_http_error,
+    on_portalkit_error,
+    on_unexpected_error,
+    on_validation_error,
+    status_response,
+)
+from portalkit.errors import AuthenticationError, ConfigurationError, PortalkitError
+from portalkit.web import (
+    DEFAULT_CONTENT_SECURITY_POLICY,
+    DEFAULT_MAX_CONTENT_LENGTH,
+    body_too_large,
+    client_address,
+    security_headers,
+)
+
+#: The cookie that carries a browser's session value (HttpOnly, SameSite=Lax).
+SESSION_COOKIE = "portalkit_session"
+#: The header a cookie session's state-changing request carries its CSRF token in.
+CSRF_HEADER = "X-CSRF-Token"
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SCOPE_KEY = "portalkit"
+
+
+@attrs.frozen
+class _Settings:
+    portal: Portal
+    tenant: str | None
+    trusted_proxies: tuple[str, ...]
+    secure_cookies: bool
+    content_security_policy: str
+    max_body: int
+
+
+@attrs.define
+class _Exchange:
+    """What the request dependency tells the middleware about the answer."""
+
+    authenticated: bool = False
+    token_page: bool = False
+    bearer: bool = False
+    set_session: str | None = None
+    clear_session: bool = False
+
+
+def _settings(request: Request) -> _Settings:
+    settings = getattr(request.app.state, _SCOPE_KEY, None)
+    if not isinstance(settings, _Settings):
+        raise ConfigurationError("portalkit is not set up on this app: call install().")
+    return settings
+
+
+def exchange_of(request: Request) -> _Exchange:
+    """The request's notes for the middleware (a fresh one outside the middleware)."""
+    found = request.scope.get(_SCOPE_KEY)
+    if not isinstance(found, _Exchange):
+        found = request.scope[_SCOPE_KEY] = _Exchange()
+    return found
+
+
+def _bearer(header: str | None) -> str | None:
+    scheme, _, value = (header or "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def portal_from(request: Request) -> Portal:
+    """The portal :func:`install` attached to the request's app."""
+    return _settings(request).portal
+
+
+def csrf_token(request: Request, req: PortalRequest) -> str | None:
+    """A CSRF token for the session of *req* (None when signed out).
+
+    A cookie session's POST/PUT/PATCH/DELETE sends it as ``X-CSRF-Token``; it
+    is bound to the session (a new sign-in needs a new one).
+    """
+    binding = req.session_binding
+    return None if binding is None else portal_from(request).csrf.issue(binding)
+
+
+# The dependency -----------------------------------------------------------------
+async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
+    """This HTTP request's :class:`~portalkit.PortalRequest` (a FastAPI dependency).
+
+    The session comes from ``Authorization: Bearer <value>`` or else the
+    session cookie. A bearer value that is not a live session is a 401; a bad
+    cookie is the guest (and the cookie is cleared). A cookie session's
+    POST/PUT/PATCH/DELETE needs the ``X-CSRF-Token`` header. The request's one
+    unit of work commits after the endpoint returned and before the answer is
+    sent; an exception rolls everything back. The database work runs in
+    FastAPI's thread pool, never on the event loop.
+    """
+    settings, exchange = _settings(request), exchange_of(request)
+    bearer = _bearer(request.headers.get("authorization"))
+    value = bearer if bearer is not None else request.cookies.get(SESSION_COOKIE)
+    exchange.bearer = exchange.bearer or bearer is not None
+    peer = request.client.host if request.client else None
+    req = settings.portal.request(
+        settings.tenant,
+        session=value or None,
+        client=client_address(
+            peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies
+        ),
+        user_agent=request.headers.get("user-agent"),
+    )
+    # The request finds its unit of work through a context variable. A
+    # thread-pool worker's changes to the context are lost, so the ones made
+    # entering are carried back into this task, which every sync endpoint and
+    # dependency of the request copies its context from.
+    entered = contextvars.copy_context()
+    await run_in_threadpool(entered.run, req.__enter__)
+    now = contextvars.copy_context()
+    tokens = [var.set(val) for var, val in entered.items() if var not in now or now[var] is not val]
+    try:
+        try:
+            if bearer is not None and req.clear_session:
+                raise AuthenticationError("Sign in to continue.")
+            if bearer is None and request.method in _UNSAFE_METHODS and req.signed_in:
+                settings.portal.csrf.verify(req.session_binding, request.headers.get(CSRF_HEADER))
+            yield req
+        except BaseException as exc:
+            await run_in_threadpool(req.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        await run_in_threadpool(req.__exit__, None, None, None)  # the commit
+    finally:
+        for token in reversed(tokens):
+            token.var.reset(token)
+    exchange.authenticated = value is not None or req.new_session is not None
+    if not exchange.bearer:
+        exchange.set_session = req.new_session
+        exchange.clear_session = req.clear_session and req.new_session is None
+
+
+#: ``req: PortalRequestDep`` in an endpoint's parameters gives the request's PortalRequest.
+PortalRequestDep = Annotated[PortalRequest, Depends(portal_request, scope="function")]
+
+
+# The middleware -----------------------------------------------------------------
+class PortalMiddleware:
+    """Security headers and the session cookie on every answer; the body size limit (413)."""
+
+    def __init__(self, app: ASGIApp, settings: _Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        exchange = scope[_SCOPE_KEY] = _Exchange()
+        limit = self.settings.max_body
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413)
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self._finish(MutableHeaders(scope=message), exchange)
+            await send(message)
+
+        if body_too_large(Headers(scope=scope).get("content-length"), limit):
+            await status_response(413)(scope, receive, send_with_headers)
+            return
+        await self.app(scope, limited_receive, send_with_headers)
+
+    def _finish(self, headers: MutableHeaders, exchange: _Exchange) -> None:
+        settings = self.settings
+        wanted = security_headers(
+            authenticated=exchange.authenticated,
+            token_page=exchange.token_page,
+            content_security_policy=settings.content_security_policy,
+        )
+        for name, value in wanted.items():
+            if name not in headers:  # the endpoint's own win
+                headers[name] = value
+        secure = "; Secure" if settings.secure_cookies else ""
+        if exchange.set_session is not None:
+            headers.append(
+                "set-cookie",
+                f"{SESSION_COOKIE}={exchange.set_session}; Path=/; HttpOnly; SameSite=Lax{secure}",
+            )
+        elif exchange.clear_session:
+            headers.append(
+                "set-cookie",
+                f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}",
+            )
+
+
+def install(
+    app: FastAPI,
+    portal: Portal,
+    *,
+    tenant: str | None = None,
+    trusted_proxies: Iterable[str] = (),
+    secure_cookies: bool = False,
+    content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY,
+    max_body: int = DEFAULT_MAX_CONTENT_LENGTH,
+    check_on_start: bool = True,
+) -> None:
+    """Attach *portal* to *app*: the request dependency, problem answers, headers, limits.
+
+    Args:
+        app: The host's FastAPI app.
+        portal: The portal it serves.
+        tenant: The tenant slug (the portal's default tenant when None).
+        trusted_proxies: Proxies whose ``X-Forwarded-For`` is believed.
+        secure_cookies: Mark the session cookie ``Secure`` (set it in production).
+        content_security_policy: The ``Content-Security-Policy`` of every answer.
+        max_body: The largest request body accepted (413 above it).
+        check_on_start: Check now that the database is reachable and migrated
+            and that the tenant exists.
+
+    Raises:
+        ConfigurationError: :meth:`Portal.problems <portalkit.Portal.problems>`
+            found something (with *check_on_start*).
+    """
+    if check_on_start:
+        portal.check_ready(tenant)
+    settings = _Settings(
+        portal=portal,
+        tenant=tenant,
+        trusted_proxies=tuple(trusted_proxies),
+        secure_cookies=secure_cookies,
+        content_security_policy=content_security_policy,
+        max_body=max_body,
+    )
+    app.state.portalkit = settings
+    app.add_middleware(PortalMiddleware, settings=settings)
+    handlers: dict[Any, Any] = {
+        PortalkitError: on_portalkit_error,
+        HTTPException: on_http_error,
+        RequestValidationError: on_validation_error,
+        Exception: on_unexpected_error,
+    }
+    for kind, handler in handlers.items():
+        app.add_exception_handler(kind, handler)

@@ -24,6 +24,7 @@ from portalkit.contrib.fastapi._api_types import (
     LookupOut,
     MessageOut,
     OrganizationOut,
+    RowOut,
     RowsPage,
     SectionOut,
 )
@@ -99,6 +100,12 @@ def jobs(
     """The jobs the principal may see, newest first, with the fields the tenant shows."""
     page = req.jobs.list(asset=asset, size=size, cursor=cursor)
     return json_response(RowsPage(items=req.jobs.project(page.items), next_cursor=page.next_cursor))
+
+
+@router.get("/jobs/{job_id}", responses=responses(RowOut), summary="A job")
+def job(job_id: int, req: Customer) -> Response:
+    """One job the principal may see, with the fields the tenant shows."""
+    return json_response(RowOut(item=req.jobs.project([req.jobs.get(job_id)])[0]))
 
 
 def _document(d: Document) -> DocumentOut:

@@ -124,6 +124,13 @@ class RowsPage:
     next_cursor: str | None = None
 
 
+@attrs.frozen
+class RowOut:
+    """One row with only the fields the tenant shows (plus ``id``)."""
+
+    item: dict[str, Any]
+
+
 # Documents, account, messages -----------------------------------------------------
 @attrs.frozen
 class DocumentOut:

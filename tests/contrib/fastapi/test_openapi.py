@@ -1,0 +1,77 @@
+"""The JSON API's OpenAPI description: valid, complete, and true to the answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from portalkit.contrib import fastapi as pk
+from portalkit.contrib.fastapi import _api_identity, _api_records
+
+from .conftest import TestClient, World, bearer
+
+openapi_spec_validator = pytest.importorskip("openapi_spec_validator")
+
+
+def _description(client: TestClient) -> dict[str, Any]:
+    answer = client.get("/openapi.json")
+    assert answer.status_code == 200
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+def test_the_description_is_valid_openapi(client: TestClient) -> None:
+    openapi_spec_validator.validate(_description(client))
+
+
+def test_every_route_is_described_with_its_answers(client: TestClient) -> None:
+    paths = _description(client)["paths"]
+    declared = [*_api_identity.router.routes, *_api_records.router.routes]
+    routes = [r for r in declared if isinstance(r, APIRoute)]
+    assert len(routes) >= 18
+    for route in routes:
+        for method in route.methods:
+            operation = paths["/api" + route.path][method.lower()]
+            answers = operation["responses"]
+            assert "422" not in answers, route.path  # bad input is a 400 problem here
+            assert answers["401"]["content"][pk.PROBLEM_JSON]["schema"]["title"] == "Problem"
+            assert answers["404"]["content"][pk.PROBLEM_JSON]
+            ok = [code for code in answers if code in ("200", "204")]
+            assert ok, route.path
+            if "200" in ok and route.name != "portalkit_download":
+                assert answers["200"]["content"]["application/json"]["schema"], route.path
+
+
+def test_the_router_goes_under_any_prefix(world: World) -> None:
+    app = FastAPI()
+    pk.install(app, world.portal, tenant="acme", check_on_start=False)
+    app.include_router(pk.api_router(), prefix="/mobile/v1")
+    with TestClient(app) as client:
+        assert "/mobile/v1/assets/{asset_id}" in _description(client)["paths"]
+        answer = client.post("/mobile/v1/tokens", json={"identifier": "x", "password": "y"})
+        assert answer.status_code == 401
+
+
+def test_answers_match_their_described_schemas(client: TestClient, world: World) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    paths = _description(client)["paths"]
+    headers = bearer(client)
+    for path, template in (
+        ("/api/session", "/api/session"),
+        ("/api/assets", "/api/assets"),
+        (f"/api/assets/{world.ids['ann_asset']}", "/api/assets/{asset_id}"),
+        ("/api/documents", "/api/documents"),
+        (f"/api/jobs/{world.ids['ann_job']}", "/api/jobs/{job_id}"),
+        ("/api/sessions", "/api/sessions"),
+        ("/api/lookup?q=A-100", "/api/lookup"),
+        ("/api/messages", "/api/messages"),
+        ("/api/organizations", "/api/organizations"),
+        (f"/api/assets/{world.ids['bob_asset']}", "/api/assets/{asset_id}"),
+    ):
+        answer = client.get(path, headers=headers)
+        kind = answer.headers["content-type"]
+        schema = paths[template]["get"]["responses"][str(answer.status_code)]["content"][kind]
+        jsonschema.validate(answer.json(), schema["schema"])

@@ -52,10 +52,12 @@ def build(storage: Any) -> World:
     )
     portal.create_tenant("acme", "Acme")
     ids: dict[str, int] = {}
+    assets: dict[str, Any] = {}
     with portal.admin("acme") as admin:
         admin.define_role("fleet", [
             perms.ASSET_VIEW, perms.ASSET_IDENTIFICATION_VIEW, perms.JOB_VIEW,
-            perms.INVOICE_VIEW, perms.SERVICE_REQUEST_VIEW,
+            perms.INVOICE_VIEW, perms.SERVICE_REQUEST_VIEW, perms.SERVICE_REQUEST_EDIT,
+            perms.METER_READING_EDIT,
         ])
         for who, org_name, number in (("ann", "City Fleet", "A-100"),
                                       ("bob", "Green Acres", "B-200")):
@@ -70,8 +72,16 @@ def build(storage: Any) -> World:
                 issued_on=dt.date(2026, 1, 5),
             )
             job = admin.add_job(number=f"J-{who}", status="scheduled", scope=site)
+            assets[who] = asset
             ids |= {f"{who}_asset": asset.id, f"{who}_doc": doc.id, f"{who}_job": job.id,
                     f"{who}_org": org.id, f"{who}_user": user.id}
+    tenant = portal.tenant("acme")
+    for who, asset in assets.items():
+        meter = portal.action_records.add_meter(
+            tenant.id, asset, name="odometer", unit="km", last_value=1000.0,
+            last_read_at=portal.clock.now() - dt.timedelta(days=3),
+        )
+        ids[f"{who}_meter"] = meter.id
     app = FastAPI()
     pk.install(app, portal, tenant="acme")
     app.include_router(pk.api_router(), prefix="/api")

@@ -36,6 +36,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from portalkit.contrib.fastapi._api_action_types import (
+    AppointmentBody,
+    AppointmentOut,
+    MeterOut,
+    MeterReadingBody,
+    MeterReadingOut,
+    ServiceRequestBody,
+    ServiceRequestOut,
+    SlotOut,
+)
+from portalkit.contrib.fastapi._api_actions import router as _actions
 from portalkit.contrib.fastapi._api_identity import router as _identity
 from portalkit.contrib.fastapi._api_records import router as _records
 from portalkit.contrib.fastapi._api_types import (
@@ -76,6 +87,8 @@ __all__ = [
     "PROBLEM_JSON",
     "SESSION_COOKIE",
     "AccountOut",
+    "AppointmentBody",
+    "AppointmentOut",
     "AssetDetail",
     "AssetRef",
     "DocumentOut",
@@ -86,6 +99,9 @@ __all__ = [
     "LookupOut",
     "Me",
     "MessageOut",
+    "MeterOut",
+    "MeterReadingBody",
+    "MeterReadingOut",
     "OrganizationOut",
     "PortalMiddleware",
     "PortalRequestDep",
@@ -93,8 +109,11 @@ __all__ = [
     "RowOut",
     "RowsPage",
     "SectionOut",
+    "ServiceRequestBody",
+    "ServiceRequestOut",
     "SessionOut",
     "SignInBody",
+    "SlotOut",
     "TokenOut",
     "UserOut",
     "api_router",
@@ -114,10 +133,13 @@ def api_router() -> APIRouter:
     Sign-in (``POST /session`` for a browser, ``POST /tokens`` for an app),
     ``GET``/``DELETE /session``, ``/sessions``, ``/organizations``,
     ``/lookup``, ``/assets``, ``/assets/{id}``, ``/jobs``, ``/documents`` (keyset
-    pages, single-use download addresses), ``/account`` and ``/messages``.
+    pages, single-use download addresses), ``/account``, ``/messages``, and the
+    actions: meters and ``/meter-readings``, ``/service-requests``,
+    ``/appointments`` (with an asset's ``/slots``).
     Every body is an attrs class (exported here); errors are problems.
     """
     router = APIRouter()
     router.include_router(_identity)
     router.include_router(_records)
+    router.include_router(_actions)
     return router

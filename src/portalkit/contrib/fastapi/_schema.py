@@ -50,6 +50,15 @@ for _kind in (str, int, bool):
     converter.register_structure_hook(_kind, _strict(_kind))
 
 
+def _number(value: Any, _: type[Any]) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("expected a number")
+    return float(value)
+
+
+converter.register_structure_hook(float, _number)
+
+
 def _problems(error: BaseException, prefix: str = "") -> dict[str, Msg]:
     """``{field: message}`` for a cattrs error tree (nested fields as ``a.b``)."""
     out: dict[str, Msg] = {}

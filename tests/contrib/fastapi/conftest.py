@@ -53,11 +53,13 @@ def build(storage: Any) -> World:
     portal.create_tenant("acme", "Acme")
     ids: dict[str, int] = {}
     assets: dict[str, Any] = {}
+    sites: dict[str, Any] = {}
     with portal.admin("acme") as admin:
         admin.define_role("fleet", [
             perms.ASSET_VIEW, perms.ASSET_IDENTIFICATION_VIEW, perms.JOB_VIEW,
             perms.INVOICE_VIEW, perms.SERVICE_REQUEST_VIEW, perms.SERVICE_REQUEST_EDIT,
-            perms.METER_READING_EDIT,
+            perms.METER_READING_EDIT, perms.QUOTE_VIEW, perms.QUOTE_DECIDE,
+            perms.ITEMS_OUT_VIEW, perms.CALL_OFF_RENT_REQUEST, perms.PROFILE_EDIT,
         ])
         for who, org_name, number in (("ann", "City Fleet", "A-100"),
                                       ("bob", "Green Acres", "B-200")):
@@ -71,6 +73,12 @@ def build(storage: Any) -> World:
                 kind="invoice", status="sent", number=f"INV-{who}", scope=org,
                 issued_on=dt.date(2026, 1, 5),
             )
+            quote = admin.add_document(
+                kind="quote", status="sent", number=f"Q-{who}", scope=org,
+                issued_on=dt.date(2026, 1, 6),
+            )
+            ids[f"{who}_quote"] = quote.id
+            sites[who] = site
             job = admin.add_job(number=f"J-{who}", status="scheduled", scope=site)
             assets[who] = asset
             ids |= {f"{who}_asset": asset.id, f"{who}_doc": doc.id, f"{who}_job": job.id,
@@ -82,6 +90,11 @@ def build(storage: Any) -> World:
             last_read_at=portal.clock.now() - dt.timedelta(days=3),
         )
         ids[f"{who}_meter"] = meter.id
+        item = portal.action_records.add_rental_item(
+            tenant.id, sites[who], contract_number=f"C-{who}", item_number=f"LIFT-{who}",
+            quantity_out=2, description="Scissor lift",
+        )
+        ids[f"{who}_item"] = item.id
     app = FastAPI()
     pk.install(app, portal, tenant="acme")
     app.include_router(pk.api_router(), prefix="/api")

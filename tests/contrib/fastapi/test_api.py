@@ -53,7 +53,7 @@ def test_another_customers_record_is_the_missing_records_404(
 
 def test_lists_show_only_the_callers_records(client: TestClient, world: World) -> None:
     headers = bearer(client, "bob")
-    docs = client.get("/api/documents", headers=headers).json()
+    docs = client.get("/api/documents?kind=invoice", headers=headers).json()
     assert [d["number"] for d in docs["items"]] == ["INV-bob"]
     assets = client.get("/api/assets", headers=headers).json()
     assert [a["number"] for a in assets["items"]] == ["B-200"]

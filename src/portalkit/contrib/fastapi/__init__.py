@@ -36,12 +36,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from portalkit.contrib.fastapi._api_account import router as _account
 from portalkit.contrib.fastapi._api_action_types import (
     AppointmentBody,
     AppointmentOut,
+    ApproveBody,
+    CallOffBody,
+    CallOffLine,
+    CallOffOut,
+    ChangesBody,
+    ContractOut,
+    DeclineBody,
     MeterOut,
     MeterReadingBody,
     MeterReadingOut,
+    PasswordBody,
+    PasswordChanged,
+    ProfileBody,
+    QuoteDecisionOut,
+    RentalItemOut,
     ServiceRequestBody,
     ServiceRequestOut,
     SlotOut,
@@ -70,17 +83,16 @@ from portalkit.contrib.fastapi._api_types import (
     UserOut,
 )
 from portalkit.contrib.fastapi._integration import (
-    CSRF_HEADER,
-    SESSION_COOKIE,
-    PortalMiddleware,
     PortalRequestDep,
     csrf_token,
     install,
     portal_from,
     portal_request,
 )
+from portalkit.contrib.fastapi._middleware import PortalMiddleware
 from portalkit.contrib.fastapi._problems import PROBLEM_JSON, FieldProblem, Problem
 from portalkit.contrib.fastapi._schema import json_body, json_response, json_schema
+from portalkit.contrib.fastapi._state import CSRF_HEADER, SESSION_COOKIE
 
 __all__ = [
     "CSRF_HEADER",
@@ -89,8 +101,15 @@ __all__ = [
     "AccountOut",
     "AppointmentBody",
     "AppointmentOut",
+    "ApproveBody",
     "AssetDetail",
     "AssetRef",
+    "CallOffBody",
+    "CallOffLine",
+    "CallOffOut",
+    "ChangesBody",
+    "ContractOut",
+    "DeclineBody",
     "DocumentOut",
     "DocumentsPage",
     "DownloadUrl",
@@ -103,9 +122,14 @@ __all__ = [
     "MeterReadingBody",
     "MeterReadingOut",
     "OrganizationOut",
+    "PasswordBody",
+    "PasswordChanged",
     "PortalMiddleware",
     "PortalRequestDep",
     "Problem",
+    "ProfileBody",
+    "QuoteDecisionOut",
+    "RentalItemOut",
     "RowOut",
     "RowsPage",
     "SectionOut",
@@ -135,11 +159,13 @@ def api_router() -> APIRouter:
     ``/lookup``, ``/assets``, ``/assets/{id}``, ``/jobs``, ``/documents`` (keyset
     pages, single-use download addresses), ``/account``, ``/messages``, and the
     actions: meters and ``/meter-readings``, ``/service-requests``,
-    ``/appointments`` (with an asset's ``/slots``).
+    ``/appointments`` (with an asset's ``/slots``), ``/contracts``, ``/items-out``
+    and ``/call-offs``, quote decisions and ``/profile``.
     Every body is an attrs class (exported here); errors are problems.
     """
     router = APIRouter()
     router.include_router(_identity)
     router.include_router(_records)
     router.include_router(_actions)
+    router.include_router(_account)
     return router

@@ -16,8 +16,9 @@ from portalkit.contrib.fastapi._api_types import (
     TokenOut,
     UserOut,
 )
-from portalkit.contrib.fastapi._integration import PortalRequestDep, csrf_token, exchange_of
+from portalkit.contrib.fastapi._integration import PortalRequestDep, csrf_token
 from portalkit.contrib.fastapi._schema import json_body, json_response, request_body, responses
+from portalkit.contrib.fastapi._state import exchange_of
 from portalkit.errors import AuthenticationError
 
 router = APIRouter()
@@ -43,7 +44,8 @@ Customer = Annotated[PortalRequest, Depends(customer)]
 SignInJson = Annotated[SignInBody, Depends(json_body(SignInBody))]
 
 
-def _user(req: PortalRequest) -> UserOut:
+def user_out(req: PortalRequest) -> UserOut:
+    """The signed-in user of *req* as the API shows it."""
     user = req.user
     assert user is not None
     return UserOut(id=user.id, name=user.name, email=user.email)
@@ -53,7 +55,7 @@ def _me(request: Request, req: PortalRequest) -> Me:
     if req.user is None:
         return Me(signed_in=False)
     return Me(
-        signed_in=True, user=_user(req), csrf_token=csrf_token(request, req),
+        signed_in=True, user=user_out(req), csrf_token=csrf_token(request, req),
         organization=req.organization,
     )
 
@@ -80,7 +82,7 @@ def issue_token(
     """Sign in; send ``access_token`` as ``Authorization: Bearer`` (no cookie, no CSRF)."""
     exchange_of(request).bearer = True
     result = req.sign_in(body.identifier, body.password)
-    return json_response(TokenOut(access_token=result.session, user=_user(req)))
+    return json_response(TokenOut(access_token=result.session, user=user_out(req)))
 
 
 @router.get("/session", responses=responses(Me), summary="Who is signed in")

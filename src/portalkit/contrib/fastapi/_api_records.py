@@ -28,8 +28,8 @@ from portalkit.contrib.fastapi._api_types import (
     RowsPage,
     SectionOut,
 )
-from portalkit.contrib.fastapi._integration import exchange_of
 from portalkit.contrib.fastapi._schema import json_response, responses
+from portalkit.contrib.fastapi._state import exchange_of
 from portalkit.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from portalkit.locale import Msg
 from portalkit.services import MessageView

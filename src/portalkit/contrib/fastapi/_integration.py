@@ -6,74 +6,35 @@ import contextvars
 from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
-import attrs
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalkit import Portal, PortalRequest
+from portalkit.contrib.fastapi._middleware import PortalMiddleware
 from portalkit.contrib.fastapi._problems import (
     on_http_error,
     on_portalkit_error,
     on_unexpected_error,
     on_validation_error,
-    status_response,
 )
-from portalkit.errors import AuthenticationError, ConfigurationError, PortalkitError
+from portalkit.contrib.fastapi._state import (
+    CSRF_HEADER,
+    SCOPE_KEY,
+    SESSION_COOKIE,
+    UNSAFE_METHODS,
+    Settings,
+    exchange_of,
+    settings_of,
+)
+from portalkit.errors import AuthenticationError, PortalkitError
 from portalkit.web import (
     DEFAULT_CONTENT_SECURITY_POLICY,
     DEFAULT_MAX_CONTENT_LENGTH,
-    body_too_large,
     client_address,
-    security_headers,
 )
-
-#: The cookie that carries a browser's session value (HttpOnly, SameSite=Lax).
-SESSION_COOKIE = "portalkit_session"
-#: The header a cookie session's state-changing request carries its CSRF token in.
-CSRF_HEADER = "X-CSRF-Token"
-_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_SCOPE_KEY = "portalkit"
-
-
-@attrs.frozen
-class _Settings:
-    portal: Portal
-    tenant: str | None
-    trusted_proxies: tuple[str, ...]
-    secure_cookies: bool
-    content_security_policy: str
-    max_body: int
-
-
-@attrs.define
-class _Exchange:
-    """What the request dependency tells the middleware about the answer."""
-
-    authenticated: bool = False
-    token_page: bool = False
-    bearer: bool = False
-    set_session: str | None = None
-    clear_session: bool = False
-
-
-def _settings(request: Request) -> _Settings:
-    settings = getattr(request.app.state, _SCOPE_KEY, None)
-    if not isinstance(settings, _Settings):
-        raise ConfigurationError("portalkit is not set up on this app: call install().")
-    return settings
-
-
-def exchange_of(request: Request) -> _Exchange:
-    """The request's notes for the middleware (a fresh one outside the middleware)."""
-    found = request.scope.get(_SCOPE_KEY)
-    if not isinstance(found, _Exchange):
-        found = request.scope[_SCOPE_KEY] = _Exchange()
-    return found
 
 
 def _bearer(header: str | None) -> str | None:
@@ -83,7 +44,7 @@ def _bearer(header: str | None) -> str | None:
 
 def portal_from(request: Request) -> Portal:
     """The portal :func:`install` attached to the request's app."""
-    return _settings(request).portal
+    return settings_of(request).portal
 
 
 def csrf_token(request: Request, req: PortalRequest) -> str | None:
@@ -108,7 +69,7 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
     sent; an exception rolls everything back. The database work runs in
     FastAPI's thread pool, never on the event loop.
     """
-    settings, exchange = _settings(request), exchange_of(request)
+    settings, exchange = settings_of(request), exchange_of(request)
     bearer = _bearer(request.headers.get("authorization"))
     value = bearer if bearer is not None else request.cookies.get(SESSION_COOKIE)
     exchange.bearer = exchange.bearer or bearer is not None
@@ -133,7 +94,7 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
         try:
             if bearer is not None and req.clear_session:
                 raise AuthenticationError("Sign in to continue.")
-            if bearer is None and request.method in _UNSAFE_METHODS and req.signed_in:
+            if bearer is None and request.method in UNSAFE_METHODS and req.signed_in:
                 settings.portal.csrf.verify(req.session_binding, request.headers.get(CSRF_HEADER))
             yield req
         except BaseException as exc:
@@ -151,63 +112,6 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
 
 #: ``req: PortalRequestDep`` in an endpoint's parameters gives the request's PortalRequest.
 PortalRequestDep = Annotated[PortalRequest, Depends(portal_request, scope="function")]
-
-
-# The middleware -----------------------------------------------------------------
-class PortalMiddleware:
-    """Security headers and the session cookie on every answer; the body size limit (413)."""
-
-    def __init__(self, app: ASGIApp, settings: _Settings) -> None:
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        exchange = scope[_SCOPE_KEY] = _Exchange()
-        limit = self.settings.max_body
-        seen = 0
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise HTTPException(413)
-            return message
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self._finish(MutableHeaders(scope=message), exchange)
-            await send(message)
-
-        if body_too_large(Headers(scope=scope).get("content-length"), limit):
-            await status_response(413)(scope, receive, send_with_headers)
-            return
-        await self.app(scope, limited_receive, send_with_headers)
-
-    def _finish(self, headers: MutableHeaders, exchange: _Exchange) -> None:
-        settings = self.settings
-        wanted = security_headers(
-            authenticated=exchange.authenticated,
-            token_page=exchange.token_page,
-            content_security_policy=settings.content_security_policy,
-        )
-        for name, value in wanted.items():
-            if name not in headers:  # the endpoint's own win
-                headers[name] = value
-        secure = "; Secure" if settings.secure_cookies else ""
-        if exchange.set_session is not None:
-            headers.append(
-                "set-cookie",
-                f"{SESSION_COOKIE}={exchange.set_session}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            )
-        elif exchange.clear_session:
-            headers.append(
-                "set-cookie",
-                f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}",
-            )
 
 
 def install(
@@ -240,7 +144,7 @@ def install(
     """
     if check_on_start:
         portal.check_ready(tenant)
-    settings = _Settings(
+    settings = Settings(
         portal=portal,
         tenant=tenant,
         trusted_proxies=tuple(trusted_proxies),
@@ -248,7 +152,7 @@ def install(
         content_security_policy=content_security_policy,
         max_body=max_body,
     )
-    app.state.portalkit = settings
+    setattr(app.state, SCOPE_KEY, settings)
     app.add_middleware(PortalMiddleware, settings=settings)
     handlers: dict[Any, Any] = {
         PortalkitError: on_portalkit_error,

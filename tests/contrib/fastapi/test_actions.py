@@ -93,3 +93,15 @@ def test_a_host_endpoints_writes_commit_when_it_answers_and_roll_back_when_it_ra
         assert client.post("/host/request?fail=http", headers=headers).status_code == 409
         stored = client.get("/api/service-requests", headers=headers).json()
     assert [r["description"] for r in stored] == ["Lights"]
+
+
+def test_nan_and_infinity_are_not_json(client: TestClient, world: World) -> None:
+    headers = bearer(client) | {"content-type": "application/json"}
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        body = f'{{"meter": {world.ids["ann_meter"]}, "value": {constant}}}'.encode()
+        answer = client.post("/api/meter-readings", content=body, headers=headers)
+        assert answer.status_code == 400
+        assert answer.json()["fields"] == [{
+            "field": "body", "code": "field.wrong_type",
+            "detail": "This value is not of the expected kind.",
+        }]

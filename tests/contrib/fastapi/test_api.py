@@ -221,3 +221,18 @@ def test_a_read_is_one_transaction(client: TestClient, world: World) -> None:
     finally:
         event.remove(storage.engine, "begin", count)
     assert len(begins) == 1
+
+
+@pytest.mark.parametrize("number", [2**63, 2**70, -(2**63) - 1])
+def test_ids_out_of_the_databases_range_are_the_missing_records_404(
+    client: TestClient, number: int
+) -> None:
+    headers = bearer(client)
+    missing = client.get("/api/assets/999999", headers=headers)
+    for path in (f"/api/assets/{number}", f"/api/documents/{number}", f"/api/jobs/{number}"):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code in (400, 404), path
+        if answer.status_code == 404:
+            assert answer.content == missing.content
+    body = {"meter": number, "value": 5}
+    assert client.post("/api/meter-readings", json=body, headers=headers).status_code in (400, 404)

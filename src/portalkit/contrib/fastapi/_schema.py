@@ -93,6 +93,10 @@ def structure(data: Any, cls: type[T]) -> T:
         raise InvalidInputError(Msg("form.invalid"), fields=_problems(exc)) from exc
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def json_body(cls: type[T]) -> Callable[[Request], Awaitable[T]]:
     """A dependency that reads the request's JSON body as a *cls* (strictly)."""
 
@@ -101,8 +105,8 @@ def json_body(cls: type[T]) -> Callable[[Request], Awaitable[T]]:
         if kind != "application/json":
             raise InvalidInputError.for_field("body", Msg("field.wrong_type"))
         try:
-            data = json.loads(await request.body())
-        except ValueError as exc:  # malformed JSON or text
+            data = json.loads(await request.body(), parse_constant=_not_json)
+        except ValueError as exc:  # malformed JSON or text, NaN, Infinity
             raise InvalidInputError.for_field("body", Msg("field.wrong_type")) from exc
         return structure(data, cls)
 

@@ -119,7 +119,7 @@ def handwritten_app(url: str, tenant: str = "demo") -> FastAPI:
             raise HTTPException(403)
         fields = []
         if any(s["key"] == "identification" for s in sections):
-            fields = [{"label": label, "value": hw._plain(row[name])}  # noqa: SLF001
+            fields = [{"label": label, "value": hw._plain(row[name])}
                       for name, label in hw.ASSET_FIELDS]
         return {"id": row["id"], "number": row["number"], "sections": sections, "fields": fields}
 
@@ -130,7 +130,7 @@ def handwritten_app(url: str, tenant: str = "demo") -> FastAPI:
             tid, access = who(conn, authorization)
             params: dict[str, Any] = {"tid": tid, "kind": stored, "limit": hw.PAGE_SIZE + 1}
             status = "status NOT IN (" + ", ".join(f"'{s}'" for s in sorted(hidden)) + ")"
-            visible = hw._prefixes(  # noqa: SLF001
+            visible = hw._prefixes(
                 "scope_path", access.paths.get(permission, []), params
             )
             found = conn.execute(

@@ -175,7 +175,7 @@ def responses(ok: Any, *errors: int, status: int = 200) -> dict[int | str, dict[
     return out
 
 
-_ERRORS: tuple[int | str, ...] = (400, 401, 404, 413, 429, "4XX", "5XX")
+_ERRORS: tuple[int | str, ...] = (400, 401, 403, 404, 413, 429, "4XX", "5XX")
 _PHRASES: dict[int | str, str] = {
     400: "Bad input (the fields that are wrong)",
     401: "Not signed in, or the token is not a live session",

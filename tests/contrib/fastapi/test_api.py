@@ -236,3 +236,11 @@ def test_ids_out_of_the_databases_range_are_the_missing_records_404(
             assert answer.content == missing.content
     body = {"meter": number, "value": 5}
     assert client.post("/api/meter-readings", json=body, headers=headers).status_code in (400, 404)
+
+
+def test_a_stale_cookie_is_cleared_even_when_the_answer_is_an_error(client: TestClient) -> None:
+    client.cookies.set(pk.SESSION_COOKIE, "expired-or-forged")
+    answer = client.get("/api/assets")
+    assert answer.status_code == 401
+    assert f"{pk.SESSION_COOKIE}=;" in answer.headers["set-cookie"]
+    assert "Max-Age=0" in answer.headers["set-cookie"]

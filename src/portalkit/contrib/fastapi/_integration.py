@@ -90,6 +90,7 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
     await run_in_threadpool(entered.run, req.__enter__)
     now = contextvars.copy_context()
     tokens = [var.set(val) for var, val in entered.items() if var not in now or now[var] is not val]
+    committed = False
     try:
         try:
             if bearer is not None and req.clear_session:
@@ -101,13 +102,16 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
             await run_in_threadpool(req.__exit__, type(exc), exc, exc.__traceback__)
             raise
         await run_in_threadpool(req.__exit__, None, None, None)  # the commit
+        committed = True
     finally:
         for token in reversed(tokens):
             token.var.reset(token)
-    exchange.authenticated = value is not None or req.new_session is not None
-    if not exchange.bearer:
-        exchange.set_session = req.new_session
-        exchange.clear_session = req.clear_session and req.new_session is None
+        # A session started by a request that failed was rolled back: no cookie for it.
+        started = req.new_session if committed else None
+        exchange.authenticated = value is not None or started is not None
+        if not exchange.bearer:
+            exchange.set_session = started
+            exchange.clear_session = req.clear_session and started is None
 
 
 #: ``req: PortalRequestDep`` in an endpoint's parameters gives the request's PortalRequest.

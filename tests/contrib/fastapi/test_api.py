@@ -244,3 +244,12 @@ def test_a_stale_cookie_is_cleared_even_when_the_answer_is_an_error(client: Test
     assert answer.status_code == 401
     assert f"{pk.SESSION_COOKIE}=;" in answer.headers["set-cookie"]
     assert "Max-Age=0" in answer.headers["set-cookie"]
+
+
+def test_a_bad_parameter_is_explained_in_the_callers_language(client: TestClient) -> None:
+    headers = bearer(client)
+    english = client.get("/api/assets?size=nine", headers=headers).json()
+    spanish = client.get("/api/assets?size=nine", headers=headers | {"Accept-Language": "es"})
+    assert spanish.json()["fields"][0]["code"] == english["fields"][0]["code"]
+    assert spanish.json()["fields"][0]["detail"] != english["fields"][0]["detail"]
+    assert spanish.json()["detail"] != english["detail"]

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from portalkit.errors import PortalkitError
-from portalkit.locale import BUILTIN_LANGUAGES, MESSAGES, Msg, negotiate, translator
+from portalkit.locale import BUILTIN_LANGUAGES, Msg, negotiate, translator
 from portalkit.web import ErrorPage, error_page, status_page
 
 __all__ = [
@@ -184,14 +184,15 @@ async def on_validation_error(request: Request, error: Exception) -> Response:
     """Answer a parameter FastAPI could not read: a 400 ``invalid_input`` naming the fields."""
     assert isinstance(error, RequestValidationError)
     page = status_page(400)
+    text = translator(_language(request)).text
     fields: dict[str, FieldProblem] = {}
     for item in error.errors():
         location = [str(part) for part in item.get("loc", ()) if not isinstance(part, int)]
         name = location[-1] if location else "body"
         code = _field_code(str(item.get("type", "")))
-        fields.setdefault(name, FieldProblem(field=name, detail=MESSAGES[code], code=code))
+        fields.setdefault(name, FieldProblem(field=name, detail=text(code), code=code))
     problem = _problem(
-        page, "invalid_input", detail=MESSAGES["form.invalid"], message_code="form.invalid",
+        page, "invalid_input", detail=text("form.invalid"), message_code="form.invalid",
         fields=sorted(fields.values(), key=lambda f: f.field),
     )
     return _render(problem, dict(page.headers))

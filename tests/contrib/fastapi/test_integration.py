@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from portalkit.contrib import fastapi as pk
 
-from .conftest import PASSWORD, TestClient, World
+from .conftest import PASSWORD, TestClient, World, bearer
 
 
 def test_a_guest_tenant_lets_anonymous_callers_look_up(client: TestClient, world: World) -> None:
@@ -58,3 +58,25 @@ def test_a_method_the_route_does_not_take_is_a_405_problem_with_allow(
     assert answer.status_code == 405
     assert answer.json()["code"] == "method_not_allowed"
     assert answer.headers["allow"]  # Starlette names the methods of the first route matched
+
+
+def test_the_organization_header_narrows_a_request(client: TestClient, world: World) -> None:
+    with world.portal.admin("acme") as admin:
+        carl = admin.create_user("carl@example.com", "Carl")
+        for org in ("ann_org", "bob_org"):
+            admin.grant(carl, "fleet", scope=admin.scope(world.ids[org]))
+        admin.set_password(carl, PASSWORD)
+        other = admin.add_organization("Nobody's")
+    headers = bearer(client, "carl")
+    url = "/api/documents?kind=invoice"
+    both = client.get(url, headers=headers).json()
+    assert sorted(d["number"] for d in both["items"]) == ["INV-ann", "INV-bob"]
+    one = client.get(url, headers=headers | {pk.ORGANIZATION_HEADER: str(world.ids["bob_org"])})
+    assert [d["number"] for d in one.json()["items"]] == ["INV-bob"]
+    missing = client.get(url, headers=headers | {pk.ORGANIZATION_HEADER: "999999"})
+    not_theirs = client.get(url, headers=headers | {pk.ORGANIZATION_HEADER: str(other.id)})
+    assert not_theirs.status_code == 404
+    assert not_theirs.content == missing.content
+    bad = client.get(url, headers=headers | {pk.ORGANIZATION_HEADER: "first"})
+    assert bad.status_code == 400
+    assert bad.json()["fields"][0]["field"] == pk.ORGANIZATION_HEADER

@@ -23,6 +23,8 @@ What it does (the rules are :mod:`portalkit.web`'s, shared with Flask and Django
   work commits after the endpoint returned, before the answer is sent, and
   rolls back when it raised. portalkit is synchronous: write endpoints with
   ``def``, not ``async def``, so FastAPI runs them in its thread pool;
+- a ``Portal-Organization: <id>`` header narrows a request to one of the
+  user's organizations (:data:`ORGANIZATION_HEADER`);
 - a cookie session's POST/PUT/PATCH/DELETE needs its CSRF token
   (:func:`csrf_token`) in the ``X-CSRF-Token`` header; a bearer token needs none;
 - every error is an ``application/problem+json`` answer (RFC 9457) from the
@@ -92,10 +94,11 @@ from portalkit.contrib.fastapi._integration import (
 from portalkit.contrib.fastapi._middleware import PortalMiddleware
 from portalkit.contrib.fastapi._problems import PROBLEM_JSON, FieldProblem, Problem
 from portalkit.contrib.fastapi._schema import json_body, json_response, json_schema
-from portalkit.contrib.fastapi._state import CSRF_HEADER, SESSION_COOKIE
+from portalkit.contrib.fastapi._state import CSRF_HEADER, ORGANIZATION_HEADER, SESSION_COOKIE
 
 __all__ = [
     "CSRF_HEADER",
+    "ORGANIZATION_HEADER",
     "PROBLEM_JSON",
     "SESSION_COOKIE",
     "AccountOut",

@@ -22,6 +22,7 @@ from portalkit.contrib.fastapi._problems import (
 )
 from portalkit.contrib.fastapi._state import (
     CSRF_HEADER,
+    ORGANIZATION_HEADER,
     SCOPE_KEY,
     SESSION_COOKIE,
     UNSAFE_METHODS,
@@ -29,12 +30,43 @@ from portalkit.contrib.fastapi._state import (
     exchange_of,
     settings_of,
 )
-from portalkit.errors import AuthenticationError, PortalkitError
+from portalkit.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PortalkitError,
+)
+from portalkit.locale import Msg
 from portalkit.web import (
     DEFAULT_CONTENT_SECURITY_POLICY,
     DEFAULT_MAX_CONTENT_LENGTH,
     client_address,
 )
+
+
+def _organization(header: str | None) -> int | None:
+    if header is None:
+        return None
+    try:
+        return int(header)
+    except ValueError as exc:
+        raise InvalidInputError.for_field(ORGANIZATION_HEADER, Msg("field.not_an_id")) from exc
+
+
+def _start(req: PortalRequest, organization: int | None) -> None:
+    """Enter *req* and narrow it to *organization* (a thread-pool worker's job: it reads)."""
+    req.__enter__()
+    if organization is None:
+        return
+    try:
+        try:
+            req.switch_organization(organization)
+        except PermissionDeniedError as exc:  # not theirs: the answer of one that does not exist
+            raise NotFoundError from exc
+    except BaseException as exc:
+        req.__exit__(type(exc), exc, exc.__traceback__)
+        raise
 
 
 def _bearer(header: str | None) -> str | None:
@@ -64,12 +96,15 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
     The session comes from ``Authorization: Bearer <value>`` or else the
     session cookie. A bearer value that is not a live session is a 401; a bad
     cookie is the guest (and the cookie is cleared). A cookie session's
-    POST/PUT/PATCH/DELETE needs the ``X-CSRF-Token`` header. The request's one
+    POST/PUT/PATCH/DELETE needs the ``X-CSRF-Token`` header. A
+    ``Portal-Organization: <id>`` header narrows the request to one of the
+    user's organizations (another id is the 404 of a missing record). The request's one
     unit of work commits after the endpoint returned and before the answer is
     sent; an exception rolls everything back. The database work runs in
     FastAPI's thread pool, never on the event loop.
     """
     settings, exchange = settings_of(request), exchange_of(request)
+    organization = _organization(request.headers.get(ORGANIZATION_HEADER))
     bearer = _bearer(request.headers.get("authorization"))
     value = bearer if bearer is not None else request.cookies.get(SESSION_COOKIE)
     exchange.bearer = exchange.bearer or bearer is not None
@@ -87,7 +122,7 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
     # entering are carried back into this task, which every sync endpoint and
     # dependency of the request copies its context from.
     entered = contextvars.copy_context()
-    await run_in_threadpool(entered.run, req.__enter__)
+    await run_in_threadpool(entered.run, _start, req, organization)
     now = contextvars.copy_context()
     tokens = [var.set(val) for var, val in entered.items() if var not in now or now[var] is not val]
     committed = False

@@ -12,6 +12,8 @@ from portalkit.errors import ConfigurationError
 SESSION_COOKIE = "portalkit_session"
 #: The header a cookie session's state-changing request carries its CSRF token in.
 CSRF_HEADER = "X-CSRF-Token"
+#: The header that narrows a request to one of the user's organizations (its id).
+ORGANIZATION_HEADER = "Portal-Organization"
 #: The methods whose requests change something (a cookie session's need a CSRF token).
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Where the app keeps its settings and each request its notes.

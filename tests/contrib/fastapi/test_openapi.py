@@ -139,3 +139,14 @@ def test_every_write_route_answers_as_described(client: TestClient, world: World
                 jsonschema.validate(answer.json(), described["content"][kind]["schema"])
             checked += 1
     assert checked >= 12
+
+
+def test_the_description_names_the_bearer_token_the_cookie_and_the_organization_header(
+    client: TestClient,
+) -> None:
+    described = _description(client)
+    schemes = described["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+    assets = described["paths"]["/api/assets"]["get"]
+    assert len(assets["security"]) == 2  # either one
+    assert pk.ORGANIZATION_HEADER in [p["name"] for p in assets["parameters"]]

@@ -6,8 +6,9 @@ import contextvars
 from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Header, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -69,9 +70,14 @@ def _start(req: PortalRequest, organization: int | None) -> None:
         raise
 
 
-def _bearer(header: str | None) -> str | None:
-    scheme, _, value = (header or "").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+_BEARER = HTTPBearer(auto_error=False, description="A session value from POST /tokens")
+_COOKIE = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="The session from POST /session"
+)
+Organization = Annotated[
+    str | None,
+    Header(alias=ORGANIZATION_HEADER, description="Narrow the request to this organization"),
+]
 
 
 def portal_from(request: Request) -> Portal:
@@ -90,7 +96,12 @@ def csrf_token(request: Request, req: PortalRequest) -> str | None:
 
 
 # The dependency -----------------------------------------------------------------
-async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
+async def portal_request(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+    cookie: Annotated[str | None, Security(_COOKIE)] = None,
+    organization_header: Organization = None,
+) -> AsyncIterator[PortalRequest]:
     """This HTTP request's :class:`~portalkit.PortalRequest` (a FastAPI dependency).
 
     The session comes from ``Authorization: Bearer <value>`` or else the
@@ -104,9 +115,9 @@ async def portal_request(request: Request) -> AsyncIterator[PortalRequest]:
     FastAPI's thread pool, never on the event loop.
     """
     settings, exchange = settings_of(request), exchange_of(request)
-    organization = _organization(request.headers.get(ORGANIZATION_HEADER))
-    bearer = _bearer(request.headers.get("authorization"))
-    value = bearer if bearer is not None else request.cookies.get(SESSION_COOKIE)
+    organization = _organization(organization_header)
+    bearer = credentials.credentials.strip() or None if credentials is not None else None
+    value = bearer if bearer is not None else cookie
     exchange.bearer = exchange.bearer or bearer is not None
     peer = request.client.host if request.client else None
     req = settings.portal.request(

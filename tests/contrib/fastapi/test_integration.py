@@ -80,3 +80,16 @@ def test_the_organization_header_narrows_a_request(client: TestClient, world: Wo
     bad = client.get(url, headers=headers | {pk.ORGANIZATION_HEADER: "first"})
     assert bad.status_code == 400
     assert bad.json()["fields"][0]["field"] == pk.ORGANIZATION_HEADER
+
+
+def test_another_tenants_token_is_a_401(client: TestClient, world: World) -> None:
+    headers = bearer(client)  # a session of "acme"
+    world.portal.create_tenant("beta", "Beta")
+    app = FastAPI()
+    pk.install(app, world.portal, tenant="beta")
+    app.include_router(pk.api_router(), prefix="/api")
+    with TestClient(app) as beta:
+        answer = beta.get("/api/session", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "authentication_failed"
+    assert client.get("/api/session", headers=headers).json()["signed_in"] is True

@@ -36,6 +36,22 @@ class UpsertCounts:
         return UpsertCounts(self.inserted + other.inserted, self.updated + other.updated)
 
 
+@attrs.frozen
+class HeldAccess:
+    """Everything a policy for some users is compiled from, read at once.
+
+    Attributes:
+        memberships: The users' memberships, each with its group.
+        held: The grants of the users and of their groups, each with its role.
+        organizations: The organization nodes those grants lie in (a grant
+            whose organization does not exist has none).
+    """
+
+    memberships: tuple[tuple[Membership, Group], ...] = ()
+    held: tuple[tuple[Grant, Role], ...] = ()
+    organizations: tuple[ScopeNode, ...] = ()
+
+
 class Repository(Protocol[E]):
     """Storage of one kind of tenant-owned record.
 
@@ -185,6 +201,13 @@ class GrantRepository(ScopedRepository[Grant], Protocol):
 
     def held_by(self, tenant_id: int, user_ids: Sequence[int]) -> list[tuple[Grant, Role]]:
         """The grants of the users and of their groups, each with its role, in one read."""
+        ...
+
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """The users' memberships, what they hold and its organizations (a request's policy).
+
+        One statement where the storage can; ordered by id within each part.
+        """
         ...
 
 

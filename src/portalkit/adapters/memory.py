@@ -38,6 +38,7 @@ from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
 from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import ConflictError, NotFoundError, StorageError
+from portalkit.ports import HeldAccess
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
@@ -177,6 +178,28 @@ class _Grants(_Table[Grant]):
             if (g.user_id in users or g.group_id in groups)
             and g.role_id in roles and roles[g.role_id].tenant_id == tenant_id
         ]
+
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """The users' memberships, what they hold and its organization nodes."""
+        held = self.held_by(tenant_id, user_ids)
+        roots = {
+            n.path: n for n in self._uow.tables("scopes").values()
+            if n.tenant_id == tenant_id and n.parent_id is None
+        }
+        organizations = {
+            node.id: node for g, _ in held if (node := roots.get(_root_path(g.scope_path)))
+        }
+        return HeldAccess(
+            memberships=tuple(self._uow.memberships.with_groups(tenant_id, user_ids)),
+            held=tuple(held),
+            organizations=tuple(organizations[i] for i in sorted(organizations)),
+        )
+
+
+def _root_path(path: str) -> str:
+    """The first segment of *path* (``/org:12/``), or "" for a path without one."""
+    end = path.find("/", 1)
+    return path[: end + 1] if path.startswith("/") and end > 0 else ""
 
 
 class _Assets(_Table[Asset]):

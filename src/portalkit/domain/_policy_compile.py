@@ -19,9 +19,9 @@ from portalkit.domain._policy_decisions import (
     Decision,
     Reason,
     _ancestors,
-    organization_id,
 )
 from portalkit.domain.principals import Grant, Group, Membership, Role
+from portalkit.domain.scopes import organization_id
 from portalkit.domain.tenants import TenantSettings
 from portalkit.perms import PermissionRegistry
 

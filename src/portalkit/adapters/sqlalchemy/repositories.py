@@ -25,8 +25,13 @@ from sqlalchemy import (
     BindParameter,
     Select,
     bindparam,
+    func,
     insert,
+    literal_column,
+    null,
     select,
+    type_coerce,
+    union_all,
     update,
 )
 
@@ -46,6 +51,7 @@ from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import ConflictError, NotFoundError
+from portalkit.ports import HeldAccess
 
 __all__ = [
     "MAPPINGS",
@@ -208,6 +214,67 @@ class MembershipRepository(SqlRepository[Membership]):
         return _READ_WITH_GROUPS(rows.all())
 
 
+def _access_statement(dialect: str) -> Select[Any]:
+    """:meth:`GrantRepository.access_of` as one ``UNION ALL``: what the users hold, with
+    each grant's role and organization node, then their memberships with their groups.
+
+    Both parts have the same columns: a tag, then the grant, role, organization,
+    membership and group columns, typed NULLs where a part has none.
+    """
+    gr, r, o = MAPPINGS["grants"], MAPPINGS["roles"], MAPPINGS["scopes"]
+    m, g = MAPPINGS["memberships"], MAPPINGS["groups"]
+    held_part = _HELD.order_by(None).subquery()
+    groups_part = _WITH_GROUPS.order_by(None).subquery()
+    org = o.table.alias("org")
+    grant_path = held_part.c.scope_path
+    # The organization's path is the grant path's first segment: "/org:12/".
+    position = func.strpos if dialect == "postgresql" else func.instr
+    org_path = func.substr(grant_path, 1, position(func.substr(grant_path, 2), "/") + 1)
+
+    def nulls(mapping: TableMapping[Any]) -> list[Any]:
+        return [type_coerce(null(), c.type) for c in mapping.columns]
+
+    holding = select(
+        literal_column("'g'"), *held_part.c, *(org.c[n] for n in o.names), *nulls(m), *nulls(g)
+    ).outerjoin_from(
+        held_part, org,
+        (org.c.tenant_id == held_part.c.tenant_id)
+        & org.c.parent_id.is_(None)
+        & (org.c.path == org_path),
+    )
+    belonging = select(
+        literal_column("'m'"), *nulls(gr), *nulls(r), *nulls(o), *groups_part.c
+    )
+    return union_all(holding, belonging)  # type: ignore[return-value]
+
+
+_ACCESS: dict[str, Select[Any]] = {}
+_WIDTHS = tuple(
+    len(MAPPINGS[name].names) for name in ("grants", "roles", "scopes", "memberships", "groups")
+)
+
+
+def _read_access(rows: Iterable[Sequence[Any]]) -> HeldAccess:
+    g, r, o = _WIDTHS[:3]
+    held, organizations, memberships = [], {}, []
+    for row in rows:
+        if row[0] == "g":
+            held.append(row[1 : 1 + g + r])
+            if row[1 + g + r] is not None:
+                organizations[row[1 + g + r]] = row[1 + g + r : 1 + g + r + o]
+        else:
+            memberships.append(row[1 + g + r + o :])
+    held.sort(key=lambda row: row[0])
+    memberships.sort(key=lambda row: row[0])
+    return HeldAccess(
+        memberships=tuple(_READ_WITH_GROUPS(memberships)),
+        held=tuple(_READ_HELD(held)),
+        organizations=tuple(
+            MAPPINGS["scopes"].from_rows(organizations[i] for i in sorted(organizations))
+        ),
+    )
+
+
 class GrantRepository(SqlRepository[Grant]):
     """Grants, and what users hold (directly or through a group) in one statement."""
 
@@ -217,6 +284,17 @@ class GrantRepository(SqlRepository[Grant]):
             return []
         rows = self._execute(_HELD, {"_tenant": tenant_id, "_users": list(user_ids)})
         return _READ_HELD(rows.all())
+
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """Memberships with groups, grants with roles and their organizations: one ``SELECT``."""
+        if not user_ids:
+            return HeldAccess()
+        dialect = self._uow.dialect
+        stmt = _ACCESS.get(dialect)
+        if stmt is None:
+            stmt = _ACCESS[dialect] = _access_statement(dialect)
+        rows = self._execute(stmt, {"_tenant": tenant_id, "_users": list(user_ids)})
+        return _read_access(rows.all())
 
 
 class UserRepository(SqlRepository[User]):

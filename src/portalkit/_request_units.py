@@ -155,8 +155,12 @@ class _JoinedUnit:
         if self._uow is None:
             raise StorageError("A unit of work must be used inside a `with` block.")
         repository = getattr(self._uow, name)
-        if name in _REMEMBERED and not self._request._writes:
+        if self._request._writes:
+            return repository
+        if name in _REMEMBERED:
             return _RememberedGets(repository, self._request._remembered.setdefault(name, {}))
+        if name == "actions":
+            return _RememberedSettings(repository, self._request._remembered)
         return repository
 
     def commit(self) -> None:
@@ -211,6 +215,53 @@ class _RememberedGets:
         if key not in self._known:
             self._known[key] = self._repository.get(*key)
         return self._known[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)
+
+
+class _RememberedSettings:
+    """The action repositories, whose tenant settings this request reads once.
+
+    Every action service of a page (appointment slots, the maintenance
+    schedule …) starts from the tenant's action settings; until the request
+    writes, the first read stands, as for :class:`_RememberedGets`.
+    """
+
+    __slots__ = ("_known", "_repositories")
+
+    def __init__(self, repositories: Any, known: dict[str, dict[tuple[int, ...], Any]]) -> None:
+        self._repositories = repositories
+        self._known = known
+
+    @property
+    def settings(self) -> _RememberedFind:
+        """The settings repository, its ``find`` answered once per request."""
+        return _RememberedFind(
+            self._repositories.settings, self._known.setdefault("action_settings", {})
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repositories, name)
+
+
+class _RememberedFind:
+    """A repository whose ``find(tenant_id, limit=n)`` returns what this request already read."""
+
+    __slots__ = ("_known", "_repository")
+
+    def __init__(self, repository: Any, known: dict[tuple[int, ...], Any]) -> None:
+        self._repository = repository
+        self._known = known
+
+    def find(self, tenant_id: int, *args: Any, **kwargs: Any) -> list[Any]:
+        """The records; a plain ``find(tenant_id, limit=n)`` is read once per request."""
+        if args or set(kwargs) - {"limit"}:
+            return list(self._repository.find(tenant_id, *args, **kwargs))
+        key = (tenant_id, kwargs.get("limit") or 0)
+        if key not in self._known:
+            self._known[key] = list(self._repository.find(tenant_id, **kwargs))
+        return list(self._known[key])
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._repository, name)

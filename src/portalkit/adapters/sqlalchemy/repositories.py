@@ -85,6 +85,12 @@ MAPPINGS: dict[str, TableMapping[Any]] = {
 }
 
 
+_SCOPES_BY_IDS = MAPPINGS["scopes"].select_all.where(
+    MAPPINGS["scopes"].table.c.tenant_id == bindparam("_tenant"),
+    MAPPINGS["scopes"].table.c.id.in_(bindparam("_ids", expanding=True)),
+)
+
+
 class ScopeRepository(SqlRepository[ScopeNode]):
     """The scope tree."""
 
@@ -128,18 +134,13 @@ class ScopeRepository(SqlRepository[ScopeNode]):
         """The nodes with these ids that exist in this tenant, in the order asked."""
         if not ids:
             return []
-        table = self._m.table
-        found = {
-            n.id: n
-            for n in self._m.from_rows(
-                self._execute(
-                    self._m.select_all.where(
-                        table.c.tenant_id == tenant_id, table.c.id.in_(list(set(ids)))
-                    )
-                )
-            )
-        }
-        return [found[i] for i in dict.fromkeys(ids) if i in found]
+        wanted = list(dict.fromkeys(ids))
+        if len(wanted) == 1:
+            rows = self._execute(self._m.get_stmt, {"_tenant": tenant_id, "_id": wanted[0]})
+        else:
+            rows = self._execute(_SCOPES_BY_IDS, {"_tenant": tenant_id, "_ids": wanted})
+        found = {n.id: n for n in self._m.from_rows(rows)}
+        return [found[i] for i in wanted if i in found]
 
     def get_many_by_external_key(self, tenant_id: int, keys: Sequence[str]) -> list[ScopeNode]:
         """The nodes with these host keys that exist in this tenant, by id."""

@@ -298,6 +298,18 @@ class BroadcastMessageRepository(Repository[BroadcastMessage], Protocol):
         """
         ...
 
+    def live_with_reads(
+        self, tenant_id: int, user_id: int, now: dt.datetime
+    ) -> list[tuple[BroadcastMessage, dt.datetime | None]]:
+        """The messages showing at *now* (start inclusive, end exclusive), newest
+        first (``starts_at`` then ``id``, descending), each with the time
+        *user_id* marked it read or None: ONE statement (an inbox).
+
+        An adapter without it still works: the message service then reads the
+        messages and the read marks apart.
+        """
+        ...
+
 
 class MessageReadRepository(Repository[MessageRead], Protocol):
     """Which user read which message (unique per user and message)."""

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, And, Eq, In, Not, Or, Range, ScopeUnder
-from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
+from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to, is_live
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
@@ -933,6 +933,7 @@ class MessageContract:
         other, _, _ = setup_tenant(storage, f"m{uuid.uuid4().hex[:10]}")
         group_ids = [1000 + n for n in range(4)]
         expected = 0
+        inbox: list[tuple[BroadcastMessage, dt.datetime | None]] = []
         with storage.unit_of_work() as uow:
             for everyone, groups, start, end, read, read_by_other in specs:
                 audience = frozenset() if everyone else frozenset(group_ids[g] for g in groups)
@@ -952,10 +953,16 @@ class MessageContract:
                         ))
                 if not read and applies_to(message, {group_ids[g] for g in member_of}, T0):
                     expected += 1
+                if is_live(message, T0):
+                    inbox.append((message, T0 if read else None))
             uow.commit()
         with storage.unit_of_work() as uow:
             mine = [group_ids[g] for g in member_of]
             assert uow.messages.count_unread(tenant.id, 7, mine, T0) == expected
+            # The inbox's one read: every live message (audiences are the service's
+            # business), newest first, with this user's mark only.
+            inbox.sort(key=lambda pair: (pair[0].starts_at, pair[0].id), reverse=True)
+            assert uow.messages.live_with_reads(tenant.id, 7, T0) == inbox
 
 
 # Sessions --------------------------------------------------------------------

@@ -31,7 +31,7 @@ from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, In
 from portalkit.domain.invitations import Invitation, InvitationStatus
 from portalkit.domain.mail_queue import QueuedMail
-from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
+from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to, is_live
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
@@ -290,6 +290,20 @@ class _Messages(_Table[BroadcastMessage]):
             for m in self._matching(tenant_id, TRUE)
             if m.id not in read and applies_to(m, group_ids, now)
         )
+
+
+    def live_with_reads(
+        self, tenant_id: int, user_id: int, now: dt.datetime
+    ) -> list[tuple[BroadcastMessage, dt.datetime | None]]:
+        """Live messages, newest first, with *user_id*'s read time."""
+        read = {
+            mark.message_id: mark.read_at
+            for mark in self._uow._tables.get("message_reads", {}).values()
+            if mark.tenant_id == tenant_id and mark.user_id == user_id
+        }
+        live = [m for m in self._matching(tenant_id, TRUE) if is_live(m, now)]
+        live.sort(key=lambda m: (m.starts_at, m.id), reverse=True)
+        return [(m, read.get(m.id)) for m in live]
 
 
 class _MessageReads(_Table[MessageRead]):

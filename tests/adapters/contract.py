@@ -760,6 +760,8 @@ class HeldContract:
             assert len(access.held) == 4
             assert access.organizations == (organization,)
             assert uow.grants.access_of(tenant.id, [eve.id]) == HeldAccess()
+            # Several users (a share link and its creator) in the same one read.
+            assert uow.grants.access_of(tenant.id, [eve.id, ann.id, ann.id]) == access
             assert uow.grants.access_of(other.id, [ann.id]) == HeldAccess()
             assert uow.grants.access_of(tenant.id, []) == HeldAccess()
             assert uow.grants.access_of(other.id, [eve.id]).organizations == (other_org,)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from cattrs.preconf.json import make_converter
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Select,
     bindparam,
     func,
@@ -170,27 +171,37 @@ def _joined_reader(
     return read
 
 
-def _held_statements() -> tuple[Select[Any], Select[Any]]:
-    """(memberships with their groups, grants held by users or their groups with their roles)."""
+def _held_statements(*, one_user: bool = False) -> tuple[Select[Any], Select[Any]]:
+    """(memberships with their groups, grants held by users or their groups with their roles).
+
+    The users are bound as the list ``_users``, or (*one_user*, a request's
+    case) as the one id ``_user``: no list to expand into the SQL on each call.
+    """
     m, g = MAPPINGS["memberships"], MAPPINGS["groups"]
     gr, r = MAPPINGS["grants"], MAPPINGS["roles"]
     mt, gt, grt, rt = m.table.c, g.table.c, gr.table.c, r.table.c
-    users: BindParameter[Any] = bindparam("_users", expanding=True)
+
+    def of_users(column: Any) -> ColumnElement[bool]:
+        if one_user:
+            return cast(ColumnElement[bool], column == bindparam("_user"))
+        users: BindParameter[Any] = bindparam("_users", expanding=True)
+        return cast(ColumnElement[bool], column.in_(users))
+
     with_groups = (
         select(*m.columns, *g.columns)
         .join_from(m.table, g.table, (gt.id == mt.group_id) & (gt.tenant_id == mt.tenant_id))
-        .where(mt.tenant_id == bindparam("_tenant"), mt.user_id.in_(users))
+        .where(mt.tenant_id == bindparam("_tenant"), of_users(mt.user_id))
         .order_by(mt.id)
     )
     groups_of_users = select(mt.group_id).where(
-        mt.tenant_id == bindparam("_tenant"), mt.user_id.in_(users)
+        mt.tenant_id == bindparam("_tenant"), of_users(mt.user_id)
     )
     held = (
         select(*gr.columns, *r.columns)
         .join_from(gr.table, r.table, (rt.id == grt.role_id) & (rt.tenant_id == grt.tenant_id))
         .where(
             grt.tenant_id == bindparam("_tenant"),
-            grt.user_id.in_(users) | grt.group_id.in_(groups_of_users.scalar_subquery()),
+            of_users(grt.user_id) | grt.group_id.in_(groups_of_users.scalar_subquery()),
         )
         .order_by(grt.id)
     )
@@ -215,7 +226,7 @@ class MembershipRepository(SqlRepository[Membership]):
         return _READ_WITH_GROUPS(rows.all())
 
 
-def _access_statement(dialect: str) -> Select[Any]:
+def _access_statement(dialect: str, *, one_user: bool) -> Select[Any]:
     """:meth:`GrantRepository.access_of` as one ``UNION ALL``: what the users hold, with
     each grant's role and organization node, then their memberships with their groups.
 
@@ -224,8 +235,9 @@ def _access_statement(dialect: str) -> Select[Any]:
     """
     gr, r, o = MAPPINGS["grants"], MAPPINGS["roles"], MAPPINGS["scopes"]
     m, g = MAPPINGS["memberships"], MAPPINGS["groups"]
-    held_part = _HELD.order_by(None).subquery()
-    groups_part = _WITH_GROUPS.order_by(None).subquery()
+    with_groups, held = _held_statements(one_user=one_user)
+    held_part = held.order_by(None).subquery()
+    groups_part = with_groups.order_by(None).subquery()
     org = o.table.alias("org")
     grant_path = held_part.c.scope_path
     # The organization's path is the grant path's first segment: "/org:12/".
@@ -249,7 +261,7 @@ def _access_statement(dialect: str) -> Select[Any]:
     return union_all(holding, belonging)  # type: ignore[return-value]
 
 
-_ACCESS: dict[str, Select[Any]] = {}
+_ACCESS: dict[tuple[str, bool], Select[Any]] = {}
 _WIDTHS = tuple(
     len(MAPPINGS[name].names) for name in ("grants", "roles", "scopes", "memberships", "groups")
 )
@@ -290,12 +302,17 @@ class GrantRepository(SqlRepository[Grant]):
         """Memberships with groups, grants with roles and their organizations: one ``SELECT``."""
         if not user_ids:
             return HeldAccess()
-        dialect = self._uow.dialect
-        stmt = _ACCESS.get(dialect)
+        users = list(dict.fromkeys(user_ids))
+        key = (self._uow.dialect, len(users) == 1)
+        stmt = _ACCESS.get(key)
         if stmt is None:
-            stmt = _ACCESS[dialect] = _access_statement(dialect)
-        rows = self._execute(stmt, {"_tenant": tenant_id, "_users": list(user_ids)})
-        return _read_access(rows.all())
+            stmt = _ACCESS[key] = _access_statement(key[0], one_user=key[1])
+        params: dict[str, Any] = {"_tenant": tenant_id}
+        if key[1]:
+            params["_user"] = users[0]
+        else:
+            params["_users"] = users
+        return _read_access(self._execute(stmt, params).all())
 
 
 class UserRepository(SqlRepository[User]):

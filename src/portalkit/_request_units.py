@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from portalkit.domain.identity import ThrottleRule, ThrottleState
 from portalkit.errors import StorageError
-from portalkit.ports import Savepoint, Storage, Throttle, UnitOfWork
+from portalkit.ports import HeldAccess, Savepoint, Storage, Throttle, UnitOfWork
 
 if TYPE_CHECKING:
     from portalkit._request import PortalRequest
@@ -161,6 +161,8 @@ class _JoinedUnit:
             return _RememberedGets(repository, self._request._remembered.setdefault(name, {}))
         if name == "actions":
             return _RememberedSettings(repository, self._request._remembered)
+        if name == "grants":
+            return _RememberedAccess(repository, self._request._remembered)
         return repository
 
     def commit(self) -> None:
@@ -216,6 +218,16 @@ class _RememberedGets:
             self._known[key] = self._repository.get(*key)
         return self._known[key]
 
+    def get_many(self, tenant_id: int, ids: Sequence[int]) -> list[Any]:
+        """The records with these ids, in the order asked; read only if one is not known."""
+        known = self._known
+        if any((tenant_id, i) not in known for i in ids):
+            for record in self._repository.get_many(tenant_id, ids):
+                known[(tenant_id, record.id)] = record
+            found = [known.get((tenant_id, i)) for i in dict.fromkeys(ids)]
+            return [record for record in found if record is not None]
+        return [r for i in dict.fromkeys(ids) if (r := known[(tenant_id, i)]) is not None]
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._repository, name)
 
@@ -262,6 +274,31 @@ class _RememberedFind:
         if key not in self._known:
             self._known[key] = list(self._repository.find(tenant_id, **kwargs))
         return list(self._known[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)
+
+
+class _RememberedAccess:
+    """The grants repository: the organization nodes a policy load read are remembered.
+
+    A page that shows an organization's name (an asset's customer) then finds
+    the node the request's policy already read.
+    """
+
+    __slots__ = ("_known", "_repository")
+
+    def __init__(self, repository: Any, known: dict[str, dict[tuple[int, ...], Any]]) -> None:
+        self._repository = repository
+        self._known = known
+
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """:meth:`~portalkit.ports.GrantRepository.access_of`, its organizations remembered."""
+        access: HeldAccess = self._repository.access_of(tenant_id, user_ids)
+        scopes = self._known.setdefault("scopes", {})
+        for node in access.organizations:
+            scopes[(node.tenant_id, node.id)] = node
+        return access
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._repository, name)

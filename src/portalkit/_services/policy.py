@@ -15,8 +15,10 @@ rows the decision depends on in one unit of work and compiles them with
 5. the roles those grants name;
 6. the organization nodes those grants lie in.
 
-These are six small indexed queries whose size is bounded by the principal's
-own grants, not by the tenant. Because nothing is kept between calls, a grant
+Items 3 to 6 are one indexed statement (``uow.grants.access_of``), and a
+request passes the tenant and user it read with the session, so a request's
+policy costs one statement whose size is bounded by the principal's own
+grants, not by the tenant. Because nothing is kept between calls, a grant
 revoked or a user disabled by *any* process sharing the database applies on the
 very next call, with no version stamp that every writer must remember to bump
 and no invalidation message that could be lost. Within one request, load the

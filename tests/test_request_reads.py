@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import portalkit
+from portalkit._services.action_base import settings_of
 from portalkit.adapters.memory import MemoryStorage
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.ports import Storage
@@ -59,3 +60,26 @@ def test_a_revoked_grant_applies_to_the_next_request(world: World) -> None:
         assert req.organizations() == []
         assert req.policy.organization_ids(req.principal) == ()
         assert req.assets.resolve("A-100") == portalkit.NOT_FOUND
+
+
+def test_action_settings_are_read_once_until_the_request_writes(world: World) -> None:
+    """Each action service of a page starts from the tenant's action settings: one read per
+    request; once the request writes, they are read again (it may have changed them)."""
+    storage = world.portal.storage
+    if not isinstance(storage, SqlAlchemyStorage):
+        pytest.skip("statements are counted on the SQL engine")
+    token = _sign_in(world.portal)
+    seen = _Transactions(storage)
+    routing = world.portal._routing
+
+    def reads() -> int:
+        return sum("portalkit_action_settings" in s for s in seen.statements)
+
+    with world.portal.request("acme", session=token) as req:
+        for _ in range(3):
+            with routing.unit_of_work(read_only=True) as uow:
+                settings_of(uow, req.tenant.id)
+        assert reads() == 1
+        with routing.unit_of_work() as uow:
+            settings_of(uow, req.tenant.id)
+        assert reads() == 2

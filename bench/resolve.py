@@ -35,6 +35,7 @@ from portalkit import perms
 from portalkit.adapters.sqlalchemy import SqlAlchemyStorage
 from portalkit.adapters.sqlalchemy.tables import Base
 from portalkit.domain.resolver import NOT_FOUND, Ambiguous, Found
+from portalkit.domain.scopes import organization_id
 
 SECRET = "bench-secret-key-bench-secret-key-0123456789"
 ORGS = 1000
@@ -74,7 +75,7 @@ def build(url: str, count: int) -> tuple[portalkit.Portal, Engine, Any, list[str
         orgs = [row[0] for row in conn.execute(
             text("SELECT path FROM portalkit_scopes WHERE tenant_id = :tid ORDER BY id"),
             {"tid": tid})]
-        ids = [int(p[5:-1]) for p in orgs]
+        ids = [organization_id(p) for p in orgs]
         batch: list[dict[str, Any]] = []
         for i in range(count):
             o = i % ORGS

@@ -36,6 +36,22 @@ class UpsertCounts:
         return UpsertCounts(self.inserted + other.inserted, self.updated + other.updated)
 
 
+@attrs.frozen
+class HeldAccess:
+    """Everything a policy for some users is compiled from, read at once.
+
+    Attributes:
+        memberships: The users' memberships, each with its group.
+        held: The grants of the users and of their groups, each with its role.
+        organizations: The organization nodes those grants lie in (a grant
+            whose organization does not exist has none).
+    """
+
+    memberships: tuple[tuple[Membership, Group], ...] = ()
+    held: tuple[tuple[Grant, Role], ...] = ()
+    organizations: tuple[ScopeNode, ...] = ()
+
+
 class Repository(Protocol[E]):
     """Storage of one kind of tenant-owned record.
 
@@ -230,6 +246,13 @@ class GrantRepository(ScopedRepository[Grant], Protocol):
         """The grants of the users and of their groups, each with its role, in one read."""
         ...
 
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """The users' memberships, what they hold and its organizations (a request's policy).
+
+        One statement where the storage can; ordered by id within each part.
+        """
+        ...
+
 
 class AssetRepository(ScopedRepository[Asset], KeyedRepository[Asset], Protocol):
     """Assets."""
@@ -315,6 +338,18 @@ class BroadcastMessageRepository(Repository[BroadcastMessage], Protocol):
 
         An adapter without it still works: the message service then reads the
         inbox to count it.
+        """
+        ...
+
+    def live_with_reads(
+        self, tenant_id: int, user_id: int, now: dt.datetime
+    ) -> list[tuple[BroadcastMessage, dt.datetime | None]]:
+        """The messages showing at *now* (start inclusive, end exclusive), newest
+        first (``starts_at`` then ``id``, descending), each with the time
+        *user_id* marked it read or None: ONE statement (an inbox).
+
+        An adapter without it still works: the message service then reads the
+        messages and the read marks apart.
         """
         ...
 

@@ -53,7 +53,7 @@ from portalkit.capabilities import (
 )
 from portalkit.domain.policy import Policy, Resource
 from portalkit.domain.principals import Principal, PrincipalKind, User
-from portalkit.domain.scopes import ScopeNode
+from portalkit.domain.scopes import ScopeNode, organization_id
 from portalkit.domain.sessions import SessionSummary
 from portalkit.domain.tenants import Tenant, require_open
 from portalkit.errors import AuthenticationError, InvalidTokenError, PortalkitError
@@ -391,10 +391,9 @@ class PortalRequest:
 
         Narrowing (:meth:`switch_organization`) does not shrink the list.
         """
-        paths = self.policy.organizations(self.principal)
-        if not paths:
+        ids = self.policy.organization_ids(self.principal)
+        if not ids:
             return []
-        ids = [int(path[5 : path.index("/", 1)]) for path in paths]
         with self._routing.unit_of_work(read_only=True) as uow:
             nodes = uow.scopes.get_many(self.tenant.id, ids)
         return sorted(nodes, key=lambda node: (node.name.casefold(), node.id))
@@ -403,7 +402,7 @@ class PortalRequest:
     def organization(self) -> int | None:
         """The organization this request is narrowed to, or None (all of the principal's)."""
         path = self.principal.active_organization
-        return None if path is None else int(path[5 : path.index("/", 1)])
+        return None if path is None else organization_id(path)
 
     def switch_organization(self, organization: int | None) -> None:
         """Narrow the rest of the request to one of :meth:`organizations` (None: all of them).

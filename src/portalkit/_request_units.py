@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from portalkit.domain.identity import ThrottleRule, ThrottleState
 from portalkit.errors import StorageError
-from portalkit.ports import Savepoint, Storage, Throttle, UnitOfWork
+from portalkit.ports import HeldAccess, Savepoint, Storage, Throttle, UnitOfWork
 
 if TYPE_CHECKING:
     from portalkit._request import PortalRequest
@@ -155,8 +155,14 @@ class _JoinedUnit:
         if self._uow is None:
             raise StorageError("A unit of work must be used inside a `with` block.")
         repository = getattr(self._uow, name)
-        if name in _REMEMBERED and not self._request._writes:
+        if self._request._writes:
+            return repository
+        if name in _REMEMBERED:
             return _RememberedGets(repository, self._request._remembered.setdefault(name, {}))
+        if name == "actions":
+            return _RememberedSettings(repository, self._request._remembered)
+        if name == "grants":
+            return _RememberedAccess(repository, self._request._remembered)
         return repository
 
     def commit(self) -> None:
@@ -211,6 +217,88 @@ class _RememberedGets:
         if key not in self._known:
             self._known[key] = self._repository.get(*key)
         return self._known[key]
+
+    def get_many(self, tenant_id: int, ids: Sequence[int]) -> list[Any]:
+        """The records with these ids, in the order asked; read only if one is not known."""
+        known = self._known
+        if any((tenant_id, i) not in known for i in ids):
+            for record in self._repository.get_many(tenant_id, ids):
+                known[(tenant_id, record.id)] = record
+            found = [known.get((tenant_id, i)) for i in dict.fromkeys(ids)]
+            return [record for record in found if record is not None]
+        return [r for i in dict.fromkeys(ids) if (r := known[(tenant_id, i)]) is not None]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)
+
+
+class _RememberedSettings:
+    """The action repositories, whose tenant settings this request reads once.
+
+    Every action service of a page (appointment slots, the maintenance
+    schedule …) starts from the tenant's action settings; until the request
+    writes, the first read stands, as for :class:`_RememberedGets`.
+    """
+
+    __slots__ = ("_known", "_repositories")
+
+    def __init__(self, repositories: Any, known: dict[str, dict[tuple[int, ...], Any]]) -> None:
+        self._repositories = repositories
+        self._known = known
+
+    @property
+    def settings(self) -> _RememberedFind:
+        """The settings repository, its ``find`` answered once per request."""
+        return _RememberedFind(
+            self._repositories.settings, self._known.setdefault("action_settings", {})
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repositories, name)
+
+
+class _RememberedFind:
+    """A repository whose ``find(tenant_id, limit=n)`` returns what this request already read."""
+
+    __slots__ = ("_known", "_repository")
+
+    def __init__(self, repository: Any, known: dict[tuple[int, ...], Any]) -> None:
+        self._repository = repository
+        self._known = known
+
+    def find(self, tenant_id: int, *args: Any, **kwargs: Any) -> list[Any]:
+        """The records; a plain ``find(tenant_id, limit=n)`` is read once per request."""
+        if args or set(kwargs) - {"limit"}:
+            return list(self._repository.find(tenant_id, *args, **kwargs))
+        key = (tenant_id, kwargs.get("limit") or 0)
+        if key not in self._known:
+            self._known[key] = list(self._repository.find(tenant_id, **kwargs))
+        return list(self._known[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)
+
+
+class _RememberedAccess:
+    """The grants repository: the organization nodes a policy load read are remembered.
+
+    A page that shows an organization's name (an asset's customer) then finds
+    the node the request's policy already read.
+    """
+
+    __slots__ = ("_known", "_repository")
+
+    def __init__(self, repository: Any, known: dict[str, dict[tuple[int, ...], Any]]) -> None:
+        self._repository = repository
+        self._known = known
+
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """:meth:`~portalkit.ports.GrantRepository.access_of`, its organizations remembered."""
+        access: HeldAccess = self._repository.access_of(tenant_id, user_ids)
+        scopes = self._known.setdefault("scopes", {})
+        for node in access.organizations:
+            scopes[(node.tenant_id, node.id)] = node
+        return access
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._repository, name)

@@ -164,8 +164,11 @@ class PermissionRegistry:
     ) -> None:
         self._by_name: dict[str, Permission] = {}
         self._closure: dict[str, frozenset[str]] = {}
+        self._features: dict[str, frozenset[str]] = {}
         for permission in permissions:
             self._add(permission)
+        # A catalogue never changes once built: every policy compiles from these.
+        self._names = frozenset(self._by_name)
         extra = frozenset(features)
         for key in sorted(extra, key=str):
             _check_feature(None, None, key)
@@ -200,6 +203,9 @@ class PermissionRegistry:
             closure |= self._closure[required]
         self._by_name[permission.name] = permission
         self._closure[permission.name] = frozenset(closure)
+        self._features[permission.name] = frozenset({permission.feature}) | {
+            self._by_name[r].feature for r in closure
+        }
 
     # Reading ---------------------------------------------------------------
     def get(self, name: str) -> Permission:
@@ -223,7 +229,7 @@ class PermissionRegistry:
 
     def names(self) -> frozenset[str]:
         """Every permission name in the catalogue."""
-        return frozenset(self._by_name)
+        return self._names
 
     def validate(self, names: Iterable[str]) -> frozenset[str]:
         """Return *names* as a frozenset if all are in the catalogue.
@@ -244,10 +250,8 @@ class PermissionRegistry:
 
     def features_of(self, name: str) -> frozenset[str]:
         """The feature keys that must all be switched on for *name* to be allowed."""
-        permission = self.get(name)
-        return frozenset({permission.feature}) | {
-            self._by_name[r].feature for r in self._closure[name]
-        }
+        self.get(name)
+        return self._features[name]
 
     def features(self) -> frozenset[str]:
         """Every feature key in use (permissions' keys and declared extra keys)."""

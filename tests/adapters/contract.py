@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, And, Eq, In, Not, Or, Range, ScopeUnder
-from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
+from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to, is_live
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode
@@ -32,7 +32,7 @@ from portalkit.errors import (
     NotFoundError,
     PortalkitError,
 )
-from portalkit.ports import Storage, UnitOfWork, UpsertCounts
+from portalkit.ports import HeldAccess, Storage, UnitOfWork, UpsertCounts
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
@@ -787,6 +787,50 @@ class HeldContract:
             assert uow.grants.held_by(other.id, [ann.id]) == []
             assert uow.grants.held_by(tenant.id, []) == []
 
+    def test_access_of_users_in_one_read(self, storage: Storage) -> None:
+        """access_of: the same memberships and grants as the two reads, with each grant's
+        organization node once; another tenant's rows and its organizations never."""
+        tenant, organization, depot = setup_tenant(storage)
+        other, other_org, _ = setup_tenant(storage, "other")
+        with storage.unit_of_work() as uow:
+            ann = uow.users.add(make_user(tenant.id, 1))
+            eve = uow.users.add(make_user(other.id, 3))
+            fleet = uow.roles.add(Role(id=0, tenant_id=tenant.id, name="fleet",
+                                       permissions=frozenset({"asset.view"})))
+            managers = uow.groups.add(Group(id=0, tenant_id=tenant.id, name="managers",
+                                            kpi_keys=frozenset({"spend"})))
+            uow.memberships.add(
+                Membership(id=0, tenant_id=tenant.id, group_id=managers.id, user_id=ann.id)
+            )
+            for node in (depot, organization):
+                uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=fleet.id,
+                                     scope_id=node.id, scope_path=node.path, user_id=ann.id))
+            uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=fleet.id,
+                                 scope_id=depot.id, scope_path=depot.path,
+                                 group_id=managers.id))
+            # A grant whose organization is gone (a malformed path): no node for it.
+            uow.grants.add(Grant(id=0, tenant_id=tenant.id, role_id=fleet.id,
+                                 scope_id=depot.id, scope_path="/org:999999/", user_id=ann.id))
+            theirs = uow.roles.add(Role(id=0, tenant_id=other.id, name="fleet"))
+            uow.grants.add(Grant(id=0, tenant_id=other.id, role_id=theirs.id,
+                                 scope_id=other_org.id, scope_path=other_org.path,
+                                 user_id=eve.id))
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            access = uow.grants.access_of(tenant.id, [ann.id])
+            assert list(access.memberships) == uow.memberships.with_groups(tenant.id, [ann.id])
+            assert list(access.held) == sorted(
+                uow.grants.held_by(tenant.id, [ann.id]), key=lambda p: p[0].id
+            )
+            assert len(access.held) == 4
+            assert access.organizations == (organization,)
+            assert uow.grants.access_of(tenant.id, [eve.id]) == HeldAccess()
+            # Several users (a share link and its creator) in the same one read.
+            assert uow.grants.access_of(tenant.id, [eve.id, ann.id, ann.id]) == access
+            assert uow.grants.access_of(other.id, [ann.id]) == HeldAccess()
+            assert uow.grants.access_of(tenant.id, []) == HeldAccess()
+            assert uow.grants.access_of(other.id, [eve.id]).organizations == (other_org,)
+
 
 # Records: find semantics -------------------------------------------------------
 class FindContract:
@@ -956,6 +1000,7 @@ class MessageContract:
         other, _, _ = setup_tenant(storage, f"m{uuid.uuid4().hex[:10]}")
         group_ids = [1000 + n for n in range(4)]
         expected = 0
+        inbox: list[tuple[BroadcastMessage, dt.datetime | None]] = []
         with storage.unit_of_work() as uow:
             for everyone, groups, start, end, read, read_by_other in specs:
                 audience = frozenset() if everyone else frozenset(group_ids[g] for g in groups)
@@ -975,10 +1020,16 @@ class MessageContract:
                         ))
                 if not read and applies_to(message, {group_ids[g] for g in member_of}, T0):
                     expected += 1
+                if is_live(message, T0):
+                    inbox.append((message, T0 if read else None))
             uow.commit()
         with storage.unit_of_work() as uow:
             mine = [group_ids[g] for g in member_of]
             assert uow.messages.count_unread(tenant.id, 7, mine, T0) == expected
+            # The inbox's one read: every live message (audiences are the service's
+            # business), newest first, with this user's mark only.
+            inbox.sort(key=lambda pair: (pair[0].starts_at, pair[0].id), reverse=True)
+            assert uow.messages.live_with_reads(tenant.id, 7, T0) == inbox
 
 
 # Sessions --------------------------------------------------------------------

@@ -8,6 +8,7 @@ error page), a bad cookie is the guest and is cleared, an unknown tenant is a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import flask
@@ -178,3 +179,25 @@ def test_a_page_that_only_reads_is_one_transaction(world: tuple[portalkit.Portal
     finally:
         event.remove(storage.engine, "begin", count)
     assert len(begins) == 1
+
+
+@pytest.mark.parametrize(("lifetime_days", "refreshed"), [(31, False), (1, True)])
+def test_a_read_only_page_re_signs_the_cookie_only_when_it_would_expire_first(
+    sqlite_storage: SqlAlchemyStorage, lifetime_days: int, refreshed: bool
+) -> None:
+    """The server's session record expires a session: a cookie that outlives its absolute
+    timeout (14 days) is not re-signed on every page; a shorter one still is."""
+    portal, _ = _portal(sqlite_storage)
+    app = flask.Flask(__name__)
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(days=lifetime_days)
+    app.secret_key = SECRET
+    app.config.update(PORTALKIT_TENANT="acme", PORTALKIT_CSRF=False, TESTING=True)
+    pk.init_app(app, portal=portal)
+    app.add_url_rule("/login", "login", lambda: (pk.login("ann@city.example", PASSWORD), "in")[1],
+                     methods=["POST"])
+    app.add_url_rule("/whoami", "whoami", lambda: str(pk.request_from().user))
+    client = app.test_client()
+    assert "Set-Cookie" in client.post("/login").headers
+    page = client.get("/whoami")
+    assert "ann@city.example" in page.get_data(as_text=True)
+    assert ("Set-Cookie" in page.headers) is refreshed

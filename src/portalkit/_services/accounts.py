@@ -57,6 +57,7 @@ from portalkit.domain.pagination import (
 from portalkit.domain.policy import Policy, Target
 from portalkit.domain.principals import Principal
 from portalkit.domain.records import Asset, Document
+from portalkit.domain.scopes import organization_id
 from portalkit.errors import ConfigurationError, InvalidInputError, NotFoundError
 from portalkit.perms import (
     ACCOUNT_SUMMARY_VIEW,
@@ -197,7 +198,7 @@ class AccountService:
             path = orgs[0]
         else:
             raise InvalidInputError.for_field("organization", "Choose an account.")
-        return int(path[5 : path.index("/", 1)])
+        return organization_id(path)
 
     # Account pages (seed 004) -------------------------------------------------
     def summary(
@@ -376,7 +377,7 @@ class AccountService:
     def _organization_names(
         uow: UnitOfWork, tenant_id: int, assets: Sequence[Asset]
     ) -> dict[str, str]:
-        ids = sorted({int(p[5 : p.index("/", 1)]) for a in assets if (p := a.scope_path)})
+        ids = sorted({organization_id(p) for a in assets if (p := a.scope_path)})
         return {n.path: n.name for n in uow.scopes.get_many(tenant_id, ids)} if ids else {}
 
     def defects(

@@ -34,7 +34,7 @@ from portalkit.domain.resolver import (
     lookup_key,
     lookup_region,
 )
-from portalkit.domain.scopes import ScopeNode, organization_path
+from portalkit.domain.scopes import ScopeNode, organization_id, organization_path
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import InvalidInputError, NotFoundError
 from portalkit.ports import Clock, Storage, Throttle, UnitOfWork
@@ -173,7 +173,7 @@ class AssetService:
         outcome = choose(matches, key)
         if not isinstance(outcome, list):
             return outcome
-        ids = [_org_id(p) for p in outcome]
+        ids = [organization_id(p) for p in outcome]
         names = {n.id: n.name for n in uow.scopes.get_many(principal.tenant_id, ids)}
         candidates = [
             Candidate(organization_path=p, organization_id=i, name=names.get(i, ""))
@@ -216,12 +216,8 @@ class AssetService:
             policy = policy or load_policy(uow, principal, registry=self._registry)
             shown = fields_for(policy, principal, ASSET, asset)
             org = (
-                uow.scopes.get_many(principal.tenant_id, [_org_id(asset.scope_path)])
+                uow.scopes.get_many(principal.tenant_id, [organization_id(asset.scope_path)])
                 if any(f.name == "customer" for f in shown) else []
             )
         values = project(asset, shown, extra={"customer": org[0].name if org else ""}, keep=())
         return [(f.label, values[f.name]) for f in shown]
-
-
-def _org_id(path: str) -> int:
-    return int(organization_path(path)[len("/org:") : -1])

@@ -30,7 +30,6 @@ from portalkit.domain.messages import (
     BroadcastMessage,
     MessageRead,
     applies_to,
-    newest_first,
     validate_message,
 )
 from portalkit.domain.policy import Policy
@@ -182,9 +181,12 @@ class MessageService:
             if reader is None:
                 return []
             user_id, groups = reader
-            messages = self._applying(uow, principal.tenant_id, groups, now)
-            reads = self._reads(uow, principal.tenant_id, user_id, [m.id for m in messages])
-        return [MessageView(message=m, read_at=reads.get(m.id)) for m in messages]
+            views = [
+                MessageView(message=m, read_at=read_at)
+                for m, read_at in uow.messages.live_with_reads(principal.tenant_id, user_id, now)
+                if applies_to(m, groups, now)
+            ]
+        return sorted(views, key=lambda v: (v.message.starts_at, v.message.id), reverse=True)
 
     def unread_count(self, principal: Principal, *, policy: Policy | None = None) -> int:
         """How many of the principal's current messages are unread.
@@ -259,12 +261,6 @@ class MessageService:
         return frozenset(
             m.group_id for m in uow.memberships.find(tenant_id, Eq("user_id", user_id))
         )
-
-    def _applying(
-        self, uow: UnitOfWork, tenant_id: int, groups: frozenset[int], now: dt.datetime
-    ) -> list[BroadcastMessage]:
-        live = uow.messages.find(tenant_id, _live(now), order_by=("-starts_at", "-id"))
-        return newest_first(m for m in live if applies_to(m, groups, now))
 
     def _reads(
         self, uow: UnitOfWork, tenant_id: int, user_id: int, message_ids: list[int]

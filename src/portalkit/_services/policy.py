@@ -15,8 +15,10 @@ rows the decision depends on in one unit of work and compiles them with
 5. the roles those grants name;
 6. the organization nodes those grants lie in.
 
-These are six small indexed queries whose size is bounded by the principal's
-own grants, not by the tenant. Because nothing is kept between calls, a grant
+Items 3 to 6 are one indexed statement (``uow.grants.access_of``), and a
+request passes the tenant and user it read with the session, so a request's
+policy costs one statement whose size is bounded by the principal's own
+grants, not by the tenant. Because nothing is kept between calls, a grant
 revoked or a user disabled by *any* process sharing the database applies on the
 very next call, with no version stamp that every writer must remember to bump
 and no invalidation message that could be lost. Within one request, load the
@@ -56,11 +58,10 @@ from portalkit.domain.policy import (
     Resource,
     Section,
     Sections,
-    organization_id,
 )
 from portalkit.domain.principals import Grant, Membership, Principal, PrincipalKind, User
 from portalkit.domain.records import Document
-from portalkit.domain.scopes import ScopeNode, validate_path
+from portalkit.domain.scopes import ScopeNode
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import (
     ConfigurationError,
@@ -133,34 +134,19 @@ def load_policy(
             tenant_id=tid, settings=settings, users=(), roles=(), grants=(),
             organizations=(), registry=registry,
         )
-    uids = [u.id for u in users]
-    # Two joined reads: the users' groups, and what they hold with its roles.
-    in_groups = uow.memberships.with_groups(tid, uids)
-    memberships = [m for m, _ in in_groups]
-    groups = list({g.id: g for _, g in in_groups}.values())
-    held = uow.grants.held_by(tid, uids)
-    grants = [g for g, _ in held]
-    roles = list({r.id: r for _, r in held}.values())
-    org_ids = sorted({i for g in grants if (i := _org_id(g.scope_path)) is not None})
-    organizations = uow.scopes.get_many(tid, org_ids) if org_ids else []
+    # One read: the users' groups, what they hold with its roles and organizations.
+    access = uow.grants.access_of(tid, [u.id for u in users])
     return Policy.build(
         tenant_id=tid,
         settings=settings,
         users=users,
-        roles=roles,
-        grants=grants,
-        organizations=organizations,
-        groups=groups,
-        memberships=memberships,
+        roles={r.id: r for _, r in access.held}.values(),
+        grants=[g for g, _ in access.held],
+        organizations=access.organizations,
+        groups={g.id: g for _, g in access.memberships}.values(),
+        memberships=[m for m, _ in access.memberships],
         registry=registry,
     )
-
-
-def _org_id(path: str) -> int | None:
-    try:
-        return organization_id(validate_path(path))
-    except (InvalidInputError, ValueError):
-        return None
 
 
 def load_tenant_policy(

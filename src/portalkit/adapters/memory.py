@@ -32,13 +32,14 @@ from portalkit.domain.events import AuditEntry, OutboxEvent
 from portalkit.domain.filters import TRUE, In
 from portalkit.domain.invitations import Invitation, InvitationStatus
 from portalkit.domain.mail_queue import QueuedMail
-from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to
+from portalkit.domain.messages import BroadcastMessage, MessageRead, applies_to, is_live
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
 from portalkit.domain.shares import ShareLink
 from portalkit.domain.tenants import Tenant
 from portalkit.errors import ConflictError, NotFoundError, StorageError
+from portalkit.ports import HeldAccess
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
@@ -195,6 +196,28 @@ class _Grants(_Table[Grant]):
             and g.role_id in roles and roles[g.role_id].tenant_id == tenant_id
         ]
 
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """The users' memberships, what they hold and its organization nodes."""
+        held = self.held_by(tenant_id, user_ids)
+        roots = {
+            n.path: n for n in self._uow.tables("scopes").values()
+            if n.tenant_id == tenant_id and n.parent_id is None
+        }
+        organizations = {
+            node.id: node for g, _ in held if (node := roots.get(_root_path(g.scope_path)))
+        }
+        return HeldAccess(
+            memberships=tuple(self._uow.memberships.with_groups(tenant_id, user_ids)),
+            held=tuple(held),
+            organizations=tuple(organizations[i] for i in sorted(organizations)),
+        )
+
+
+def _root_path(path: str) -> str:
+    """The first segment of *path* (``/org:12/``), or "" for a path without one."""
+    end = path.find("/", 1)
+    return path[: end + 1] if path.startswith("/") and end > 0 else ""
+
 
 class _Assets(_Table[Asset]):
     name = "assets"
@@ -284,6 +307,20 @@ class _Messages(_Table[BroadcastMessage]):
             for m in self._matching(tenant_id, TRUE)
             if m.id not in read and applies_to(m, group_ids, now)
         )
+
+
+    def live_with_reads(
+        self, tenant_id: int, user_id: int, now: dt.datetime
+    ) -> list[tuple[BroadcastMessage, dt.datetime | None]]:
+        """Live messages, newest first, with *user_id*'s read time."""
+        read = {
+            mark.message_id: mark.read_at
+            for mark in self._uow._tables.get("message_reads", {}).values()
+            if mark.tenant_id == tenant_id and mark.user_id == user_id
+        }
+        live = [m for m in self._matching(tenant_id, TRUE) if is_live(m, now)]
+        live.sort(key=lambda m: (m.starts_at, m.id), reverse=True)
+        return [(m, read.get(m.id)) for m in live]
 
 
 class _MessageReads(_Table[MessageRead]):

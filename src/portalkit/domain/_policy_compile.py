@@ -19,9 +19,9 @@ from portalkit.domain._policy_decisions import (
     Decision,
     Reason,
     _ancestors,
-    organization_id,
 )
 from portalkit.domain.principals import Grant, Group, Membership, Role
+from portalkit.domain.scopes import organization_id
 from portalkit.domain.tenants import TenantSettings
 from portalkit.perms import PermissionRegistry
 
@@ -184,6 +184,8 @@ def _entry_order(entry: list[Any]) -> tuple[bool, int, str]:
 def _enabled(registry: PermissionRegistry, settings: TenantSettings) -> frozenset[str]:
     """The catalogue actions none of whose feature keys is switched off."""
     disabled = settings.disabled_features
+    if not disabled:
+        return registry.names()
     return frozenset(n for n in registry.names() if not (registry.features_of(n) & disabled))
 
 

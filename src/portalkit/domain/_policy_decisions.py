@@ -87,11 +87,6 @@ class Target:
         return cls(node.tenant_id, node.path)
 
 
-def organization_id(path: str) -> int:
-    """The node id of the organization a scope path belongs to."""
-    return int(path[5:].partition("/")[0])
-
-
 def _ancestors(path: object) -> tuple[str, ...]:
     """The paths of a node and its ancestors, organization first; () if malformed."""
     if not isinstance(path, str) or not _PATH_RE.match(path):

@@ -77,7 +77,6 @@ from portalkit.domain._policy_decisions import (
     Target,
     _ancestors,
     _minimal,
-    organization_id,
 )
 from portalkit.domain._policy_pages import (
     ASSET_PAGE,
@@ -98,7 +97,7 @@ from portalkit.domain.principals import (
     User,
     _plain_user_id,  # the one rule for user ids, shared with Principal
 )
-from portalkit.domain.scopes import ScopeNode, organization_path
+from portalkit.domain.scopes import ScopeNode, organization_id, organization_path
 from portalkit.domain.tenants import TenantSettings
 from portalkit.errors import PermissionDeniedError
 from portalkit.perms import (
@@ -550,6 +549,10 @@ class Policy:
             }
             found = self._orgs[uid] = tuple(sorted(orgs))
         return found
+
+    def organization_ids(self, principal: Principal) -> tuple[int, ...]:
+        """The node ids of :meth:`organizations`, in the same order."""
+        return tuple(organization_id(path) for path in self.organizations(principal))
 
     def narrow(self, principal: Principal, organization: str | int | ScopeNode | None) -> Principal:
         """The principal narrowed to one of its organizations (None: all of them).

@@ -20,6 +20,7 @@ __all__ = [
     "ScopeNode",
     "child_path",
     "covers",
+    "organization_id",
     "organization_path",
     "path_upper_bound",
     "validate_path",
@@ -86,6 +87,15 @@ def organization_path(path: str) -> str:
     """The path of the organization a path belongs to (its first segment)."""
     end = path[1:].index("/") + 1  # the slash that ends the first segment
     return path[: end + 1]
+
+
+def organization_id(path: str) -> int:
+    """The node id of the organization a (well-formed) scope path belongs to.
+
+    ``/org:12/div:7/`` gives 12; validate paths from outside first
+    (:func:`validate_path`).
+    """
+    return int(path[5:].partition("/")[0])
 
 
 def path_upper_bound(prefix: str) -> str:

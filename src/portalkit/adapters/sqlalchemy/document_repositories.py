@@ -9,17 +9,13 @@ defects) with cached statements.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select
+from sqlalchemy import Table
 
 from portalkit.adapters.sqlalchemy import document_tables as dtables
-from portalkit.adapters.sqlalchemy.compiler import compile_filter, compile_order_by, parameterize
 from portalkit.adapters.sqlalchemy.repositories import SqlRepository, TableMapping
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
-from portalkit.domain.filters import TRUE, Filter
 from portalkit.domain.shares import ShareLink
 
 __all__ = ["DOCUMENT_MAPPINGS", "ListedRepository", "ShareLinkRepository"]
@@ -34,9 +30,6 @@ class _Record(Protocol):
 
 
 E = TypeVar("E", bound=_Record)
-
-#: Distinct list statements kept per process.
-_STATEMENT_CACHE = 2048
 
 
 def _table(model: type[Any]) -> Table:
@@ -64,64 +57,9 @@ class ShareLinkRepository(SqlRepository[ShareLink]):
         return found[0] if found else None
 
 
-@functools.lru_cache(maxsize=_STATEMENT_CACHE)
-def _find_statement(
-    mapping: TableMapping[Any],
-    where: Filter,
-    order_by: tuple[str, ...],
-    limit: int | None,
-) -> Select[Any]:
-    table = mapping.table
-    clauses: list[ColumnElement[bool]] = [table.c.tenant_id == bindparam("tenant_id")]
-    if where != TRUE:
-        clauses.append(compile_filter(where, table))
-    stmt = mapping.select_all.where(*clauses).order_by(*compile_order_by(order_by, table))
-    return stmt if limit is None else stmt.limit(limit)
-
-
-@functools.lru_cache(maxsize=_STATEMENT_CACHE)
-def _count_statement(mapping: TableMapping[Any], where: Filter) -> Select[Any]:
-    table = mapping.table
-    clauses: list[ColumnElement[bool]] = [table.c.tenant_id == bindparam("tenant_id")]
-    if where != TRUE:
-        clauses.append(compile_filter(where, table))
-    return select(func.count()).select_from(table).where(*clauses)
-
-
 class ListedRepository(SqlRepository[E]):
-    """A repository whose ``find``/``count`` statements are built once per distinct query.
+    """The customer lists' repository (documents, jobs, assets, defects).
 
-    Customer lists ask the same question again and again (the first page of a
-    principal's documents); building and cache-keying a SQLAlchemy statement
-    costs more than running it on an indexed page, so the statement for a
-    (filter shape, order, limit) is kept in an LRU cache, with the tenant and
-    the filter's values bound as parameters (:func:`~portalkit.adapters.
-    sqlalchemy.compiler.parameterize`): a lookup with a new key reuses the
-    statement. Filter specs are immutable and hashable, so the key is exact; an
-    unhashable one is simply not cached.
+    Its ``find``/``count`` statements are built once per (filter shape, order,
+    limit), as every :class:`~portalkit.adapters.sqlalchemy.repositories.SqlRepository`'s.
     """
-
-    def find(
-        self,
-        tenant_id: int,
-        where: Filter = TRUE,
-        *,
-        order_by: Sequence[str] = ("id",),
-        limit: int | None = None,
-    ) -> list[E]:
-        """Records of this tenant matching *where*, in order, at most *limit*."""
-        shape, params = parameterize(where)
-        try:
-            stmt = _find_statement(self._m, shape, tuple(order_by), limit)
-        except TypeError:  # an unhashable value inside the filter
-            return super().find(tenant_id, where, order_by=order_by, limit=limit)
-        return self._m.from_rows(self._execute(stmt, {**params, "tenant_id": tenant_id}).all())
-
-    def count(self, tenant_id: int, where: Filter = TRUE) -> int:
-        """How many records of this tenant match *where*."""
-        shape, params = parameterize(where)
-        try:
-            stmt = _count_statement(self._m, shape)
-        except TypeError:
-            return super().count(tenant_id, where)
-        return int(self._execute(stmt, {**params, "tenant_id": tenant_id}).scalar_one())

@@ -284,6 +284,16 @@ class SqlThrottle:
             .order_by(c.key)
         )
         self._select_locked = locked.with_for_update() if self._dialect == "postgresql" else locked
+        # Where the database returns rows from an upsert: ensure and lock the rows and
+        # read their states in ONE statement (the no-op DO UPDATE takes the row lock,
+        # and a row deleted meanwhile is simply inserted).
+        self._upsert_locked: Any = None
+        if engine.dialect.insert_returning:
+            self._upsert_locked = (
+                insert(_THROTTLE)
+                .on_conflict_do_update(index_elements=[c.key], set_={"failures": c.failures})
+                .returning(c.key, c.failures, c.window_start, c.last_failure)
+            )
         self._update_states = (
             update(_THROTTLE)
             .where(c.key == bindparam("b_key"))
@@ -324,6 +334,10 @@ class SqlThrottle:
     def _locked_states(self, connection: Any, keys: Sequence[str]) -> dict[str, ThrottleState]:
         """Make sure the rows exist, then lock them in key order (no deadlocks).
 
+        Where the database returns rows from an upsert (PostgreSQL, SQLite
+        3.35+) that is one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``;
+        otherwise the two steps below.
+
         Under READ COMMITTED a concurrent success may delete a row between our
         insert (which found it and did nothing) and our lock (which then finds
         nothing): such keys are inserted and locked again, in a few rounds.
@@ -333,6 +347,20 @@ class SqlThrottle:
         """
         states: dict[str, ThrottleState] = {}
         missing = sorted(set(keys))
+        if self._upsert_locked is not None:
+            fresh = [
+                {"key": key, "failures": 0, "window_start": None, "last_failure": None}
+                for key in missing
+            ]
+            if len(fresh) == 1:
+                rows = connection.execute(self._upsert_locked, fresh[0])
+            else:  # one multi-row statement: rows locked in key order
+                rows = connection.execute(self._upsert_locked.values(fresh))
+            for row in rows:
+                states[row[0]] = ThrottleState(
+                    failures=row[1], window_start=row[2], last_failure=row[3]
+                )
+            return states
         for _ in range(_LOCK_ROUNDS):
             connection.execute(
                 self._insert_missing,

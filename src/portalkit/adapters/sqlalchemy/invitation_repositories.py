@@ -146,8 +146,41 @@ def _count_by_groups(dialect: str) -> Select[Any] | None:
     return _BY_GROUPS[dialect]
 
 
+def _live_with_reads() -> Select[Any]:
+    """Live messages of the tenant, newest first, each with the user's read time."""
+    m, r = _table(itables.MessageRow), _table(itables.MessageReadRow)
+    now = bindparam("_now", type_=m.c.starts_at.type)
+    return (
+        select(*INVITATION_MAPPINGS["messages"].columns, r.c.read_at)
+        .outerjoin_from(
+            m, r,
+            and_(r.c.tenant_id == m.c.tenant_id, r.c.message_id == m.c.id,
+                 r.c.user_id == bindparam("_user")),
+        )
+        .where(
+            m.c.tenant_id == bindparam("_tenant"),
+            m.c.starts_at <= now,
+            or_(m.c.ends_at.is_(None), m.c.ends_at > now),
+        )
+        .order_by(m.c.starts_at.desc(), m.c.id.desc())
+    )
+
+
+_LIVE_WITH_READS = _live_with_reads()
+
+
 class MessageRepository(SqlRepository[BroadcastMessage]):
     """Broadcast messages, with the unread count of a page header."""
+
+    def live_with_reads(
+        self, tenant_id: int, user_id: int, now: dt.datetime
+    ) -> list[tuple[BroadcastMessage, dt.datetime | None]]:
+        """Live messages, newest first, with *user_id*'s read time: one joined ``SELECT``."""
+        rows = self._execute(
+            _LIVE_WITH_READS, {"_tenant": tenant_id, "_user": user_id, "_now": now}
+        ).all()
+        messages = self._m.from_rows(row[:-1] for row in rows)
+        return [(message, row[-1]) for message, row in zip(messages, rows, strict=True)]
 
     def count_unread(
         self, tenant_id: int, user_id: int, group_ids: Collection[int], now: dt.datetime

@@ -17,17 +17,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from cattrs.preconf.json import make_converter
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Executable,
     Select,
     bindparam,
+    func,
     insert,
+    literal_column,
+    null,
     select,
+    type_coerce,
+    union_all,
     update,
 )
 
@@ -47,6 +53,7 @@ from portalkit.domain.records import Asset, CustomerRecord, Document, Job
 from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import ConflictError, NotFoundError
+from portalkit.ports import HeldAccess
 
 __all__ = [
     "MAPPINGS",
@@ -78,6 +85,12 @@ MAPPINGS: dict[str, TableMapping[Any]] = {
     "outbox": TableMapping(OutboxEvent, _table(tables.OutboxRow)),
     "mail_queue": TableMapping(QueuedMail, _table(tables.MailQueueRow)),
 }
+
+
+_SCOPES_BY_IDS = MAPPINGS["scopes"].select_all.where(
+    MAPPINGS["scopes"].table.c.tenant_id == bindparam("_tenant"),
+    MAPPINGS["scopes"].table.c.id.in_(bindparam("_ids", expanding=True)),
+)
 
 
 class ScopeRepository(SqlRepository[ScopeNode]):
@@ -123,18 +136,13 @@ class ScopeRepository(SqlRepository[ScopeNode]):
         """The nodes with these ids that exist in this tenant, in the order asked."""
         if not ids:
             return []
-        table = self._m.table
-        found = {
-            n.id: n
-            for n in self._m.from_rows(
-                self._execute(
-                    self._m.select_all.where(
-                        table.c.tenant_id == tenant_id, table.c.id.in_(list(set(ids)))
-                    )
-                )
-            )
-        }
-        return [found[i] for i in dict.fromkeys(ids) if i in found]
+        wanted = list(dict.fromkeys(ids))
+        if len(wanted) == 1:
+            rows = self._execute(self._m.get_stmt, {"_tenant": tenant_id, "_id": wanted[0]})
+        else:
+            rows = self._execute(_SCOPES_BY_IDS, {"_tenant": tenant_id, "_ids": wanted})
+        found = {n.id: n for n in self._m.from_rows(rows)}
+        return [found[i] for i in wanted if i in found]
 
     def get_many_by_external_key(self, tenant_id: int, keys: Sequence[str]) -> list[ScopeNode]:
         """The nodes with these host keys that exist in this tenant, by id."""
@@ -164,27 +172,37 @@ def _joined_reader(
     return read
 
 
-def _held_statements() -> tuple[Select[Any], Select[Any]]:
-    """(memberships with their groups, grants held by users or their groups with their roles)."""
+def _held_statements(*, one_user: bool = False) -> tuple[Select[Any], Select[Any]]:
+    """(memberships with their groups, grants held by users or their groups with their roles).
+
+    The users are bound as the list ``_users``, or (*one_user*, a request's
+    case) as the one id ``_user``: no list to expand into the SQL on each call.
+    """
     m, g = MAPPINGS["memberships"], MAPPINGS["groups"]
     gr, r = MAPPINGS["grants"], MAPPINGS["roles"]
     mt, gt, grt, rt = m.table.c, g.table.c, gr.table.c, r.table.c
-    users: BindParameter[Any] = bindparam("_users", expanding=True)
+
+    def of_users(column: Any) -> ColumnElement[bool]:
+        if one_user:
+            return cast(ColumnElement[bool], column == bindparam("_user"))
+        users: BindParameter[Any] = bindparam("_users", expanding=True)
+        return cast(ColumnElement[bool], column.in_(users))
+
     with_groups = (
         select(*m.columns, *g.columns)
         .join_from(m.table, g.table, (gt.id == mt.group_id) & (gt.tenant_id == mt.tenant_id))
-        .where(mt.tenant_id == bindparam("_tenant"), mt.user_id.in_(users))
+        .where(mt.tenant_id == bindparam("_tenant"), of_users(mt.user_id))
         .order_by(mt.id)
     )
     groups_of_users = select(mt.group_id).where(
-        mt.tenant_id == bindparam("_tenant"), mt.user_id.in_(users)
+        mt.tenant_id == bindparam("_tenant"), of_users(mt.user_id)
     )
     held = (
         select(*gr.columns, *r.columns)
         .join_from(gr.table, r.table, (rt.id == grt.role_id) & (rt.tenant_id == grt.tenant_id))
         .where(
             grt.tenant_id == bindparam("_tenant"),
-            grt.user_id.in_(users) | grt.group_id.in_(groups_of_users.scalar_subquery()),
+            of_users(grt.user_id) | grt.group_id.in_(groups_of_users.scalar_subquery()),
         )
         .order_by(grt.id)
     )
@@ -209,6 +227,68 @@ class MembershipRepository(SqlRepository[Membership]):
         return _READ_WITH_GROUPS(rows.all())
 
 
+def _access_statement(dialect: str, *, one_user: bool) -> Select[Any]:
+    """:meth:`GrantRepository.access_of` as one ``UNION ALL``: what the users hold, with
+    each grant's role and organization node, then their memberships with their groups.
+
+    Both parts have the same columns: a tag, then the grant, role, organization,
+    membership and group columns, typed NULLs where a part has none.
+    """
+    gr, r, o = MAPPINGS["grants"], MAPPINGS["roles"], MAPPINGS["scopes"]
+    m, g = MAPPINGS["memberships"], MAPPINGS["groups"]
+    with_groups, held = _held_statements(one_user=one_user)
+    held_part = held.order_by(None).subquery()
+    groups_part = with_groups.order_by(None).subquery()
+    org = o.table.alias("org")
+    grant_path = held_part.c.scope_path
+    # The organization's path is the grant path's first segment: "/org:12/".
+    position = func.strpos if dialect == "postgresql" else func.instr
+    org_path = func.substr(grant_path, 1, position(func.substr(grant_path, 2), "/") + 1)
+
+    def nulls(mapping: TableMapping[Any]) -> list[Any]:
+        return [type_coerce(null(), c.type) for c in mapping.columns]
+
+    holding = select(
+        literal_column("'g'"), *held_part.c, *(org.c[n] for n in o.names), *nulls(m), *nulls(g)
+    ).outerjoin_from(
+        held_part, org,
+        (org.c.tenant_id == held_part.c.tenant_id)
+        & org.c.parent_id.is_(None)
+        & (org.c.path == org_path),
+    )
+    belonging = select(
+        literal_column("'m'"), *nulls(gr), *nulls(r), *nulls(o), *groups_part.c
+    )
+    return union_all(holding, belonging)  # type: ignore[return-value]
+
+
+_ACCESS: dict[tuple[str, bool], Select[Any]] = {}
+_WIDTHS = tuple(
+    len(MAPPINGS[name].names) for name in ("grants", "roles", "scopes", "memberships", "groups")
+)
+
+
+def _read_access(rows: Iterable[Sequence[Any]]) -> HeldAccess:
+    g, r, o = _WIDTHS[:3]
+    held, organizations, memberships = [], {}, []
+    for row in rows:
+        if row[0] == "g":
+            held.append(row[1 : 1 + g + r])
+            if row[1 + g + r] is not None:
+                organizations[row[1 + g + r]] = row[1 + g + r : 1 + g + r + o]
+        else:
+            memberships.append(row[1 + g + r + o :])
+    held.sort(key=lambda row: row[0])
+    memberships.sort(key=lambda row: row[0])
+    return HeldAccess(
+        memberships=tuple(_READ_WITH_GROUPS(memberships)),
+        held=tuple(_READ_HELD(held)),
+        organizations=tuple(
+            MAPPINGS["scopes"].from_rows(organizations[i] for i in sorted(organizations))
+        ),
+    )
+
+
 class GrantRepository(SqlRepository[Grant]):
     """Grants, and what users hold (directly or through a group) in one statement."""
 
@@ -218,6 +298,22 @@ class GrantRepository(SqlRepository[Grant]):
             return []
         rows = self._execute(_HELD, {"_tenant": tenant_id, "_users": list(user_ids)})
         return _READ_HELD(rows.all())
+
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """Memberships with groups, grants with roles and their organizations: one ``SELECT``."""
+        if not user_ids:
+            return HeldAccess()
+        users = list(dict.fromkeys(user_ids))
+        key = (self._uow.dialect, len(users) == 1)
+        stmt = _ACCESS.get(key)
+        if stmt is None:
+            stmt = _ACCESS[key] = _access_statement(key[0], one_user=key[1])
+        params: dict[str, Any] = {"_tenant": tenant_id}
+        if key[1]:
+            params["_user"] = users[0]
+        else:
+            params["_users"] = users
+        return _read_access(self._execute(stmt, params).all())
 
 
 class UserRepository(SqlRepository[User]):

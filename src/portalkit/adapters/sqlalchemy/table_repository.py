@@ -7,6 +7,7 @@ re-exports both.
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 from collections import Counter
@@ -33,7 +34,11 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import SQLAlchemyError
 
 from portalkit.adapters.sqlalchemy import tables
-from portalkit.adapters.sqlalchemy.compiler import compile_filter, compile_order_by
+from portalkit.adapters.sqlalchemy.compiler import (
+    compile_filter,
+    compile_order_by,
+    parameterize,
+)
 from portalkit.adapters.sqlalchemy.row_reader import row_reader
 from portalkit.adapters.sqlalchemy.translate import translate
 from portalkit.domain.filters import TRUE, Filter
@@ -199,6 +204,33 @@ class _Base:
             raise translate(exc) from exc
 
 
+_STATEMENT_CACHE = 2048
+
+
+@functools.lru_cache(maxsize=_STATEMENT_CACHE)
+def _find_statement(
+    mapping: TableMapping[Any],
+    where: Filter,
+    order_by: tuple[str, ...],
+    limit: int | None,
+) -> Select[Any]:
+    table = mapping.table
+    clauses: list[ColumnElement[bool]] = [table.c.tenant_id == bindparam("tenant_id")]
+    if where != TRUE:
+        clauses.append(compile_filter(where, table))
+    stmt = mapping.select_all.where(*clauses).order_by(*compile_order_by(order_by, table))
+    return stmt if limit is None else stmt.limit(limit)
+
+
+@functools.lru_cache(maxsize=_STATEMENT_CACHE)
+def _count_statement(mapping: TableMapping[Any], where: Filter) -> Select[Any]:
+    table = mapping.table
+    clauses: list[ColumnElement[bool]] = [table.c.tenant_id == bindparam("tenant_id")]
+    if where != TRUE:
+        clauses.append(compile_filter(where, table))
+    return select(func.count()).select_from(table).where(*clauses)
+
+
 class SqlRepository(_Base, Generic[E]):
     """The repository of one record type (every port of :mod:`portalkit.ports`)."""
 
@@ -239,6 +271,13 @@ class SqlRepository(_Base, Generic[E]):
             clauses.append(compile_filter(where, self._m.table))
         return clauses
 
+    # Every page asks the same questions again and again (an asset's jobs, the
+    # first page of a principal's documents); building and cache-keying a
+    # SQLAlchemy statement costs more than running it on an index, so the
+    # statement for a (filter shape, order, limit) is built once, with the
+    # tenant and the filter's values bound as parameters (see
+    # compiler.parameterize). Filter specs are immutable and hashable, so the
+    # key is exact; an unhashable one is built afresh.
     def find(
         self,
         tenant_id: int,
@@ -248,17 +287,30 @@ class SqlRepository(_Base, Generic[E]):
         limit: int | None = None,
     ) -> list[E]:
         """Records of this tenant matching *where*, in order, at most *limit*."""
-        stmt = self._m.select_all.where(*self._where(tenant_id, where)).order_by(
-            *compile_order_by(order_by, self._m.table)
-        )
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        return self._m.from_rows(self._execute(stmt).all())
+        shape, params = parameterize(where)
+        try:
+            stmt = _find_statement(self._m, shape, tuple(order_by), limit)
+        except TypeError:  # an unhashable value inside the filter
+            stmt = self._m.select_all.where(*self._where(tenant_id, where)).order_by(
+                *compile_order_by(order_by, self._m.table)
+            )
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return self._m.from_rows(self._execute(stmt).all())
+        return self._m.from_rows(self._execute(stmt, {**params, "tenant_id": tenant_id}).all())
 
     def count(self, tenant_id: int, where: Filter = TRUE) -> int:
         """How many records of this tenant match *where*."""
-        stmt = select(func.count()).select_from(self._m.table).where(*self._where(tenant_id, where))
-        return int(self._execute(stmt).scalar_one())
+        shape, params = parameterize(where)
+        try:
+            stmt = _count_statement(self._m, shape)
+        except TypeError:
+            stmt = (
+                select(func.count()).select_from(self._m.table)
+                .where(*self._where(tenant_id, where))
+            )
+            return int(self._execute(stmt).scalar_one())
+        return int(self._execute(stmt, {**params, "tenant_id": tenant_id}).scalar_one())
 
     # Keyed records ---------------------------------------------------------
     def get_by_external_key(self, tenant_id: int, external_key: str) -> E | None:

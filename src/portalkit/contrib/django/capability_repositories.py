@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from django.db import connections
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from portalkit.contrib.django import capability_models as cm
 from portalkit.contrib.django.repositories import MAPPINGS, DjangoRepository, ModelMapping
-from portalkit.contrib.django.values import to_db
+from portalkit.contrib.django.values import from_db_datetime, to_db
 from portalkit.domain.accounts import AccountBalance, Contract, Defect
 from portalkit.domain.actions import (
     ActionConfig,
@@ -151,6 +151,29 @@ class MessageRepository(DjangoRepository[BroadcastMessage]):
                 for everyone, audience in live.values_list("to_everyone", "group_ids")
                 if everyone or not groups.isdisjoint(audience or ())
             )
+
+
+    def live_with_reads(
+        self, tenant_id: int, user_id: int, now: dt.datetime
+    ) -> list[tuple[BroadcastMessage, dt.datetime | None]]:
+        """Live messages, newest first, with *user_id*'s read time: ONE query."""
+        at = to_db(now)
+        read = cm.MessageReadModel._base_manager.using(self._uow.alias).filter(
+            tenant_id=tenant_id, message_id=OuterRef("id"), user_id=user_id
+        )
+        live = (
+            self._tenant(tenant_id)
+            .filter(Q(starts_at__lte=at), Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+            .annotate(pk_read_at=Subquery(read.values("read_at")[:1]))
+            .order_by("-starts_at", "-id")
+        )
+        with self._uow.reading():
+            rows = list(live.values_list(*self._m.names, "pk_read_at"))
+        messages = self._m.from_rows(row[:-1] for row in rows)
+        return [
+            (message, from_db_datetime(row[-1]))
+            for message, row in zip(messages, rows, strict=True)
+        ]
 
 
 class ShareLinkRepository(DjangoRepository[ShareLink]):

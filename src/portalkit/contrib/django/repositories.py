@@ -32,7 +32,14 @@ from portalkit.domain.filters import TRUE, Filter, In, any_of
 from portalkit.domain.mail_queue import QueuedMail
 from portalkit.domain.principals import Grant, Group, Membership, Role, User
 from portalkit.domain.records import Asset, CustomerRecord, Document, Job
-from portalkit.domain.scopes import ScopeKind, ScopeNode, child_path, path_upper_bound
+from portalkit.domain.scopes import (
+    ScopeKind,
+    ScopeNode,
+    child_path,
+    organization_id,
+    path_upper_bound,
+    validate_path,
+)
 from portalkit.domain.tenants import Tenant, TenantSettings
 from portalkit.errors import (
     ConflictError,
@@ -40,7 +47,7 @@ from portalkit.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from portalkit.ports import UpsertCounts
+from portalkit.ports import HeldAccess, UpsertCounts
 
 if TYPE_CHECKING:
     from portalkit.contrib.django.storage import DjangoUnitOfWork
@@ -407,6 +414,25 @@ class GrantRepository(DjangoRepository[Grant]):
         roles = self._uow.roles.find(tenant_id, In("id", sorted({g.role_id for g in grants})))
         by_id = {role.id: role for role in roles}
         return [(g, by_id[g.role_id]) for g in grants if g.role_id in by_id]
+
+    def access_of(self, tenant_id: int, user_ids: Sequence[int]) -> HeldAccess:
+        """The users' memberships, what they hold and its organization nodes."""
+        held = self.held_by(tenant_id, user_ids)
+        ids = sorted({i for g, _ in held if (i := _root_id(g.scope_path)) is not None})
+        organizations = self._uow.scopes.get_many(tenant_id, ids) if ids else []
+        return HeldAccess(
+            memberships=tuple(self._uow.memberships.with_groups(tenant_id, user_ids)),
+            held=tuple(held),
+            organizations=tuple(n for n in organizations if n.parent_id is None),
+        )
+
+
+def _root_id(path: str) -> int | None:
+    """The organization id of a well-formed scope path, else None."""
+    try:
+        return organization_id(validate_path(path))
+    except (InvalidInputError, ValueError):
+        return None
 
 
 class NamedRepository(DjangoRepository[E]):

@@ -168,6 +168,11 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
             :meth:`Portal.problems <portalkit.Portal.problems>` found
             something; the message says how to fix it.
 
+    The session cookie is re-signed on a response only when its data changed
+    (``SESSION_REFRESH_EACH_REQUEST`` off), unless ``PERMANENT_SESSION_LIFETIME``
+    is shorter than the portal's absolute session timeout: the session record
+    on the server is what expires a session.
+
     Error pages for Flask's own 400/403/404/405/413/429 are registered only
     where the app has none yet. Security headers a view sets itself win.
     """
@@ -190,6 +195,11 @@ def init_app(app: Flask, *, portal: Portal | None) -> None:
         cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     if cfg["PORTALKIT_SECURE_COOKIES"]:
         cfg["SESSION_COOKIE_SECURE"] = True
+    # The session record on the server ends the session (idle and absolute
+    # timeouts); a cookie that outlives it needs no re-signing on every
+    # response, which would cost each read-only page a new Set-Cookie.
+    if app.permanent_session_lifetime >= portal.config.identity.session_absolute_timeout:
+        cfg["SESSION_REFRESH_EACH_REQUEST"] = False
     if cfg.get("MAX_CONTENT_LENGTH") is None:
         cfg["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_CONTENT_LENGTH
     app.extensions[EXTENSION_KEY] = _State(portal)

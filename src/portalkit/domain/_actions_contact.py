@@ -116,8 +116,8 @@ def clean_contact(
     for field, check in checks:
         try:
             parts[field] = check()
-        except InvalidInputError as error:  # each check's error is keyed by its field
-            errors[field] = error.message
+        except InvalidInputError as error:  # keyed by its field, as every check's error is
+            errors.update(error.fields)
     if required:
         if not parts.get("contact_name") and "contact_name" not in errors:
             errors["contact_name"] = Msg("field.required")

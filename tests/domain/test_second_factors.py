@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
 import pytest
 from hypothesis import given
@@ -19,6 +21,7 @@ from portalkit.domain.second_factors import (
     normalize_recovery_code,
     normalize_totp_code,
     recovery_digest,
+    recovery_digests,
     time_step,
 )
 from portalkit.domain.tenants import MfaPolicy
@@ -61,10 +64,11 @@ def test_policies(
     ("typed", "read"),
     [("123456", "123456"), (" 123 456 ", "123456"), ("123-456", "123456"),
      ("12345", None), ("1234567", None), ("12a456", None), ("", None), (None, None),
-     (123456, None), ("\uff11" * 6, None), ("1" * 21, None)],
+     (123456, None), ("\uff11" * 6, None), ("1" * 21, None),
+     (" " * 14 + "123456", "123456"), (" " * 15 + "123456", None)],
 )
 def test_totp_codes_are_read_strictly(typed: object, read: str | None) -> None:
-    """Six ASCII digits, spaces and dashes ignored; anything else is None."""
+    """Six ASCII digits, spaces and dashes ignored, at most 20 characters typed; else None."""
     assert normalize_totp_code(typed) == read
 
 
@@ -77,6 +81,13 @@ def test_recovery_codes_read_any_spelling() -> None:
     assert normalize_recovery_code(code[:-1] + "0") is None  # 0 is not in the alphabet
     assert normalize_recovery_code(code[:-1]) is None
     assert normalize_recovery_code(code.encode()) is None
+
+
+def test_a_typed_recovery_code_may_be_80_characters_long_not_81() -> None:
+    """Separators count towards the 80 characters read: 80 is read, 81 is None."""
+    code = "abcdefghjkmnpqrstuvwxyz23"
+    assert normalize_recovery_code(" " * 55 + code) == code
+    assert normalize_recovery_code(" " * 56 + code) is None
 
 
 @given(st.text(max_size=50))
@@ -152,3 +163,80 @@ def test_rules_are_checked(changes: dict[str, object]) -> None:
     """Out-of-range settings stop the portal at start-up."""
     with pytest.raises(ConfigurationError):
         MfaRules(**changes)  # type: ignore[arg-type]
+
+
+def test_when_two_steps_share_a_code_the_earliest_unused_is_accepted() -> None:
+    """A code that matches several steps is taken at the earliest one after last_step."""
+    now = time_step(T0)
+    same = "424242"
+    assert accepted_step(same, T0, 0, lambda step: same) == now - 1
+    assert accepted_step(same, T0, now - 1, lambda step: same) == now
+    assert accepted_step(same, T0, now, lambda step: same) == now + 1
+    assert accepted_step(same, T0, now + 1, lambda step: same) is None
+
+
+def test_a_recovery_code_has_a_digest_per_key_newest_first() -> None:
+    """One digest for each key, in the order of the keys; no key, no digest."""
+    assert recovery_digests([b"new", b"old"], 1, 2, "abcdefghjk") == [
+        recovery_digest(b"new", 1, 2, "abcdefghjk"),
+        recovery_digest(b"old", 1, 2, "abcdefghjk"),
+    ]
+    assert recovery_digests([], 1, 2, "abcdefghjk") == []
+
+
+def test_recovery_digest_is_hmac_sha256_of_owner_and_code() -> None:
+    """HMAC-SHA256 (hex) of portalkit-recovery:tenant:user:code; another form loses stored codes."""
+    message = b"portalkit-recovery:1:2:abcdefghjk"
+    assert recovery_digest(b"k", 1, 2, "abcdefghjk") == hmac.new(
+        b"k", message, hashlib.sha256
+    ).hexdigest()
+
+
+def test_default_rules_are_accepted() -> None:
+    """The defaults: 5 minutes, 5 attempts, 10 codes, 15 minutes of step-up."""
+    rules = MfaRules()
+    assert rules.pending_lifetime == dt.timedelta(minutes=5)
+    assert rules.pending_attempts == 5
+    assert rules.recovery_codes == 10
+    assert rules.step_up_window == dt.timedelta(minutes=15)
+
+
+TICK = dt.timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"pending_lifetime": TICK}, {"pending_lifetime": dt.timedelta(minutes=15)},
+     {"pending_attempts": 1}, {"pending_attempts": 10},
+     {"recovery_codes": 5}, {"recovery_codes": 20},
+     {"step_up_window": dt.timedelta(minutes=1)}, {"step_up_window": dt.timedelta(hours=12)}],
+)
+def test_rules_at_their_limits_are_accepted(changes: dict[str, object]) -> None:
+    """Each range includes its ends (the pending lifetime only has to be above zero)."""
+    rules = MfaRules(**changes)  # type: ignore[arg-type]
+    for name, value in changes.items():
+        assert getattr(rules, name) == value
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"pending_lifetime": dt.timedelta(0)},
+      "mfa.pending_lifetime must be between 0 and 15 minutes."),
+     ({"pending_lifetime": dt.timedelta(minutes=15, seconds=1)},
+      "mfa.pending_lifetime must be between 0 and 15 minutes."),
+     ({"pending_attempts": 0}, "mfa.pending_attempts must be 1 to 10."),
+     ({"pending_attempts": 11}, "mfa.pending_attempts must be 1 to 10."),
+     ({"recovery_codes": 4}, "mfa.recovery_codes must be 5 to 20."),
+     ({"recovery_codes": 21}, "mfa.recovery_codes must be 5 to 20."),
+     ({"step_up_window": dt.timedelta(minutes=1) - TICK},
+      "mfa.step_up_window must be between 1 minute and 12 hours."),
+     ({"step_up_window": dt.timedelta(hours=12) + TICK},
+      "mfa.step_up_window must be between 1 minute and 12 hours.")],
+)
+def test_rules_just_outside_their_limits_name_the_setting(
+    changes: dict[str, object], message: str
+) -> None:
+    """One step past either end is a ConfigurationError that names the setting and its range."""
+    with pytest.raises(ConfigurationError) as caught:
+        MfaRules(**changes)  # type: ignore[arg-type]
+    assert caught.value.message == message

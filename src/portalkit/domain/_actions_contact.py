@@ -52,8 +52,8 @@ def _name(value: object) -> str | None:
     if not text:
         return None
     try:
-        return normalize_name(text, field="contact_name")
-    except InvalidInputError:  # a line break or a NUL: not a name
+        return normalize_name(text)
+    except InvalidInputError:  # a line break or a NUL: not a name (re-keyed here)
         raise InvalidInputError.for_field(
             "contact_name", Msg("field.bad_characters")
         ) from None
@@ -116,13 +116,12 @@ def clean_contact(
     for field, check in checks:
         try:
             parts[field] = check()
-        except InvalidInputError as error:
-            errors.update(error.fields or {field: error.message})
-            parts[field] = None
+        except InvalidInputError as error:  # keyed by its field, as every check's error is
+            errors.update(error.fields)
     if required:
-        if not parts["contact_name"] and "contact_name" not in errors:
+        if not parts.get("contact_name") and "contact_name" not in errors:
             errors["contact_name"] = Msg("field.required")
-        if not (parts["contact_phone"] or parts["contact_email"]) and not (
+        if not (parts.get("contact_phone") or parts.get("contact_email")) and not (
             errors.keys() & {"contact_phone", "contact_email"}
         ):
             errors["contact_phone"] = Msg("action.contact_needed")

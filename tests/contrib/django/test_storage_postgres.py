@@ -94,33 +94,6 @@ class TestSecondFactors(contract_second_factors.SecondFactorContract):
     """Second-factor contract on the Django ORM (PostgreSQL)."""
 
 
-@pytest.mark.slow
-def test_concurrent_sign_ins_never_lose_a_throttle_row(storage: object) -> None:
-    """20 threads counting and resetting one key at once, 10 rounds, on the Django
-    throttle: no raw KeyError or deadlock, nothing left counted."""
-    import datetime as dt  # noqa: PLC0415
-
-    from django.db import connections  # noqa: PLC0415
-
-    from portalkit.domain.identity import ThrottleRule, ThrottleState  # noqa: PLC0415
-    from tests.adapters.test_identity_repositories import T0, _race  # noqa: PLC0415
-
-    throttle = storage.throttle()  # type: ignore[attr-defined]
-    rule = ThrottleRule(limit=1000, window=dt.timedelta(minutes=15))
-
-    def sign_in() -> None:
-        try:
-            throttle.acquire_many([("client", rule), ("user", rule)], T0)
-            throttle.settle(reset=["user"], forgive=[("client", rule)], now=T0)
-        finally:
-            connections.close_all()  # this thread's connection
-
-    for _ in range(10):
-        results = _race(20, sign_in)
-        assert results == [None] * 20, [repr(r) for r in results if r is not None][:2]
-    assert throttle.state("user") == ThrottleState()
-    assert throttle.state("client") == ThrottleState()
-
 
 @pytest.mark.slow
 class TestRaces(race_contract.RaceContract):

@@ -492,6 +492,10 @@ def test_organizations_narrow_and_switch() -> None:
     p = w.policy()
     me = who(u)
     assert p.organizations(me) == tuple(sorted((org1.path, org2.path)))
+    assert p.organization_ids(me) == tuple(
+        o.id for o in sorted((org1, org2), key=lambda o: o.path)
+    )
+    assert p.organization_ids(who(guest=True)) == ()
     narrowed = p.narrow(me, org1)
     assert narrowed.active_organization == org1.path
     assert p.narrow(me, org2.id).active_organization == org2.path

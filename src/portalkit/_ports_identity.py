@@ -143,8 +143,21 @@ class SecondFactorRepository(Protocol):
         """The user's authenticator app, confirmed or pending, or None."""
         ...
 
-    def save_totp(self, factor: TotpFactor) -> TotpFactor:
-        """Insert the user's factor, or replace the one they have; the stored copy."""
+    def add_totp(self, factor: TotpFactor) -> TotpFactor:
+        """Insert the user's factor (its ``id`` is ignored); the stored copy.
+
+        Raises:
+            ConflictError: The user has a factor already (a concurrent unit
+                inserted it first); the unit of work stays usable.
+        """
+        ...
+
+    def update_totp(self, factor: TotpFactor) -> None:
+        """Replace the stored factor with the same tenant and id.
+
+        Raises:
+            NotFoundError: There is no such factor.
+        """
         ...
 
     def use_step(self, tenant_id: int, factor_id: int, step: int) -> bool:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+import pytest
+
 from portalkit.domain.principals import User
 from portalkit.domain.second_factors import RecoveryCode, TotpFactor
+from portalkit.errors import ConflictError
 from portalkit.ports import Storage
 from tests.adapters.contract import T0, make_user, setup_tenant
 
@@ -44,18 +48,22 @@ class SecondFactorContract:
             uow.commit()
         return ann, bob, cy
 
-    def test_save_totp_round_trips_and_replaces(self, storage: Storage) -> None:
-        """save_totp() inserts, then replaces the user's one factor; every field round-trips."""
+    def test_add_and_update_totp_round_trip(self, storage: Storage) -> None:
+        """add_totp() inserts the user's one factor (a second is a conflict), update_totp()
+        replaces it; every field round-trips."""
         ann, bob, _ = self._users(storage)
         with storage.unit_of_work() as uow:
-            first = uow.second_factors.save_totp(_factor(ann))
+            first = uow.second_factors.add_totp(_factor(ann))
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.second_factors.totp(ann.tenant_id, ann.id) == first
             assert uow.second_factors.totp(ann.tenant_id, bob.id) is None
-            confirmed = uow.second_factors.save_totp(_factor(
+            with pytest.raises(ConflictError):
+                uow.second_factors.add_totp(_factor(ann))
+            confirmed = attrs.evolve(_factor(
                 ann, secret="v1:other", confirmed_at=T0 + dt.timedelta(minutes=1), last_step=7
-            ))
+            ), id=first.id)
+            uow.second_factors.update_totp(confirmed)
             uow.commit()
         assert confirmed.id == first.id
         with storage.unit_of_work(read_only=True) as uow:
@@ -69,7 +77,7 @@ class SecondFactorContract:
         """A step is recorded only if later than the last one: a code works once."""
         ann, _, _ = self._users(storage)
         with storage.unit_of_work() as uow:
-            factor = uow.second_factors.save_totp(_factor(ann, last_step=100))
+            factor = uow.second_factors.add_totp(_factor(ann, last_step=100))
             uow.commit()
         with storage.unit_of_work() as uow:
             repo = uow.second_factors
@@ -88,7 +96,7 @@ class SecondFactorContract:
         """Hostile: tenant "b" never reads, uses or deletes tenant "a"'s factor or codes."""
         ann, _, cy = self._users(storage)
         with storage.unit_of_work() as uow:
-            factor = uow.second_factors.save_totp(_factor(ann))
+            factor = uow.second_factors.add_totp(_factor(ann))
             uow.second_factors.replace_recovery_codes(ann.tenant_id, ann.id, _codes(ann, "d1"))
             uow.commit()
         b = cy.tenant_id
@@ -108,8 +116,8 @@ class SecondFactorContract:
         """delete_totp() removes the user's factor only."""
         ann, bob, _ = self._users(storage)
         with storage.unit_of_work() as uow:
-            uow.second_factors.save_totp(_factor(ann))
-            kept = uow.second_factors.save_totp(_factor(bob))
+            uow.second_factors.add_totp(_factor(ann))
+            kept = uow.second_factors.add_totp(_factor(bob))
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.second_factors.delete_totp(ann.tenant_id, ann.id) == 1

@@ -41,7 +41,7 @@ import attrs
 from portalkit._services.audit import FAILED, SUCCESS, THROTTLED, record
 from portalkit._services.identity import IdentityService
 from portalkit._services.identity_types import SESSION_ENDED, SignIn
-from portalkit._services.one_time_codes import put_code
+from portalkit._services.one_time_codes import insert_or_replace, put_code
 from portalkit._services.second_factor_pending import (
     check_pending,
     pending_user_id,
@@ -150,10 +150,14 @@ class SecondFactorService:
             raise ConflictError(Msg("mfa.already_enrolled"))
         secret = self._totp.new_secret()
         sealed = self._box.seal(secret.encode(), _context(user))
-        uow.second_factors.save_totp(TotpFactor(
-            id=0, tenant_id=tenant.id, user_id=user.id, secret=sealed,
-            created_at=self._clock.now(),
-        ))
+        factors = uow.second_factors
+        insert_or_replace(
+            lambda: factors.totp(tenant.id, user.id), factors.add_totp, factors.update_totp,
+            TotpFactor(
+                id=0, tenant_id=tenant.id, user_id=user.id, secret=sealed,
+                created_at=self._clock.now(),
+            ),
+        )
         uri = self._totp.uri(
             secret, account=user.email, issuer=tenant.name
         )
@@ -195,7 +199,7 @@ class SecondFactorService:
         if step is None:
             self._audit(uow, tenant, user, "mfa.enrol", FAILED, client_key=client_key)
             return None
-        uow.second_factors.save_totp(attrs.evolve(factor, confirmed_at=now, last_step=step))
+        uow.second_factors.update_totp(attrs.evolve(factor, confirmed_at=now, last_step=step))
         codes = self._new_recovery_codes(uow, tenant, user, now)
         signed = self._end_other_sessions(uow, tenant, user, now, user_agent)
         self._audit(uow, tenant, user, "mfa.enrol", SUCCESS, client_key=client_key)

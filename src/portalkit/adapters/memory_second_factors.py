@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from portalkit.domain.second_factors import RecoveryCode, TotpFactor
+from portalkit.errors import ConflictError, NotFoundError
 
 if TYPE_CHECKING:
     from portalkit.adapters.memory import MemoryUnitOfWork
@@ -42,13 +43,20 @@ class MemorySecondFactors:
             None,
         )
 
-    def save_totp(self, factor: TotpFactor) -> TotpFactor:
-        """Insert the user's factor or replace theirs."""
-        existing = self.totp(factor.tenant_id, factor.user_id)
-        the_id = existing.id if existing else self._uow._storage._next_id()
-        stored = attrs.evolve(factor, id=the_id)
-        self._factors[the_id] = stored
+    def add_totp(self, factor: TotpFactor) -> TotpFactor:
+        """Insert the user's factor; ConflictError if they have one."""
+        if self.totp(factor.tenant_id, factor.user_id) is not None:
+            raise ConflictError()
+        stored = attrs.evolve(factor, id=self._uow._storage._next_id())
+        self._factors[stored.id] = stored
         return stored
+
+    def update_totp(self, factor: TotpFactor) -> None:
+        """Replace the stored factor with the same tenant and id."""
+        existing = self._factors.get(factor.id)
+        if existing is None or existing.tenant_id != factor.tenant_id:
+            raise NotFoundError()
+        self._factors[factor.id] = factor
 
     def use_step(self, tenant_id: int, factor_id: int, step: int) -> bool:
         """Record *step* if it is later than the last used one (the unit's lock serializes)."""

@@ -10,13 +10,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import attrs
 from sqlalchemy import Table, delete, func, select, update
 
 from portalkit.adapters.sqlalchemy import second_factor_tables
 from portalkit.adapters.sqlalchemy.repositories import SqlRepository, TableMapping
 from portalkit.domain.second_factors import RecoveryCode, TotpFactor
-from portalkit.errors import ConflictError
 
 if TYPE_CHECKING:
     from portalkit.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -46,19 +44,13 @@ class SqlSecondFactors:
         found = _TOTP_MAPPING.from_rows(self._execute(stmt).all())
         return found[0] if found else None
 
-    def save_totp(self, factor: TotpFactor) -> TotpFactor:
-        """Insert the user's factor, or replace theirs."""
-        for _ in range(2):
-            existing = self.totp(factor.tenant_id, factor.user_id)
-            if existing is not None:
-                stored = attrs.evolve(factor, id=existing.id)
-                self._factors.update(stored)
-                return stored
-            try:
-                return self._factors.add(factor)
-            except ConflictError:  # a concurrent request inserted it first
-                continue
-        raise ConflictError()
+    def add_totp(self, factor: TotpFactor) -> TotpFactor:
+        """Insert the user's factor; ConflictError if they have one."""
+        return self._factors.add(factor)
+
+    def update_totp(self, factor: TotpFactor) -> None:
+        """Replace the stored factor with the same tenant and id."""
+        self._factors.update(factor)
 
     def use_step(self, tenant_id: int, factor_id: int, step: int) -> bool:
         """Record *step* in one conditional UPDATE; True for the one caller that did."""
